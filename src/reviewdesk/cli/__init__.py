@@ -1,0 +1,1 @@
+"""The command line: ``reviewdesk import|cases|show|export|schema|stats|demo``. No Qt here."""

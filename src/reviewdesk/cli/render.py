@@ -1,0 +1,233 @@
+"""Plain-text rendering for the terminal. Trace text is untrusted: control characters are escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from reviewdesk.domain.case import Case
+from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.services.imports import ImportSummary
+
+# ANSI escapes, other C0/C1 controls and bidi overrides in trace text must not drive the terminal.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str | None) -> str:
+    if text is None:
+        return ""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str | None, width: int) -> str:
+    flat = " ".join(safe(text).split())
+    return flat if len(flat) <= width else flat[: max(width - 1, 0)] + "…"
+
+
+def import_summary(summary: ImportSummary) -> str:
+    name = summary.path.name
+    if summary.already_imported:
+        return f"{name}: already imported, nothing added"
+    if summary.failed and not summary.spans:
+        return f"{name}: not imported"
+    parts = [
+        f"{name} ({summary.format}): {summary.cases_created} new case(s)",
+        f"{summary.cases_updated} updated" if summary.cases_updated else None,
+        f"{summary.spans} span(s) added",
+        f"{summary.skipped} record(s) skipped" if summary.skipped else None,
+        "cancelled" if summary.cancelled else None,
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"${value:.4f}"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value / 1000:.1f}s" if value >= 1000 else f"{value:.0f}ms"
+
+
+def case_table(rows: Sequence[CaseSummary]) -> str:
+    if not rows:
+        return "no cases"
+    width = shutil.get_terminal_size((140, 20)).columns
+    header = ("CASE", "STARTED", "STATUS", "WORKFLOW", "MODEL", "LATENCY", "TOKENS", "COST", "VERDICT", "REQUEST")
+    table = [
+        (
+            r.case_id,
+            r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "",
+            r.status,
+            one_line(r.workflow, 18),
+            one_line(r.model, 22),
+            _ms(r.latency_ms),
+            "" if r.total_tokens is None else str(r.total_tokens),
+            _money(r.cost_usd),
+            r.verdict or "",
+            r.user_request,
+        )
+        for r in rows
+    ]
+    widths = [max(len(header[i]), *(len(str(row[i] or "")) for row in table)) for i in range(len(header) - 1)]
+    used = sum(widths) + 2 * len(widths)
+    request_width = max(width - used, 20)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, [*widths, request_width], strict=True)).rstrip()]
+    for row in table:
+        cells = [str(c or "").ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*cells, one_line(row[-1], request_width)]).rstrip())
+    lines.append(f"{len(rows)} case(s)")
+    return "\n".join(lines)
+
+
+def summary_json(row: CaseSummary) -> dict[str, Any]:
+    return {
+        "case_id": row.case_id,
+        "trace_id": row.trace_id,
+        "started_at": row.started_at.isoformat() if row.started_at else None,
+        "status": row.status,
+        "workflow": row.workflow,
+        "release": row.release,
+        "model": row.model,
+        "latency_ms": row.latency_ms,
+        "total_tokens": row.total_tokens,
+        "cost_usd": row.cost_usd,
+        "error_type": row.error_type,
+        "tool_calls": row.tool_calls,
+        "tool_errors": row.tool_errors,
+        "documents": row.documents,
+        "verdict": row.verdict,
+        "root_causes": list(row.root_causes),
+        "user_request": row.user_request,
+    }
+
+
+def _block(title: str, body: str | None, indent: str = "  ") -> list[str]:
+    if not body:
+        return []
+    width = min(shutil.get_terminal_size((100, 20)).columns, 110) - len(indent)
+    lines = [title]
+    for paragraph in safe(body).splitlines() or [""]:
+        lines.extend(textwrap.wrap(paragraph, width, initial_indent=indent, subsequent_indent=indent) or [indent])
+    return lines
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def case_text(case: Case) -> str:
+    g, u = case.generation, case.usage
+    out = [
+        f"case {case.case_id}   trace {case.trace_id}",
+        f"  workflow {case.workflow or '-'}   release {case.release or '-'}   session {case.session_id or '-'}"
+        f"   user {case.user_id or '-'}   tenant {case.tenant or '-'}",
+        f"  started {case.started_at.isoformat() if case.started_at else '-'}   latency {_ms(case.latency_ms) or '-'}"
+        f"   status {case.status}   spans {case.span_count}   source {case.source.file} ({case.source.format})",
+        f"  model {g.model or '-'}   provider {g.provider or '-'}   tokens in {u.input_tokens or 0} / out "
+        f"{u.output_tokens or 0} / total {u.total_tokens or 0}   cost {_money(u.cost_usd) or '-'}   LLM calls {u.llm_calls}",
+    ]
+    if case.error:
+        out.append(f"  ERROR {safe(case.error.type) or ''}: {safe(case.error.message) or ''}")
+    out.append("")
+    out += _block("System instructions:", case.input.system_instructions)
+    if case.input.prompt_template:
+        t = case.input.prompt_template
+        out.append(f"Prompt template: {t.name or '-'} version {t.version or '-'} variables {_json_text(t.variables or {})}")
+    out += _block("User request:", case.input.user_request)
+    if case.retrieval.documents:
+        out.append(f"Retrieved documents (query: {one_line(case.retrieval.query, 80)}):")
+        for d in case.retrieval.documents:
+            score = "" if d.score is None else f" score {d.score:.3f}"
+            out.append(f"  #{d.rank} {safe(d.id) or '(no id)'}{score} {safe(d.source) or ''}".rstrip())
+            if d.content:
+                out.append(f"     {one_line(d.content, 100)}")
+    if case.tool_calls:
+        out.append("Tool calls:")
+        for call in case.tool_calls:
+            out.append(f"  {safe(call.name)}({one_line(_json_text(call.arguments), 80)}) {_ms(call.duration_ms)}".rstrip())
+            if call.error:
+                out.append(f"     ERROR {one_line(call.error, 100)}")
+            elif call.result is not None:
+                out.append(f"     → {one_line(_json_text(call.result), 100)}")
+    out += _block(f"Output (finish reason: {g.finish_reason or '-'}):", g.output)
+    if g.refusal:
+        out += _block("Refusal:", g.refusal)
+    if case.outcome.feedback:
+        out.append("Feedback in the trace:")
+        for f in case.outcome.feedback:
+            out.append(f"  {safe(f.name)}: label {safe(f.label) or '-'} score {f.score if f.score is not None else '-'}")
+    if case.labels:
+        lab = case.labels
+        out.append(
+            f"Label: {lab.verdict or '-'}  root causes {', '.join(lab.root_causes) or '-'}  by {lab.reviewer} at "
+            f"{lab.labeled_at.isoformat() if lab.labeled_at else '-'}"
+        )
+    else:
+        out.append("Label: not labeled yet")
+    return "\n".join(out)
+
+
+def span_table(spans: Sequence[RawSpan]) -> str:
+    if not spans:
+        return "no spans"
+    depth: dict[str, int] = {}
+    ids = {s.span_id for s in spans}
+    lines = ["Spans:"]
+    start0 = min((s.start_ns for s in spans if s.start_ns is not None), default=0)
+    for span in spans:
+        parent = span.parent_span_id
+        depth[span.span_id] = depth.get(parent, 0) + 1 if parent in ids and parent else 0
+        offset = "" if span.start_ns is None else f"+{(span.start_ns - start0) / 1e6:.0f}ms"
+        status = " ERROR" if span.failed else ""
+        lines.append(
+            f"  {'  ' * depth[span.span_id]}{safe(span.name)}  [{span.span_id}] {offset} {_ms(span.duration_ms)}{status}"
+            f"  ({len(span.attributes)} attributes, {len(span.events)} events)"
+        )
+    return "\n".join(lines)
+
+
+def stats_json(stats: WorkspaceStats) -> dict[str, Any]:
+    def counts(items: Sequence[Any]) -> dict[str, int]:
+        return {str(c.key): c.count for c in items}
+
+    return {
+        "cases": stats.cases,
+        "traces": stats.traces,
+        "spans": stats.spans,
+        "imports": stats.imports,
+        "errors": stats.errors,
+        "labeled": stats.labeled,
+        "input_tokens": stats.input_tokens,
+        "output_tokens": stats.output_tokens,
+        "cost_usd": round(stats.cost_usd, 6),
+        "by_workflow": counts(stats.by_workflow),
+        "by_release": counts(stats.by_release),
+        "by_model": counts(stats.by_model),
+        "by_verdict": counts(stats.by_verdict),
+        "by_format": counts(stats.by_format),
+    }
+
+
+def stats_text(stats: WorkspaceStats) -> str:
+    lines = [
+        f"cases {stats.cases}   traces {stats.traces}   spans {stats.spans}   imports {stats.imports}",
+        f"errors {stats.errors}   labeled {stats.labeled}   tokens in {stats.input_tokens} / out {stats.output_tokens}"
+        f"   cost ${stats.cost_usd:.4f}",
+    ]
+    for title, items in (
+        ("by workflow", stats.by_workflow),
+        ("by release", stats.by_release),
+        ("by model", stats.by_model),
+        ("by verdict", stats.by_verdict),
+        ("by format", stats.by_format),
+    ):
+        if items:
+            lines.append(f"{title}: " + ", ".join(f"{safe(str(c.key)) if c.key is not None else '(none)'} {c.count}" for c in items))
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Plain data of reviewdesk: cases, spans, labels, errors. Imports nothing but stdlib and pydantic."""

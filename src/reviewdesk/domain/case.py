@@ -1,0 +1,208 @@
+"""The normalized case: reviewdesk's public contract.
+
+A case is one trace seen as one interaction: what the user asked, what the model was told and
+given, which tools it called, what it answered, what that cost, and how it was judged. Every
+importer, whatever the trace format, produces exactly this shape (the rules are in
+``docs/case-rules.md``). Its JSON form is what ``reviewdesk show --json`` prints and what the
+``reviewdesk-jsonl`` export writes, one case per line. Later versions may add fields; they do not
+remove or rename these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reviewdesk.domain.labels import Label
+
+CASE_FORMAT_VERSION = 1
+
+Status = Literal["ok", "error"]
+JsonValue = Any  # arguments, results and metadata are whatever JSON the trace carried
+
+
+class _Model(BaseModel):
+    # Attribute docstrings become JSON Schema descriptions, so the schema documents itself.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=False)
+
+
+class Source(_Model):
+    """Where the case came from."""
+
+    format: str
+    """Importer that read the trace, e.g. ``otlp-json`` or ``otlp-jsonl``."""
+    file: str
+    """Base name of the file the trace was imported from (the most recent one, if several)."""
+
+
+class ErrorInfo(_Model):
+    """The first error of the trace: the root span's if it failed, else the earliest failing span's."""
+
+    type: str | None = None
+    """Exception class or error code, e.g. ``TimeoutError`` or ``429``."""
+    message: str | None = None
+    """The error message as the trace recorded it."""
+    span_id: str | None = None
+    """The span on which the error was recorded."""
+
+
+class ToolCallRequest(_Model):
+    """A tool call requested by the model inside an assistant message."""
+
+    id: str | None = None
+    """Call id, used to pair the call with the tool message that answers it."""
+    name: str
+    """Function name."""
+    arguments: JsonValue = None
+    """Arguments, parsed from JSON when they were a JSON string."""
+
+
+class Message(_Model):
+    """One chat message, flattened to text."""
+
+    role: str
+    """``system``, ``user``, ``assistant``, ``tool`` or whatever the trace used."""
+    content: str | None = None
+    """Text parts joined by blank lines; ``None`` when the message carried no text (a pure tool call)."""
+    tool_calls: list[ToolCallRequest] | None = None
+    """Tool calls an assistant message requested."""
+    tool_call_id: str | None = None
+    """For a ``tool`` message: the id of the call it answers."""
+    name: str | None = None
+    """Participant or tool name, when given."""
+
+
+class PromptTemplate(_Model):
+    """The managed prompt the first LLM call was rendered from, when the trace names one."""
+
+    name: str | None = None
+    version: str | None = None
+    template: str | None = None
+    variables: dict[str, JsonValue] | None = None
+
+
+class Input(_Model):
+    """What went into the interaction."""
+
+    user_request: str | None = None
+    """The last user message sent to the first LLM call, or the root span's input."""
+    system_instructions: str | None = None
+    """System prompt of the first LLM call."""
+    prompt_template: PromptTemplate | None = None
+    messages: list[Message] = Field(default_factory=list)
+    """The conversation as sent to the first LLM call (history, system and user messages)."""
+
+
+class Document(_Model):
+    """A retrieved document."""
+
+    id: str | None = None
+    content: str | None = None
+    """Document text; ``None`` when the trace recorded ids only (GenAI retrieval spans often do)."""
+    score: float | None = None
+    source: str | None = None
+    """``metadata.source`` (or url, file, data source id) when the trace has one."""
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    rank: int
+    """1-based position in the result list of its retrieval step."""
+    span_id: str | None = None
+    """The retrieval span that returned it."""
+
+
+class Retrieval(_Model):
+    """Documents retrieved anywhere in the trace, in start order of the retrieval steps."""
+
+    query: str | None = None
+    """Query of the first retrieval step."""
+    documents: list[Document] = Field(default_factory=list)
+
+
+class Generation(_Model):
+    """The answer and the model that produced it (the last LLM call)."""
+
+    model: str | None = None
+    """Response model when known, else the requested model."""
+    request_model: str | None = None
+    provider: str | None = None
+    parameters: dict[str, JsonValue] = Field(default_factory=dict)
+    """Invocation parameters (temperature, max tokens, …) of the last LLM call."""
+    output: str | None = None
+    """The final answer: the last LLM output text, or the root span's output."""
+    finish_reason: str | None = None
+    refusal: str | None = None
+    """The model's refusal text, when the trace records one separately."""
+
+
+class ToolCall(_Model):
+    """A tool the application executed (or the model requested), in start order."""
+
+    name: str
+    arguments: JsonValue = None
+    result: JsonValue = None
+    """Tool output: from the tool span, or from the tool message of the next LLM call."""
+    error: str | None = None
+    duration_ms: float | None = None
+    span_id: str | None = None
+    """The tool span; the requesting LLM span when the trace has no span for the tool itself."""
+    call_id: str | None = None
+
+
+class Usage(_Model):
+    """Tokens and cost summed over every LLM call of the trace."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cost_usd: float | None = None
+    llm_calls: int = 0
+
+
+class Feedback(_Model):
+    """A score, label or piece of user feedback that was already in the trace."""
+
+    name: str
+    score: float | None = None
+    label: str | None = None
+    comment: str | None = None
+    source: str | None = None
+    """Who gave it, when the trace says (``HUMAN``, ``LLM``, ``CODE``, ``ANNOTATION``, ``API`` …)."""
+    span_id: str | None = None
+
+
+class Outcome(_Model):
+    """What happened after the answer, as far as the trace knows."""
+
+    feedback: list[Feedback] = Field(default_factory=list)
+
+
+class Case(_Model):
+    """One trace, normalized into one reviewable interaction."""
+
+    format_version: int = CASE_FORMAT_VERSION
+    case_id: str
+    """Short stable id derived from the trace id."""
+    trace_id: str
+    source: Source
+    workflow: str | None = None
+    release: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    tenant: str | None = None
+    started_at: datetime | None = None
+    """Start of the earliest span, ISO 8601 in UTC."""
+    latency_ms: float | None = None
+    """Duration of the root span (or of the whole trace when it has several roots)."""
+    status: Status = "ok"
+    """``error`` when any span of the trace failed."""
+    error: ErrorInfo | None = None
+    input: Input = Field(default_factory=Input)
+    retrieval: Retrieval = Field(default_factory=Retrieval)
+    generation: Generation = Field(default_factory=Generation)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    outcome: Outcome = Field(default_factory=Outcome)
+    span_count: int = 0
+    labels: Label | None = None
+    """The current label, derived from the label events; ``null`` until the case is labeled."""

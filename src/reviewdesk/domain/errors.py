@@ -1,0 +1,50 @@
+"""Expected failures, each with a message a user can act on.
+
+Anything that is not a ``ReviewdeskError`` is a bug: the CLI prints a traceback for it and the
+GUI shows a details dialog. Subclasses carry enough context (file, line, record) that the
+message alone tells the user what to fix.
+"""
+
+from __future__ import annotations
+
+
+class ReviewdeskError(Exception):
+    """Base of all expected, user-facing errors."""
+
+    exit_code: int = 1
+
+
+class UsageError(ReviewdeskError):
+    """The command was called wrongly (unknown option value, missing argument)."""
+
+    exit_code = 2
+
+
+class WorkspaceError(ReviewdeskError):
+    """The workspace file cannot be opened, created or upgraded."""
+
+
+class CaseNotFoundError(ReviewdeskError):
+    """No case matches the id the user gave."""
+
+
+class FormatError(ReviewdeskError):
+    """A file is not in any supported format, or not in the one requested."""
+
+
+class RecordError(ReviewdeskError):
+    """One record of an input file is malformed; the rest of the file may still import.
+
+    ``where`` names the record: ``line 12`` for JSON lines, or a path such as
+    ``resourceSpans[0].scopeSpans[1].spans[3]`` inside a document.
+    """
+
+    def __init__(self, file: str, where: str, reason: str) -> None:
+        super().__init__(f"{file}: {where}: {reason}")
+        self.file = file
+        self.where = where
+        self.reason = reason
+
+
+class LabelError(ReviewdeskError):
+    """A label refers to an unknown root cause, score or verdict."""

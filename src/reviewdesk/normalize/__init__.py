@@ -1,0 +1,13 @@
+"""Turn raw spans into a normalized case.
+
+``conventions`` reads one span's attributes in whichever conventions it carries (OpenTelemetry
+GenAI current and deprecated, OpenInference, OpenLLMetry) into a ``SpanView``; ``case_builder``
+applies the case rules of ``docs/case-rules.md`` to the views of one trace. Pure functions, no
+I/O, so every importer — OTLP today, Langfuse and LangSmith next — shares one set of rules.
+"""
+
+from reviewdesk.normalize.case_builder import build_case
+from reviewdesk.normalize.conventions import view_span
+from reviewdesk.normalize.view import SpanKind, SpanView
+
+__all__ = ["SpanKind", "SpanView", "build_case", "view_span"]

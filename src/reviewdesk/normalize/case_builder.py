@@ -1,0 +1,302 @@
+"""The case rules: from the spans of one trace to one ``Case``.
+
+These rules are the same for every source format; ``docs/case-rules.md`` states them for users.
+In short: the user request is the last user message sent to the first LLM call (else the root
+span's input); the output is the last LLM output text (else the root span's output); tool calls
+and documents are gathered from the whole trace in start order; usage sums every LLM call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from reviewdesk.domain.case import (
+    Case,
+    ErrorInfo,
+    Generation,
+    Input,
+    Message,
+    Outcome,
+    Retrieval,
+    Source,
+    ToolCall,
+    ToolCallRequest,
+    Usage,
+)
+from reviewdesk.domain.ids import case_id_for_trace
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.normalize.conventions import view_span
+from reviewdesk.normalize.conventions.common import answer_text, as_str, maybe_json, request_text
+from reviewdesk.normalize.view import SpanKind, SpanView
+
+_IDENTITY_FIELDS = ("workflow", "release", "session_id", "user_id", "tenant")
+
+
+def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str) -> Case:
+    """Normalize the spans of one trace (in any order, any mix of conventions) into a case."""
+    if not spans:
+        raise ValueError("a case needs at least one span")
+    views = sorted((view_span(s) for s in spans), key=_start_key)
+    trace_id = views[0].span.trace_id
+    root = _root(views)
+    llms = [v for v in views if v.kind is SpanKind.LLM]
+
+    identity: dict[str, str] = {}
+    for view in [root, *views]:
+        for key in _IDENTITY_FIELDS:
+            if key not in identity and key in view.identity:
+                identity[key] = view.identity[key]
+
+    case = Case(
+        case_id=case_id_for_trace(trace_id),
+        trace_id=trace_id,
+        source=Source(format=source_format, file=source_file),
+        workflow=identity.get("workflow") or root.span.name or None,
+        release=identity.get("release"),
+        session_id=identity.get("session_id"),
+        user_id=identity.get("user_id"),
+        tenant=identity.get("tenant"),
+        span_count=len(views),
+    )
+    starts = [v.span.start_ns for v in views if v.span.start_ns is not None]
+    ends = [v.span.end_ns for v in views if v.span.end_ns is not None]
+    if starts:
+        case.started_at = datetime.fromtimestamp(min(starts) / 1e9, tz=UTC)
+    roots = [v for v in views if _is_root(v, views)]
+    if len(roots) == 1 and root.span.duration_ms is not None:
+        case.latency_ms = round(root.span.duration_ms, 3)
+    elif starts and ends:
+        case.latency_ms = round((max(ends) - min(starts)) / 1e6, 3)
+
+    case.input = _input(root, views, llms)
+    case.generation = _generation(root, llms)
+    case.tool_calls = _tool_calls(views, llms)
+    case.retrieval = _retrieval(views)
+    case.usage = _usage(llms)
+    case.outcome = Outcome(feedback=[f for v in views for f in v.feedback])
+    case.status, case.error = _status(root, views)
+    return case
+
+
+def _start_key(view: SpanView) -> tuple[int, str]:
+    # Spans without a start time sort last; the span id breaks ties so the order never depends
+    # on the order the spans arrived in (a trace split over several files gives the same case).
+    start = view.span.start_ns
+    return (start if start is not None else 2**63, view.span.span_id)
+
+
+def _is_root(view: SpanView, views: Iterable[SpanView]) -> bool:
+    parent = view.span.parent_span_id
+    return not parent or all(v.span.span_id != parent for v in views)
+
+
+def _root(views: list[SpanView]) -> SpanView:
+    ids = {v.span.span_id for v in views}
+    for view in views:
+        if not view.span.parent_span_id or view.span.parent_span_id not in ids:
+            return view
+    return views[0]  # a cycle of parents: take the earliest span
+
+
+def _input(root: SpanView, views: list[SpanView], llms: list[SpanView]) -> Input:
+    result = Input()
+    first_llm = llms[0] if llms else None
+    if first_llm is not None:
+        result.messages = list(first_llm.input_messages)
+        result.system_instructions = first_llm.system_instructions or _join(
+            m.content for m in first_llm.input_messages if m.role in ("system", "developer")
+        )
+        for message in reversed(first_llm.input_messages):
+            if message.role in ("user", "human") and message.content:
+                result.user_request = message.content
+                break
+    if result.user_request is None:
+        for view in [root, *views]:
+            text = request_text(view.input_value)
+            if text:
+                result.user_request = text
+                break
+    result.prompt_template = next(
+        (v.prompt_template for v in [*llms, *views] if v.prompt_template is not None), None
+    )
+    return result
+
+
+def _join(texts: Iterable[str | None]) -> str | None:
+    parts = [t for t in texts if t]
+    return "\n\n".join(parts) if parts else None
+
+
+def _output_text(view: SpanView) -> str | None:
+    return _join(m.content for m in view.output_messages if m.role in ("assistant", "ai", "model", "unknown"))
+
+
+def _generation(root: SpanView, llms: list[SpanView]) -> Generation:
+    final = next((v for v in reversed(llms) if _output_text(v)), None)
+    described = final or (llms[-1] if llms else None)
+    generation = Generation()
+    if described is not None:
+        generation.model = described.response_model or described.request_model
+        generation.request_model = described.request_model
+        generation.provider = described.provider
+        generation.parameters = dict(described.parameters)
+        generation.finish_reason = described.finish_reason
+        generation.refusal = described.refusal
+    if final is not None:
+        generation.output = _output_text(final)
+    else:
+        generation.output = answer_text(root.output_value)
+    if generation.provider is None:
+        generation.provider = next((v.provider for v in llms if v.provider), None)
+    return generation
+
+
+def _turn_messages(messages: list[Message]) -> list[Message]:
+    """The messages after the last user message: this turn's tool calls and results, not history."""
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index].role in ("user", "human"):
+            return messages[index + 1 :]
+    return messages
+
+
+def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
+    # What the model asked for, in order, with the LLM span that asked.
+    requests: list[tuple[ToolCallRequest, SpanView]] = []
+    seen: set[tuple[str | None, str, str]] = set()
+
+    def add_request(req: ToolCallRequest, view: SpanView) -> None:
+        key = (req.id, req.name, as_str(req.arguments) or "") if req.id is None else (req.id, "", "")
+        if key not in seen:
+            seen.add(key)
+            requests.append((req, view))
+
+    for view in llms:
+        for message in _turn_messages(view.input_messages):
+            for req in message.tool_calls or []:
+                add_request(req, view)
+        for message in view.output_messages:
+            for req in message.tool_calls or []:
+                add_request(req, view)
+
+    # What came back, as tool messages in later LLM inputs.
+    responses: dict[str, Any] = {}
+    for view in llms:
+        for message in _turn_messages(view.input_messages):
+            if message.role == "tool" and message.tool_call_id and message.content is not None:
+                responses.setdefault(message.tool_call_id, message.content)
+
+    matched: set[int] = set()
+    calls: list[tuple[int, ToolCall]] = []
+    for view in views:
+        if view.kind is not SpanKind.TOOL:
+            continue
+        name = view.tool_name or view.span.name
+        index = _match_request(view, name, requests, matched)
+        request = requests[index][0] if index is not None else None
+        call_id = view.tool_call_id or (request.id if request else None)
+        result = view.tool_result
+        if result is None and call_id is not None:
+            result = _parsed(responses.get(call_id))
+        calls.append(
+            (
+                view.span.start_ns or 0,
+                ToolCall(
+                    name=name,
+                    arguments=view.tool_arguments if view.tool_arguments is not None else (request.arguments if request else None),
+                    result=result,
+                    error=_error_text(view) if view.span.failed or view.error_message else None,
+                    duration_ms=view.span.duration_ms,
+                    span_id=view.span.span_id,
+                    call_id=call_id,
+                ),
+            )
+        )
+    for index, (request, llm) in enumerate(requests):
+        if index in matched:
+            continue
+        calls.append(
+            (
+                llm.span.end_ns or llm.span.start_ns or 0,
+                ToolCall(
+                    name=request.name,
+                    arguments=request.arguments,
+                    result=_parsed(responses.get(request.id)) if request.id else None,
+                    span_id=llm.span.span_id,
+                    call_id=request.id,
+                ),
+            )
+        )
+    calls.sort(key=lambda item: item[0])
+    return [call for _, call in calls]
+
+
+def _match_request(
+    view: SpanView, name: str, requests: list[tuple[ToolCallRequest, SpanView]], matched: set[int]
+) -> int | None:
+    if view.tool_call_id:
+        for index, (request, _) in enumerate(requests):
+            if index not in matched and request.id == view.tool_call_id:
+                matched.add(index)
+                return index
+    for index, (request, _) in enumerate(requests):
+        if index not in matched and request.name == name:
+            matched.add(index)
+            return index
+    return None
+
+
+def _parsed(value: Any) -> Any:
+    return maybe_json(value)
+
+
+def _error_text(view: SpanView) -> str | None:
+    kind, message = view.error_type, view.error_message
+    if kind and message and kind not in message:
+        return f"{kind}: {message}"
+    return message or kind or "error"
+
+
+def _retrieval(views: list[SpanView]) -> Retrieval:
+    retrieval = Retrieval()
+    for view in views:
+        if view.kind is not SpanKind.RETRIEVAL and not view.documents:
+            continue
+        if retrieval.query is None and view.retrieval_query:
+            retrieval.query = view.retrieval_query
+        for document in view.documents:
+            retrieval.documents.append(document.model_copy(update={"span_id": view.span.span_id}))
+    return retrieval
+
+
+def _usage(llms: list[SpanView]) -> Usage:
+    def total(values: list[int | None]) -> int | None:
+        present = [v for v in values if v is not None]
+        return sum(present) if present else None
+
+    input_tokens = total([v.input_tokens for v in llms])
+    output_tokens = total([v.output_tokens for v in llms])
+    per_call_totals: list[int | None] = []
+    for view in llms:
+        if view.total_tokens is not None:
+            per_call_totals.append(view.total_tokens)
+        elif view.input_tokens is not None or view.output_tokens is not None:
+            per_call_totals.append((view.input_tokens or 0) + (view.output_tokens or 0))
+    costs = [v.cost_usd for v in llms if v.cost_usd is not None]
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=total(per_call_totals),
+        cost_usd=round(sum(costs), 8) if costs else None,
+        llm_calls=len(llms),
+    )
+
+
+def _status(root: SpanView, views: list[SpanView]) -> tuple[Any, ErrorInfo | None]:
+    failing = [v for v in views if v.span.failed]
+    if not failing:
+        return "ok", None
+    first = root if root.span.failed else failing[0]
+    return "error", ErrorInfo(type=first.error_type, message=first.error_message, span_id=first.span.span_id)
+

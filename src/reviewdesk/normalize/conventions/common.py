@@ -1,0 +1,231 @@
+"""Helpers shared by the convention readers: JSON-in-strings, flattened lists, text extraction."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_INDEX = re.compile(r"(\d+)\.(.+)")
+
+
+def maybe_json(value: Any) -> Any:
+    """Parse a string that holds a JSON object or array; anything else comes back unchanged.
+
+    Trace SDKs put structured values into string attributes because OTel attributes cannot be
+    nested; we undo that where the string clearly is JSON and keep plain text as text.
+    """
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+            try:
+                return json.loads(stripped)
+            except ValueError:
+                return value
+    return value
+
+
+def maybe_json_scalar(value: Any) -> Any:
+    """Like ``maybe_json`` but also parses JSON strings and numbers (``"\\"hi\\""`` → ``hi``)."""
+    parsed = maybe_json(value)
+    if isinstance(parsed, str):
+        stripped = parsed.strip()
+        if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
+            try:
+                return json.loads(stripped)
+            except ValueError:
+                return parsed
+    return parsed
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``{"a.b": 1, "a.c.0.d": 2}`` into nested dicts; numeric keys become sorted lists."""
+    root: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = key.split(".")
+        node = root
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {} if child is None else {"": child}
+                node[part] = child
+            node = child
+        leaf = parts[-1]
+        if isinstance(node.get(leaf), dict):
+            node[leaf][""] = value  # "x" and "x.y" both present: keep both
+        else:
+            node[leaf] = value
+    return _listify(root)
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _listify(v) for k, v in node.items()}
+    if converted and all(k.isdigit() for k in converted):
+        # Numeric order: index 10 comes after 9, not after 1.
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+def indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """Collect ``prefix.N.rest`` attributes into a list of nested dicts ordered by N."""
+    groups: dict[int, dict[str, Any]] = {}
+    plen = len(prefix)
+    for key, value in attrs.items():
+        if not key.startswith(prefix):
+            continue
+        match = _INDEX.fullmatch(key[plen:])
+        if match is None:
+            continue
+        groups.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    return [nest(groups[i]) for i in sorted(groups)]
+
+
+def dig(node: Any, *path: str) -> Any:
+    """Follow dict keys; ``None`` as soon as one is missing."""
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return None
+
+
+def as_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def text_of(value: Any) -> str | None:
+    """Best-effort plain text of a content value: a string, a list of parts, or a dict."""
+    value = maybe_json(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = [t for t in (_part_text(p) for p in value) if t]
+        if texts:
+            return "\n\n".join(texts)
+        return as_str(value) if value else None
+    if isinstance(value, dict):
+        text = _part_text(value)
+        return text if text is not None else as_str(value)
+    return str(value)
+
+
+def _part_text(part: Any) -> str | None:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return None
+    kind = part.get("type")
+    if kind in (None, "text", "input_text", "output_text"):
+        for key in ("content", "text"):
+            if isinstance(part.get(key), str):
+                return str(part[key])
+    return None
+
+
+def first(*values: Any) -> Any:
+    """The first value that is neither ``None`` nor an empty string."""
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+# Keys under which applications commonly put the user's question in a JSON input.
+_QUESTION_KEYS = ("user_request", "question", "query", "input", "user_input", "message", "prompt", "text", "content")
+
+
+def request_text(value: Any) -> str | None:
+    """The user's request inside a generic input value (a root span's ``input.value`` and alike)."""
+    value = maybe_json(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        messages = value.get("messages")
+        if isinstance(messages, list):
+            last_user = last_user_text(messages)
+            if last_user:
+                return last_user
+        for key in _QUESTION_KEYS:
+            if isinstance(value.get(key), str):
+                return str(value[key])
+        kwargs = value.get("kwargs")
+        args = value.get("args")
+        if isinstance(kwargs, dict) or isinstance(args, list):  # traceloop {"args":[…],"kwargs":{…}}
+            for candidate in [*(args or []), *((kwargs or {}).values())]:
+                text = request_text(candidate)
+                if text:
+                    return text
+            return None
+        strings = [v for v in value.values() if isinstance(v, str)]
+        if len(strings) == 1:
+            return strings[0]
+        return as_str(value)
+    if isinstance(value, list):
+        last_user = last_user_text(value)
+        return last_user if last_user else as_str(value)
+    return str(value)
+
+
+def answer_text(value: Any) -> str | None:
+    """The answer inside a generic output value (``output.value`` of a root span and alike)."""
+    value = maybe_json(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("answer", "output", "response", "content", "text", "result", "message"):
+            inner = value.get(key)
+            if isinstance(inner, str):
+                return inner
+            if isinstance(inner, dict) and isinstance(inner.get("content"), str):
+                return str(inner["content"])
+        choices = value.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[-1], dict):
+            return text_of(dig(choices[-1], "message", "content"))
+        messages = value.get("messages")
+        if isinstance(messages, list) and messages:
+            return text_of(messages[-1].get("content") if isinstance(messages[-1], dict) else messages[-1])
+        strings = [v for v in value.values() if isinstance(v, str)]
+        if len(strings) == 1:
+            return strings[0]
+        return as_str(value)
+    return as_str(value)
+
+
+def last_user_text(messages: list[Any]) -> str | None:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") in ("user", "human"):
+            return text_of(message.get("content", message.get("parts")))
+    return None

@@ -1,0 +1,194 @@
+"""OpenInference (Arize Phoenix) span attributes: flattened, 0-based indexed lists.
+
+``llm.input_messages.N.message.*``, ``llm.output_messages.N.message.tool_calls.K.tool_call.*``,
+``retrieval.documents.N.document.*``, ``tool.*``, ``input.value``/``output.value``,
+``llm.prompt_template.*``, ``llm.token_count.*``, ``llm.cost.*`` and ``annotations.N.annotation.*``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewdesk.domain.case import Document, Feedback, Message, PromptTemplate, ToolCallRequest
+from reviewdesk.normalize.conventions.common import (
+    as_float,
+    as_int,
+    as_str,
+    dig,
+    first,
+    indexed,
+    maybe_json,
+    maybe_json_scalar,
+    text_of,
+)
+from reviewdesk.normalize.view import SpanKind, SpanView
+
+NAME = "openinference"
+
+_KINDS = {
+    "LLM": SpanKind.LLM,
+    "TOOL": SpanKind.TOOL,
+    "RETRIEVER": SpanKind.RETRIEVAL,
+    "RERANKER": SpanKind.RERANKER,
+    "EMBEDDING": SpanKind.EMBEDDING,
+    "AGENT": SpanKind.AGENT,
+    "CHAIN": SpanKind.CHAIN,
+    "GUARDRAIL": SpanKind.GUARDRAIL,
+    "EVALUATOR": SpanKind.EVALUATOR,
+    "PROMPT": SpanKind.CHAIN,
+}
+
+
+def applies(attrs: dict[str, Any], view: SpanView) -> bool:
+    return (
+        "openinference.span.kind" in attrs
+        or "input.value" in attrs
+        or any(k.startswith(("llm.input_messages.", "llm.output_messages.", "retrieval.documents.")) for k in attrs)
+    )
+
+
+def read(attrs: dict[str, Any], view: SpanView) -> None:
+    kind = str(attrs.get("openinference.span.kind", "")).upper()
+    if view.kind is SpanKind.OTHER and kind in _KINDS:
+        view.kind = _KINDS[kind]
+
+    view.setdefault("input_value", maybe_json(attrs.get("input.value")))
+    view.setdefault("output_value", maybe_json(attrs.get("output.value")))
+
+    invocation = maybe_json(attrs.get("llm.invocation_parameters"))
+    invocation = invocation if isinstance(invocation, dict) else {}
+    # llm.model_name is what the provider answered with (the response model); the requested
+    # model is only in the invocation parameters.
+    view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), attrs.get("llm.model_name"))))
+    view.setdefault(
+        "request_model", as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name")))
+    )
+    view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
+    view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in ("model", "messages", "tools")})
+
+    view.setdefault("input_messages", _messages(indexed(attrs, "llm.input_messages.")))
+    outputs = _messages(indexed(attrs, "llm.output_messages."))
+    view.setdefault("output_messages", outputs)
+    if not view.output_messages:
+        choices = [text_of(dig(c, "completion", "text")) for c in indexed(attrs, "llm.choices.")]
+        view.setdefault("output_messages", [Message(role="assistant", content=t) for t in choices if t])
+    if not view.input_messages:
+        prompts = [text_of(dig(p, "prompt", "text")) for p in indexed(attrs, "llm.prompts.")]
+        view.setdefault("input_messages", [Message(role="user", content=t) for t in prompts if t])
+    view.setdefault("finish_reason", as_str(attrs.get("llm.finish_reason")))
+
+    view.setdefault("input_tokens", as_int(attrs.get("llm.token_count.prompt")))
+    view.setdefault("output_tokens", as_int(attrs.get("llm.token_count.completion")))
+    view.setdefault("total_tokens", as_int(attrs.get("llm.token_count.total")))
+    view.setdefault("cost_usd", as_float(attrs.get("llm.cost.total")))
+
+    if any(k.startswith("llm.prompt_template.") for k in attrs):
+        variables = maybe_json(attrs.get("llm.prompt_template.variables"))
+        view.setdefault(
+            "prompt_template",
+            PromptTemplate(
+                name=as_str(first(attrs.get("llm.prompt_template.name"), attrs.get("prompt.id"))),
+                version=as_str(attrs.get("llm.prompt_template.version")),
+                template=as_str(attrs.get("llm.prompt_template.template")),
+                variables=variables if isinstance(variables, dict) else None,
+            ),
+        )
+
+    if view.kind is SpanKind.TOOL:
+        view.setdefault("tool_name", as_str(first(attrs.get("tool.name"), attrs.get("tool_call.function.name"), view.span.name)))
+        view.setdefault("tool_call_id", as_str(first(attrs.get("tool.id"), attrs.get("tool_call.id"))))
+        view.setdefault(
+            "tool_arguments", maybe_json(first(attrs.get("tool_call.function.arguments"), attrs.get("input.value")))
+        )
+        view.setdefault("tool_result", maybe_json_scalar(attrs.get("output.value")))
+
+    if view.kind is SpanKind.RETRIEVAL or any(k.startswith("retrieval.documents.") for k in attrs):
+        query = view.input_value
+        view.setdefault("retrieval_query", as_str(query.get("query") if isinstance(query, dict) else query))
+        view.setdefault("documents", _documents(indexed(attrs, "retrieval.documents.")))
+
+    for prefix, inner in (("annotations.", "annotation"), ("evaluations.", "evaluation")):
+        for item in indexed(attrs, prefix):
+            data = item.get(inner)
+            if not isinstance(data, dict) or not data.get("name"):
+                continue
+            view.feedback.append(
+                Feedback(
+                    name=str(data["name"]),
+                    score=as_float(data.get("score")),
+                    label=as_str(data.get("label")),
+                    comment=as_str(data.get("explanation")),
+                    source=as_str(data.get("annotator_kind")),
+                    span_id=view.span.span_id,
+                )
+            )
+
+    view.set_identity("session_id", attrs.get("session.id"))
+    view.set_identity("user_id", attrs.get("user.id"))
+    metadata = maybe_json(attrs.get("metadata"))
+    if isinstance(metadata, dict):
+        for key, target in (
+            ("workflow", "workflow"),
+            ("release", "release"),
+            ("tenant", "tenant"),
+            ("tenant_id", "tenant"),
+            ("session_id", "session_id"),
+            ("user_id", "user_id"),
+        ):
+            if isinstance(metadata.get(key), (str, int)):
+                view.set_identity(target, metadata[key])
+    view.set_identity("workflow", attrs.get("agent.name") if view.kind is SpanKind.AGENT else None)
+
+
+def _messages(items: list[dict[str, Any]]) -> list[Message]:
+    messages: list[Message] = []
+    for item in items:
+        message = item.get("message")
+        if not isinstance(message, dict):
+            continue
+        content: Any = message.get("content")
+        if content is None and isinstance(message.get("contents"), list):
+            content = [
+                {"type": dig(c, "message_content", "type"), "text": dig(c, "message_content", "text")}
+                for c in message["contents"]
+            ]
+        calls = [
+            ToolCallRequest(
+                id=as_str(dig(call, "tool_call", "id")),
+                name=as_str(dig(call, "tool_call", "function", "name")) or "unknown",
+                arguments=maybe_json(dig(call, "tool_call", "function", "arguments")),
+            )
+            for call in message.get("tool_calls", []) or []
+            if isinstance(call, dict)
+        ]
+        messages.append(
+            Message(
+                role=as_str(message.get("role")) or "unknown",
+                content=text_of(content),
+                tool_calls=calls or None,
+                tool_call_id=as_str(message.get("tool_call_id")),
+                name=as_str(message.get("name")),
+            )
+        )
+    return messages
+
+
+def _documents(items: list[dict[str, Any]]) -> list[Document]:
+    documents: list[Document] = []
+    for rank, item in enumerate(items, start=1):
+        doc = item.get("document")
+        if not isinstance(doc, dict):
+            continue
+        metadata = maybe_json(doc.get("metadata"))
+        meta: dict[str, Any] = dict(metadata) if isinstance(metadata, dict) else {}
+        documents.append(
+            Document(
+                id=as_str(doc.get("id")),
+                content=text_of(doc.get("content")),
+                score=as_float(doc.get("score")),
+                source=as_str(first(meta.get("source"), meta.get("url"), meta.get("file_path"), meta.get("file_name"))),
+                metadata=meta,
+                rank=rank,
+            )
+        )
+    return documents

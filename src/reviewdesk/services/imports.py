@@ -1,0 +1,252 @@
+"""Importing trace files: sniff → parse → merge by trace → batch write → rebuild touched cases.
+
+Each batch is one transaction holding its spans, the cases of every trace it touched, and the
+import's running counters, so a crash leaves the workspace at the end of the last whole batch
+and re-running the import completes it. Re-importing a file whose content was already imported
+in full is a no-op; a trace that arrives again with more spans gets them added and its case
+rebuilt from all its spans (the case keeps its row, and so its labels).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, select, update
+
+from reviewdesk.domain.changes import Changes
+from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.importers import registry
+from reviewdesk.importers.base import Importer, ReadContext
+from reviewdesk.normalize import build_case
+from reviewdesk.progress import NullProgress, Progress
+from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import writes
+from reviewdesk.storage.orm import ImportRecord
+
+BATCH_SPANS = 5000
+MAX_KEPT_ERRORS = 1000
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What importing one file did."""
+
+    path: Path
+    format: str | None = None
+    traces: int = 0
+    """Traces created or completed."""
+    spans: int = 0
+    """Spans added."""
+    cases_created: int = 0
+    cases_updated: int = 0
+    skipped: int = 0
+    """Records or spans skipped as bad input."""
+    errors: list[str] = field(default_factory=list)
+    already_imported: bool = False
+    cancelled: bool = False
+    failed: str | None = None
+    """Why nothing of the file could be imported, if so."""
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None and self.skipped == 0
+
+
+@dataclass(slots=True)
+class ImportResult:
+    files: list[ImportSummary]
+    changes: Changes
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_files(
+    workspace: Workspace,
+    files: Sequence[Path],
+    *,
+    format_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import each file; a file that fails whole does not stop the others."""
+    progress = progress or NullProgress()
+    importer = registry.get_importer(format_name) if format_name else None
+    summaries: list[ImportSummary] = []
+    sizes = {path: path.stat().st_size if path.is_file() else 0 for path in files}
+    progress.set_total(sum(sizes.values()) or None)
+    for path in files:
+        if progress.cancel_requested():
+            break
+        summary = ImportSummary(path=path)
+        summaries.append(summary)
+        try:
+            _import_one(workspace, path, importer, summary, progress)
+        except ReviewdeskError as exc:
+            summary.failed = str(exc)
+        progress.advance(0)
+    changed = any(s.spans or s.cases_created or s.cases_updated for s in summaries)
+    return ImportResult(
+        files=summaries,
+        changes=Changes(cases=changed, traces=changed, imports=bool(summaries)),
+    )
+
+
+def _import_one(
+    workspace: Workspace, path: Path, importer: Importer | None, summary: ImportSummary, progress: Progress
+) -> None:
+    if not path.exists():
+        raise FormatError(f"{path}: no such file")
+    if not path.is_file():
+        raise FormatError(f"{path}: not a file")
+    importer = importer or registry.detect(path)
+    summary.format = importer.name
+    progress.set_status(f"Importing {path.name}")
+    file_hash = file_sha256(path)
+    size = path.stat().st_size
+
+    with workspace.engine.begin() as conn:
+        done = conn.execute(
+            select(ImportRecord.import_rowid).where(
+                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
+            )
+        ).first()
+        if done is not None:
+            summary.already_imported = True
+            progress.advance(size)
+            return
+        import_rowid = int(
+            conn.execute(
+                ImportRecord.__table__.insert().values(
+                    path=str(path.resolve()),
+                    file_name=path.name,
+                    format=importer.name,
+                    content_sha256=file_hash,
+                    size_bytes=size,
+                    started_at=datetime.now(UTC),
+                    status="running",
+                    traces=0,
+                    spans=0,
+                    cases=0,
+                    skipped=0,
+                    errors=[],
+                )
+            ).inserted_primary_key[0]
+        )
+
+    def report(error: RecordError) -> None:
+        summary.skipped += 1
+        if len(summary.errors) < MAX_KEPT_ERRORS:
+            summary.errors.append(str(error))
+
+    context = ReadContext(path=path, file_hash=file_hash, report=report)
+    writer = _BatchWriter(workspace, import_rowid, importer.name, path.name, summary)
+    done_bytes = 0
+    status = "done"
+    try:
+        for chunk in importer.read(context):
+            writer.add(chunk.spans)
+            progress.advance(chunk.offset - done_bytes)
+            done_bytes = chunk.offset
+            if writer.pending >= BATCH_SPANS:
+                writer.flush()
+                if progress.cancel_requested():
+                    status = "cancelled"
+                    summary.cancelled = True
+                    break
+        if status == "done":
+            writer.flush()
+    except ReviewdeskError as exc:
+        status = "failed"
+        summary.failed = str(exc)
+    finally:
+        progress.advance(max(size - done_bytes, 0))
+        with workspace.engine.begin() as conn:
+            conn.execute(
+                update(ImportRecord)
+                .where(ImportRecord.import_rowid == import_rowid)
+                .values(
+                    status=status,
+                    finished_at=datetime.now(UTC),
+                    skipped=summary.skipped,
+                    errors=summary.errors,
+                )
+            )
+    if summary.failed is None and summary.spans == 0 and summary.traces == 0 and summary.skipped and not summary.cancelled:
+        summary.failed = f"{path.name}: no valid spans found ({summary.skipped} records skipped)"
+
+
+class _BatchWriter:
+    """Collects spans and writes them, with their rebuilt cases, one transaction per batch."""
+
+    def __init__(self, workspace: Workspace, import_rowid: int, format_name: str, file_name: str, summary: ImportSummary) -> None:
+        self.workspace = workspace
+        self.import_rowid = import_rowid
+        self.format_name = format_name
+        self.file_name = file_name
+        self.summary = summary
+        self.by_trace: dict[str, dict[str, RawSpan]] = {}
+        self.pending = 0
+
+    def add(self, spans: list[RawSpan]) -> None:
+        for span in spans:
+            # The same span twice in one batch (re-sent by an exporter): keep the last copy.
+            bucket = self.by_trace.setdefault(span.trace_id, {})
+            if span.span_id not in bucket:
+                self.pending += 1
+            bucket[span.span_id] = span
+
+    def flush(self) -> None:
+        if not self.by_trace:
+            return
+        batch, self.by_trace, self.pending = self.by_trace, {}, 0
+        now = datetime.now(UTC)
+        with self.workspace.engine.begin() as conn:
+            self._write(conn, batch, now)
+
+    def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
+        trace_ids = list(batch)
+        existing = writes.trace_rowids(conn, trace_ids)
+        created = writes.insert_traces(conn, [t for t in trace_ids if t not in existing], self.import_rowid)
+        rowids = {**existing, **created}
+        added = writes.insert_spans(
+            conn, [(rowids[t], span) for t in trace_ids for span in batch[t].values()], self.import_rowid
+        )
+        # Traces seen before need all their stored spans to rebuild the case; new ones are all here.
+        stored = writes.load_spans(conn, [existing[t] for t in trace_ids if t in existing])
+        case_rows = []
+        counts: dict[int, int] = {}
+        for trace_id in trace_ids:
+            rowid = rowids[trace_id]
+            spans = stored.get(rowid) if trace_id in existing else list(batch[trace_id].values())
+            if not spans:
+                continue
+            counts[rowid] = len(spans)
+            case = build_case(spans, source_format=self.format_name, source_file=self.file_name)
+            case_rows.append(writes.case_columns(case, rowid, now))
+        writes.upsert_cases(conn, case_rows)
+        writes.set_span_counts(conn, counts, self.import_rowid)
+        new_traces = len(created)
+        self.summary.spans += added
+        self.summary.traces += new_traces + (sum(1 for t in trace_ids if t in existing) if added else 0)
+        self.summary.cases_created += new_traces
+        self.summary.cases_updated += len(case_rows) - new_traces if added else 0
+        conn.execute(
+            update(ImportRecord)
+            .where(ImportRecord.import_rowid == self.import_rowid)
+            .values(
+                traces=self.summary.traces,
+                spans=self.summary.spans,
+                cases=self.summary.cases_created,
+                skipped=self.summary.skipped,
+            )
+        )

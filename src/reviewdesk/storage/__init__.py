@@ -1,0 +1,1 @@
+"""The workspace file: SQLAlchemy 2 tables over SQLite, created and upgraded by Alembic."""

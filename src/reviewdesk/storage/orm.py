@@ -1,0 +1,231 @@
+"""Tables of the workspace.
+
+Naming: our own integer keys are ``*_rowid``; ids from the trace source are ``*_id``. Raw span
+content (attributes, events, resource) is stored as JSON text exactly as imported, so a case can
+be rebuilt or replayed from it. Label events are append-only (a trigger refuses updates); the
+``labels`` table is the current state derived from them, written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# A fixed naming convention gives every constraint a stable name, which Alembic needs to alter
+# or drop it later (SQLite's batch mode recreates tables by these names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class JsonText(TypeDecorator[Any]):
+    """JSON stored as TEXT, encoded with orjson (several times faster than ``json`` on import)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return orjson.loads(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes (SQLite has no timezone type: we store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ImportRecord(Base):
+    """One import of one file: what it was, what it added, what it skipped."""
+
+    __tablename__ = "imports"
+    __table_args__ = (CheckConstraint("status IN ('running', 'done', 'cancelled', 'failed')", name="status"),)
+
+    import_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(String(512))
+    format: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    traces: Mapped[int] = mapped_column(Integer, default=0)
+    """Traces created or completed by this import."""
+    spans: Mapped[int] = mapped_column(Integer, default=0)
+    """Spans added (spans already in the workspace are not counted)."""
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    """Cases created."""
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[str]] = mapped_column(JsonText, default=list)
+    """Messages of skipped records (the first 1000)."""
+
+
+class TraceRow(Base):
+    """A trace: the spans sharing one trace id, from however many files they came."""
+
+    __tablename__ = "traces"
+
+    trace_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trace_id: Mapped[str] = mapped_column(String(128), unique=True)
+    span_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_import_rowid: Mapped[int | None] = mapped_column(ForeignKey("imports.import_rowid", ondelete="SET NULL"))
+    last_import_rowid: Mapped[int | None] = mapped_column(ForeignKey("imports.import_rowid", ondelete="SET NULL"))
+
+
+class SpanRow(Base):
+    """One span with every raw attribute and event, so a bad answer can be replayed."""
+
+    __tablename__ = "spans"
+    __table_args__ = (UniqueConstraint("trace_rowid", "span_id", name="uq_spans_trace_span"),)
+
+    span_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trace_rowid: Mapped[int] = mapped_column(ForeignKey("traces.trace_rowid", ondelete="CASCADE"))
+    span_id: Mapped[str] = mapped_column(String(128))
+    parent_span_id: Mapped[str | None] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(Text)
+    otel_kind: Mapped[int] = mapped_column(Integer, default=0)
+    start_ns: Mapped[int | None] = mapped_column(Integer)
+    end_ns: Mapped[int | None] = mapped_column(Integer)
+    status_code: Mapped[int] = mapped_column(Integer, default=0)
+    status_message: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    events: Mapped[list[Any]] = mapped_column(JsonText)
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    scope: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    links: Mapped[list[Any]] = mapped_column(JsonText)
+    import_rowid: Mapped[int | None] = mapped_column(ForeignKey("imports.import_rowid", ondelete="SET NULL"))
+
+
+class CaseRow(Base):
+    """A normalized case: the filterable fields as columns, the whole case as JSON."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("status IN ('ok', 'error')", name="status"),
+        Index("ix_cases_workflow_started", "workflow", "started_at"),
+    )
+
+    case_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), unique=True)
+    trace_rowid: Mapped[int] = mapped_column(ForeignKey("traces.trace_rowid", ondelete="CASCADE"), unique=True)
+    workflow: Mapped[str | None] = mapped_column(String(256))
+    release: Mapped[str | None] = mapped_column(String(256), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(256), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(256))
+    tenant: Mapped[str | None] = mapped_column(String(256), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, index=True)
+    status: Mapped[str] = mapped_column(String(8), index=True)
+    error_type: Mapped[str | None] = mapped_column(String(256))
+    model: Mapped[str | None] = mapped_column(String(256), index=True)
+    provider: Mapped[str | None] = mapped_column(String(128))
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    total_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float, index=True)
+    tool_calls: Mapped[int] = mapped_column(Integer, default=0)
+    tool_errors: Mapped[int] = mapped_column(Integer, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    user_request: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
+    source_format: Mapped[str] = mapped_column(String(64))
+    source_file: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    """The whole case (without labels) in its public JSON form."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LabelSchemaRow(Base):
+    """A version of the label schema: root-cause taxonomy and score names. Never edited, only added."""
+
+    __tablename__ = "label_schemas"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_causes: Mapped[list[dict[str, str]]] = mapped_column(JsonText)
+    scores: Mapped[list[str]] = mapped_column(JsonText)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LabelEventRow(Base):
+    """One label change: the append-only audit log from which the current label is derived."""
+
+    __tablename__ = "label_events"
+
+    event_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reviewer: Mapped[str] = mapped_column(String(256), index=True)
+    change: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    """The fields this event set (a ``LabelChange``)."""
+    seconds_spent: Mapped[float | None] = mapped_column(Float)
+    schema_version: Mapped[int] = mapped_column(ForeignKey("label_schemas.version"))
+
+
+class LabelRow(Base):
+    """The current label of a case (derived from ``label_events``; rebuilt from them if in doubt)."""
+
+    __tablename__ = "labels"
+    __table_args__ = (CheckConstraint("verdict IS NULL OR verdict IN ('pass', 'fail', 'unsure')", name="verdict"),)
+
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
+    verdict: Mapped[str | None] = mapped_column(String(8), index=True)
+    escalate: Mapped[bool] = mapped_column(default=False)
+    reviewer: Mapped[str | None] = mapped_column(String(256))
+    labeled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    """The whole current label (a ``Label``)."""
+    last_event_rowid: Mapped[int] = mapped_column(ForeignKey("label_events.event_rowid"))
+
+
+class CaseRootCauseRow(Base):
+    """One row per (case, current root cause), so cases can be filtered by root cause with an index."""
+
+    __tablename__ = "case_root_causes"
+
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
+    root_cause: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -1,0 +1,162 @@
+"""Write paths of the workspace. Functions take a ``Connection`` inside the caller's transaction.
+
+Imports use Core statements rather than ORM objects: a batch is thousands of rows, and
+``executemany`` of plain dicts is several times faster than building mapped instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from reviewdesk.domain.case import Case
+from reviewdesk.domain.spans import RawSpan, SpanEvent
+from reviewdesk.storage.orm import CaseRow, SpanRow, TraceRow
+
+_IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def trace_rowids(conn: Connection, trace_ids: Sequence[str]) -> dict[str, int]:
+    """Existing traces among ``trace_ids``."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(trace_ids):
+        rows = conn.execute(select(TraceRow.trace_id, TraceRow.trace_rowid).where(TraceRow.trace_id.in_(chunk)))
+        found.update({trace_id: rowid for trace_id, rowid in rows})
+    return found
+
+
+def insert_traces(conn: Connection, trace_ids: Sequence[str], import_rowid: int) -> dict[str, int]:
+    """Create traces and return their row ids."""
+    if not trace_ids:
+        return {}
+    conn.execute(
+        sqlite_insert(TraceRow).on_conflict_do_nothing(index_elements=["trace_id"]),
+        [{"trace_id": t, "span_count": 0, "first_import_rowid": import_rowid, "last_import_rowid": import_rowid} for t in trace_ids],
+    )
+    return trace_rowids(conn, trace_ids)
+
+
+def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_rowid: int) -> int:
+    """Insert spans that are not in the workspace yet; return how many were new."""
+    if not spans:
+        return 0
+    result = conn.execute(
+        sqlite_insert(SpanRow).on_conflict_do_nothing(index_elements=["trace_rowid", "span_id"]),
+        [
+            {
+                "trace_rowid": trace_rowid,
+                "span_id": s.span_id,
+                "parent_span_id": s.parent_span_id,
+                "name": s.name,
+                "otel_kind": s.kind,
+                "start_ns": s.start_ns,
+                "end_ns": s.end_ns,
+                "status_code": s.status_code,
+                "status_message": s.status_message,
+                "attributes": s.attributes,
+                "events": [e.to_json() for e in s.events],
+                "resource": s.resource,
+                "scope": s.scope,
+                "links": s.links,
+                "import_rowid": import_rowid,
+            }
+            for trace_rowid, s in spans
+        ],
+    )
+    return max(result.rowcount, 0)
+
+
+def load_spans(conn: Connection, trace_rowid_list: Sequence[int]) -> dict[int, list[RawSpan]]:
+    """All stored spans of the given traces."""
+    spans: dict[int, list[RawSpan]] = {}
+    for chunk in _chunks(trace_rowid_list):
+        rows = conn.execute(select(SpanRow, TraceRow.trace_id).join(TraceRow).where(SpanRow.trace_rowid.in_(chunk)))
+        for row in rows:
+            span: SpanRow = row[0]
+            spans.setdefault(span.trace_rowid, []).append(row_to_span(span, row[1]))
+    return spans
+
+
+def row_to_span(row: Any, trace_id: str) -> RawSpan:
+    return RawSpan(
+        trace_id=trace_id,
+        span_id=row.span_id,
+        parent_span_id=row.parent_span_id,
+        name=row.name,
+        start_ns=row.start_ns,
+        end_ns=row.end_ns,
+        kind=row.otel_kind,
+        status_code=row.status_code,
+        status_message=row.status_message,
+        attributes=row.attributes or {},
+        events=[SpanEvent.from_json(e) for e in row.events or []],
+        resource=row.resource or {},
+        scope=row.scope or {},
+        links=row.links or [],
+    )
+
+
+def set_span_counts(conn: Connection, counts: dict[int, int], import_rowid: int) -> None:
+    if not counts:
+        return
+    statement = (
+        update(TraceRow)
+        .where(TraceRow.trace_rowid == bindparam("b_rowid"))
+        .values(span_count=bindparam("b_count"), last_import_rowid=bindparam("b_import"))
+    )
+    conn.execute(statement, [{"b_rowid": r, "b_count": n, "b_import": import_rowid} for r, n in counts.items()])
+
+
+def case_columns(case: Case, trace_rowid: int, now: datetime) -> dict[str, Any]:
+    """The ``cases`` row of a case: filterable columns plus the full JSON."""
+    return {
+        "case_id": case.case_id,
+        "trace_rowid": trace_rowid,
+        "workflow": case.workflow,
+        "release": case.release,
+        "session_id": case.session_id,
+        "user_id": case.user_id,
+        "tenant": case.tenant,
+        "started_at": case.started_at,
+        "latency_ms": case.latency_ms,
+        "status": case.status,
+        "error_type": case.error.type if case.error else None,
+        "model": case.generation.model,
+        "provider": case.generation.provider,
+        "input_tokens": case.usage.input_tokens,
+        "output_tokens": case.usage.output_tokens,
+        "total_tokens": case.usage.total_tokens,
+        "cost_usd": case.usage.cost_usd,
+        "tool_calls": len(case.tool_calls),
+        "tool_errors": sum(1 for call in case.tool_calls if call.error),
+        "documents": len(case.retrieval.documents),
+        "user_request": case.input.user_request,
+        "output": case.generation.output,
+        "source_format": case.source.format,
+        "source_file": case.source.file,
+        "data": case.model_dump(mode="json", exclude={"labels"}),
+        "updated_at": now,
+    }
+
+
+def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new cases; refresh the content of existing ones (their row id, and so their labels, stay)."""
+    if not rows:
+        return
+    statement = sqlite_insert(CaseRow)
+    updatable = [c for c in rows[0] if c not in ("case_id",)]
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["case_id"], set_={c: getattr(statement.excluded, c) for c in updatable}
+        ),
+        list(rows),
+    )
