@@ -138,7 +138,13 @@ def _generation(root: SpanView, llms: list[SpanView]) -> Generation:
     described = final or (llms[-1] if llms else None)
     generation = Generation()
     if described is not None:
-        generation.model = described.response_model or described.request_model
+        # A failed last call has no response model: fall back to the latest one that answered,
+        # then to what was requested.
+        generation.model = (
+            described.response_model
+            or next((v.response_model for v in reversed(llms) if v.response_model), None)
+            or described.request_model
+        )
         generation.request_model = described.request_model
         generation.provider = described.provider
         generation.parameters = dict(described.parameters)
@@ -197,7 +203,9 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
         request = requests[index][0] if index is not None else None
         call_id = view.tool_call_id or (request.id if request else None)
         result = view.tool_result
-        if result is None and call_id is not None:
+        # A tool that failed has no result; what the app told the model instead (often the
+        # error text) stays visible in the next LLM call's messages.
+        if result is None and call_id is not None and not view.span.failed:
             result = _parsed(responses.get(call_id))
         calls.append(
             (

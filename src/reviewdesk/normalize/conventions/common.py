@@ -229,3 +229,45 @@ def last_user_text(messages: list[Any]) -> str | None:
         if isinstance(message, dict) and message.get("role") in ("user", "human"):
             return text_of(message.get("content", message.get("parts")))
     return None
+
+
+_DOC_TEXT_KEYS = ("content", "page_content", "text", "document")
+
+
+def looks_like_documents(value: Any) -> bool:
+    """A non-empty list of objects that each carry document text (``content``, ``page_content`` …)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and any(isinstance(item.get(k), str) for k in _DOC_TEXT_KEYS) for item in value)
+    )
+
+
+def documents_from_list(value: Any) -> list[Any]:
+    """Documents from a list of dicts: ``{id, content|page_content|text, score, metadata}``.
+
+    Used where a convention has no retrieval attributes of its own and the documents are simply
+    the return value of the retrieval step (OpenLLMetry tasks, LangChain retrievers).
+    """
+    from reviewdesk.domain.case import Document
+
+    documents = []
+    for rank, item in enumerate(value if isinstance(value, list) else [], start=1):
+        if not isinstance(item, dict):
+            continue
+        metadata = maybe_json(item.get("metadata"))
+        meta: dict[str, Any] = dict(metadata) if isinstance(metadata, dict) else {}
+        extra = {k: v for k, v in item.items() if k not in ("id", "score", "metadata", "type", *_DOC_TEXT_KEYS)}
+        meta.update(extra)
+        text = next((item[k] for k in _DOC_TEXT_KEYS if isinstance(item.get(k), str)), None)
+        documents.append(
+            Document(
+                id=as_str(first(item.get("id"), meta.get("id"), meta.get("doc_id"))),
+                content=text,
+                score=as_float(first(item.get("score"), meta.get("score"), meta.get("relevance_score"))),
+                source=as_str(first(meta.get("source"), meta.get("url"), meta.get("file_path"))),
+                metadata=meta,
+                rank=rank,
+            )
+        )
+    return documents

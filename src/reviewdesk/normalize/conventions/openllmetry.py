@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from reviewdesk.domain.case import Message, PromptTemplate, ToolCallRequest
-from reviewdesk.normalize.conventions.common import as_int, as_str, first, indexed, maybe_json, text_of
+from reviewdesk.normalize.conventions.common import (
+    as_int,
+    as_str,
+    documents_from_list,
+    first,
+    indexed,
+    looks_like_documents,
+    maybe_json,
+    request_text,
+    text_of,
+)
 from reviewdesk.normalize.view import SpanKind, SpanView
 
 NAME = "openllmetry"
@@ -51,6 +61,12 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     entity_output = maybe_json(attrs.get("traceloop.entity.output"))
     view.setdefault("input_value", entity_input)
     view.setdefault("output_value", entity_output)
+    if view.kind in (SpanKind.CHAIN, SpanKind.OTHER) and looks_like_documents(entity_output):
+        # OpenLLMetry has no retrieval attributes: a task that returns a list of documents is
+        # the retrieval step, and its input is the query.
+        view.kind = SpanKind.RETRIEVAL
+        view.setdefault("retrieval_query", request_text(entity_input))
+        view.setdefault("documents", documents_from_list(entity_output))
     if view.kind is SpanKind.TOOL:
         view.setdefault("tool_name", as_str(first(attrs.get("traceloop.entity.name"), view.span.name)))
         view.setdefault("tool_arguments", _call_arguments(entity_input))

@@ -1,0 +1,16 @@
+"""One module per subcommand. Each has ``register(subparsers)`` and ``run(args) -> exit code``.
+
+To add a command, write its module and list it in ``COMMANDS``; ``cli.main`` does the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from types import ModuleType
+
+from reviewdesk.cli.commands import cases_cmd, demo_cmd, export_cmd, import_cmd, schema_cmd, show_cmd, stats_cmd
+
+COMMANDS: list[ModuleType] = [import_cmd, cases_cmd, show_cmd, export_cmd, schema_cmd, stats_cmd, demo_cmd]
+
+Runner = Callable[[argparse.Namespace], int]

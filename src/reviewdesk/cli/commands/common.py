@@ -1,0 +1,42 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from reviewdesk.domain.queries import CaseFilter
+from reviewdesk.services.workspace import Workspace, open_workspace
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument("--workflow")
+    group.add_argument("--release")
+    group.add_argument("--model")
+    group.add_argument("--tenant")
+    group.add_argument("--status", choices=["ok", "error"])
+    group.add_argument("--review", choices=["unreviewed", "labeled", "flagged"])
+    group.add_argument("--verdict", choices=["pass", "fail", "unsure"])
+    group.add_argument("--root-cause")
+    group.add_argument("--search", help="substring of the user request or the output")
+
+
+def case_filter(args: argparse.Namespace) -> CaseFilter:
+    return CaseFilter(
+        workflow=args.workflow,
+        release=args.release,
+        model=args.model,
+        tenant=args.tenant,
+        status=args.status,
+        review=args.review,
+        verdict=args.verdict,
+        root_cause=args.root_cause,
+        text=args.search,
+        sort=getattr(args, "sort", "started"),
+        descending=getattr(args, "desc", False),
+    )
+
+
+def workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace of ``--workspace``, ``$REVIEWDESK_WORKSPACE`` or the default location."""
+    return open_workspace(args.workspace)

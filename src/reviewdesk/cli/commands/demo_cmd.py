@@ -1,0 +1,37 @@
+"""``reviewdesk demo``: the bundled demo data in its own workspace."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from reviewdesk import paths
+from reviewdesk.cli import render
+from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.services import cases, imports
+from reviewdesk.services.workspace import open_workspace
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("demo", help="import the bundled demo data into the demo workspace and list its cases")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    demo_dir = paths.resources_dir() / "demo"
+    files = sorted(demo_dir.glob("*.jsonl"))
+    if not files:
+        raise ReviewdeskError(f"no demo data found in {demo_dir}")
+    ws = open_workspace(args.workspace or paths.demo_workspace())
+    try:
+        result = imports.import_files(ws, files)
+        for summary in result.files:
+            print(render.import_summary(summary))
+        print(f"demo workspace: {ws.path}\n")
+        print(render.case_table(cases.list_cases(ws)))
+        print()
+        print(render.stats_text(cases.stats(ws)))
+        print(f"\nNext: reviewdesk --workspace {ws.path} show CASE_ID")
+    finally:
+        ws.close()
+    return 0
