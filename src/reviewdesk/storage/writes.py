@@ -79,10 +79,14 @@ def load_spans(conn: Connection, trace_rowid_list: Sequence[int]) -> dict[int, l
     """All stored spans of the given traces."""
     spans: dict[int, list[RawSpan]] = {}
     for chunk in _chunks(trace_rowid_list):
-        rows = conn.execute(select(SpanRow, TraceRow.trace_id).join(TraceRow).where(SpanRow.trace_rowid.in_(chunk)))
+        table = SpanRow.__table__
+        rows = conn.execute(
+            select(table, TraceRow.trace_id)
+            .join(TraceRow, TraceRow.trace_rowid == table.c.trace_rowid)
+            .where(table.c.trace_rowid.in_(chunk))
+        )
         for row in rows:
-            span: SpanRow = row[0]
-            spans.setdefault(span.trace_rowid, []).append(row_to_span(span, row[1]))
+            spans.setdefault(row.trace_rowid, []).append(row_to_span(row, row.trace_id))
     return spans
 
 
