@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewdesk.services.workspace import Workspace
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 DATA = Path(__file__).parent / "data"
@@ -25,8 +27,8 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Iterator["Workspace"]:
-    from reviewdesk.services.workspace import Workspace, open_workspace  # noqa: F401
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    from reviewdesk.services.workspace import open_workspace
 
     ws = open_workspace(tmp_path / "test.reviewdesk")
     yield ws

@@ -21,7 +21,9 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def safe(text: str | None) -> str:
     if text is None:
         return ""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def one_line(text: str | None, width: int) -> str:
@@ -131,7 +133,8 @@ def case_text(case: Case) -> str:
         f"  started {case.started_at.isoformat() if case.started_at else '-'}   latency {_ms(case.latency_ms) or '-'}"
         f"   status {case.status}   spans {case.span_count}   source {case.source.file} ({case.source.format})",
         f"  model {g.model or '-'}   provider {g.provider or '-'}   tokens in {u.input_tokens or 0} / out "
-        f"{u.output_tokens or 0} / total {u.total_tokens or 0}   cost {_money(u.cost_usd) or '-'}   LLM calls {u.llm_calls}",
+        f"{u.output_tokens or 0} / total {u.total_tokens or 0}   cost {_money(u.cost_usd) or '-'}"
+        f"   LLM calls {u.llm_calls}",
     ]
     if case.error:
         out.append(f"  ERROR {safe(case.error.type) or ''}: {safe(case.error.message) or ''}")
@@ -139,7 +142,9 @@ def case_text(case: Case) -> str:
     out += _block("System instructions:", case.input.system_instructions)
     if case.input.prompt_template:
         t = case.input.prompt_template
-        out.append(f"Prompt template: {t.name or '-'} version {t.version or '-'} variables {_json_text(t.variables or {})}")
+        out.append(
+            f"Prompt template: {t.name or '-'} version {t.version or '-'} variables {_json_text(t.variables or {})}"
+        )
     out += _block("User request:", case.input.user_request)
     if case.retrieval.documents:
         out.append(f"Retrieved documents (query: {one_line(case.retrieval.query, 80)}):")
@@ -151,7 +156,9 @@ def case_text(case: Case) -> str:
     if case.tool_calls:
         out.append("Tool calls:")
         for call in case.tool_calls:
-            out.append(f"  {safe(call.name)}({one_line(_json_text(call.arguments), 80)}) {_ms(call.duration_ms)}".rstrip())
+            out.append(
+                f"  {safe(call.name)}({one_line(_json_text(call.arguments), 80)}) {_ms(call.duration_ms)}".rstrip()
+            )
             if call.error:
                 out.append(f"     ERROR {one_line(call.error, 100)}")
             elif call.result is not None:
@@ -162,7 +169,9 @@ def case_text(case: Case) -> str:
     if case.outcome.feedback:
         out.append("Feedback in the trace:")
         for f in case.outcome.feedback:
-            out.append(f"  {safe(f.name)}: label {safe(f.label) or '-'} score {f.score if f.score is not None else '-'}")
+            out.append(
+                f"  {safe(f.name)}: label {safe(f.label) or '-'} score {f.score if f.score is not None else '-'}"
+            )
     if case.labels:
         lab = case.labels
         out.append(
@@ -187,7 +196,8 @@ def span_table(spans: Sequence[RawSpan]) -> str:
         offset = "" if span.start_ns is None else f"+{(span.start_ns - start0) / 1e6:.0f}ms"
         status = " ERROR" if span.failed else ""
         lines.append(
-            f"  {'  ' * depth[span.span_id]}{safe(span.name)}  [{span.span_id}] {offset} {_ms(span.duration_ms)}{status}"
+            f"  {'  ' * depth[span.span_id]}{safe(span.name)}  [{span.span_id}] {offset}"
+            f" {_ms(span.duration_ms)}{status}"
             f"  ({len(span.attributes)} attributes, {len(span.events)} events)"
         )
     return "\n".join(lines)
@@ -229,5 +239,8 @@ def stats_text(stats: WorkspaceStats) -> str:
         ("by format", stats.by_format),
     ):
         if items:
-            lines.append(f"{title}: " + ", ".join(f"{safe(str(c.key)) if c.key is not None else '(none)'} {c.count}" for c in items))
+            lines.append(
+                f"{title}: "
+                + ", ".join(f"{safe(str(c.key)) if c.key is not None else '(none)'} {c.count}" for c in items)
+            )
     return "\n".join(lines)

@@ -31,7 +31,9 @@ DEFAULT_ROOT_CAUSES: tuple[RootCause, ...] = (
     RootCause("weak_prompt", "Prompt and input", "Weak prompt", "Instructions missing, vague or contradictory."),
     RootCause("prompt_injection", "Prompt and input", "Prompt injection", "The input or a document steered the model."),
     RootCause("user_ambiguity", "Prompt and input", "User ambiguity", "The request itself was unclear."),
-    RootCause("missing_context", "Retrieval", "Missing context", "The needed document was not retrieved or does not exist."),
+    RootCause(
+        "missing_context", "Retrieval", "Missing context", "The needed document was not retrieved or does not exist."
+    ),
     RootCause("stale_source", "Retrieval", "Stale source", "A retrieved document was out of date."),
     RootCause("bad_retrieval", "Retrieval", "Bad retrieval", "Irrelevant, duplicated or badly ranked documents."),
     RootCause("hallucination", "Generation", "Hallucination", "A claim not supported by context or tools."),
@@ -41,7 +43,12 @@ DEFAULT_ROOT_CAUSES: tuple[RootCause, ...] = (
     RootCause("wrong_tool", "Tool use", "Wrong tool", "Wrong tool or wrong arguments."),
     RootCause("tool_error", "Tool use", "Tool error", "The tool failed or returned an error."),
     RootCause("excessive_agency", "Tool use", "Excessive agency", "Acted without the approval it needed."),
-    RootCause("needless_cost", "Cost and latency", "Needless cost", "A costly path where simpler logic or a cheaper model would do."),
+    RootCause(
+        "needless_cost",
+        "Cost and latency",
+        "Needless cost",
+        "A costly path where simpler logic or a cheaper model would do.",
+    ),
     RootCause("too_slow", "Cost and latency", "Too slow", "Latency hurt the outcome."),
 )
 
@@ -97,7 +104,9 @@ class LabelChange(_Model):
         return self.model_dump(exclude_unset=True)
 
 
-def apply_change(current: Label | None, change: LabelChange, *, reviewer: str, at: datetime, schema_version: int) -> Label:
+def apply_change(
+    current: Label | None, change: LabelChange, *, reviewer: str, at: datetime, schema_version: int
+) -> Label:
     """Fold one event into the current label. Replaying every event in order gives the current state."""
     base = current.model_dump() if current is not None else Label().model_dump()
     base.update(change.set_fields())

@@ -102,7 +102,11 @@ class OtlpJsonLinesImporter:
                     document = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
                     truncated = not raw.endswith(b"\n")
-                    reason = "truncated last line (no newline at the end and not valid JSON)" if truncated else f"not valid JSON ({exc})"
+                    reason = (
+                        "truncated last line (no newline at the end and not valid JSON)"
+                        if truncated
+                        else f"not valid JSON ({exc})"
+                    )
                     context.report(RecordError(context.display_name, where, reason))
                     continue
                 try:
@@ -151,7 +155,11 @@ def decode_request(document: Any, context: ReadContext, *, where: str) -> list[R
                 context.report(RecordError(name, swhere, "expected an object"))
                 continue
             raw_scope = scope_span.get("scope", scope_span.get("instrumentationLibrary")) or {}
-            scope = {"name": raw_scope.get("name"), "version": raw_scope.get("version")} if isinstance(raw_scope, dict) else {}
+            scope = (
+                {"name": raw_scope.get("name"), "version": raw_scope.get("version")}
+                if isinstance(raw_scope, dict)
+                else {}
+            )
             raw_spans = scope_span.get("spans") or []
             if not isinstance(raw_spans, list):
                 context.report(RecordError(name, swhere, "'spans' must be a list"))
@@ -221,7 +229,8 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
     if not trace_id:
         # Empty ids occur (the file-exporter spec example has them). Give the record's spans one
         # synthetic trace, stable for the same file content so re-imports stay idempotent.
-        trace_id = "anon-" + hashlib.sha256(f"{context.file_hash}:{where.split(',')[0]}".encode()).hexdigest()[:27]
+        record = where.split(",", maxsplit=1)[0]
+        trace_id = "anon-" + hashlib.sha256(f"{context.file_hash}:{record}".encode()).hexdigest()[:27]
     if not span_id:
         span_id = "anon-" + hashlib.sha256(f"{context.file_hash}:{where}".encode()).hexdigest()[:11]
     kind = raw.get("kind", 0)

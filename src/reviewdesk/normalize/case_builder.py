@@ -118,9 +118,7 @@ def _input(root: SpanView, views: list[SpanView], llms: list[SpanView]) -> Input
             if text:
                 result.user_request = text
                 break
-    result.prompt_template = next(
-        (v.prompt_template for v in [*llms, *views] if v.prompt_template is not None), None
-    )
+    result.prompt_template = next((v.prompt_template for v in [*llms, *views] if v.prompt_template is not None), None)
     return result
 
 
@@ -212,7 +210,9 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
                 view.span.start_ns or 0,
                 ToolCall(
                     name=name,
-                    arguments=view.tool_arguments if view.tool_arguments is not None else (request.arguments if request else None),
+                    arguments=view.tool_arguments
+                    if view.tool_arguments is not None
+                    else (request.arguments if request else None),
                     result=result,
                     error=_error_text(view) if view.span.failed or view.error_message else None,
                     duration_ms=view.span.duration_ms,
@@ -307,4 +307,3 @@ def _status(root: SpanView, views: list[SpanView]) -> tuple[Any, ErrorInfo | Non
         return "ok", None
     first = root if root.span.failed else failing[0]
     return "error", ErrorInfo(type=first.error_type, message=first.error_message, span_id=first.span.span_id)
-

@@ -72,10 +72,10 @@ class SpanView:
 
     def setdefault(self, name: str, value: Any) -> None:
         """Set ``name`` unless a higher-priority convention already did (empty counts as unset)."""
-        if value is None or value == "" or value == [] or value == {}:
+        if value is None or value in ("", [], {}):
             return
         current = getattr(self, name)
-        if current is None or current == [] or current == {}:
+        if current is None or current in ([], {}):
             setattr(self, name, value)
 
     def set_identity(self, key: str, value: Any) -> None:

@@ -69,7 +69,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         current = current_revision(engine)
     except DatabaseError as exc:
-        raise WorkspaceError(f"{engine.url.database}: not a reviewdesk workspace (not an SQLite database): {exc.orig}") from None
+        raise WorkspaceError(
+            f"{engine.url.database}: not a reviewdesk workspace (not an SQLite database): {exc.orig}"
+        ) from None
     if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
         raise WorkspaceError(
             f"{engine.url.database} was written by a newer reviewdesk (schema {current}); upgrade reviewdesk to open it"

@@ -40,7 +40,10 @@ def insert_traces(conn: Connection, trace_ids: Sequence[str], import_rowid: int)
         return {}
     conn.execute(
         sqlite_insert(TraceRow).on_conflict_do_nothing(index_elements=["trace_id"]),
-        [{"trace_id": t, "span_count": 0, "first_import_rowid": import_rowid, "last_import_rowid": import_rowid} for t in trace_ids],
+        [
+            {"trace_id": t, "span_count": 0, "first_import_rowid": import_rowid, "last_import_rowid": import_rowid}
+            for t in trace_ids
+        ],
     )
     return trace_rowids(conn, trace_ids)
 

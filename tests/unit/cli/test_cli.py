@@ -67,7 +67,9 @@ def test_bad_input_exit_code_and_message(capsys: pytest.CaptureFixture[str], ws_
     assert "skipped: broken.jsonl: line 2: not valid JSON" in err
 
 
-def test_unknown_file_lists_supported_formats(capsys: pytest.CaptureFixture[str], ws_path: Path, tmp_path: Path) -> None:
+def test_unknown_file_lists_supported_formats(
+    capsys: pytest.CaptureFixture[str], ws_path: Path, tmp_path: Path
+) -> None:
     other = tmp_path / "table.csv"
     other.write_text("a,b\n1,2\n")
     code, _, err = run(capsys, "--workspace", str(ws_path), "import", str(other))
@@ -106,9 +108,27 @@ def test_schema_case(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema", "case")
     schema = json.loads(out)
     assert code == 0
-    for field in ("case_id", "trace_id", "source", "workflow", "release", "session_id", "user_id", "tenant",
-                  "started_at", "latency_ms", "status", "error", "input", "retrieval", "generation",
-                  "tool_calls", "usage", "outcome", "labels"):
+    for field in (
+        "case_id",
+        "trace_id",
+        "source",
+        "workflow",
+        "release",
+        "session_id",
+        "user_id",
+        "tenant",
+        "started_at",
+        "latency_ms",
+        "status",
+        "error",
+        "input",
+        "retrieval",
+        "generation",
+        "tool_calls",
+        "usage",
+        "outcome",
+        "labels",
+    ):
         assert field in schema["properties"], field
     assert schema["properties"]["status"]["enum"] == ["ok", "error"]
     assert "description" in schema["$defs"]["Input"]["properties"]["user_request"]
@@ -133,6 +153,9 @@ def test_environment_variable_chooses_the_workspace(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert ws.exists()
     listed = subprocess.run(
-        [sys.executable, "-m", "reviewdesk", "--workspace", str(ws), "cases"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "reviewdesk", "--workspace", str(ws), "cases"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert "2 case(s)" in listed.stdout

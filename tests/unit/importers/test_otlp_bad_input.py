@@ -37,7 +37,7 @@ def test_empty_file(workspace: Workspace, tmp_path: Path) -> None:
 def test_json_that_is_not_otlp(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"hello": "world"}))
-    with pytest.raises(FormatError, match="other.json: not a trace file"):
+    with pytest.raises(FormatError, match=r"other\.json: not a trace file"):
         registry.detect(path)
 
 
@@ -98,7 +98,9 @@ def test_bad_attribute_value_names_the_span(workspace: Workspace, tmp_path: Path
     path = tmp_path / "attr.jsonl"
     path.write_text(json.dumps(doc) + "\n")
     summary = imports.import_files(workspace, [path]).files[0]
-    assert summary.errors == ["attr.jsonl: line 1, resourceSpans[0].scopeSpans[0].spans[0]: intValue 'many' is not an integer"]
+    assert summary.errors == [
+        "attr.jsonl: line 1, resourceSpans[0].scopeSpans[0].spans[0]: intValue 'many' is not an integer"
+    ]
     assert summary.failed == "attr.jsonl: no valid spans found (1 records skipped)"
 
 

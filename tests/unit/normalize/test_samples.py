@@ -58,8 +58,13 @@ def test_genai_semconv_doc_example_with_structured_attributes(workspace: Workspa
     doc = json.loads((SAMPLES / "genai_semconv_doc_examples.json").read_text())
     flow = doc["tool_call_flow_spans"]
     spans = [
-        span(item["span_name"], span_id=f"{index + 1:016x}", start_ms=index * 100, end_ms=index * 100 + 80,
-             attributes=item["attributes"])
+        span(
+            item["span_name"],
+            span_id=f"{index + 1:016x}",
+            start_ms=index * 100,
+            end_ms=index * 100 + 80,
+            attributes=item["attributes"],
+        )
         for index, item in enumerate(flow)
     ]
     imports.import_files(workspace, [write_json(tmp_path / "flow.json", spans)])
@@ -77,7 +82,11 @@ def test_genai_semconv_doc_example_with_structured_attributes(workspace: Workspa
     # The execute_tool span carries no result; the result is the tool message of the next call.
     assert len(case.tool_calls) == 1
     call = case.tool_calls[0]
-    assert (call.name, call.call_id, call.span_id) == ("get_weather", "call_VSPygqKTWdrhaFErNvMV18Yl", "0000000000000002")
+    assert (call.name, call.call_id, call.span_id) == (
+        "get_weather",
+        "call_VSPygqKTWdrhaFErNvMV18Yl",
+        "0000000000000002",
+    )
     assert call.arguments == {"location": "Paris"}
     assert call.result == "rainy, 57°F"
     assert case.input.messages[0].role == "user"

@@ -27,8 +27,12 @@ def _llm(span_id: str, parent: str, start: int, text: str, tokens: int) -> dict[
         attributes={
             "gen_ai.operation.name": "chat",
             "gen_ai.request.model": "gpt-4o",
-            "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": "Where is my parcel?"}]}]),
-            "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}]),
+            "gen_ai.input.messages": json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": "Where is my parcel?"}]}]
+            ),
+            "gen_ai.output.messages": json.dumps(
+                [{"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}]
+            ),
             "gen_ai.usage.input_tokens": tokens,
             "gen_ai.usage.output_tokens": 5,
         },
@@ -36,12 +40,20 @@ def _llm(span_id: str, parent: str, start: int, text: str, tokens: int) -> dict[
 
 
 def _root() -> dict[str, object]:
-    return span("support_chat", trace_id=TRACE, span_id="a000000000000001", start_ms=0, end_ms=400,
-                attributes={"gen_ai.operation.name": "invoke_workflow", "gen_ai.workflow.name": "order_status"})
+    return span(
+        "support_chat",
+        trace_id=TRACE,
+        span_id="a000000000000001",
+        start_ms=0,
+        end_ms=400,
+        attributes={"gen_ai.operation.name": "invoke_workflow", "gen_ai.workflow.name": "order_status"},
+    )
 
 
 def test_same_file_twice_adds_nothing(workspace: Workspace, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "t.jsonl", [[_root(), _llm("a000000000000002", "a000000000000001", 10, "Tomorrow.", 20)]])
+    path = write_jsonl(
+        tmp_path / "t.jsonl", [[_root(), _llm("a000000000000002", "a000000000000001", 10, "Tomorrow.", 20)]]
+    )
     first = imports.import_files(workspace, [path]).files[0]
     assert (first.cases_created, first.spans) == (1, 2)
     second = imports.import_files(workspace, [path]).files[0]
@@ -74,12 +86,18 @@ def test_trace_split_over_lines_is_one_case(workspace: Workspace, tmp_path: Path
 
 
 def test_trace_completed_by_a_second_file_keeps_its_labels(workspace: Workspace, tmp_path: Path) -> None:
-    part1 = write_jsonl(tmp_path / "part1.jsonl", [[_root(), _llm("a000000000000002", "a000000000000001", 10, "Let me check.", 20)]])
+    part1 = write_jsonl(
+        tmp_path / "part1.jsonl", [[_root(), _llm("a000000000000002", "a000000000000001", 10, "Let me check.", 20)]]
+    )
     imports.import_files(workspace, [part1])
     before = cases.get_case(workspace, TRACE)
-    labels.record_label(workspace, before.case_id, LabelChange(verdict="fail", root_causes=["missing_context"]), reviewer="ana")
+    labels.record_label(
+        workspace, before.case_id, LabelChange(verdict="fail", root_causes=["missing_context"]), reviewer="ana"
+    )
 
-    part2 = write_jsonl(tmp_path / "part2.jsonl", [[_llm("a000000000000003", "a000000000000001", 100, "It arrives tomorrow.", 30)]])
+    part2 = write_jsonl(
+        tmp_path / "part2.jsonl", [[_llm("a000000000000003", "a000000000000001", 100, "It arrives tomorrow.", 30)]]
+    )
     summary = imports.import_files(workspace, [part2]).files[0]
     assert (summary.cases_created, summary.cases_updated, summary.spans) == (0, 1, 1)
     after = cases.get_case(workspace, TRACE)
@@ -92,8 +110,11 @@ def test_trace_completed_by_a_second_file_keeps_its_labels(workspace: Workspace,
 
 
 def test_span_order_in_the_file_does_not_change_the_case(workspace: Workspace, tmp_path: Path) -> None:
-    spans = [_root(), _llm("a000000000000002", "a000000000000001", 10, "Let me check.", 20),
-             _llm("a000000000000003", "a000000000000001", 100, "It arrives tomorrow.", 30)]
+    spans = [
+        _root(),
+        _llm("a000000000000002", "a000000000000001", 10, "Let me check.", 20),
+        _llm("a000000000000003", "a000000000000001", 100, "It arrives tomorrow.", 30),
+    ]
     imports.import_files(workspace, [write_jsonl(tmp_path / "a.jsonl", [spans])])
     forward = cases.get_case(workspace, TRACE).model_dump(exclude={"source"})
     from reviewdesk.services.workspace import open_workspace
@@ -154,6 +175,12 @@ def test_import_counts_are_recorded(workspace: Workspace, tmp_path: Path) -> Non
     with workspace.session() as session:
         record = session.execute(select(ImportRecord)).scalar_one()
     assert (record.format, record.file_name, record.traces, record.spans, record.cases, record.skipped) == (
-        "otlp-json", "one.json", 1, 1, 1, 0)
+        "otlp-json",
+        "one.json",
+        1,
+        1,
+        1,
+        0,
+    )
     assert len(record.content_sha256) == 64
     assert record.finished_at is not None

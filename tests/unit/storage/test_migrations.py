@@ -38,7 +38,18 @@ def test_workspace_file_is_private(tmp_path: Path) -> None:
 def test_migrations_match_the_models(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "w.reviewdesk")
     with ws.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # FTS5 virtual tables (and their shadow tables) are made by raw SQL in a migration and have
+        # no model; everything else must match the models exactly.
+        virtual = [
+            name
+            for (name,) in conn.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"))
+        ]
+
+        def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+            return not (type_ == "table" and name is not None and any(name.startswith(v) for v in virtual))
+
+        context = MigrationContext.configure(conn, opts={"include_object": include})
+        diff = compare_metadata(context, Base.metadata)
     ws.close()
     assert diff == []
 
@@ -57,10 +68,14 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
 def test_label_events_refuse_updates(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "w.reviewdesk")
     with ws.engine.begin() as conn:
-        conn.execute(text("INSERT INTO imports (path, file_name, format, content_sha256, size_bytes, started_at, status, traces, spans, cases, skipped, errors) VALUES ('p','f','otlp-json','x',1,'2026-01-01','done',0,0,0,0,'[]')"))
-        conn.execute(text("INSERT INTO traces (trace_id, span_count) VALUES ('t', 0)"))
-        conn.execute(text("INSERT INTO cases (case_id, trace_rowid, status, tool_calls, tool_errors, documents, source_format, source_file, data, updated_at) VALUES ('c', 1, 'ok', 0, 0, 0, 'x', 'f', '{}', '2026-01-01')"))
-        conn.execute(text("INSERT INTO label_events (case_rowid, created_at, reviewer, change, schema_version) VALUES (1, '2026-01-01', 'ana', '{}', 1)"))
+        for statement in (
+            "INSERT INTO traces (trace_id, span_count) VALUES ('t', 0)",
+            "INSERT INTO cases (case_id, trace_rowid, status, tool_calls, tool_errors, documents, source_format,"
+            " source_file, data, updated_at) VALUES ('c', 1, 'ok', 0, 0, 0, 'x', 'f', '{}', '2026-01-01')",
+            "INSERT INTO label_events (case_rowid, created_at, reviewer, change, schema_version)"
+            " VALUES (1, '2026-01-01', 'ana', '{}', 1)",
+        ):
+            conn.execute(text(statement))
     with pytest.raises(Exception, match="append-only"), ws.engine.begin() as conn:
         conn.execute(text("UPDATE label_events SET reviewer = 'mallory'"))
     ws.close()

@@ -111,7 +111,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
 
     # Retrieval.
     view.setdefault("retrieval_query", as_str(attrs.get("gen_ai.retrieval.query.text")))
-    view.setdefault("documents", _documents(attrs.get("gen_ai.retrieval.documents"), attrs.get("gen_ai.data_source.id")))
+    view.setdefault(
+        "documents", _documents(attrs.get("gen_ai.retrieval.documents"), attrs.get("gen_ai.data_source.id"))
+    )
 
     view.setdefault("error_type", as_str(attrs.get("error.type")))
     template_name = as_str(attrs.get("gen_ai.prompt.name"))
@@ -199,9 +201,7 @@ def messages_from_parts(value: Any) -> list[Message]:
                 messages.append(
                     Message(role="tool", content=_result_text(response), tool_call_id=as_str(part.get("id")), name=name)
                 )
-            elif ptype in ("text", None) and isinstance(part.get("content"), str):
-                texts.append(part["content"])
-            elif ptype == "refusal" and isinstance(part.get("content"), str):
+            elif ptype in ("text", "refusal", None) and isinstance(part.get("content"), str):
                 texts.append(part["content"])
         if texts or calls or not any(isinstance(p, dict) and p.get("type") == "tool_call_response" for p in parts):
             messages.append(

@@ -61,7 +61,8 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     # model is only in the invocation parameters.
     view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), attrs.get("llm.model_name"))))
     view.setdefault(
-        "request_model", as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name")))
+        "request_model",
+        as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name"))),
     )
     view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
     view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in ("model", "messages", "tools")})
@@ -95,7 +96,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         )
 
     if view.kind is SpanKind.TOOL:
-        view.setdefault("tool_name", as_str(first(attrs.get("tool.name"), attrs.get("tool_call.function.name"), view.span.name)))
+        view.setdefault(
+            "tool_name", as_str(first(attrs.get("tool.name"), attrs.get("tool_call.function.name"), view.span.name))
+        )
         view.setdefault("tool_call_id", as_str(first(attrs.get("tool.id"), attrs.get("tool_call.id"))))
         view.setdefault(
             "tool_arguments", maybe_json(first(attrs.get("tool_call.function.arguments"), attrs.get("input.value")))

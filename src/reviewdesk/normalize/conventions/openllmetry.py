@@ -78,7 +78,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
             "prompt_template",
             PromptTemplate(
                 name=as_str(attrs.get("traceloop.prompt.key")),
-                version=as_str(first(attrs.get("traceloop.prompt.version_name"), attrs.get("traceloop.prompt.version"))),
+                version=as_str(
+                    first(attrs.get("traceloop.prompt.version_name"), attrs.get("traceloop.prompt.version"))
+                ),
                 template=as_str(attrs.get("traceloop.prompt.template")),
                 variables=variables if isinstance(variables, dict) else None,
             ),
@@ -89,7 +91,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     for key, value in attrs.items():
         if key.startswith(prefix):
             name = key[len(prefix) :]
-            target = {"session_id": "session_id", "user_id": "user_id", "tenant": "tenant", "tenant_id": "tenant"}.get(name)
+            target = {"session_id": "session_id", "user_id": "user_id", "tenant": "tenant", "tenant_id": "tenant"}.get(
+                name
+            )
             if target:
                 view.set_identity(target, value)
 
@@ -112,7 +116,11 @@ def _messages(items: list[dict[str, Any]], default_role: str = "user") -> list[M
     for item in items:
         calls_raw = item.get("tool_calls")
         calls = [
-            ToolCallRequest(id=as_str(c.get("id")), name=as_str(c.get("name")) or "unknown", arguments=maybe_json(c.get("arguments")))
+            ToolCallRequest(
+                id=as_str(c.get("id")),
+                name=as_str(c.get("name")) or "unknown",
+                arguments=maybe_json(c.get("arguments")),
+            )
             for c in (calls_raw if isinstance(calls_raw, list) else [])
             if isinstance(c, dict)
         ]
