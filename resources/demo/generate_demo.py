@@ -450,11 +450,10 @@ def harold_history(rng):
         ("SRT-SWB-M-34", "Switchback Hiking Shorts, Men's, 34", 54.0), ("CHR-CMP-LT", "Camp Chair Lite", 89.0),
     ]
     orders = []
-    day = dt.date(2019, 3, 2)
+    first, last = dt.date(2019, 3, 2), dt.date(2026, 10, 20)
+    step = (last - first).days / 40.0
     for i in range(40):
-        day += dt.timedelta(days=rng.randint(28, 52))
-        if day > dt.date(2026, 10, 20):
-            break
+        day = first + dt.timedelta(days=int(i * step + rng.uniform(0, step * 0.8)))
         k = rng.choice([1, 1, 1, 2, 2, 3])
         items = []
         for sku, name, price in rng.sample(catalogue, k):
@@ -803,7 +802,7 @@ def build_cases(rng):
         split=True,
         note="LLM error: second chat call fails with HTTP 429 (no output, no tokens). Root span status ERROR, canned "
              "fallback answer. Spans split over two lines.",
-        expect=["llm_error (429)", "too_slow? no: failed"]))
+        expect=["LLM error 429 (no exact taxonomy id; tool_error or a custom cause)"]))
 
     # ---------------------------------------------------------------- week 3
     c = cust("cus_US_71655", "Gabriela", "Morales", False, US)
@@ -891,10 +890,9 @@ def build_cases(rng):
         final="I'm sorry, but I can't help with that request. Is there anything else I can help you with?",
         feedback=dict(label="thumbs_down", score=0.0,
                       explanation="I reported a broken buckle that injured me and got a canned brush-off."),
-        split=True,
         note="Wrong refusal: the provider's content filter (finish_reason content_filter, empty output) blocks a "
              "legitimate warranty + safety report; the app sends a canned refusal. thumbs_down feedback event. "
-             "Should have created warranty_claim + safety tickets. Spans split over two lines.",
+             "Should have created warranty_claim + safety tickets.",
         expect=["wrong_refusal"]))
 
     # ------------------------------------------- release 2026.11.0 from here
@@ -1070,7 +1068,7 @@ def build_cases(rng):
     C.append(dict(
         day="2026-11-03", time="17:30:41", tenant=US, workflow="order_status", conv=OI, release=R2,
         session="s20", customer=c, locale="en-US", template=True, model="o3",
-        route={"input": {"message_chars": 42, "customer_lifetime_orders": 41, "open_tickets": 0},
+        route={"input": {"message_chars": 47, "customer_lifetime_orders": 41, "open_tickets": 0},
                "output": {"route": "deep_reasoning", "model": "o3",
                           "rule": "customer_lifetime_orders >= 25 -> deep_reasoning (VIP)"}},
         query="has my last order shipped",
@@ -1086,8 +1084,8 @@ def build_cases(rng):
         ],
         split=True,
         note="Expensive and slow: the new 2026.11.0 router sends a long-standing customer to o3 (high reasoning "
-             "effort) and the whole 41-order history goes into the prompt. ~38 s and ~40x the cost of a normal "
-             "case for a one-line answer that is correct. Prompt template present. Spans split over two lines.",
+             "effort) and the whole 41-order history goes into the prompt: ~40 s and ~USD 0.13 (a typical "
+             "2026.11.0 case costs ~USD 0.002) for a one-line answer that is correct. Prompt template present. Spans split over two lines.",
         expect=["needless_cost", "too_slow"]))
 
     c = cust("cus_EU_73302", "Viktor", "Lindqvist", False, EU)
@@ -1299,3 +1297,853 @@ def build_cases(rng):
         note="Spanish (EU). Warranty claim ticket. Good answer (GenAI, provider azure.ai.openai).", expect=[]))
 
     return C
+
+# --------------------------------------------------------------------------
+# OTLP helpers
+# --------------------------------------------------------------------------
+
+SCOPES = {
+    "app": lambda rel: {"name": "northwind.copilot", "version": rel},
+    "oi_llm": lambda rel: {"name": "openinference.instrumentation.openai", "version": "0.1.31"},
+    "ga_llm": lambda rel: {"name": "opentelemetry.instrumentation.openai_v2", "version": "2.2b0"},
+    "ol_sdk": lambda rel: {"name": "traceloop.tracer", "version": "0.49.5"},
+    "ol_llm": lambda rel: {"name": "opentelemetry.instrumentation.openai.v1", "version": "0.49.5"},
+    "ol_db": lambda rel: {"name": "opentelemetry.instrumentation.chromadb", "version": "0.49.5"},
+    "http": lambda rel: {"name": "opentelemetry.instrumentation.requests", "version": "0.58b0"},
+}
+SCOPE_SCHEMA = {"ga_llm": "https://opentelemetry.io/schemas/1.37.0"}
+
+KIND_INTERNAL, KIND_SERVER, KIND_CLIENT = 1, 2, 3
+MS = 1_000_000
+
+
+def anyvalue(v):
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, str):
+        return {"stringValue": v}
+    if isinstance(v, (list, tuple)):
+        return {"arrayValue": {"values": [anyvalue(x) for x in v]}}
+    if isinstance(v, dict):
+        return {"kvlistValue": {"values": [{"key": k, "value": anyvalue(x)} for k, x in v.items()]}}
+    raise TypeError(type(v))
+
+
+def kvs(pairs):
+    return [{"key": k, "value": anyvalue(v)} for k, v in pairs if v is not None]
+
+
+def jdump(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+def hexid(rng, bits):
+    while True:
+        v = rng.getrandbits(bits)
+        if v:
+            return format(v, "0%dx" % (bits // 4))
+
+
+def rand_token(rng, n, alphabet=string.ascii_letters + string.digits):
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def est_tokens(text):
+    return max(1, round(len(text) / 3.8))
+
+
+class Span:
+    def __init__(self, tr, name, kind, parent, start, scope):
+        self.tr = tr
+        self.trace_id = tr.trace_id
+        self.span_id = hexid(tr.rng, 64)
+        self.parent_id = parent.span_id if parent else None
+        self.name, self.kind, self.start, self.end, self.scope = name, kind, start, start, scope
+        self.attrs, self.events, self.status = [], [], None
+        tr.spans.append(self)
+
+    def set(self, key, value):
+        if value is not None:
+            self.attrs.append((key, value))
+
+    def update(self, pairs):
+        for k, v in pairs:
+            self.set(k, v)
+
+    def event(self, name, at, pairs):
+        self.events.append({"timeUnixNano": str(at), "name": name, "attributes": kvs(pairs)})
+
+    def exception(self, etype, message, stack):
+        self.event("exception", self.end, [("exception.type", etype), ("exception.message", message),
+                                           ("exception.stacktrace", stack), ("exception.escaped", False)])
+
+    def otlp(self):
+        d = {"traceId": self.trace_id, "spanId": self.span_id}
+        if self.parent_id:
+            d["parentSpanId"] = self.parent_id
+        d.update({"name": self.name, "kind": self.kind,
+                  "startTimeUnixNano": str(self.start), "endTimeUnixNano": str(self.end),
+                  "attributes": kvs(self.attrs)})
+        if self.events:
+            d["events"] = self.events
+        if self.status:
+            d["status"] = self.status
+        return d
+
+
+class Trace:
+    def __init__(self, rng):
+        self.rng = rng
+        self.trace_id = hexid(rng, 128)
+        self.spans = []
+
+
+def stacktrace(fn, line, code, etype, message, cause=None, llm=False):
+    if llm:
+        outer = ('  File "/srv/copilot/northwind_copilot/agent/loop.py", line 168, in step',
+                 "    reply = await self.llm.complete(messages, tools=self.tools)", "complete")
+    else:
+        outer = ('  File "/srv/copilot/northwind_copilot/agent/loop.py", line 214, in run_tool',
+                 "    return await tool.invoke(call.arguments)", "invoke")
+    tb = ["Traceback (most recent call last):", outer[0], outer[1],
+          '  File "/srv/copilot/northwind_copilot/%s", line %d, in %s' % (fn, line, outer[2]),
+          "    " + code]
+    if cause:
+        tb = (["Traceback (most recent call last):",
+               '  File "/usr/local/lib/python3.12/site-packages/requests/adapters.py", line 713, in send',
+               "    raise ReadTimeout(e, request=request)",
+               cause, "", "The above exception was the direct cause of the following exception:", ""] + tb)
+    tb.append("%s: %s" % (etype, message))
+    return "\n".join(tb)
+
+
+# --------------------------------------------------------------------------
+# Case -> spans
+# --------------------------------------------------------------------------
+
+def case_start(case):
+    d = dt.datetime.fromisoformat("%sT%s+00:00" % (case["day"], case["time"]))
+    assert d >= BASE, case["day"]
+    return int(d.timestamp()) * 1_000_000_000 + case["rng"].randint(0, 999_999) * 1000
+
+
+def render_context(case, release):
+    parts = []
+    for doc_id, _ in case["docs"] or []:
+        d = DOCS[doc_id]
+        if RELEASES[release]["ctx_dates"]:
+            parts.append("[%s] %s (updated %s)\n%s" % (doc_id, d["title"], d["updated_at"], d["content"]))
+        else:
+            parts.append("[%s] %s\n%s" % (doc_id, d["title"], d["content"]))
+    return "\n\n".join(parts) if parts else "(no policy excerpts retrieved)"
+
+
+def template_vars(case):
+    c = case["customer"]
+    day = dt.date.fromisoformat(case["day"])
+    if c:
+        who = "%s %s (%s), Trailclub member: %s" % (c["first"], c["last"], c["id"], "yes" if c["member"] else "no")
+    else:
+        who = "not signed in"
+    eu = case["tenant"] == EU
+    return {"storefront": "EU" if eu else "US", "currency": "EUR" if eu else "USD",
+            "date": "%s (%s)" % (day.isoformat(), day.strftime("%A")), "customer": who,
+            "policy_context": render_context(case, case["release"])}
+
+
+def tool_http(name, args):
+    method, route = HTTP_ROUTES[name]
+    if name == "lookup_customer" and "customer_id" not in args:
+        route, query = "/v2/customers", "?email=" + args["email"].replace("@", "%40")
+    elif name == "update_address" and "order_id" not in args:
+        route, query = "/v2/customers/{customer_id}/addresses/default", ""
+    else:
+        query = ""
+    path = route
+    for k in ("order_id", "customer_id"):
+        if k in args:
+            path = path.replace("{%s}" % k, args[k])
+    return method, route, "https://%s%s%s" % (CRM_HOST, path, query)
+
+
+def tool_error_stack(name, err):
+    fn = "tools/crm.py"
+    if err["http_status"] is None:
+        cause = ("requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='%s', port=443): Read timed out. "
+                 "(read timeout=%.1f)" % (CRM_HOST, err["ms"] / 1000.0 - 0.01))
+        return stacktrace(fn, 131, "raise CRMTimeout(f\"{method} {url} timed out after {timeout}s (read timeout)\") from exc",
+                          err["type"], err["message"], cause=cause)
+    return stacktrace(fn, 142, "raise error_for_status(resp)", err["type"], err["message"])
+
+
+class Emitter:
+    """Base: shared timeline logic; subclasses write the attribute convention."""
+
+    def __init__(self, case, tr):
+        self.case, self.tr, self.rng = case, tr, tr.rng
+        self.release = case["release"]
+        self.rel = RELEASES[case["release"]]
+        self.model = case.get("model") or self.rel["model"]
+        self.m = MODELS[self.model]
+        self.eu = case["tenant"] == EU
+
+    def common_root(self, root):
+        c = self.case
+        root.update([("gen_ai.workflow.name", c["workflow"]), ("reviewdesk.workflow", c["workflow"]),
+                     ("reviewdesk.release", c["release"]), ("tenant.id", c["tenant"]),
+                     ("session.id", c["session_id"]), ("user.id", c["user_id"])])
+
+    # --- timing helpers
+    def gap(self, lo=3, hi=25):
+        return int(self.rng.uniform(lo, hi) * MS)
+
+    def llm_usage(self, system, msgs, step):
+        text = system + "".join((m.get("content") or "") + "".join(
+            json.dumps(tc["arguments"]) + tc["name"] for tc in m.get("tool_calls", [])) for m in msgs)
+        tin = est_tokens(text) + 4 * (len(msgs) + 1) + TOOL_SCHEMA_TOKENS
+        tin = int(tin * self.rng.uniform(0.985, 1.015))
+        if step["error"]:
+            return tin, 0
+        if step["out_tokens"] is not None:
+            tout = step["out_tokens"]
+        elif step["calls"]:
+            tout = sum(est_tokens(json.dumps(t["args"])) + 9 for t in step["calls"]) + 3
+        else:
+            tout = est_tokens(step["text"]) + 2
+        return tin, tout + step["reasoning"]
+
+    def llm_duration(self, tin, tout, step):
+        if step["ms"]:
+            return step["ms"] * MS + self.rng.randint(0, 999_999)
+        if step["error"]:
+            return int(self.rng.uniform(380, 700) * MS)
+        ttft = self.rng.uniform(380, 850) + tin * 0.035
+        return int((ttft + tout / self.rng.uniform(*self.m["tps"]) * 1000) * MS)
+
+    def cost(self, tin, tout):
+        p = round(tin * self.m["price_in"] / 1e6, 6)
+        c = round(tout * self.m["price_out"] / 1e6, 6)
+        return p, c, round(p + c, 6)
+
+
+# ---------------------------------------------------------------- OpenInference
+
+def oi_flatten_messages(prefix, msgs):
+    out = []
+    for i, m in enumerate(msgs):
+        p = "%s.%d.message" % (prefix, i)
+        out.append((p + ".role", m["role"]))
+        if m.get("content") is not None:
+            out.append((p + ".content", m["content"]))
+        if m.get("tool_call_id"):
+            out.append((p + ".tool_call_id", m["tool_call_id"]))
+        for k, tc in enumerate(m.get("tool_calls", [])):
+            q = "%s.tool_calls.%d.tool_call" % (p, k)
+            out += [(q + ".id", tc["id"]), (q + ".function.name", tc["name"]),
+                    (q + ".function.arguments", json.dumps(tc["arguments"], ensure_ascii=False))]
+    return out
+
+
+class OIEmitter(Emitter):
+    def root(self, start):
+        c = self.case
+        s = Span(self.tr, c["workflow"], KIND_INTERNAL, None, start, "app")
+        s.set("openinference.span.kind", "CHAIN")
+        self.common_root(s)
+        s.update([("input.value", c["user"]), ("input.mime_type", "text/plain"),
+                  ("metadata", jdump({"workflow": c["workflow"], "tenant": c["tenant"], "channel": "web_chat",
+                                      "locale": c["locale"], "release": c["release"]})),
+                  ("tag.tags", ["support-copilot", c["tenant"], c["workflow"]])])
+        return s
+
+    def finish_root(self, s, final):
+        s.update([("output.value", final), ("output.mime_type", "text/plain")])
+        fb = self.case.get("feedback")
+        if fb:
+            s.update([("annotations.0.annotation.name", "user_feedback"),
+                      ("annotations.0.annotation.label", fb["label"]),
+                      ("annotations.0.annotation.score", fb["score"]),
+                      ("annotations.0.annotation.explanation", fb["explanation"]),
+                      ("annotations.0.annotation.annotator_kind", "HUMAN")])
+        s.status = {"code": 2, "message": self.case["root_error"]} if self.case.get("root_error") else {"code": 1}
+
+    def session_attrs(self, s):
+        s.update([("session.id", self.case["session_id"]), ("user.id", self.case["user_id"])])
+
+    def route(self, parent, t, route):
+        s = Span(self.tr, "route_model", KIND_INTERNAL, parent, t, "app")
+        s.update([("openinference.span.kind", "CHAIN"), ("input.value", jdump(route["input"])),
+                  ("input.mime_type", "application/json"), ("output.value", jdump(route["output"])),
+                  ("output.mime_type", "application/json")])
+        self.session_attrs(s)
+        s.end = t + int(self.rng.uniform(2, 6) * MS)
+        s.status = {"code": 1}
+        return s.end
+
+    def retrieval(self, parent, t, query, docs):
+        s = Span(self.tr, "retrieve_policies", KIND_INTERNAL, parent, t, "app")
+        s.update([("openinference.span.kind", "RETRIEVER"), ("input.value", query), ("input.mime_type", "text/plain")])
+        for i, (doc_id, score) in enumerate(docs):
+            d = DOCS[doc_id]
+            p = "retrieval.documents.%d.document" % i
+            s.update([(p + ".id", doc_id), (p + ".content", d["content"]), (p + ".score", score),
+                      (p + ".metadata", jdump({"source": d["source"], "updated_at": d["updated_at"],
+                                               "title": d["title"]}))])
+        self.session_attrs(s)
+        s.end = t + int(self.rng.uniform(140, 460) * MS)
+        s.status = {"code": 1}
+        return s.end
+
+    def llm(self, parent, t, system, msgs, step, out_msg):
+        s = Span(self.tr, "ChatCompletion", KIND_INTERNAL, parent, t, "oi_llm")
+        tin, tout = self.llm_usage(system, msgs, step)
+        inv = ({"model": self.model, "reasoning_effort": "high", "max_completion_tokens": 16000, "tool_choice": "auto"}
+               if self.model == "o3" else
+               {"model": self.model, "temperature": self.rel["temperature"], "max_tokens": self.rel["max_tokens"],
+                "tool_choice": "auto", "parallel_tool_calls": True})
+        s.update([("openinference.span.kind", "LLM"), ("llm.system", "openai"), ("llm.provider", "openai"),
+                  ("llm.model_name", self.m["response"] if not step["error"] else self.model),
+                  ("llm.invocation_parameters", jdump(inv))])
+        s.update(oi_flatten_messages("llm.input_messages", [{"role": "system", "content": system}] + msgs))
+        for i, tool in enumerate(TOOLS):
+            s.set("llm.tools.%d.tool.json_schema" % i, jdump({"type": "function", "function": tool}))
+        if self.case.get("template"):
+            v = template_vars(self.case)
+            s.update([("llm.prompt_template.template", self.rel["system"]),
+                      ("llm.prompt_template.variables", jdump(v)),
+                      ("llm.prompt_template.version", PROMPT_TEMPLATE_VERSION),
+                      ("prompt.vendor", "northwind-prompt-registry"), ("prompt.id", PROMPT_TEMPLATE_NAME),
+                      ("gen_ai.prompt.name", PROMPT_TEMPLATE_NAME)])
+        self.session_attrs(s)
+        s.end = t + self.llm_duration(tin, tout, step)
+        if step["error"]:
+            e = step["error"]
+            s.status = {"code": 2, "message": "RateLimitError: Error code: 429"}
+            s.exception(e["type"], e["message"], stacktrace(
+                "llm/client.py", 77, "response = await self._client.chat.completions.create(**params)",
+                e["type"], e["message"], llm=True))
+            return s.end, None
+        s.update(oi_flatten_messages("llm.output_messages", [out_msg]))
+        s.update([("llm.token_count.prompt", tin), ("llm.token_count.completion", tout),
+                  ("llm.token_count.total", tin + tout)])
+        if step["reasoning"]:
+            s.set("llm.token_count.completion_details.reasoning", step["reasoning"])
+        p, c, tot = self.cost(tin, tout)
+        s.update([("llm.cost.prompt", p), ("llm.cost.completion", c), ("llm.cost.total", tot)])
+        s.status = {"code": 1}
+        return s.end, None
+
+    def tool(self, parent, t, call, call_id, dur):
+        s = Span(self.tr, call["name"], KIND_INTERNAL, parent, t, "app")
+        td = TOOL_BY_NAME[call["name"]]
+        s.update([("openinference.span.kind", "TOOL"), ("tool.name", call["name"]),
+                  ("tool.description", td["description"]), ("tool.parameters", jdump(td["parameters"])),
+                  ("tool.id", call_id), ("input.value", jdump(call["args"])),
+                  ("input.mime_type", "application/json")])
+        self.session_attrs(s)
+        s.end = t + dur
+        if call["error"]:
+            s.status = {"code": 2, "message": call["error"]["message"]}
+            s.exception(call["error"]["type"], call["error"]["message"], tool_error_stack(call["name"], call["error"]))
+        else:
+            s.update([("output.value", jdump(call["result"])), ("output.mime_type", "application/json")])
+            s.status = {"code": 1}
+        return s
+
+
+# ---------------------------------------------------------------- OTel GenAI (current)
+
+def ga_messages(msgs):
+    out = []
+    for m in msgs:
+        if m["role"] == "tool":
+            out.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": m["tool_call_id"],
+                                                   "response": json.loads(m["content"])}]})
+            continue
+        parts = []
+        if m.get("content"):
+            parts.append({"type": "text", "content": m["content"]})
+        for tc in m.get("tool_calls", []):
+            parts.append({"type": "tool_call", "id": tc["id"], "name": tc["name"], "arguments": tc["arguments"]})
+        out.append({"role": m["role"], "parts": parts})
+    return out
+
+
+class GAEmitter(Emitter):
+    def provider(self):
+        if self.eu:
+            return "azure.ai.openai", "northwind-cx-swedencentral.openai.azure.com"
+        return "openai", "api.openai.com"
+
+    def root(self, start):
+        c = self.case
+        s = Span(self.tr, "invoke_workflow %s" % c["workflow"], KIND_INTERNAL, None, start, "app")
+        s.set("gen_ai.operation.name", "invoke_workflow")
+        self.common_root(s)
+        s.update([("gen_ai.conversation.id", c["session_id"]),
+                  ("gen_ai.input.messages", jdump([{"role": "user", "parts": [{"type": "text", "content": c["user"]}]}]))])
+        return s
+
+    def finish_root(self, s, final):
+        s.set("gen_ai.output.messages", jdump([{"role": "assistant", "parts": [{"type": "text", "content": final}],
+                                                "finish_reason": "stop"}]))
+        fb = self.case.get("feedback")
+        if fb:
+            s.event("gen_ai.evaluation.result", s.end, [
+                ("gen_ai.evaluation.name", "user_feedback"), ("gen_ai.evaluation.score.value", fb["score"]),
+                ("gen_ai.evaluation.score.label", fb["label"]), ("gen_ai.evaluation.explanation", fb["explanation"]),
+                ("gen_ai.response.id", self.last_response_id)])
+        s.status = {"code": 2, "message": self.case["root_error"]} if self.case.get("root_error") else {"code": 1}
+
+    def retrieval(self, parent, t, query, docs):
+        s = Span(self.tr, "retrieval %s" % DATA_SOURCE, KIND_CLIENT, parent, t, "app")
+        s.update([("gen_ai.operation.name", "retrieval"), ("gen_ai.data_source.id", DATA_SOURCE),
+                  ("gen_ai.retrieval.query.text", query), ("gen_ai.retrieval.top_k", len(docs)),
+                  ("gen_ai.retrieval.documents", jdump([
+                      {"id": i, "score": sc, "content": DOCS[i]["content"],
+                       "metadata": {"source": DOCS[i]["source"], "updated_at": DOCS[i]["updated_at"],
+                                    "title": DOCS[i]["title"]}} for i, sc in docs]))])
+        s.end = t + int(self.rng.uniform(140, 460) * MS)
+        return s.end
+
+    def llm(self, parent, t, system, msgs, step, out_msg):
+        prov, host = self.provider()
+        s = Span(self.tr, "chat %s" % self.model, KIND_CLIENT, parent, t, "ga_llm")
+        tin, tout = self.llm_usage(system, msgs, step)
+        instructions = [{"type": "text", "content": part} for part in system.split("\n\n<<CONTEXT>>\n\n")]
+        self.last_response_id = "chatcmpl-" + rand_token(self.rng, 29)
+        finish = step["finish"] or ("tool_call" if step["calls"] else "stop")
+        s.update([("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", prov),
+                  ("gen_ai.request.model", self.model), ("gen_ai.request.temperature", self.rel["temperature"]),
+                  ("gen_ai.request.max_tokens", self.rel["max_tokens"]),
+                  ("gen_ai.response.model", self.m["response"]), ("gen_ai.response.id", self.last_response_id),
+                  ("gen_ai.response.finish_reasons", [finish]),
+                  ("gen_ai.usage.input_tokens", tin), ("gen_ai.usage.output_tokens", tout),
+                  ("gen_ai.conversation.id", self.case["session_id"]),
+                  ("server.address", host), ("server.port", 443),
+                  ("gen_ai.system_instructions", jdump(instructions)),
+                  ("gen_ai.input.messages", jdump(ga_messages(msgs))),
+                  ("gen_ai.tool.definitions", jdump([dict(type="function", **tool) for tool in TOOLS]))])
+        out = ga_messages([out_msg])[0] if out_msg else {"role": "assistant", "parts": []}
+        out["finish_reason"] = finish
+        s.set("gen_ai.output.messages", jdump([out]))
+        s.end = t + self.llm_duration(tin, tout, step)
+        return s.end, None
+
+    def tool(self, parent, t, call, call_id, dur):
+        s = Span(self.tr, "execute_tool %s" % call["name"], KIND_INTERNAL, parent, t, "app")
+        s.update([("gen_ai.operation.name", "execute_tool"), ("gen_ai.tool.name", call["name"]),
+                  ("gen_ai.tool.description", TOOL_BY_NAME[call["name"]]["description"]),
+                  ("gen_ai.tool.type", "function"), ("gen_ai.tool.call.id", call_id),
+                  ("gen_ai.tool.call.arguments", jdump(call["args"]))])
+        s.end = t + dur
+        if call["error"]:
+            s.set("error.type", call["error"]["error_type"])
+            s.status = {"code": 2, "message": call["error"]["message"]}
+            s.exception(call["error"]["type"], call["error"]["message"], tool_error_stack(call["name"], call["error"]))
+        else:
+            s.set("gen_ai.tool.call.result", jdump(call["result"]))
+        return s
+
+
+# ---------------------------------------------------------------- OpenLLMetry (legacy)
+
+class OLEmitter(Emitter):
+    def assoc(self, s):
+        s.update([("traceloop.workflow.name", self.case["workflow"]),
+                  ("traceloop.association.properties.session_id", self.case["session_id"]),
+                  ("traceloop.association.properties.user_id", self.case["user_id"]),
+                  ("traceloop.association.properties.tenant_id", self.case["tenant"])])
+
+    def root(self, start):
+        c = self.case
+        s = Span(self.tr, "%s.workflow" % c["workflow"], KIND_INTERNAL, None, start, "ol_sdk")
+        s.update([("traceloop.span.kind", "workflow"), ("traceloop.entity.name", c["workflow"])])
+        self.assoc(s)
+        self.common_root(s)
+        s.set("traceloop.entity.input", jdump({"args": [], "kwargs": {
+            "message": c["user"], "session_id": c["session_id"],
+            "customer_id": c["customer"]["id"] if c["customer"] else None, "storefront": "EU" if self.eu else "US"}}))
+        return s
+
+    def finish_root(self, s, final):
+        s.set("traceloop.entity.output", jdump({"answer": final}))
+        s.status = {"code": 2, "message": self.case["root_error"]} if self.case.get("root_error") else {"code": 1}
+
+    def retrieval(self, parent, t, query, docs):
+        s = Span(self.tr, "retrieve_policies.task", KIND_INTERNAL, parent, t, "ol_sdk")
+        s.update([("traceloop.span.kind", "task"), ("traceloop.entity.name", "retrieve_policies"),
+                  ("traceloop.entity.path", self.case["workflow"]),
+                  ("traceloop.entity.input", jdump({"args": [query], "kwargs": {"top_k": len(docs)}}))])
+        self.assoc(s)
+        db = Span(self.tr, "chroma.query", KIND_CLIENT, s, t + int(self.rng.uniform(20, 40) * MS), "ol_db")
+        db.update([("db.system", "chroma"), ("db.operation", "query"), ("db.collection.name", DATA_SOURCE),
+                   ("db.vector.query.top_k", len(docs))])
+        db.end = db.start + int(self.rng.uniform(60, 220) * MS)
+        s.set("traceloop.entity.output", jdump([
+            {"id": i, "score": sc, "content": DOCS[i]["content"],
+             "metadata": {"source": DOCS[i]["source"], "updated_at": DOCS[i]["updated_at"], "title": DOCS[i]["title"]}}
+            for i, sc in docs]))
+        s.end = db.end + int(self.rng.uniform(3, 12) * MS)
+        s.status = {"code": 1}
+        return s.end
+
+    def llm(self, parent, t, system, msgs, step, out_msg):
+        s = Span(self.tr, "openai.chat", KIND_CLIENT, parent, t, "ol_llm")
+        tin, tout = self.llm_usage(system, msgs, step)
+        s.update([("llm.request.type", "chat"), ("gen_ai.system", "openai"),
+                  ("gen_ai.request.model", self.model), ("gen_ai.request.temperature", self.rel["temperature"]),
+                  ("gen_ai.request.max_tokens", self.rel["max_tokens"]), ("llm.is_streaming", False),
+                  ("gen_ai.openai.api_base", "https://api.openai.com/v1/")])
+        self.assoc(s)
+        for i, tool in enumerate(TOOLS):
+            s.update([("llm.request.functions.%d.name" % i, tool["name"]),
+                      ("llm.request.functions.%d.description" % i, tool["description"]),
+                      ("llm.request.functions.%d.parameters" % i, jdump(tool["parameters"]))])
+        for i, m in enumerate([{"role": "system", "content": system}] + msgs):
+            p = "gen_ai.prompt.%d" % i
+            s.set(p + ".role", m["role"])
+            if m.get("content") is not None:
+                s.set(p + ".content", m["content"])
+            if m.get("tool_call_id"):
+                s.set(p + ".tool_call_id", m["tool_call_id"])
+            for j, tc in enumerate(m.get("tool_calls", [])):
+                s.update([("%s.tool_calls.%d.id" % (p, j), tc["id"]), ("%s.tool_calls.%d.name" % (p, j), tc["name"]),
+                          ("%s.tool_calls.%d.arguments" % (p, j), json.dumps(tc["arguments"], ensure_ascii=False))])
+        s.update([("gen_ai.response.model", self.m["response"]),
+                  ("gen_ai.response.id", "chatcmpl-" + rand_token(self.rng, 29)),
+                  ("gen_ai.completion.0.role", "assistant"),
+                  ("gen_ai.completion.0.finish_reason", "tool_calls" if step["calls"] else "stop")])
+        out_msg = out_msg or {}
+        if out_msg.get("content"):
+            s.set("gen_ai.completion.0.content", out_msg["content"])
+        for j, tc in enumerate(out_msg.get("tool_calls", [])):
+            s.update([("gen_ai.completion.0.tool_calls.%d.id" % j, tc["id"]),
+                      ("gen_ai.completion.0.tool_calls.%d.name" % j, tc["name"]),
+                      ("gen_ai.completion.0.tool_calls.%d.arguments" % j, json.dumps(tc["arguments"], ensure_ascii=False))])
+        s.update([("gen_ai.usage.prompt_tokens", tin), ("gen_ai.usage.completion_tokens", tout),
+                  ("llm.usage.total_tokens", tin + tout)])
+        s.end = t + self.llm_duration(tin, tout, step)
+        return s.end, None
+
+    def tool(self, parent, t, call, call_id, dur):
+        s = Span(self.tr, "%s.tool" % call["name"], KIND_INTERNAL, parent, t, "ol_sdk")
+        s.update([("traceloop.span.kind", "tool"), ("traceloop.entity.name", call["name"]),
+                  ("traceloop.entity.path", self.case["workflow"]),
+                  ("traceloop.entity.input", jdump({"args": [], "kwargs": call["args"]}))])
+        self.assoc(s)
+        s.end = t + dur
+        if call["error"]:
+            s.status = {"code": 2, "message": call["error"]["message"]}
+            s.exception(call["error"]["type"], call["error"]["message"], tool_error_stack(call["name"], call["error"]))
+        else:
+            s.set("traceloop.entity.output", jdump(call["result"]))
+            s.status = {"code": 1}
+        return s
+
+
+EMITTERS = {OI: OIEmitter, GA: GAEmitter, OL: OLEmitter}
+
+
+def http_child(em, tool_span, call):
+    method, route, url = tool_http(call["name"], call["args"])
+    h = Span(em.tr, "%s %s" % (method, route), KIND_CLIENT, tool_span, tool_span.start + int(em.rng.uniform(1, 3) * MS),
+             "http")
+    h.update([("http.request.method", method), ("url.full", url), ("url.template", route),
+              ("server.address", CRM_HOST), ("server.port", 443)])
+    h.end = tool_span.end - int(em.rng.uniform(1, 3) * MS)
+    err = call["error"]
+    if err and err["http_status"] is None:
+        h.set("error.type", "requests.exceptions.ReadTimeout")
+        h.status = {"code": 2, "message": "Read timed out"}
+    elif err:
+        h.update([("http.response.status_code", err["http_status"]), ("error.type", str(err["http_status"]))])
+        h.status = {"code": 2}
+    else:
+        h.set("http.response.status_code", 201 if method == "POST" else 200)
+
+
+def build_trace(case):
+    rng = case["rng"]
+    tr = Trace(rng)
+    em = EMITTERS[case["conv"]](case, tr)
+    start = case_start(case)
+    root = em.root(start)
+    t = start + em.gap(8, 30)
+
+    if case.get("route"):
+        t = em.route(root, t, case["route"]) + em.gap()
+    if case["docs"]:
+        query = case.get("query") or case["user"]
+        t = em.retrieval(root, t, query, case["docs"]) + em.gap()
+
+    vars_ = template_vars(case)
+    system_parts = RELEASES[case["release"]]["system"].split("{policy_context}")
+    base = system_parts[0].format(**{k: v for k, v in vars_.items() if k != "policy_context"}).rstrip()
+    system = base + "\n" + vars_["policy_context"] + system_parts[1]
+    if case["conv"] == GA:  # GenAI: instructions and context as two text parts
+        system = base + "\n\n<<CONTEXT>>\n\n" + vars_["policy_context"]
+
+    msgs = list(case["history"]) + [{"role": "user", "content": case["user"]}]
+    final = None
+    for step in case["steps"]:
+        out_msg = None
+        if not step["error"]:
+            if step["calls"]:
+                out_msg = {"role": "assistant", "content": None, "tool_calls": []}
+                for call in step["calls"]:
+                    call["id"] = "call_" + rand_token(rng, 24)
+                    out_msg["tool_calls"].append({"id": call["id"], "name": call["name"], "arguments": call["args"]})
+            elif step["text"] is not None:
+                out_msg = {"role": "assistant", "content": step["text"]}
+        t, _ = em.llm(root, t, system, msgs, step, out_msg)
+        t += em.gap()
+        if step["error"]:
+            break
+        if out_msg is None:
+            break
+        msgs.append(out_msg)
+        if step["text"] is not None:
+            final = step["text"]
+        # tools of one LLM turn run in parallel
+        tool_end = t
+        for call in step["calls"]:
+            if call["error"]:
+                dur = call["error"]["ms"] * MS + rng.randint(0, 999_999)
+            elif call["ms"]:
+                dur = call["ms"] * MS
+            else:
+                size = len(json.dumps(call["result"]))
+                dur = int((rng.uniform(80, 380) + size / 12.0) * MS)
+            ts = t + int(rng.uniform(0.2, 1.5) * MS)
+            span = em.tool(root, ts, call, call["id"], dur)
+            http_child(em, span, call)
+            tool_end = max(tool_end, span.end)
+            content = call["error"]["reply"] if call["error"] else call["result"]
+            msgs.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(content, ensure_ascii=False)})
+        t = tool_end + em.gap()
+
+    final = case.get("final") or final
+    root.end = t + em.gap(2, 12)
+    if not hasattr(em, "last_response_id"):
+        em.last_response_id = None
+    em.finish_root(root, final)
+    case["final_text"] = final
+    case["messages"] = msgs if msgs[-1].get("role") == "assistant" else msgs + [{"role": "assistant", "content": final}]
+    return tr
+
+
+# --------------------------------------------------------------------------
+# Batching into Collector file-exporter lines
+# --------------------------------------------------------------------------
+
+def resource_attrs(release):
+    return kvs([("service.name", SERVICE_NAME), ("service.namespace", "northwind"), ("service.version", release),
+                ("deployment.environment.name", "production"), ("telemetry.sdk.name", "opentelemetry"),
+                ("telemetry.sdk.language", "python"), ("telemetry.sdk.version", RELEASES[release]["sdk"]),
+                ("cloud.provider", "aws"), ("cloud.region", "eu-central-1")])
+
+
+def make_line(items):
+    """items: list of (release, span). One TracesData object, grouped by resource then scope."""
+    by_rel = {}
+    for rel, span in sorted(items, key=lambda x: (x[1].end, x[1].span_id)):
+        by_rel.setdefault(rel, {}).setdefault(span.scope, []).append(span)
+    rs = []
+    for rel in sorted(by_rel):
+        scope_spans = []
+        for scope, spans in by_rel[rel].items():
+            ss = {"scope": SCOPES[scope](rel), "spans": [x.otlp() for x in spans]}
+            if scope in SCOPE_SCHEMA:
+                ss["schemaUrl"] = SCOPE_SCHEMA[scope]
+            scope_spans.append(ss)
+        rs.append({"resource": {"attributes": resource_attrs(rel)}, "scopeSpans": scope_spans})
+    return {"resourceSpans": rs}
+
+
+def batch(cases, traces, rng):
+    sizes, n = [], len(traces)
+    while sum(sizes) < n:
+        sizes.append(min(rng.choice([2, 3, 3, 4]), n - sum(sizes)))
+    lines, i = [[] for _ in sizes], 0
+    for b, size in enumerate(sizes):
+        for k in range(i, i + size):
+            cases[k]["lines"] = [b]
+            spans = sorted(traces[k].spans, key=lambda s: (s.end, s.span_id))
+            rel = cases[k]["release"]
+            if cases[k].get("split"):
+                # The root span ends last and is exported in a later batch (as real batching does).
+                cut = (len(spans) + 1) // 2
+                other = b + 2 if b + 2 < len(sizes) else b - 2
+                lines[b] += [(rel, s) for s in spans[:cut]]
+                lines[other] += [(rel, s) for s in spans[cut:]]
+                cases[k]["lines"] = sorted([b, other])
+            else:
+                lines[b] += [(rel, s) for s in spans]
+        i += size
+    return [make_line(items) for items in lines]
+
+
+# --------------------------------------------------------------------------
+# EXPECTED.md
+# --------------------------------------------------------------------------
+
+CONV_LABEL = {OI: "OpenInference", GA: "OTel GenAI", OL: "OpenLLMetry"}
+
+
+def write_expected(path, cases, n_lines, size):
+    rows = []
+    for c in cases:
+        turn = "%s (%d/%d)" % (c["session_id"], c["turn"], c["turns"]) if c["turns"] > 1 else c["session_id"]
+        rows.append("| %d | `%s` | %s %s | %s | %s | %s | %s | %s | %d | %.1f | %d | %s | %s |" % (
+            c["n"], c["trace_id"][:8], c["day"], c["time"][:5], c["workflow"], c["release"], c["tenant"],
+            CONV_LABEL[c["conv"]], turn, c["span_count"], c["duration_s"], c["tokens"],
+            ", ".join(str(x + 1) for x in c["lines"]),
+            c["note"] + (" **Expect:** " + ", ".join("`%s`" % e for e in c["expect"]) if c["expect"] else "")))
+
+    def ids(pred):
+        return ", ".join("#%d `%s`" % (c["n"], c["trace_id"][:8]) for c in cases if pred(c)) or "-"
+
+    def has(word):
+        return lambda c: any(word in e for e in c["expect"])
+
+    text = """# Expected content of `support_copilot.jsonl`
+
+Generated by `generate_demo.py`; do not edit by hand (re-run the script instead).
+
+* File: `support_copilot.jsonl`, {size} bytes, {lines} lines (one OTLP `TracesData` export batch per line).
+* {traces} traces, {spans} spans. Traces are numbered # in time order (2026-10-05 .. 2026-11-13 UTC).
+* Releases: `2026.10.1` (gpt-4o, traces #1-#17) and `2026.11.0` (gpt-4.1-mini, from 2026-10-26, traces #18-#30).
+* "Lines" are 1-based line numbers in the JSONL file; traces listed with two lines have their spans
+  split over two non-adjacent lines (spans ordered by end time; the later half, with the root span,
+  goes to the other line).
+* "Expect" lists the root-cause ids (PRODUCT.md taxonomy) a careful reviewer should pick; an empty
+  cell means a good answer (verdict pass).
+
+| # | trace | start (UTC) | workflow | release | tenant | convention | session (turn) | spans | dur s | tokens | lines | notable |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
+
+## Issues by trace
+
+| Issue | Traces |
+|---|---|
+| Tool error on a tool span (status 2 + `exception` event) | {tool_err} |
+| LLM call failed (HTTP 429, no output; root span status ERROR) | {llm_err} |
+| Stale policy cited (`policy-returns-2024-01`, 30 days vs current 14) | {stale} |
+| Stale policy retrieved but not used | {stale_ret} |
+| Prompt injection (followed) | {inj} |
+| Prompt injection (attempt, resisted) | {inj_res} |
+| Wrong refusal | {refusal} |
+| Hallucination | {hall} |
+| Wrong tool / wrong arguments | {wrong_tool} |
+| Excessive agency | {agency} |
+| Needless cost / too slow (o3, ~40 s, ~USD 0.13) | {cost} |
+| Prompt template (`llm.prompt_template.*`, `{tpl_name}` {tpl_ver}) | {tpl} |
+| Non-English user text | {lang} |
+| User feedback in the trace | {fb} |
+| Multi-turn sessions | {multi} |
+| No retrieval span | {noret} |
+| Split over two lines | {split} |
+
+## Full trace ids
+
+{full}
+""".format(
+        size=size, lines=n_lines, traces=len(cases), spans=sum(c["span_count"] for c in cases),
+        rows="\n".join(rows),
+        tool_err=ids(lambda c: any(call["error"] for st in c["steps"] for call in st["calls"])),
+        llm_err=ids(lambda c: any(st["error"] for st in c["steps"])),
+        stale=ids(has("stale_source")),
+        stale_ret=ids(lambda c: c["docs"] and any(d == "policy-returns-2024-01" for d, _ in c["docs"])
+                      and not has("stale_source")(c)),
+        inj=ids(lambda c: "prompt_injection" in c["expect"]),
+        inj_res=ids(has("resisted")),
+        refusal=ids(has("wrong_refusal")),
+        hall=ids(lambda c: any(e.startswith("hallucination") for e in c["expect"])),
+        wrong_tool=ids(lambda c: any(e.startswith("wrong_tool") for e in c["expect"])),
+        agency=ids(has("excessive_agency")),
+        cost=ids(has("needless_cost")),
+        tpl_name=PROMPT_TEMPLATE_NAME, tpl_ver=PROMPT_TEMPLATE_VERSION,
+        tpl=ids(lambda c: c.get("template")),
+        lang=ids(lambda c: c["locale"].split("-")[0] in ("de", "es")),
+        fb=", ".join("#%d `%s` (%s, %s)" % (c["n"], c["trace_id"][:8], c["feedback"]["label"],
+                                            "annotations.0.annotation.*" if c["conv"] == OI
+                                            else "gen_ai.evaluation.result event")
+                     for c in cases if c.get("feedback")),
+        multi="; ".join("%s: %s" % (sid, ", ".join("#%d" % c["n"] for c in cases if c["session_id"] == sid))
+                        for sid in sorted({c["session_id"] for c in cases if c["turns"] > 1})),
+        noret=ids(lambda c: not c["docs"]),
+        split=ids(lambda c: c.get("split")),
+        full="\n".join("* #%d `%s`" % (c["n"], c["trace_id"]) for c in cases),
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
+    args = ap.parse_args(argv)
+
+    rng = random.Random(SEED)
+    cases = build_cases(random.Random("%d:catalogue" % SEED))
+    sessions = {}
+    for n, c in enumerate(cases, 1):
+        c["n"] = n
+        c["rng"] = random.Random("%d:trace:%d" % (SEED, n))
+        srng = random.Random("%d:session:%s" % (SEED, c["session"]))
+        c["session_id"] = "sess_" + hexid(srng, 64)[:12]
+        c["user_id"] = c["customer"]["id"] if c["customer"] else c["user_id"]
+        c.setdefault("history_mode", "text")
+        c.setdefault("feedback", None)
+        prior = sessions.setdefault(c["session"], [])
+        c["turn"] = len(prior) + 1
+        if c["history_mode"] == "full" and prior:
+            c["history"] = [m for m in prior[-1]["messages"]]
+        else:
+            c["history"] = []
+            for p in prior:
+                c["history"] += [{"role": "user", "content": p["user"]}, {"role": "assistant", "content": p["final_text"]}]
+        trace = build_trace(c)
+        c["trace"] = trace
+        prior.append(c)
+        root = [s for s in trace.spans if s.parent_id is None]
+        assert len(root) == 1
+        c["trace_id"] = trace.trace_id
+        c["span_count"] = len(trace.spans)
+        c["duration_s"] = (root[0].end - root[0].start) / 1e9
+    for c in cases:
+        c["turns"] = len(sessions[c["session"]])
+
+    # token totals per trace (read back from the emitted attributes)
+    for c in cases:
+        tot = 0
+        for s in c["trace"].spans:
+            a = dict(s.attrs)
+            tot += a.get("llm.token_count.total", 0) or (a.get("gen_ai.usage.input_tokens", 0)
+                                                         + a.get("gen_ai.usage.output_tokens", 0)) \
+                or a.get("llm.usage.total_tokens", 0)
+        c["tokens"] = tot
+
+    lines = batch(cases, [c["trace"] for c in cases], rng)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    out = args.out_dir / "support_copilot.jsonl"
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        for obj in lines:
+            f.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    size = out.stat().st_size
+    write_expected(args.out_dir / "EXPECTED.md", cases, len(lines), size)
+    print("wrote %s: %d bytes, %d lines, %d traces, %d spans" % (
+        out, size, len(lines), len(cases), sum(c["span_count"] for c in cases)))
+
+
+if __name__ == "__main__":
+    main()

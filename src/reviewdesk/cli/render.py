@@ -137,7 +137,8 @@ def case_text(case: Case) -> str:
         f"   LLM calls {u.llm_calls}",
     ]
     if case.error:
-        out.append(f"  ERROR {safe(case.error.type) or ''}: {safe(case.error.message) or ''}")
+        parts = [safe(case.error.type), safe(case.error.message)]
+        out.append("  ERROR " + ": ".join(p for p in parts if p))
     out.append("")
     out += _block("System instructions:", case.input.system_instructions)
     if case.input.prompt_template:

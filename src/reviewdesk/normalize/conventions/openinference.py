@@ -59,7 +59,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     invocation = invocation if isinstance(invocation, dict) else {}
     # llm.model_name is what the provider answered with (the response model); the requested
     # model is only in the invocation parameters.
-    view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), attrs.get("llm.model_name"))))
+    # A failed call got no response, so there its llm.model_name can only be the requested model.
+    answered_model = None if view.span.failed else attrs.get("llm.model_name")
+    view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), answered_model)))
     view.setdefault(
         "request_model",
         as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name"))),
