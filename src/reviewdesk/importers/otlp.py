@@ -55,7 +55,7 @@ class OtlpJsonImporter:
 
     name = "otlp-json"
     title = "OTLP/JSON trace export (one document)"
-    file_endings = (".json",)
+    file_endings: tuple[str, ...] = (".json",)
 
     def sniff(self, head: bytes) -> bool:
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -81,7 +81,7 @@ class OtlpJsonLinesImporter:
 
     name = "otlp-jsonl"
     title = "OTLP/JSON lines (OpenTelemetry Collector file exporter)"
-    file_endings = (".jsonl", ".ndjson", ".json")
+    file_endings: tuple[str, ...] = (".jsonl", ".ndjson", ".json")
 
     def sniff(self, head: bytes) -> bool:
         first = _first_json_line(head)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
@@ -25,7 +25,7 @@ from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import writes
+from reviewdesk.storage import search, writes
 from reviewdesk.storage.orm import ImportRecord
 
 BATCH_SPANS = 5000
@@ -124,24 +124,25 @@ def _import_one(
             summary.already_imported = True
             progress.advance(size)
             return
-        import_rowid = int(
-            conn.execute(
-                ImportRecord.__table__.insert().values(
-                    path=str(path.resolve()),
-                    file_name=path.name,
-                    format=importer.name,
-                    content_sha256=file_hash,
-                    size_bytes=size,
-                    started_at=datetime.now(UTC),
-                    status="running",
-                    traces=0,
-                    spans=0,
-                    cases=0,
-                    skipped=0,
-                    errors=[],
-                )
-            ).inserted_primary_key[0]
+        inserted = conn.execute(
+            insert(ImportRecord)
+            .values(
+                path=str(path.resolve()),
+                file_name=path.name,
+                format=importer.name,
+                content_sha256=file_hash,
+                size_bytes=size,
+                started_at=datetime.now(UTC),
+                status="running",
+                traces=0,
+                spans=0,
+                cases=0,
+                skipped=0,
+                errors=[],
+            )
+            .returning(ImportRecord.import_rowid)
         )
+        import_rowid = int(inserted.scalar_one())
 
     def report(error: RecordError) -> None:
         summary.skipped += 1
@@ -181,14 +182,22 @@ def _import_one(
                     errors=summary.errors,
                 )
             )
-    if summary.failed is None and summary.spans == 0 and summary.traces == 0 and summary.skipped and not summary.cancelled:
+    if (
+        summary.failed is None
+        and summary.spans == 0
+        and summary.traces == 0
+        and summary.skipped
+        and not summary.cancelled
+    ):
         summary.failed = f"{path.name}: no valid spans found ({summary.skipped} records skipped)"
 
 
 class _BatchWriter:
     """Collects spans and writes them, with their rebuilt cases, one transaction per batch."""
 
-    def __init__(self, workspace: Workspace, import_rowid: int, format_name: str, file_name: str, summary: ImportSummary) -> None:
+    def __init__(
+        self, workspace: Workspace, import_rowid: int, format_name: str, file_name: str, summary: ImportSummary
+    ) -> None:
         self.workspace = workspace
         self.import_rowid = import_rowid
         self.format_name = format_name
@@ -234,6 +243,7 @@ class _BatchWriter:
             case = build_case(spans, source_format=self.format_name, source_file=self.file_name)
             case_rows.append(writes.case_columns(case, rowid, now))
         writes.upsert_cases(conn, case_rows)
+        search.index_cases(conn, case_rows)
         writes.set_span_counts(conn, counts, self.import_rowid)
         new_traces = len(created)
         self.summary.spans += added

@@ -55,7 +55,8 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
             node[leaf][""] = value  # "x" and "x.y" both present: keep both
         else:
             node[leaf] = value
-    return _listify(root)
+    nested: dict[str, Any] = _listify(root)
+    return nested
 
 
 def _listify(node: Any) -> Any:

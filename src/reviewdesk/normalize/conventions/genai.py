@@ -218,7 +218,8 @@ def openai_style_message(item: dict[str, Any]) -> Message:
         for call in raw_calls:
             if not isinstance(call, dict):
                 continue
-            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            nested = call.get("function")
+            function: dict[str, Any] = nested if isinstance(nested, dict) else call
             calls.append(
                 ToolCallRequest(
                     id=as_str(call.get("id")),
