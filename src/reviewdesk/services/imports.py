@@ -224,32 +224,36 @@ class _BatchWriter:
 
     def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
         trace_ids = list(batch)
-        existing = writes.trace_rowids(conn, trace_ids)
+        existing = writes.existing_traces(conn, trace_ids)
         created = writes.insert_traces(conn, [t for t in trace_ids if t not in existing], self.import_rowid)
-        rowids = {**existing, **created}
+        rowids = {**{t: rowid for t, (rowid, _) in existing.items()}, **created}
         added = writes.insert_spans(
             conn, [(rowids[t], span) for t in trace_ids for span in batch[t].values()], self.import_rowid
         )
         # Traces seen before need all their stored spans to rebuild the case; new ones are all here.
-        stored = writes.load_spans(conn, [existing[t] for t in trace_ids if t in existing])
+        stored = writes.load_spans(conn, [existing[t][0] for t in trace_ids if t in existing]) if added else {}
         case_rows = []
         counts: dict[int, int] = {}
+        completed = 0
         for trace_id in trace_ids:
             rowid = rowids[trace_id]
-            spans = stored.get(rowid) if trace_id in existing else list(batch[trace_id].values())
-            if not spans:
-                continue
+            if trace_id in existing:
+                spans = stored.get(rowid, [])
+                if len(spans) <= existing[trace_id][1]:
+                    continue  # nothing new for this trace: its case stays as it is
+                completed += 1
+            else:
+                spans = list(batch[trace_id].values())
             counts[rowid] = len(spans)
             case = build_case(spans, source_format=self.format_name, source_file=self.file_name)
             case_rows.append(writes.case_columns(case, rowid, now))
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)
         writes.set_span_counts(conn, counts, self.import_rowid)
-        new_traces = len(created)
         self.summary.spans += added
-        self.summary.traces += new_traces + (sum(1 for t in trace_ids if t in existing) if added else 0)
-        self.summary.cases_created += new_traces
-        self.summary.cases_updated += len(case_rows) - new_traces if added else 0
+        self.summary.traces += len(created) + completed
+        self.summary.cases_created += len(created)
+        self.summary.cases_updated += completed
         conn.execute(
             update(ImportRecord)
             .where(ImportRecord.import_rowid == self.import_rowid)

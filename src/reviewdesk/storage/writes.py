@@ -27,10 +27,17 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[An
 
 def trace_rowids(conn: Connection, trace_ids: Sequence[str]) -> dict[str, int]:
     """Existing traces among ``trace_ids``."""
-    found: dict[str, int] = {}
+    return {trace_id: rowid for trace_id, (rowid, _) in existing_traces(conn, trace_ids).items()}
+
+
+def existing_traces(conn: Connection, trace_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Existing traces among ``trace_ids``, with their row id and stored span count."""
+    found: dict[str, tuple[int, int]] = {}
     for chunk in _chunks(trace_ids):
-        rows = conn.execute(select(TraceRow.trace_id, TraceRow.trace_rowid).where(TraceRow.trace_id.in_(chunk)))
-        found.update({trace_id: rowid for trace_id, rowid in rows})
+        rows = conn.execute(
+            select(TraceRow.trace_id, TraceRow.trace_rowid, TraceRow.span_count).where(TraceRow.trace_id.in_(chunk))
+        )
+        found.update({trace_id: (rowid, count) for trace_id, rowid, count in rows})
     return found
 
 

@@ -184,3 +184,15 @@ def test_import_counts_are_recorded(workspace: Workspace, tmp_path: Path) -> Non
     )
     assert len(record.content_sha256) == 64
     assert record.finished_at is not None
+
+
+def test_other_file_with_the_same_spans_changes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    spans = [_root(), _llm("a000000000000002", "a000000000000001", 10, "Tomorrow.", 20)]
+    imports.import_files(workspace, [write_jsonl(tmp_path / "first.jsonl", [spans])])
+    before = cases.get_case(workspace, TRACE)
+    pretty = tmp_path / "again.json"
+    pretty.write_text(json.dumps(request(spans), indent=2))  # other bytes, same spans
+    summary = imports.import_files(workspace, [pretty]).files[0]
+    assert not summary.already_imported
+    assert (summary.spans, summary.traces, summary.cases_created, summary.cases_updated) == (0, 0, 0, 0)
+    assert cases.get_case(workspace, TRACE) == before
