@@ -298,9 +298,14 @@ def _attributes(items: Any) -> dict[str, Any]:
         raise _Bad("'attributes' must be a list of {key, value}")
     result: dict[str, Any] = {}
     for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+        if not isinstance(item, dict) or not isinstance(key := item.get("key"), str):
             raise _Bad(f"attribute {item!r:.60} has no string 'key'")
-        result[item["key"]] = _any_value(item.get("value"), 0)
+        value = item.get("value")
+        # Fast path for the common case; everything else goes through the full decoder.
+        if type(value) is dict and len(value) == 1 and type(text := value.get("stringValue")) is str:
+            result[key] = text
+        else:
+            result[key] = _any_value(value, 0)
     return result
 
 
