@@ -10,11 +10,14 @@ from pathlib import Path
 
 from reviewdesk.domain.errors import FormatError, UsageError
 from reviewdesk.importers.base import SNIFF_BYTES, Importer
+from reviewdesk.importers.langfuse import LangfuseImporter
+from reviewdesk.importers.langsmith import LangSmithImporter
 from reviewdesk.importers.otlp import OtlpJsonImporter, OtlpJsonLinesImporter
 
 MAX_FIRST_LINE = 512 * 1024 * 1024
 
-IMPORTERS: list[Importer] = [OtlpJsonLinesImporter(), OtlpJsonImporter()]
+# OTLP first; the vendor sniffers look for their own record keys and never claim an OTLP file.
+IMPORTERS: list[Importer] = [OtlpJsonLinesImporter(), OtlpJsonImporter(), LangfuseImporter(), LangSmithImporter()]
 
 
 def importer_names() -> list[str]:

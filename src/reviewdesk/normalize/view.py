@@ -8,6 +8,7 @@ from typing import Any
 
 from reviewdesk.domain.case import Document, Feedback, Message, PromptTemplate, ToolCallRequest
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.normalize.attrs import AttrIndex
 
 
 class SpanKind(StrEnum):
@@ -34,6 +35,8 @@ class SpanView:
     """
 
     span: RawSpan
+    attrs: AttrIndex
+    """The span's attribute keys grouped once, for the readers' list and prefix lookups."""
     kind: SpanKind = SpanKind.OTHER
     conventions: list[str] = field(default_factory=list)
     # generic input/output (root spans, chains, tools)

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from reviewdesk.domain.spans import RawSpan
-from reviewdesk.normalize.conventions import genai, openinference, openllmetry
-from reviewdesk.normalize.conventions.common import as_str, first
+from reviewdesk.normalize.attrs import AttrIndex
+from reviewdesk.normalize.conventions import genai, langfuse, langsmith, openinference, openllmetry
+from reviewdesk.normalize.conventions.common import as_str, first, maybe_json_scalar
 from reviewdesk.normalize.view import SpanView
 
 Reader = tuple[str, Callable[[dict[str, Any], SpanView], bool], Callable[[dict[str, Any], SpanView], None]]
@@ -23,6 +24,9 @@ READERS: list[Reader] = [
     (openinference.NAME, openinference.applies, openinference.read),
     (genai.NAME, genai.applies, genai.read),
     (openllmetry.NAME, openllmetry.applies, openllmetry.read),
+    # Vendor platforms last: their payload-level fields fill what the OTel conventions left empty.
+    (langfuse.NAME, langfuse.applies, langfuse.read),
+    (langsmith.NAME, langsmith.applies, langsmith.read),
 ]
 
 # Identity attributes, looked up on the span and then on its resource, first match wins.
@@ -37,13 +41,14 @@ _IDENTITY_KEYS: dict[str, tuple[str, ...]] = {
 
 def view_span(span: RawSpan) -> SpanView:
     """Interpret one raw span."""
-    view = SpanView(span=span)
+    view = SpanView(span=span, attrs=AttrIndex(span.attributes))
     attrs = span.attributes
     # Explicit identity attributes beat anything a convention implies (e.g. an agent name).
     for key, names in _IDENTITY_KEYS.items():
         for name in names:
             if name in attrs:
-                view.set_identity(key, attrs[name])
+                # Langfuse SDK v5 JSON-encodes metadata values, strings included ('"acme"').
+                view.set_identity(key, maybe_json_scalar(attrs[name]))
                 break
     for name, applies, read in READERS:
         if applies(attrs, view):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-_INDEX = re.compile(r"(\d+)\.(.+)")
+import orjson
+
+from reviewdesk.normalize.attrs import AttrIndex, nest
+
+__all__ = ["AttrIndex", "nest"]
 
 
 def maybe_json(value: Any) -> Any:
@@ -19,8 +22,8 @@ def maybe_json(value: Any) -> Any:
         stripped = value.strip()
         if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
             try:
-                return json.loads(stripped)
-            except ValueError:
+                return orjson.loads(stripped)
+            except orjson.JSONDecodeError:
                 return value
     return value
 
@@ -38,49 +41,12 @@ def maybe_json_scalar(value: Any) -> Any:
     return parsed
 
 
-def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """Turn ``{"a.b": 1, "a.c.0.d": 2}`` into nested dicts; numeric keys become sorted lists."""
-    root: dict[str, Any] = {}
-    for key, value in flat.items():
-        parts = key.split(".")
-        node = root
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {} if child is None else {"": child}
-                node[part] = child
-            node = child
-        leaf = parts[-1]
-        if isinstance(node.get(leaf), dict):
-            node[leaf][""] = value  # "x" and "x.y" both present: keep both
-        else:
-            node[leaf] = value
-    nested: dict[str, Any] = _listify(root)
-    return nested
-
-
-def _listify(node: Any) -> Any:
-    if not isinstance(node, dict):
-        return node
-    converted = {k: _listify(v) for k, v in node.items()}
-    if converted and all(k.isdigit() for k in converted):
-        # Numeric order: index 10 comes after 9, not after 1.
-        return [converted[k] for k in sorted(converted, key=int)]
-    return converted
-
-
 def indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    """Collect ``prefix.N.rest`` attributes into a list of nested dicts ordered by N."""
-    groups: dict[int, dict[str, Any]] = {}
-    plen = len(prefix)
-    for key, value in attrs.items():
-        if not key.startswith(prefix):
-            continue
-        match = _INDEX.fullmatch(key[plen:])
-        if match is None:
-            continue
-        groups.setdefault(int(match.group(1)), {})[match.group(2)] = value
-    return [nest(groups[i]) for i in sorted(groups)]
+    """Collect ``prefix.N.rest`` attributes into a list of nested dicts ordered by N.
+
+    Readers that have the span's ``SpanView`` should use ``view.attrs.indexed`` (computed once).
+    """
+    return AttrIndex(attrs).indexed(prefix)
 
 
 def dig(node: Any, *path: str) -> Any:

@@ -59,7 +59,7 @@ _PARAMETERS = (
 
 
 def applies(attrs: dict[str, Any], view: SpanView) -> bool:
-    if any(k.startswith("gen_ai.") for k in attrs):
+    if view.attrs.has("gen_ai."):
         return True
     return any(e.name.startswith("gen_ai.") for e in view.span.events)
 

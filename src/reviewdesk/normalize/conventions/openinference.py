@@ -16,7 +16,6 @@ from reviewdesk.normalize.conventions.common import (
     as_str,
     dig,
     first,
-    indexed,
     maybe_json,
     maybe_json_scalar,
     text_of,
@@ -43,7 +42,9 @@ def applies(attrs: dict[str, Any], view: SpanView) -> bool:
     return (
         "openinference.span.kind" in attrs
         or "input.value" in attrs
-        or any(k.startswith(("llm.input_messages.", "llm.output_messages.", "retrieval.documents.")) for k in attrs)
+        or view.attrs.has_list("llm.input_messages.")
+        or view.attrs.has_list("llm.output_messages.")
+        or view.attrs.has_list("retrieval.documents.")
     )
 
 
@@ -69,14 +70,14 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
     view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in ("model", "messages", "tools")})
 
-    view.setdefault("input_messages", _messages(indexed(attrs, "llm.input_messages.")))
-    outputs = _messages(indexed(attrs, "llm.output_messages."))
+    view.setdefault("input_messages", _messages(view.attrs.indexed("llm.input_messages.")))
+    outputs = _messages(view.attrs.indexed("llm.output_messages."))
     view.setdefault("output_messages", outputs)
     if not view.output_messages:
-        choices = [text_of(dig(c, "completion", "text")) for c in indexed(attrs, "llm.choices.")]
+        choices = [text_of(dig(c, "completion", "text")) for c in view.attrs.indexed("llm.choices.")]
         view.setdefault("output_messages", [Message(role="assistant", content=t) for t in choices if t])
     if not view.input_messages:
-        prompts = [text_of(dig(p, "prompt", "text")) for p in indexed(attrs, "llm.prompts.")]
+        prompts = [text_of(dig(p, "prompt", "text")) for p in view.attrs.indexed("llm.prompts.")]
         view.setdefault("input_messages", [Message(role="user", content=t) for t in prompts if t])
     view.setdefault("finish_reason", as_str(attrs.get("llm.finish_reason")))
 
@@ -85,7 +86,7 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     view.setdefault("total_tokens", as_int(attrs.get("llm.token_count.total")))
     view.setdefault("cost_usd", as_float(attrs.get("llm.cost.total")))
 
-    if any(k.startswith("llm.prompt_template.") for k in attrs):
+    if view.attrs.has("llm.prompt_template."):
         variables = maybe_json(attrs.get("llm.prompt_template.variables"))
         view.setdefault(
             "prompt_template",
@@ -107,13 +108,13 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         )
         view.setdefault("tool_result", maybe_json_scalar(attrs.get("output.value")))
 
-    if view.kind is SpanKind.RETRIEVAL or any(k.startswith("retrieval.documents.") for k in attrs):
+    if view.kind is SpanKind.RETRIEVAL or view.attrs.has_list("retrieval.documents."):
         query = view.input_value
         view.setdefault("retrieval_query", as_str(query.get("query") if isinstance(query, dict) else query))
-        view.setdefault("documents", _documents(indexed(attrs, "retrieval.documents.")))
+        view.setdefault("documents", _documents(view.attrs.indexed("retrieval.documents.")))
 
     for prefix, inner in (("annotations.", "annotation"), ("evaluations.", "evaluation")):
-        for item in indexed(attrs, prefix):
+        for item in view.attrs.indexed(prefix):
             data = item.get(inner)
             if not isinstance(data, dict) or not data.get("name"):
                 continue

@@ -15,7 +15,6 @@ from reviewdesk.normalize.conventions.common import (
     as_str,
     documents_from_list,
     first,
-    indexed,
     looks_like_documents,
     maybe_json,
     request_text,
@@ -35,7 +34,13 @@ _REQUEST_KINDS = {
 
 
 def applies(attrs: dict[str, Any], view: SpanView) -> bool:
-    return any(k.startswith(("traceloop.", "gen_ai.prompt.", "gen_ai.completion.", "llm.request.type")) for k in attrs)
+    index = view.attrs
+    return (
+        index.has("traceloop.")
+        or index.has_list("gen_ai.prompt.")
+        or index.has_list("gen_ai.completion.")
+        or "llm.request.type" in attrs
+    )
 
 
 def read(attrs: dict[str, Any], view: SpanView) -> None:
@@ -46,11 +51,11 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
             view.kind = _SPAN_KINDS[span_kind]
         elif isinstance(request_type, str) and request_type in _REQUEST_KINDS:
             view.kind = _REQUEST_KINDS[request_type]
-        elif any(k.startswith(("gen_ai.prompt.", "gen_ai.completion.")) for k in attrs):
+        elif view.attrs.has_list("gen_ai.prompt.") or view.attrs.has_list("gen_ai.completion."):
             view.kind = SpanKind.LLM
 
-    view.setdefault("input_messages", _messages(indexed(attrs, "gen_ai.prompt.")))
-    completions = indexed(attrs, "gen_ai.completion.")
+    view.setdefault("input_messages", _messages(view.attrs.indexed("gen_ai.prompt.")))
+    completions = view.attrs.indexed("gen_ai.completion.")
     view.setdefault("output_messages", _messages(completions, default_role="assistant"))
     if completions:
         view.setdefault("finish_reason", as_str(completions[-1].get("finish_reason")))

@@ -1,0 +1,82 @@
+"""One pass over a span's attribute keys, shared by every convention reader of that span.
+
+Flattened conventions spread lists over many keys (``llm.input_messages.3.message.content``).
+Scanning all keys again for every list and every "does this span use convention X" question was
+the largest cost of an import; grouping them once per span makes each question a lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# "prefix.N.rest" where N is the first segment made of digits that is not the last one.
+_LIST_KEY = re.compile(r"\n([^\n]*?\.)(\d+)\.([^\n]+)(?=\n)")
+
+
+class AttrIndex:
+    """Attribute keys of one span, grouped by list prefix; prefix questions answered in C."""
+
+    __slots__ = ("_keys", "_lists")
+
+    def __init__(self, attrs: dict[str, Any]) -> None:
+        # All keys in one newline-separated string: "is there a key starting with X" is then a
+        # substring search, and the flattened-list keys are found by one regex scan.
+        keys = "\n" + "\n".join(attrs) + "\n"
+        lists: dict[str, dict[int, dict[str, Any]]] = {}
+        for match in _LIST_KEY.finditer(keys):
+            prefix, index, rest = match.groups()
+            value = attrs.get(f"{prefix}{index}.{rest}")
+            lists.setdefault(prefix, {}).setdefault(int(index), {})[rest] = value
+        self._keys = keys
+        self._lists = lists
+
+    def has(self, prefix: str) -> bool:
+        """Whether some key starts with ``prefix`` (e.g. ``gen_ai.`` or ``llm.prompt_template.``)."""
+        return f"\n{prefix}" in self._keys
+
+    def has_list(self, prefix: str) -> bool:
+        return prefix in self._lists
+
+    def indexed(self, prefix: str) -> list[dict[str, Any]]:
+        """The ``prefix.N.rest`` attributes as a list of nested dicts ordered by N (10 after 9)."""
+        groups = self._lists.get(prefix)
+        if not groups:
+            return []
+        return [nest(groups[index]) for index in sorted(groups)]
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``{"a.b": 1, "a.c.0.d": 2}`` into nested dicts; numeric keys become sorted lists."""
+    root: dict[str, Any] = {}
+    numeric = False
+    for key, value in flat.items():
+        parts = key.split(".")
+        node = root
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {} if child is None else {"": child}
+                node[part] = child
+            node = child
+            numeric = numeric or part.isdigit()
+        leaf = parts[-1]
+        numeric = numeric or leaf.isdigit()
+        if isinstance(node.get(leaf), dict):
+            node[leaf][""] = value  # "x" and "x.y" both present: keep both
+        else:
+            node[leaf] = value
+    if not numeric:
+        return root
+    nested: dict[str, Any] = _listify(root)
+    return nested
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _listify(v) for k, v in node.items()}
+    if converted and all(k.isdigit() for k in converted):
+        # Numeric order: index 10 comes after 9, not after 1.
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted

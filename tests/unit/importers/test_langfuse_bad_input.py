@@ -1,0 +1,99 @@
+"""Bad Langfuse and LangSmith input: each rejection names the file and the record or line; the rest
+of the file still imports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reviewdesk.services import cases, imports
+from reviewdesk.services.workspace import Workspace
+
+TRACE = "0123456789abcdef0123456789abcdef"
+
+
+def _observation(oid: str, **fields: object) -> dict[str, object]:
+    return {"id": oid, "traceId": TRACE, "type": "SPAN", "name": oid, "startTime": "2025-01-01T00:00:00Z", **fields}
+
+
+def test_langfuse_bad_lines_and_records(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "observations.jsonl"
+    lines = [
+        json.dumps(_observation("good1")),
+        "{not json",
+        json.dumps(_observation("bad-time", startTime="yesterday")),
+        json.dumps({"trace": {"id": TRACE}, "observations": "oops"}),
+        json.dumps(
+            {"trace": {"id": TRACE}, "observations": [_observation("good2"), 42, _observation("bad-id", id=["x"])]}
+        ),
+        json.dumps({"hello": "world"}),
+        json.dumps({"id": "s", "traceId": TRACE, "name": "score", "value": 1, "dataType": "NUMERIC", "source": "API"}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    summary = imports.import_files(workspace, [path], format_name="langfuse").files[0]
+    assert summary.failed is None
+    errors = "\n".join(summary.errors)
+    assert "observations.jsonl: line 2: not valid JSON" in errors
+    assert "observations.jsonl: line 3: 'startTime' is not a timestamp" in errors
+    assert "observations.jsonl: line 4: 'observations' must be a list" in errors
+    assert "observations.jsonl: line 5, observations[1]: expected an observation object" in errors
+    assert "observations.jsonl: line 5, observations[2]: 'id' must be a string id" in errors
+    assert "observations.jsonl: line 6: not a Langfuse" in errors
+    assert "observations.jsonl: line 7: a score on its own" in errors
+    assert summary.skipped == 7
+    case = cases.get_case(workspace, TRACE)
+    assert case.span_count == 2  # good1, and good2 (which carries the trace record of line 5)
+
+
+def test_langfuse_array_names_the_record(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([_observation("a"), _observation("b"), _observation("c", endTime=True)], indent=2))
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.format == "langfuse"
+    assert summary.errors == ["array.json: record 3: 'endTime' must be a timestamp, got a boolean"]
+    assert cases.get_case(workspace, TRACE).span_count == 2
+
+
+def test_langsmith_bad_runs(workspace: Workspace, tmp_path: Path) -> None:
+    run = {
+        "id": "r1",
+        "trace_id": "r1",
+        "name": "app",
+        "run_type": "chain",
+        "start_time": "2025-01-01T00:00:00Z",
+        "inputs": {"q": "hi"},
+    }
+    path = tmp_path / "runs.json"
+    path.write_text(
+        json.dumps(
+            [
+                run,
+                {**run, "id": "r2", "parent_run_id": "r1", "start_time": "not a time"},
+                {**run, "id": "r3", "parent_run_id": "r1", "name": 7},
+                {
+                    **run,
+                    "id": "r4",
+                    "parent_run_id": "r1",
+                    "child_runs": [{"id": "r5", "run_type": "tool", "start_time": []}],
+                },
+                "a string",
+            ]
+        )
+    )
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.format == "langsmith"
+    assert summary.errors == [
+        "runs.json: record 2: 'start_time' is not a timestamp: 'not a time'",
+        "runs.json: record 3: 'name' must be a string, got int",
+        "runs.json: record 4, child_runs[0]: 'start_time' must be a timestamp, got list",
+        "runs.json: record 5: expected a LangSmith run object, got str",
+    ]
+    assert cases.get_case(workspace, "r1").span_count == 2  # r1 and r4
+
+
+def test_truncated_last_line(workspace: Workspace, tmp_path: Path) -> None:
+    good = {"id": "r1", "trace_id": "r1", "name": "app", "run_type": "chain", "start_time": "2025-01-01T00:00:00Z"}
+    path = tmp_path / "runs.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "id": "r2"}) + "\n" + '{"id": "r3", "run_ty')
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.errors == ["runs.jsonl: line 3: truncated last line (no newline at the end and not valid JSON)"]
