@@ -38,7 +38,7 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
     """Normalize the spans of one trace (in any order, any mix of conventions) into a case."""
     if not spans:
         raise ValueError("a case needs at least one span")
-    views = sorted((view_span(s) for s in spans), key=_start_key)
+    views = _in_start_order([view_span(s) for s in spans])
     trace_id = views[0].span.trace_id
     root = _root(views)
     llms = [v for v in views if v.kind is SpanKind.LLM]
@@ -80,11 +80,35 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
     return case
 
 
-def _start_key(view: SpanView) -> tuple[int, str]:
-    # Spans without a start time sort last; the span id breaks ties so the order never depends
-    # on the order the spans arrived in (a trace split over several files gives the same case).
-    start = view.span.start_ns
-    return (start if start is not None else 2**63, view.span.span_id)
+def _in_start_order(views: list[SpanView]) -> list[SpanView]:
+    """Spans by start time; at equal times a parent before its children, then by span id.
+
+    Sources with millisecond clocks (Langfuse) give a call and its parent the same start; the
+    depth keeps execution order there, and the span id makes the order independent of the order
+    the spans arrived in (a trace split over several files gives the same case).
+    """
+    parents = {v.span.span_id: v.span.parent_span_id for v in views}
+    depths: dict[str, int] = {}
+
+    def depth(span_id: str) -> int:
+        seen: set[str] = set()
+        chain: list[str] = []
+        current: str | None = span_id
+        while current is not None and current in parents and current not in depths and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = parents[current]
+        base = depths.get(current, -1) if current is not None else -1
+        for node in reversed(chain):
+            base += 1
+            depths[node] = base
+        return depths[span_id]
+
+    def key(view: SpanView) -> tuple[int, int, str]:
+        start = view.span.start_ns
+        return (start if start is not None else 2**63, depth(view.span.span_id), view.span.span_id)
+
+    return sorted(views, key=key)
 
 
 def _is_root(view: SpanView, views: Iterable[SpanView]) -> bool:
@@ -112,6 +136,9 @@ def _input(root: SpanView, views: list[SpanView], llms: list[SpanView]) -> Input
             if message.role in ("user", "human") and message.content:
                 result.user_request = message.content
                 break
+    if result.system_instructions is None:
+        # Agent frameworks may record the instructions on the agent span only.
+        result.system_instructions = next((v.system_instructions for v in views if v.system_instructions), None)
     if result.user_request is None:
         for view in [root, *views]:
             text = request_text(view.input_value)

@@ -94,7 +94,7 @@ SAMPLE_EXPECTED: dict[str, dict[str, Any]] = {
         # The trace is named after its root span by default; gen_ai.agent.name says more (as in OTLP).
         "workflow": "171105b7-59dd-49c0-9677-0b95395aa46a",
         "user_request": "What's the weather in Tokyo?",
-        "system_instructions": None,
+        "system_instructions": "You are a helpful assistant.",  # on the invoke_agent span only
         "output": "Current conditions in Tokyo, Japan: stormy, high around 23°C.",
         "model": "gpt-5-mini-2025-08-07",
         "request_model": "gpt-5-mini",

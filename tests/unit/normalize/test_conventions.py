@@ -376,3 +376,69 @@ def test_usage_counts_llm_spans_only() -> None:
     case = case_of(agent, llm)
     assert (case.usage.input_tokens, case.usage.output_tokens, case.usage.llm_calls) == (100, 10, 1)
     assert case.workflow == "helper"
+
+
+def test_equal_start_times_keep_parents_before_children() -> None:
+    """Millisecond clocks (Langfuse) give an agent and its first call the same start."""
+    agent = raw("z" * 16, {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper"}, start=5, end=90)
+    first = raw(
+        "a" * 16,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.input.messages": json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": "first question"}]}]
+            ),
+        },
+        parent="z" * 16,
+        start=5,
+        end=9,
+    )
+    later = raw(
+        "0" * 16,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.input.messages": json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": "follow-up"}]}]
+            ),
+        },
+        parent="a" * 16,
+        start=5,
+        end=9,
+    )
+    case = case_of(later, first, agent)
+    assert case.input.user_request == "first question"
+    assert case.workflow == "helper"
+
+
+def test_system_instructions_from_the_agent_span_and_responses_api_parameters() -> None:
+    agent = raw(
+        "z" * 16,
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "Be a weather bot."}]),
+        },
+        end=90,
+    )
+    llm = raw(
+        "a" * 16,
+        {
+            "openinference.span.kind": "LLM",
+            "llm.invocation_parameters": json.dumps(
+                {
+                    "id": "resp_1",
+                    "created_at": 1.0,
+                    "temperature": 0.3,
+                    "billing": {"payer": "developer"},
+                    "store": True,
+                }
+            ),
+            "llm.input_messages.0.message.role": "user",
+            "llm.input_messages.0.message.content": "Rain?",
+        },
+        parent="z" * 16,
+        start=1,
+        end=9,
+    )
+    case = case_of(agent, llm)
+    assert case.input.system_instructions == "Be a weather bot."
+    assert case.generation.parameters == {"temperature": 0.3}

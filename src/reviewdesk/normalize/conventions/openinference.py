@@ -24,6 +24,31 @@ from reviewdesk.normalize.view import SpanKind, SpanView
 
 NAME = "openinference"
 
+# Keys of llm.invocation_parameters that are not tuning parameters: the request payload itself, or
+# response fields that some instrumentations (OpenAI Agents, Responses API) copy in.
+_NOT_PARAMETERS = frozenset(
+    {
+        "model",
+        "messages",
+        "tools",
+        "input",
+        "instructions",
+        "id",
+        "object",
+        "created",
+        "created_at",
+        "status",
+        "usage",
+        "output",
+        "error",
+        "incomplete_details",
+        "billing",
+        "store",
+        "metadata",
+        "user",
+    }
+)
+
 _KINDS = {
     "LLM": SpanKind.LLM,
     "TOOL": SpanKind.TOOL,
@@ -68,7 +93,9 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name"))),
     )
     view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
-    view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in ("model", "messages", "tools")})
+    view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in _NOT_PARAMETERS})
+    if isinstance(invocation.get("instructions"), str):  # the Responses API's system prompt
+        view.setdefault("system_instructions", invocation["instructions"])
 
     view.setdefault("input_messages", _messages(view.attrs.indexed("llm.input_messages.")))
     outputs = _messages(view.attrs.indexed("llm.output_messages."))
