@@ -21,6 +21,7 @@ import orjson
 from reviewdesk.domain.errors import FormatError, RecordError
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.importers.base import Chunk, ReadContext
+from reviewdesk.importers.jsonfile import read_json_document, read_json_lines
 
 _STATUS_NAMES = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 _KIND_NAMES = {
@@ -67,13 +68,9 @@ class OtlpJsonImporter:
         return not isinstance(_first_json_line(head), dict)
 
     def read(self, context: ReadContext) -> Iterator[Chunk]:
-        data = context.path.read_bytes()
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise RecordError(context.display_name, _json_position(data, exc), f"not valid JSON ({exc})") from None
+        document, size = read_json_document(context)
         spans = decode_request(document, context, where="document")
-        yield Chunk(spans=spans, where="document", offset=len(data))
+        yield Chunk(spans=spans, where="document", offset=size)
 
 
 class OtlpJsonLinesImporter:
@@ -88,38 +85,13 @@ class OtlpJsonLinesImporter:
         return isinstance(first, dict) and "resourceSpans" in first
 
     def read(self, context: ReadContext) -> Iterator[Chunk]:
-        offset = 0
-        with context.path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                offset += len(raw)
-                line = raw.strip()
-                if number == 1:
-                    line = line.lstrip(b"\xef\xbb\xbf")
-                if not line:
-                    continue
-                where = f"line {number}"
-                try:
-                    document = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    truncated = not raw.endswith(b"\n")
-                    reason = (
-                        "truncated last line (no newline at the end and not valid JSON)"
-                        if truncated
-                        else f"not valid JSON ({exc})"
-                    )
-                    context.report(RecordError(context.display_name, where, reason))
-                    continue
-                try:
-                    spans = decode_request(document, context, where=where)
-                except RecordError as exc:
-                    context.report(exc)
-                    continue
-                yield Chunk(spans=spans, where=where, offset=offset)
-
-
-def _json_position(data: bytes, exc: orjson.JSONDecodeError) -> str:
-    line = data.count(b"\n", 0, exc.pos) + 1
-    return f"line {line}"
+        for record in read_json_lines(context):
+            try:
+                spans = decode_request(record.value, context, where=record.where)
+            except RecordError as exc:
+                context.report(exc)
+                continue
+            yield Chunk(spans=spans, where=record.where, offset=record.offset)
 
 
 def decode_request(document: Any, context: ReadContext, *, where: str) -> list[RawSpan]:

@@ -13,29 +13,17 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from reviewdesk.domain.errors import RecordError
 from reviewdesk.importers.base import ReadContext
+from reviewdesk.importers.jsonfile import Record, read_json_document, read_json_lines
 from reviewdesk.normalize.conventions.payloads import decode, decode_optional
 
 
 class BadRecord(Exception):
     """A value inside a record has the wrong type; turned into a ``RecordError`` by the caller."""
-
-
-@dataclass(slots=True)
-class Record:
-    """One record of a vendor export: a JSON value and where it sits in the file."""
-
-    value: Any
-    where: str
-    """``line 12`` for JSON lines, ``record 3`` for the elements of a JSON array, ``document``."""
-    offset: int
-    """Bytes of the file consumed once this record is read."""
 
 
 # --- decoding doubly-encoded values ---------------------------------------------------------
@@ -113,22 +101,17 @@ def read_records(context: ReadContext, unwrap: Any) -> Iterator[Record]:
     is one document (pretty-printed or on one line).
     """
     if _is_json_lines(context):
-        yield from _read_lines(context)
+        yield from read_json_lines(context)
         return
-    data = context.path.read_bytes()
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        line = data.count(b"\n", 0, exc.pos) + 1
-        raise RecordError(context.display_name, f"line {line}", f"not valid JSON ({exc})") from None
+    document, size = read_json_document(context)
     records = unwrap(document)
     if records is None:
-        yield Record(document, "document", len(data))
+        yield Record(document, "document", size)
         return
     total = len(records)
     for index, value in enumerate(records, start=1):
         # The document is parsed at once; spread its bytes over the records for the progress bar.
-        yield Record(value, f"record {index}", len(data) * index // total)
+        yield Record(value, f"record {index}", size * index // total)
 
 
 def _is_json_lines(context: ReadContext) -> bool:
@@ -147,31 +130,6 @@ def _is_json_lines(context: ReadContext) -> bool:
                 continue
             return True
     return False
-
-
-def _read_lines(context: ReadContext) -> Iterator[Record]:
-    offset = 0
-    with context.path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            offset += len(raw)
-            line = raw.strip()
-            if number == 1:
-                line = line.lstrip(b"\xef\xbb\xbf")
-            if not line:
-                continue
-            where = f"line {number}"
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                truncated = not raw.endswith(b"\n")
-                reason = (
-                    "truncated last line (no newline at the end and not valid JSON)"
-                    if truncated
-                    else f"not valid JSON ({exc})"
-                )
-                context.report(RecordError(context.display_name, where, reason))
-                continue
-            yield Record(value, where, offset)
 
 
 # --- sniffing --------------------------------------------------------------------------------
