@@ -1,12 +1,34 @@
-"""The one list of export formats, shared by ``reviewdesk export`` and the export dialog."""
+"""The one list of export formats, shared by ``reviewdesk export`` and the export dialog.
+
+The order here is the order ``reviewdesk export --list-formats`` and the dialog show them.
+"""
 
 from __future__ import annotations
 
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.exporters.base import Exporter
+from reviewdesk.exporters.inspect_dataset import InspectExporter
+from reviewdesk.exporters.openai_formats import OpenAIEvalsExporter, OpenAIFinetuneExporter
+from reviewdesk.exporters.platform_datasets import LangfuseDatasetExporter, LangsmithExamplesExporter
+from reviewdesk.exporters.promptfoo import PromptfooJsonlExporter, PromptfooYamlExporter
+from reviewdesk.exporters.rag_eval import DeepEvalExporter, RagasExporter
 from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
+from reviewdesk.exporters.tabular import CsvExporter, ParquetExporter
 
-EXPORTERS: list[Exporter] = [ReviewdeskJsonlExporter()]
+EXPORTERS: list[Exporter] = [
+    ReviewdeskJsonlExporter(),
+    InspectExporter(),
+    PromptfooYamlExporter(),
+    PromptfooJsonlExporter(),
+    OpenAIEvalsExporter(),
+    OpenAIFinetuneExporter(),
+    LangfuseDatasetExporter(),
+    LangsmithExamplesExporter(),
+    DeepEvalExporter(),
+    RagasExporter(),
+    CsvExporter(),
+    ParquetExporter(),
+]
 
 
 def exporter_names() -> list[str]:
@@ -18,3 +40,9 @@ def get_exporter(name: str) -> Exporter:
         if exporter.name == name:
             return exporter
     raise UsageError(f"unknown export format {name!r}; supported: {', '.join(exporter_names())}")
+
+
+def file_dialog_filter(name: str) -> str:
+    """Name filter for the export dialog's save-file dialog."""
+    exporter = get_exporter(name)
+    return f"{exporter.title} (*{exporter.file_ending});;All files (*)"

@@ -1,37 +1,113 @@
-"""``reviewdesk export --format F -o OUT``"""
+"""``reviewdesk export --format F -o OUT``: labeled cases as an eval set (``--list-formats`` lists F).
+
+Beyond the list filters shared with ``reviewdesk cases``, an export can select on the label
+(``--reviewer``, ``--labeled-since``, ``--has-corrected-output``) and draw a stratified sample
+(``--sample N --sample-by root-cause|workflow --seed S``). The same workspace and options always
+write the same bytes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from reviewdesk.cli.commands.common import add_filters, case_filter, workspace
+from reviewdesk.cli.progress_bar import TextProgress
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.exporters import registry
 from reviewdesk.services import exports
+from reviewdesk.services.sampling import SampleSpec
+
+
+def _since(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date or date-time: {text!r} (e.g. 2026-11-01 or 2026-11-01T09:30Z)"
+        ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("export", help="export cases as an eval set")
-    p.add_argument("--format", choices=registry.exporter_names())
-    p.add_argument("-o", "--output", type=Path)
+    p = sub.add_parser("export", help="export cases as an eval set", description=(__doc__ or "").replace("``", ""))
+    p.add_argument("--format", choices=registry.exporter_names(), help="export format (see --list-formats)")
+    p.add_argument("-o", "--output", type=Path, help="file to write (replaced whole, never half-written)")
     p.add_argument("--list-formats", action="store_true", help="list export formats and exit")
+    p.add_argument(
+        "--dataset-name", help="dataset name written into each record (Langfuse); default: the output file's stem"
+    )
     add_filters(p)
+    labels = p.add_argument_group("label filters")
+    labels.add_argument("--reviewer", help="only cases this reviewer labeled (any change)")
+    labels.add_argument(
+        "--labeled-since", type=_since, metavar="DATE", help="only cases whose label changed at or after DATE (UTC)"
+    )
+    corrected = labels.add_mutually_exclusive_group()
+    corrected.add_argument(
+        "--has-corrected-output",
+        dest="corrected",
+        action="store_const",
+        const=True,
+        help="only cases with a corrected output",
+    )
+    corrected.add_argument(
+        "--no-corrected-output", dest="corrected", action="store_const", const=False, help="only cases without one"
+    )
+    sample = p.add_argument_group("stratified sample")
+    sample.add_argument("--sample", type=_positive, metavar="N", help="draw up to N cases per stratum")
+    sample.add_argument(
+        "--sample-by", choices=["root-cause", "workflow"], default="root-cause", help="stratum (default: root-cause)"
+    )
+    sample.add_argument("--seed", type=int, default=0, help="random seed of the sample (default: 0)")
     p.set_defaults(run=run)
+
+
+def selection(args: argparse.Namespace) -> exports.ExportSelection:
+    """The export selection the command line describes."""
+    spec = None
+    if args.sample is not None:
+        spec = SampleSpec(
+            per_stratum=args.sample, by="workflow" if args.sample_by == "workflow" else "root_cause", seed=args.seed
+        )
+    return exports.ExportSelection(
+        flt=case_filter(args),
+        reviewer=args.reviewer,
+        labeled_since=args.labeled_since,
+        has_corrected_output=args.corrected,
+        sample=spec,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_formats:
         for exporter in registry.EXPORTERS:
-            print(f"{exporter.name:<20} {exporter.title}")
+            print(f"{exporter.name:<20} {exporter.file_ending:<9} {exporter.title}")
         return 0
     if not args.format or not args.output:
         raise UsageError("export needs --format and -o/--output (or --list-formats)")
     ws = workspace(args)
     try:
-        result = exports.export_cases(ws, args.format, args.output, flt=case_filter(args))
+        progress = TextProgress(unit="cases")
+        result = exports.export_cases(
+            ws, args.format, args.output, selection=selection(args), dataset_name=args.dataset_name, progress=progress
+        )
+        progress.finish()
     finally:
         ws.close()
     print(f"wrote {result.cases} case(s) to {result.path} ({result.format})")
+    for reason, count in sorted(result.skipped.items()):
+        print(f"  skipped {count} case(s): {reason}", file=sys.stderr)
     return 0

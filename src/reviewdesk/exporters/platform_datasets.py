@@ -1,0 +1,119 @@
+"""Dataset items for hosted platforms: Langfuse dataset items and LangSmith examples (JSONL each).
+
+**Langfuse** (``langfuse-dataset``): each line is a ``CreateDatasetItemRequest`` in its REST
+(camelCase) form — ``datasetName``, ``id``, ``input``, ``expectedOutput``, ``metadata``,
+``sourceTraceId``, ``sourceObservationId``, ``status`` — ready to POST to
+``/api/public/dataset-items`` or to pass to the SDK. ``id`` is ``reviewdesk-<case id>``: items are
+upserted on it, so re-uploading an export updates items instead of duplicating them.
+
+**LangSmith** (``langsmith-examples``): each line is an ``ExampleCreate`` — ``id`` (a UUID derived
+from the case id, again so uploads upsert), ``inputs``, ``reference_outputs``, ``metadata``,
+``split``. ``reference_outputs`` is the SDK's current name (it serialises to ``outputs`` on the
+wire; passing ``outputs`` to the SDK is deprecated). ``source_run_id`` is set only when the trace
+came from LangSmith and its id is a run UUID; otherwise the trace id is in ``metadata``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+from reviewdesk.domain.case import Case
+from reviewdesk.exporters import mapping
+from reviewdesk.exporters.base import ExportItem, ExportOptions
+from reviewdesk.progress import Progress
+
+EXAMPLE_NAMESPACE = uuid.UUID("5b0d3c39-3a43-4c41-9c1e-6a1f2f0c7e21")
+"""Namespace of the UUIDv5 example ids (fixed forever: changing it would duplicate uploaded examples)."""
+
+
+def _inputs(case: Case) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"user_request": case.input.user_request or ""}
+    if case.input.system_instructions:
+        inputs["system_instructions"] = case.input.system_instructions
+    inputs["messages"] = [{"role": m.role, "content": m.content or ""} for m in mapping.conversation(case)]
+    return inputs
+
+
+def _metadata(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
+    case = item.case
+    metadata = mapping.provenance(item)
+    metadata["documents"] = [mapping.document_json(d) for d in mapping.documents(case)]
+    rejected = mapping.rejected_output(case)
+    if rejected is not None:
+        metadata["rejected_output"] = rejected
+    if mapping.is_regression(case):
+        metadata["regression"] = True
+        metadata["rubric"] = mapping.rubric(case, options)
+    return metadata
+
+
+class LangfuseDatasetExporter:
+    name = "langfuse-dataset"
+    title = "Langfuse dataset items (JSONL, CreateDatasetItemRequest)"
+    file_ending = ".jsonl"
+
+    def skip_reason(self, item: ExportItem) -> str | None:
+        return mapping.eval_skip_reason(item)
+
+    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
+        count = 0
+        for item in items:
+            case = item.case
+            metadata = _metadata(item, options)
+            line = {
+                "datasetName": options.dataset_name,
+                "id": f"reviewdesk-{case.case_id}",
+                "input": _inputs(case),
+                "expectedOutput": mapping.expected_output(case),
+                "metadata": metadata,
+                "sourceTraceId": case.trace_id,
+                "sourceObservationId": item.output_span_id or item.root_span_id,
+                "status": "ACTIVE",
+            }
+            out.write(mapping.dumps_line(line))
+            count += 1
+            progress.advance(1)
+        return count
+
+
+def _run_uuid(case: Case) -> str | None:
+    if not case.source.format.startswith("langsmith"):
+        return None
+    try:
+        return str(uuid.UUID(case.trace_id))
+    except ValueError:
+        return None
+
+
+class LangsmithExamplesExporter:
+    name = "langsmith-examples"
+    title = "LangSmith examples (JSONL, ExampleCreate)"
+    file_ending = ".jsonl"
+
+    def skip_reason(self, item: ExportItem) -> str | None:
+        return mapping.eval_skip_reason(item)
+
+    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
+        count = 0
+        for item in items:
+            case = item.case
+            expected = mapping.expected_output(case)
+            metadata = _metadata(item, options)
+            line: dict[str, Any] = {
+                "id": str(uuid.uuid5(EXAMPLE_NAMESPACE, case.case_id)),
+                "inputs": _inputs(case),
+                "metadata": metadata,
+                # Splits let a run pick "the regressions" or "the references" out of one dataset.
+                "split": "regression" if expected is None else "reference",
+            }
+            if expected is not None:
+                line["reference_outputs"] = {"answer": expected}
+            run_id = _run_uuid(case)
+            if run_id is not None:
+                line["source_run_id"] = run_id
+            out.write(mapping.dumps_line(line))
+            count += 1
+            progress.advance(1)
+        return count

@@ -1,0 +1,110 @@
+"""Reading reviewdesk's own JSONL export back: one normalized case (with its label) per line.
+
+This is not a trace format: the file holds cases, not spans, so it does not go through the span
+importers of ``importers.registry`` (whose output is rebuilt into cases from spans). Like every
+importer it only parses — ``services.restore`` writes what it yields. Each line is validated
+against the public case model (``domain.case.Case``, ``extra="forbid"``); a line that is not a
+case is reported with its line number and skipped, and the rest of the file still restores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import orjson
+from pydantic import ValidationError
+
+from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case
+from reviewdesk.domain.errors import RecordError
+from reviewdesk.importers.base import ReadContext
+
+NAME = "reviewdesk-jsonl"
+TITLE = "reviewdesk JSONL export (cases with labels)"
+FILE_ENDINGS = (".jsonl",)
+
+
+@dataclass(slots=True)
+class CaseRecord:
+    """One case read from one line."""
+
+    case: Case
+    where: str
+    """``line N``, for messages."""
+    offset: int
+    """Bytes of the file consumed once this line is read; drives progress."""
+
+
+def _first_object(head: bytes) -> object:
+    for raw in head.splitlines()[:5]:
+        line = raw.strip().lstrip(b"\xef\xbb\xbf")
+        if not line:
+            continue
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+    return None
+
+
+def sniff(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is a reviewdesk JSONL export (judged by content only).
+
+    The first line must be a JSON object with the case identity keys; trace formats never have
+    ``format_version`` and ``case_id`` side by side.
+    """
+    first = _first_object(head)
+    return isinstance(first, dict) and "format_version" in first and "case_id" in first and "trace_id" in first
+
+
+def _problem(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(line)"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"not a reviewdesk case: {where}: {first['msg']}{more}"
+
+
+def read(context: ReadContext) -> Iterator[CaseRecord]:
+    """Yield the file's cases line by line (bounded memory); report bad lines through ``context``."""
+    offset = 0
+    with context.path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            offset += len(raw)
+            line = raw.strip()
+            if number == 1:
+                line = line.lstrip(b"\xef\xbb\xbf")
+            if not line:
+                continue
+            where = f"line {number}"
+            try:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                truncated = not raw.endswith(b"\n")
+                reason = (
+                    "truncated last line (no newline at the end and not valid JSON)"
+                    if truncated
+                    else f"not valid JSON ({exc})"
+                )
+                context.report(RecordError(context.display_name, where, reason))
+                continue
+            if not isinstance(data, dict):
+                context.report(RecordError(context.display_name, where, "expected a JSON object (one case)"))
+                continue
+            version = data.get("format_version")
+            if isinstance(version, int) and version > CASE_FORMAT_VERSION:
+                context.report(
+                    RecordError(
+                        context.display_name,
+                        where,
+                        f"case format version {version} was written by a newer reviewdesk (this one reads up to "
+                        f"{CASE_FORMAT_VERSION}); upgrade reviewdesk",
+                    )
+                )
+                continue
+            try:
+                case = Case.model_validate(data)
+            except ValidationError as exc:
+                context.report(RecordError(context.display_name, where, _problem(exc)))
+                continue
+            yield CaseRecord(case=case, where=where, offset=offset)

@@ -1,0 +1,48 @@
+"""The DeepEval export loads in the real ``EvaluationDataset`` as goldens (own venv, see envs.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.consumers.envs import run_checker
+from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
+
+pytestmark = pytest.mark.slow
+
+
+def test_goldens_load_and_become_test_cases(
+    labeled_export: tuple[LabeledWorkspace, dict[str, Path]], work_dir: Path
+) -> None:
+    labeled, files = labeled_export
+    loaded = run_checker("deepeval", str(files["deepeval"]), cwd=work_dir)
+    assert loaded["version"] == "4.3.1"
+    goldens = {g["name"]: g for g in loaded["goldens"]}
+    ids = labeled.case_ids
+    assert len(goldens) == 7
+    assert {g["type"] for g in goldens.values()} == {"Golden"}
+
+    passing = goldens[ids["oi:A"]]
+    assert passing["input"] == "Can I still return order 8812? It arrived 20 days ago."
+    assert passing["expected_output"] == passing["actual_output"]
+    assert len(passing["retrieval_context"]) == 3
+    assert passing["retrieval_context"][0].startswith("Refunds and returns (v3)")
+    assert passing["tools_called"][0]["name"] == "lookup_order"
+    assert passing["tools_called"][0]["input_parameters"] == {"order_id": "8812"}
+    assert passing["expected_tools"][0]["name"] == "lookup_order"
+    assert passing["test_case_tools"] == ["lookup_order"]
+    assert passing["source_file"] == "openinference_openai.json"
+    assert passing["additional_metadata"]["reviewers"] == ["alice", "bob"]
+
+    assert goldens[ids["genai:A"]]["expected_output"] == REFUND_FIX
+    assert goldens[ids["genai:A"]]["retrieval_context"] is None  # GenAI retrieval spans carry ids only
+
+    regression = goldens[ids["legacy:A"]]
+    assert regression["expected_output"] is None
+    assert regression["must_not"][0] == "Hallucination: A claim not supported by context or tools."
+    assert regression["must_not"][-1].startswith("Give the rejected answer again: ")
+    assert regression["comments"] == "Invented a label fee."
+    tool_failure = goldens[ids["oi:B"]]
+    assert tool_failure["actual_output"] is None
+    assert "CRM timeout after 30s" in str(tool_failure["tools_called"][0]["output"])

@@ -1,0 +1,40 @@
+"""The Ragas export loads in the real ``EvaluationDataset.from_jsonl`` (own venv, see envs.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.consumers.envs import run_checker
+from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
+
+pytestmark = pytest.mark.slow
+
+
+def test_single_turn_samples_load(labeled_export: tuple[LabeledWorkspace, dict[str, Path]], work_dir: Path) -> None:
+    labeled, files = labeled_export
+    loaded = run_checker("ragas", str(files["ragas"]), cwd=work_dir)
+    assert loaded["version"] == "0.4.3"
+    assert loaded["sample_types"] == ["SingleTurnSample"]
+    assert {"user_input", "retrieved_contexts", "response", "reference"} <= set(loaded["features"])
+    samples = loaded["samples"]
+    assert len(samples) == 7
+    request = "Can I still return order 8812? It arrived 20 days ago."
+    rag = next(
+        s
+        for s in samples
+        if s["retrieved_context_ids"] == ["policy-refunds-v3", "policy-shipping-v1", "faq-returns"]
+        and s["reference"] == s["response"]
+    )
+    assert rag["user_input"] == request
+    assert rag["retrieved_contexts"][0].startswith("Refunds and returns (v3)")
+    assert any(s["reference"] == REFUND_FIX for s in samples)
+    # Ragas keeps samples in file order: join them back to the provenance written on each line.
+    written = [json.loads(line)["metadata"]["case_id"] for line in files["ragas"].read_text().splitlines()]
+    by_case = dict(zip(written, samples, strict=True))
+    regressions = sorted(case_id for case_id, s in by_case.items() if s["reference"] is None)
+    assert regressions == sorted([labeled.case_ids["oi:B"], labeled.case_ids["legacy:A"]])
+    assert all("score1_description" in (by_case[c]["rubrics"] or {}) for c in regressions)
+    assert "metadata" not in samples[0]  # Ragas keeps no provenance: it stays in the file only
