@@ -9,13 +9,12 @@ the expected output; for a regression case it is the rubric instead, which is wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any
 
 from reviewdesk.domain.case import Case, Message
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
-from reviewdesk.progress import Progress
+from reviewdesk.exporters.jsonlines import JsonLinesExporter
 
 _INSPECT_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 
@@ -63,18 +62,9 @@ def sample(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     }
 
 
-class InspectExporter:
+class InspectExporter(JsonLinesExporter):
     name = "inspect"
     title = "Inspect AI dataset (JSONL samples for json_dataset)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            out.write(mapping.dumps_line(sample(item, options)))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        return sample(item, options)

@@ -18,13 +18,12 @@ schema inferred from the arguments seen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any
 
 from reviewdesk.domain.case import Case, Message
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
-from reviewdesk.progress import Progress
+from reviewdesk.exporters.jsonlines import JsonLinesExporter
 
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool")
 BAD_TRAJECTORY = frozenset({"wrong_tool", "excessive_agency"})
@@ -55,36 +54,27 @@ def chat_message(message: Message, index: int) -> dict[str, Any]:
     return data
 
 
-class OpenAIEvalsExporter:
+class OpenAIEvalsExporter(JsonLinesExporter):
     name = "openai-evals"
     title = "OpenAI Evals samples (JSONL: input, ideal)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            case = item.case
-            # Evals' chat format is plain {role, content}; tool-call plumbing has no place in it.
-            line: dict[str, Any] = {
-                "input": [
-                    {"role": m.role if m.role in OPENAI_ROLES else "user", "content": m.content}
-                    for m in mapping.conversation(case)
-                    if m.content
-                ],
-            }
-            expected = mapping.expected_output(case)
-            if expected is not None:
-                line["ideal"] = expected
-            else:
-                line["criteria"] = mapping.rubric(case, options)
-            line["metadata"] = mapping.provenance(item)
-            out.write(mapping.dumps_line(line))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        # Evals' chat format is plain {role, content}; tool-call plumbing has no place in it.
+        line: dict[str, Any] = {
+            "input": [
+                {"role": m.role if m.role in OPENAI_ROLES else "user", "content": m.content}
+                for m in mapping.conversation(case)
+                if m.content
+            ],
+        }
+        expected = mapping.expected_output(case)
+        if expected is not None:
+            line["ideal"] = expected
+        else:
+            line["criteria"] = mapping.rubric(case, options)
+        line["metadata"] = mapping.provenance(item)
+        return line
 
 
 def _json_type(value: Any) -> str:
@@ -146,10 +136,9 @@ def finetune_messages(case: Case, expected: str) -> list[dict[str, Any]]:
     return messages
 
 
-class OpenAIFinetuneExporter:
+class OpenAIFinetuneExporter(JsonLinesExporter):
     name = "openai-finetune"
     title = "OpenAI chat fine-tuning (JSONL: messages, tools)"
-    file_ending = ".jsonl"
 
     def skip_reason(self, item: ExportItem) -> str | None:
         reason = mapping.eval_skip_reason(item)
@@ -162,18 +151,13 @@ class OpenAIFinetuneExporter:
             return WRONG_TRAJECTORY
         return None
 
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            case = item.case
-            expected = mapping.expected_output(case)
-            if expected is None:  # skip_reason already keeps these out; stay safe if called directly
-                continue
-            line: dict[str, Any] = {"messages": finetune_messages(case, expected)}
-            tools = inferred_tools(case)
-            if tools:
-                line["tools"] = tools
-            out.write(mapping.dumps_line(line))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        expected = mapping.expected_output(case)
+        if expected is None:  # skip_reason already keeps these out; stay safe if called directly
+            return None
+        line: dict[str, Any] = {"messages": finetune_messages(case, expected)}
+        tools = inferred_tools(case)
+        if tools:
+            line["tools"] = tools
+        return line

@@ -16,13 +16,12 @@ came from LangSmith and its id is a run UUID; otherwise the trace id is in ``met
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any
 
 from reviewdesk.domain.case import Case
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
-from reviewdesk.progress import Progress
+from reviewdesk.exporters.jsonlines import JsonLinesExporter
 
 EXAMPLE_NAMESPACE = uuid.UUID("5b0d3c39-3a43-4c41-9c1e-6a1f2f0c7e21")
 """Namespace of the UUIDv5 example ids (fixed forever: changing it would duplicate uploaded examples)."""
@@ -49,33 +48,24 @@ def _metadata(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     return metadata
 
 
-class LangfuseDatasetExporter:
+class LangfuseDatasetExporter(JsonLinesExporter):
     name = "langfuse-dataset"
     title = "Langfuse dataset items (JSONL, CreateDatasetItemRequest)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            case = item.case
-            metadata = _metadata(item, options)
-            line = {
-                "datasetName": options.dataset_name,
-                "id": f"reviewdesk-{case.case_id}",
-                "input": _inputs(case),
-                "expectedOutput": mapping.expected_output(case),
-                "metadata": metadata,
-                "sourceTraceId": case.trace_id,
-                "sourceObservationId": item.output_span_id or item.root_span_id,
-                "status": "ACTIVE",
-            }
-            out.write(mapping.dumps_line(line))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        metadata = _metadata(item, options)
+        line = {
+            "datasetName": options.dataset_name,
+            "id": f"reviewdesk-{case.case_id}",
+            "input": _inputs(case),
+            "expectedOutput": mapping.expected_output(case),
+            "metadata": metadata,
+            "sourceTraceId": case.trace_id,
+            "sourceObservationId": item.output_span_id or item.root_span_id,
+            "status": "ACTIVE",
+        }
+        return line
 
 
 def _run_uuid(case: Case) -> str | None:
@@ -87,33 +77,24 @@ def _run_uuid(case: Case) -> str | None:
         return None
 
 
-class LangsmithExamplesExporter:
+class LangsmithExamplesExporter(JsonLinesExporter):
     name = "langsmith-examples"
     title = "LangSmith examples (JSONL, ExampleCreate)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            case = item.case
-            expected = mapping.expected_output(case)
-            metadata = _metadata(item, options)
-            line: dict[str, Any] = {
-                "id": str(uuid.uuid5(EXAMPLE_NAMESPACE, case.case_id)),
-                "inputs": _inputs(case),
-                "metadata": metadata,
-                # Splits let a run pick "the regressions" or "the references" out of one dataset.
-                "split": "regression" if expected is None else "reference",
-            }
-            if expected is not None:
-                line["reference_outputs"] = {"answer": expected}
-            run_id = _run_uuid(case)
-            if run_id is not None:
-                line["source_run_id"] = run_id
-            out.write(mapping.dumps_line(line))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        expected = mapping.expected_output(case)
+        metadata = _metadata(item, options)
+        line: dict[str, Any] = {
+            "id": str(uuid.uuid5(EXAMPLE_NAMESPACE, case.case_id)),
+            "inputs": _inputs(case),
+            "metadata": metadata,
+            # Splits let a run pick "the regressions" or "the references" out of one dataset.
+            "split": "regression" if expected is None else "reference",
+        }
+        if expected is not None:
+            line["reference_outputs"] = {"answer": expected}
+        run_id = _run_uuid(case)
+        if run_id is not None:
+            line["source_run_id"] = run_id
+        return line

@@ -23,6 +23,7 @@ import yaml
 
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
+from reviewdesk.exporters.jsonlines import JsonLinesExporter
 from reviewdesk.progress import Progress
 
 
@@ -108,18 +109,9 @@ class PromptfooYamlExporter:
         return len(tests)
 
 
-class PromptfooJsonlExporter:
+class PromptfooJsonlExporter(JsonLinesExporter):
     name = "promptfoo-jsonl"
     title = "promptfoo tests (JSONL, one test per line)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            out.write(mapping.dumps_line(promptfoo_test(item, options)))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        return promptfoo_test(item, options)

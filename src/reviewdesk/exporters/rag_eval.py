@@ -30,6 +30,7 @@ import orjson
 from reviewdesk.domain.case import Case
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
+from reviewdesk.exporters.jsonlines import JsonLinesExporter
 from reviewdesk.progress import Progress
 
 
@@ -125,18 +126,9 @@ def ragas_sample(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     return data
 
 
-class RagasExporter:
+class RagasExporter(JsonLinesExporter):
     name = "ragas"
     title = "Ragas single-turn samples (JSONL for EvaluationDataset.from_jsonl)"
-    file_ending = ".jsonl"
 
-    def skip_reason(self, item: ExportItem) -> str | None:
-        return mapping.eval_skip_reason(item)
-
-    def write(self, items: Iterable[ExportItem], out: BinaryIO, options: ExportOptions, progress: Progress) -> int:
-        count = 0
-        for item in items:
-            out.write(mapping.dumps_line(ragas_sample(item, options)))
-            count += 1
-            progress.advance(1)
-        return count
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        return ragas_sample(item, options)
