@@ -64,3 +64,20 @@ def read_json_document(context: ReadContext) -> tuple[Any, int]:
     except orjson.JSONDecodeError as exc:
         line = data.count(b"\n", 0, exc.pos) + 1
         raise RecordError(context.display_name, f"line {line}", f"not valid JSON ({exc})") from None
+
+
+def first_json_line(head: bytes) -> Any:
+    """The first non-empty line of a file head parsed as JSON; ``None`` if it does not parse.
+
+    Sniffers use it to tell JSON lines (a complete value on the first line) from a pretty-printed
+    document (whose first line is just ``{``).
+    """
+    for raw in head.splitlines()[:5]:
+        line = raw.strip().lstrip(_BOM)
+        if not line:
+            continue
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+    return None

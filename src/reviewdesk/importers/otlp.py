@@ -16,12 +16,10 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from reviewdesk.domain.errors import FormatError, RecordError
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.importers.base import Chunk, ReadContext
-from reviewdesk.importers.jsonfile import read_json_document, read_json_lines
+from reviewdesk.importers.jsonfile import first_json_line, read_json_document, read_json_lines
 
 _STATUS_NAMES = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 _KIND_NAMES = {
@@ -39,18 +37,6 @@ class _Bad(Exception):
     """A value inside a span has the wrong type; caught per span and turned into a RecordError."""
 
 
-def _first_json_line(head: bytes) -> Any:
-    for raw in head.splitlines()[:5]:
-        line = raw.strip().lstrip(b"\xef\xbb\xbf")
-        if not line:
-            continue
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError:
-            return None
-    return None
-
-
 class OtlpJsonImporter:
     """A single OTLP/JSON document (``{"resourceSpans": […]}``), possibly pretty-printed."""
 
@@ -65,7 +51,7 @@ class OtlpJsonImporter:
         # A document is either pretty-printed (first line is not a full object) or a single line.
         # A pretty-printed document: its first line is not a complete JSON object. (A document on
         # one line is also a valid JSON-lines file, and that importer, tried first, takes it.)
-        return not isinstance(_first_json_line(head), dict)
+        return not isinstance(first_json_line(head), dict)
 
     def read(self, context: ReadContext) -> Iterator[Chunk]:
         document, size = read_json_document(context)
@@ -81,7 +67,7 @@ class OtlpJsonLinesImporter:
     file_endings: tuple[str, ...] = (".jsonl", ".ndjson", ".json")
 
     def sniff(self, head: bytes) -> bool:
-        first = _first_json_line(head)
+        first = first_json_line(head)
         return isinstance(first, dict) and "resourceSpans" in first
 
     def read(self, context: ReadContext) -> Iterator[Chunk]:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.importers.base import ReadContext
+from reviewdesk.importers.jsonfile import first_json_line
 
 NAME = "reviewdesk-jsonl"
 TITLE = "reviewdesk JSONL export (cases with labels)"
@@ -35,25 +36,13 @@ class CaseRecord:
     """Bytes of the file consumed once this line is read; drives progress."""
 
 
-def _first_object(head: bytes) -> object:
-    for raw in head.splitlines()[:5]:
-        line = raw.strip().lstrip(b"\xef\xbb\xbf")
-        if not line:
-            continue
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError:
-            return None
-    return None
-
-
 def sniff(head: bytes) -> bool:
     """Whether a file starting with ``head`` is a reviewdesk JSONL export (judged by content only).
 
     The first line must be a JSON object with the case identity keys; trace formats never have
     ``format_version`` and ``case_id`` side by side.
     """
-    first = _first_object(head)
+    first = first_json_line(head)
     return isinstance(first, dict) and "format_version" in first and "case_id" in first and "trace_id" in first
 
 
