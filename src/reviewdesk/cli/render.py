@@ -14,11 +14,20 @@ from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services.imports import ImportSummary
 
-# ANSI escapes, other C0/C1 controls and bidi overrides in trace text must not drive the terminal.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Trace text is untrusted: it must not drive the terminal. Escaped, so it shows as inert text:
+# C0 controls but tab and newline (ESC starts ANSI sequences: colours, cursor moves, window titles,
+# OSC 8 links, clipboard writes), DEL and C1 controls (CSI is one byte there), bidirectional
+# controls (embeddings, overrides, isolates and marks: "Trojan Source" reordering), zero-width and
+# invisible characters that hide text, line/paragraph separators that break lines unseen, and
+# lone surrogates (not encodable: printing them would crash the command).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    "\u3164\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
 def safe(text: str | None) -> str:
+    """``text`` with every character that could act on the terminal shown as an escape (``\\x1b``)."""
     if text is None:
         return ""
     return _UNSAFE.sub(
@@ -32,7 +41,7 @@ def one_line(text: str | None, width: int) -> str:
 
 
 def import_summary(summary: ImportSummary) -> str:
-    name = summary.path.name
+    name = safe(summary.path.name)
     if summary.already_imported:
         return f"{name}: already imported, nothing added"
     if summary.failed and not summary.spans:
@@ -42,9 +51,17 @@ def import_summary(summary: ImportSummary) -> str:
         f"{summary.cases_updated} updated" if summary.cases_updated else None,
         f"{summary.spans} span(s) added",
         f"{summary.skipped} record(s) skipped" if summary.skipped else None,
+        f"{sum(summary.redactions.values())} value(s) redacted ({redaction_counts(summary.redactions)})"
+        if summary.redactions
+        else None,
         "cancelled" if summary.cancelled else None,
     ]
     return ", ".join(p for p in parts if p)
+
+
+def redaction_counts(counts: dict[str, int]) -> str:
+    """``EMAIL 3, PHONE 1``: most frequent kind first."""
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _money(value: float | None) -> str:
@@ -126,13 +143,16 @@ def _json_text(value: Any) -> str:
 
 def case_text(case: Case) -> str:
     g, u = case.generation, case.usage
+    # Every field below comes from the trace (or from whoever labeled it) and goes through safe().
     out = [
-        f"case {case.case_id}   trace {case.trace_id}",
-        f"  workflow {case.workflow or '-'}   release {case.release or '-'}   session {case.session_id or '-'}"
-        f"   user {case.user_id or '-'}   tenant {case.tenant or '-'}",
+        f"case {safe(case.case_id)}   trace {safe(case.trace_id)}",
+        f"  workflow {safe(case.workflow) or '-'}   release {safe(case.release) or '-'}"
+        f"   session {safe(case.session_id) or '-'}   user {safe(case.user_id) or '-'}"
+        f"   tenant {safe(case.tenant) or '-'}",
         f"  started {case.started_at.isoformat() if case.started_at else '-'}   latency {_ms(case.latency_ms) or '-'}"
-        f"   status {case.status}   spans {case.span_count}   source {case.source.file} ({case.source.format})",
-        f"  model {g.model or '-'}   provider {g.provider or '-'}   tokens in {u.input_tokens or 0} / out "
+        f"   status {case.status}   spans {case.span_count}"
+        f"   source {safe(case.source.file)} ({safe(case.source.format)})",
+        f"  model {safe(g.model) or '-'}   provider {safe(g.provider) or '-'}   tokens in {u.input_tokens or 0} / out "
         f"{u.output_tokens or 0} / total {u.total_tokens or 0}   cost {_money(u.cost_usd) or '-'}"
         f"   LLM calls {u.llm_calls}",
     ]
@@ -144,7 +164,8 @@ def case_text(case: Case) -> str:
     if case.input.prompt_template:
         t = case.input.prompt_template
         out.append(
-            f"Prompt template: {t.name or '-'} version {t.version or '-'} variables {_json_text(t.variables or {})}"
+            f"Prompt template: {safe(t.name) or '-'} version {safe(t.version) or '-'}"
+            f" variables {one_line(_json_text(t.variables or {}), 200)}"
         )
     out += _block("User request:", case.input.user_request)
     if case.retrieval.documents:
@@ -164,7 +185,7 @@ def case_text(case: Case) -> str:
                 out.append(f"     ERROR {one_line(call.error, 100)}")
             elif call.result is not None:
                 out.append(f"     → {one_line(_json_text(call.result), 100)}")
-    out += _block(f"Output (finish reason: {g.finish_reason or '-'}):", g.output)
+    out += _block(f"Output (finish reason: {safe(g.finish_reason) or '-'}):", g.output)
     if g.refusal:
         out += _block("Refusal:", g.refusal)
     if case.outcome.feedback:
@@ -176,7 +197,8 @@ def case_text(case: Case) -> str:
     if case.labels:
         lab = case.labels
         out.append(
-            f"Label: {lab.verdict or '-'}  root causes {', '.join(lab.root_causes) or '-'}  by {lab.reviewer} at "
+            f"Label: {lab.verdict or '-'}  root causes {safe(', '.join(lab.root_causes)) or '-'}"
+            f"  by {safe(lab.reviewer)} at "
             f"{lab.labeled_at.isoformat() if lab.labeled_at else '-'}"
         )
     else:
@@ -197,7 +219,7 @@ def span_table(spans: Sequence[RawSpan]) -> str:
         offset = "" if span.start_ns is None else f"+{(span.start_ns - start0) / 1e6:.0f}ms"
         status = " ERROR" if span.failed else ""
         lines.append(
-            f"  {'  ' * depth[span.span_id]}{safe(span.name)}  [{span.span_id}] {offset}"
+            f"  {'  ' * depth[span.span_id]}{safe(span.name)}  [{safe(span.span_id)}] {offset}"
             f" {_ms(span.duration_ms)}{status}"
             f"  ({len(span.attributes)} attributes, {len(span.events)} events)"
         )

@@ -31,6 +31,7 @@ _KIND_NAMES = {
     "SPAN_KIND_CONSUMER": 5,
 }
 _MAX_DEPTH = 64  # AnyValue nesting deeper than this is hostile or broken input
+_INT64 = (-(2**63), 2**63 - 1)  # what SQLite's INTEGER and orjson's encoder hold
 
 
 class _Bad(Exception):
@@ -114,7 +115,7 @@ def decode_request(document: Any, context: ReadContext, *, where: str) -> list[R
                 continue
             raw_scope = scope_span.get("scope", scope_span.get("instrumentationLibrary")) or {}
             scope = (
-                {"name": raw_scope.get("name"), "version": raw_scope.get("version")}
+                {key: _text_or_none(raw_scope.get(key)) for key in ("name", "version")}
                 if isinstance(raw_scope, dict)
                 else {}
             )
@@ -167,12 +168,19 @@ def _int(value: Any, field: str) -> int | None:
     if isinstance(value, bool):
         raise _Bad(f"'{field}' must be an integer, got a boolean")
     if isinstance(value, int):
-        return value
+        return _in_range(value, field)
     if isinstance(value, str) and value.isdigit():
-        return int(value)
+        return _in_range(int(value), field)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return _in_range(int(value), field)
     raise _Bad(f"'{field}' must be an integer or a decimal string, got {value!r:.40}")
+
+
+def _in_range(value: int, field: str) -> int:
+    # OTLP's integers are 64-bit; a larger one would crash the write of the whole batch.
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise _Bad(f"'{field}' {str(value)[:40]} is out of the 64-bit range")
+    return value
 
 
 def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: ReadContext, where: str) -> RawSpan:
@@ -196,6 +204,8 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
         kind = _KIND_NAMES.get(kind, 0) if not kind.isdigit() else int(kind)
     elif not isinstance(kind, int) or isinstance(kind, bool):
         raise _Bad(f"'kind' must be an integer, got {kind!r:.40}")
+    if not 0 <= kind <= 5:
+        kind = 0  # an unknown kind, like an unknown status code below: unspecified
     status = raw.get("status") or {}
     if not isinstance(status, dict):
         raise _Bad("'status' must be an object")
@@ -214,9 +224,12 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
     for n, event in enumerate(events_raw):
         if not isinstance(event, dict):
             raise _Bad(f"events[{n}] must be an object")
+        event_name = event.get("name", "")
+        if not isinstance(event_name, str):
+            raise _Bad(f"events[{n}].name must be a string")
         events.append(
             SpanEvent(
-                name=str(event.get("name", "")),
+                name=event_name,
                 time_ns=_int(event.get("timeUnixNano"), f"events[{n}].timeUnixNano"),
                 attributes=_attributes(event.get("attributes") or []),
             )
@@ -274,14 +287,14 @@ def _any_value(value: Any, depth: int) -> Any:
         raise _Bad(f"attribute value nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(value, dict):
         # Some producers write plain JSON values instead of AnyValue wrappers; keep them.
-        return value
+        return _plain(value, depth)
     if "stringValue" in value:
-        return value["stringValue"]
+        return _plain(value["stringValue"], depth)
     if "intValue" in value:
         raw = value["intValue"]
         try:
-            return int(raw)
-        except (TypeError, ValueError):
+            return _in_range(int(raw), "intValue")
+        except (TypeError, ValueError, OverflowError):
             raise _Bad(f"intValue {raw!r:.40} is not an integer") from None
     if "doubleValue" in value:
         raw = value["doubleValue"]
@@ -296,18 +309,40 @@ def _any_value(value: Any, depth: int) -> Any:
     if "boolValue" in value:
         return bool(value["boolValue"])
     if "arrayValue" in value:
-        values = (value["arrayValue"] or {}).get("values") or []
-        if not isinstance(values, list):
-            raise _Bad("arrayValue.values must be a list")
+        values = _dig_list(value["arrayValue"], "values")
         return [_any_value(v, depth + 1) for v in values]
     if "kvlistValue" in value:
-        values = (value["kvlistValue"] or {}).get("values") or []
-        if not isinstance(values, list):
-            raise _Bad("kvlistValue.values must be a list")
-        return {kv.get("key"): _any_value(kv.get("value"), depth + 1) for kv in values if isinstance(kv, dict)}
+        values = _dig_list(value["kvlistValue"], "values")
+        result: dict[str, Any] = {}
+        for kv in values:
+            if isinstance(kv, dict):
+                key = kv.get("key")
+                if not isinstance(key, str):
+                    raise _Bad(f"kvlistValue key {key!r:.40} is not a string")
+                result[key] = _any_value(kv.get("value"), depth + 1)
+        return result
     if "bytesValue" in value:
-        return value["bytesValue"]  # base64 text: kept as is
+        return _plain(value["bytesValue"], depth)  # base64 text: kept as is
     return None  # an empty AnyValue
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """A value kept as the producer wrote it, if it is no deeper than AnyValues may be.
+
+    JSON nested hundreds of levels deep parses, but cannot be stored (orjson encodes 254 levels).
+    """
+    stack = [(value, depth)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (list, dict)):
+            if level > _MAX_DEPTH:
+                raise _Bad(f"attribute value nested deeper than {_MAX_DEPTH} levels")
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def is_traces_data(document: Any) -> bool:

@@ -1,24 +1,146 @@
-"""Exporting cases through the exporter registry (the CLI and the export dialog share it)."""
+"""Exporting cases through the exporter registry (the CLI and the export dialog share it).
+
+Selection happens in three steps, all in a fixed order so that the same workspace and the same
+options always give the same bytes:
+
+1. the list filter (``CaseFilter``: workflow, release, verdict, root cause, …) in SQL, in the
+   filter's sort order with the case id breaking ties;
+2. what only the label knows — reviewer (anyone in the case's label log), labeled since, has a
+   corrected output — and then the stratified sample, on the small label rows;
+3. each case is loaded whole and the format says whether it can hold it (``skip_reason``); the
+   skipped ones are counted by reason, so the user learns why the file has fewer cases.
+
+``plan_export`` runs the steps without writing (the dialog's preview count); ``export_cases``
+writes beside the target and renames, so the file appears whole or not at all.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from reviewdesk.domain.queries import CaseFilter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.domain.labels import Label
+from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.exporters import registry
+from reviewdesk.exporters.base import Exporter, ExportItem, ExportOptions
+from reviewdesk.normalize import SpanKind, view_span
 from reviewdesk.progress import NullProgress, Progress
+from reviewdesk.services import audit
+from reviewdesk.services.labels import current_schema
+from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sample
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
+from reviewdesk.storage.orm import LabelEventRow, LabelRow
+
+_IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
+
+
+class ExportCancelledError(ReviewdeskError):
+    """The user stopped the export; the target file was left as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSelection:
+    """Which cases an export takes. Empty fields do not filter."""
+
+    flt: CaseFilter = field(default_factory=CaseFilter)
+    reviewer: str | None = None
+    """Only cases this reviewer labeled (made any change to), whoever changed them last."""
+    labeled_since: datetime | None = None
+    """Only cases whose label last changed at or after this time (naive times are UTC)."""
+    has_corrected_output: bool | None = None
+    """``True``: only cases with a corrected output; ``False``: only cases without one."""
+    sample: SampleSpec | None = None
+
+
+@dataclass(slots=True)
+class ExportPlan:
+    """What an export would write, before it writes it."""
+
+    format: str
+    rowids: list[int]
+    """Selected cases (filters and sample applied), in export order."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Cases the format cannot hold, by reason; counted as the cases are loaded."""
+    accepted: int = 0
+    """Cases the format takes; counted as the cases are loaded."""
 
 
 @dataclass(slots=True)
 class ExportResult:
+    """What an export wrote."""
+
     path: Path
     format: str
     cases: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Selected cases the format could not hold, counted by reason."""
+
+
+def select_cases(workspace: Workspace, selection: ExportSelection) -> list[int]:
+    """Row ids of the selected cases in export order (steps 1 and 2 above)."""
+    with workspace.session() as session:
+        summaries = queries.list_cases(session, selection.flt)
+        labels = _labels(session, [s.case_rowid for s in summaries])
+        reviewers = _reviewers(session, [s.case_rowid for s in summaries]) if selection.reviewer else {}
+    since = selection.labeled_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    kept: list[CaseSummary] = []
+    for summary in summaries:
+        label = labels.get(summary.case_rowid)
+        if selection.reviewer is not None and selection.reviewer not in reviewers.get(summary.case_rowid, ()):
+            continue
+        if since is not None and (label is None or label.labeled_at is None or label.labeled_at < since):
+            continue
+        if selection.has_corrected_output is not None:
+            corrected = label is not None and bool(label.corrected_output and label.corrected_output.strip())
+            if corrected != selection.has_corrected_output:
+                continue
+        kept.append(summary)
+    if selection.sample is not None:
+        spec = selection.sample
+        candidates = [Candidate(key=s.case_rowid, case_id=s.case_id, strata=_strata(s, labels, spec)) for s in kept]
+        chosen = stratified_sample(candidates, spec)
+        kept = [s for s in kept if s.case_rowid in chosen]
+    return [s.case_rowid for s in kept]
+
+
+def _strata(summary: CaseSummary, labels: dict[int, Label], spec: SampleSpec) -> tuple[str, ...]:
+    if spec.by == "workflow":
+        return (summary.workflow,) if summary.workflow else ()
+    label = labels.get(summary.case_rowid)
+    return tuple(label.root_causes) if label is not None else ()
+
+
+def export_options(workspace: Workspace, *, dataset_name: str = "reviewdesk") -> ExportOptions:
+    """The per-export settings, with root-cause wording and score names from the label schema."""
+    schema = current_schema(workspace)
+    return ExportOptions(
+        dataset_name=dataset_name,
+        root_causes={rc["id"]: f"{rc['title']}: {rc['description']}" for rc in schema.root_causes},
+        score_names=tuple(schema.scores),
+    )
+
+
+def plan_export(workspace: Workspace, format_name: str, selection: ExportSelection | None = None) -> ExportPlan:
+    """Select the cases and apply the format's skip rules without writing (the dialog's preview count).
+
+    Loads every selected case, so it costs about as much as the export minus the writing.
+    """
+    exporter = registry.get_exporter(format_name)
+    plan = ExportPlan(format=exporter.name, rowids=select_cases(workspace, selection or ExportSelection()))
+    for _ in _items(workspace, plan, exporter, NullProgress()):
+        pass
+    return plan
 
 
 def export_cases(
@@ -26,25 +148,107 @@ def export_cases(
     format_name: str,
     out: Path,
     *,
+    selection: ExportSelection | None = None,
     flt: CaseFilter | None = None,
+    dataset_name: str | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    """Write the matching cases to ``out``; the file appears whole or not at all."""
+    """Write the selected cases to ``out``; the file appears whole or not at all.
+
+    ``flt`` alone is shorthand for ``selection=ExportSelection(flt=flt)`` (the queue's filter).
+    ``dataset_name`` (Langfuse's ``datasetName``) defaults to the output file's stem.
+    """
     exporter = registry.get_exporter(format_name)
     progress = progress or NullProgress()
-    flt = flt or CaseFilter()
     out = out.expanduser()
+    if selection is None:
+        selection = ExportSelection(flt=flt) if flt is not None else ExportSelection()
+    elif flt is not None:
+        raise ValueError("give selection or flt, not both")
+    plan = ExportPlan(format=exporter.name, rowids=select_cases(workspace, selection))
+    options = export_options(workspace, dataset_name=dataset_name or out.stem)
+    progress.set_total(len(plan.rowids))
+    progress.set_status(f"Exporting {exporter.name}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename, so a failure never leaves half a file behind.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            count = exporter.write(_items(workspace, plan, exporter, progress), handle, options, NullProgress())
+        os.replace(tmp_name, out)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return audit.record_export(workspace, ExportResult(out, exporter.name, count, dict(plan.skipped)), selection)
+
+
+def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress: Progress) -> Iterator[ExportItem]:
+    """Load the planned cases one by one (bounded memory), counting the ones the format skips."""
     with workspace.session() as session:
-        progress.set_total(queries.count_cases(session, flt))
-        progress.set_status(f"Exporting {exporter.name}")
-        # Write beside the target and rename, so a failure never leaves half a file behind.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                count = exporter.write(queries.iter_cases(session, flt), handle, progress)
-            os.replace(tmp_name, out)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    return ExportResult(path=out, format=exporter.name, cases=count)
+        for start in range(0, len(plan.rowids), _IN_CHUNK):
+            if progress.cancel_requested():
+                raise ExportCancelledError("export cancelled; the target file was not changed")
+            chunk = plan.rowids[start : start + _IN_CHUNK]
+            reviewers = _reviewers(session, chunk)
+            for rowid in chunk:
+                item = _item(session, rowid, reviewers.get(rowid, ()))
+                progress.advance(1)
+                reason = exporter.skip_reason(item)
+                if reason is not None:
+                    plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
+                    continue
+                plan.accepted += 1
+                yield item
+
+
+def _item(session: Session, rowid: int, reviewers: tuple[str, ...]) -> ExportItem:
+    case = queries.load_case(session, rowid)
+    root_span_id, output_span_id = _span_refs(session, rowid)
+    return ExportItem(case=case, reviewers=reviewers, root_span_id=root_span_id, output_span_id=output_span_id)
+
+
+def _span_refs(session: Session, rowid: int) -> tuple[str | None, str | None]:
+    """The root span and the answering LLM span of the case's trace, when its spans are stored.
+
+    Mirrors the case rules (docs/case-rules.md): the root is the earliest span without a parent
+    in the trace; the answer comes from the last LLM call that returned text, else the last call.
+    """
+    spans = queries.case_spans(session, rowid)  # in start order, span id breaking ties
+    if not spans:
+        return None, None  # restored from a reviewdesk-jsonl export: the case has no spans
+    ids = {s.span_id for s in spans}
+    root = next((s for s in spans if not s.parent_span_id or s.parent_span_id not in ids), spans[0])
+    llms = [v for v in (view_span(s) for s in spans) if v.kind is SpanKind.LLM]
+    answered = [
+        v for v in llms if any(m.content for m in v.output_messages if m.role not in ("user", "system", "tool"))
+    ]
+    output = answered[-1] if answered else (llms[-1] if llms else None)
+    return root.span_id, output.span.span_id if output is not None else None
+
+
+def _labels(session: Session, rowids: Sequence[int]) -> dict[int, Label]:
+    labels: dict[int, Label] = {}
+    for start in range(0, len(rowids), _IN_CHUNK):
+        chunk = rowids[start : start + _IN_CHUNK]
+        for rowid, data in session.execute(
+            select(LabelRow.case_rowid, LabelRow.data).where(LabelRow.case_rowid.in_(chunk))
+        ):
+            labels[rowid] = Label.model_validate(data)
+    return labels
+
+
+def _reviewers(session: Session, rowids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Everyone in each case's label log, in the order of their first change."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(rowids), _IN_CHUNK):
+        chunk = rowids[start : start + _IN_CHUNK]
+        first = func.min(LabelEventRow.event_rowid)
+        rows = session.execute(
+            select(LabelEventRow.case_rowid, LabelEventRow.reviewer, first)
+            .where(LabelEventRow.case_rowid.in_(chunk))
+            .group_by(LabelEventRow.case_rowid, LabelEventRow.reviewer)
+            .order_by(LabelEventRow.case_rowid, first)
+        )
+        for rowid, reviewer, _ in rows:
+            found.setdefault(rowid, []).append(reviewer)
+    return {rowid: tuple(names) for rowid, names in found.items()}

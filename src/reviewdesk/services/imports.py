@@ -25,6 +25,7 @@ from reviewdesk.importers import registry
 from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
+from reviewdesk.services import audit, redaction
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
 from reviewdesk.storage.orm import ImportRecord
@@ -52,6 +53,8 @@ class ImportSummary:
     cancelled: bool = False
     failed: str | None = None
     """Why nothing of the file could be imported, if so."""
+    redactions: dict[str, int] = field(default_factory=dict)
+    """Values replaced by placeholders before writing, by kind (``EMAIL``, ``AWS_KEY`` …)."""
 
     @property
     def ok(self) -> bool:
@@ -100,6 +103,7 @@ def import_files(
                 _import_one(workspace, path, importer, summary, progress)
             except ReviewdeskError as exc:
                 summary.failed = str(exc)
+            audit.record_import(workspace, summary)
             progress.advance(0)
     finally:
         if collecting:
@@ -157,7 +161,7 @@ def _import_one(
     def report(error: RecordError) -> None:
         summary.skipped += 1
         if len(summary.errors) < MAX_KEPT_ERRORS:
-            summary.errors.append(str(error))
+            summary.errors.append(writer.redactor.scrub(str(error)))
 
     context = ReadContext(path=path, file_hash=file_hash, report=report)
     writer = _BatchWriter(workspace, import_rowid, importer.name, path.name, summary)
@@ -215,6 +219,7 @@ class _BatchWriter:
         self.summary = summary
         self.by_trace: dict[str, dict[str, RawSpan]] = {}
         self.pending = 0
+        self.redactor = redaction.BatchRedactor(workspace, import_rowid)
 
     def add(self, spans: list[RawSpan]) -> None:
         for span in spans:
@@ -233,6 +238,7 @@ class _BatchWriter:
             self._write(conn, batch, now)
 
     def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
+        batch = self.redactor.redact(conn, batch, self.summary)  # before anything of the batch is written
         trace_ids = list(batch)
         existing = writes.existing_traces(conn, trace_ids)
         created = writes.insert_traces(conn, [t for t in trace_ids if t not in existing], self.import_rowid)

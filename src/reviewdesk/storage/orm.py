@@ -229,3 +229,8 @@ class CaseRootCauseRow(Base):
 
     case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
     root_cause: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+# Data-protection tables (settings, redaction bookkeeping, audit log) live in their own module;
+# importing it here registers them on Base, so every user of the metadata (Alembic) sees them.
+from reviewdesk.storage import governance as _governance  # noqa: E402, F401

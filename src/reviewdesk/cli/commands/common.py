@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services.workspace import Workspace, open_workspace
@@ -39,4 +40,7 @@ def case_filter(args: argparse.Namespace) -> CaseFilter:
 
 def workspace(args: argparse.Namespace) -> Workspace:
     """The workspace of ``--workspace``, ``$REVIEWDESK_WORKSPACE`` or the default location."""
-    return open_workspace(args.workspace)
+    ws = open_workspace(args.workspace)
+    if ws.read_only:
+        print(f"reviewdesk: note: {ws.path} opened read-only ({ws.read_only_reason})", file=sys.stderr)
+    return ws

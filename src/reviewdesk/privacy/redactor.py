@@ -1,0 +1,203 @@
+"""Replacing what the scanner finds with typed placeholders, in every string of a span.
+
+``[EMAIL_1]``, ``[PHONE_2]`` …: the kind says what was there, the number tells values apart, and
+the same value gets the same number everywhere in its trace — so a reviewer can still see that
+the customer's address in the request is the one the tool was called with. The numbering of a
+trace is remembered between batches (a trace may arrive spread over several files) through
+``TraceNumbering``: keyed hashes of the values (HMAC-SHA256 with the workspace's secret, never
+the values) mapped to their numbers; the import service loads and stores them in the same
+transaction as the spans.
+
+What is visited: the span name, status message, every attribute key and string value (nested
+lists and maps too), event names and attributes, link attributes, the resource and the scope. A
+string holding JSON (OpenInference's ``input.value``, GenAI's message lists) is parsed and its
+strings redacted one by one, so a value hidden behind JSON escapes (``\\n+44 20 …``, ``\\u0040``)
+is still found; it is written back only when something changed. Values under keys that name a
+credential (``password``, ``api_key``, ``authorization`` …) are replaced whole, whatever they look
+like. Numbers are left alone, except integers that are valid payment card numbers. Lists and maps
+nested deeper than 64 levels are replaced whole by ``[TOO_DEEP]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections import Counter
+from typing import Any
+
+import orjson
+
+from reviewdesk.domain.spans import RawSpan, SpanEvent
+from reviewdesk.privacy.detectors import Finding, Scanner, is_card_number
+from reviewdesk.privacy.settings import RedactionSettings
+
+_MAX_DEPTH = 64
+# A key whose last segment names a credential: its string value is a secret whatever it looks like.
+_SENSITIVE_KEY = re.compile(
+    r"(?:^|[._\-\s])(?:password|passwd|pwd|passphrase|secret|client[_\-]?secret|api[_\-]?key|x[_\-]api[_\-]key"
+    r"|access[_\-]?token|refresh[_\-]?token|auth[_\-]?token|id[_\-]?token|session[_\-]?token|bearer[_\-]?token"
+    r"|authorization|proxy[_\-]authorization|private[_\-]?key|cookie|set[_\-]cookie)$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
+
+
+class TraceNumbering:
+    """Placeholder numbers of one trace: keyed hash of a value → its number, per kind.
+
+    ``known`` comes from the workspace (earlier batches); ``new`` collects what this batch added,
+    for the caller to store; ``counts`` counts replacements by kind.
+    """
+
+    __slots__ = ("counts", "known", "new", "next_number")
+
+    def __init__(self, known: dict[tuple[str, bytes], int] | None = None) -> None:
+        self.known: dict[tuple[str, bytes], int] = dict(known or {})
+        self.new: list[tuple[str, bytes, int]] = []
+        self.counts: Counter[str] = Counter()
+        self.next_number: dict[str, int] = {}
+        for (kind, _), number in self.known.items():
+            self.next_number[kind] = max(self.next_number.get(kind, 1), number + 1)
+
+    def placeholder(self, kind: str, digest: bytes) -> str:
+        number = self.known.get((kind, digest))
+        if number is None:
+            number = self.next_number.get(kind, 1)
+            self.next_number[kind] = number + 1
+            self.known[(kind, digest)] = number
+            self.new.append((kind, digest, number))
+        self.counts[kind] += 1
+        return f"[{kind}_{number}]"
+
+
+class Redactor:
+    """Redacts spans (in place) and free text with one workspace's settings and secret."""
+
+    def __init__(self, settings: RedactionSettings, *, key: bytes) -> None:
+        self.settings = settings
+        self.scanner = Scanner(settings)
+        self._key = key
+        self._card_ints = "CARD" not in settings.disabled_kinds
+
+    def digest(self, kind: str, value_key: str) -> bytes:
+        """The keyed hash a value is remembered by: without the workspace's secret it reveals nothing."""
+        return hmac.new(self._key, f"{kind}\x00{value_key}".encode(), hashlib.sha256).digest()[:16]
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def redact_text(self, text: str, numbering: TraceNumbering | None) -> str:
+        """``text`` with every finding replaced; without a numbering, placeholders are unnumbered."""
+        findings = self.scanner.scan(text)
+        if not findings:
+            return text
+        return self._replace(text, findings, numbering)
+
+    def _replace(self, text: str, findings: tuple[Finding, ...], numbering: TraceNumbering | None) -> str:
+        parts: list[str] = []
+        position = 0
+        for finding in findings:
+            parts.append(text[position : finding.start])
+            parts.append(self._placeholder(finding.kind, finding.key, numbering))
+            position = finding.end
+        parts.append(text[position:])
+        return "".join(parts)
+
+    def _placeholder(self, kind: str, value_key: str, numbering: TraceNumbering | None) -> str:
+        if numbering is None:
+            return f"[{kind}]"
+        return numbering.placeholder(kind, self.digest(kind, value_key))
+
+    # -- values -------------------------------------------------------------------------------
+
+    def redact_value(self, value: Any, numbering: TraceNumbering | None, *, depth: int = 0) -> Any:
+        """A copy of ``value`` with its strings redacted; ``value`` itself when nothing changed."""
+        if isinstance(value, str):
+            return self._redact_string(value, numbering, depth)
+        if depth > _MAX_DEPTH and isinstance(value, (dict, list)):
+            # Nothing a trace means is nested this deep; walking it would risk the recursion
+            # limit, and leaving it unread would let whatever is down there through. It goes.
+            if numbering is not None:
+                numbering.counts["TOO_DEEP"] += 1
+            return "[TOO_DEEP]"
+        if isinstance(value, dict):
+            return self._redact_dict(value, numbering, depth)
+        if isinstance(value, list):
+            items = [self.redact_value(item, numbering, depth=depth + 1) for item in value]
+            return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+        if self._card_ints and type(value) is int and 10**11 <= value < 10**19 and is_card_number(str(value)):
+            return self._placeholder("CARD", str(value), numbering)
+        return value
+
+    def _redact_dict(self, value: dict[Any, Any], numbering: TraceNumbering | None, depth: int) -> dict[Any, Any]:
+        changed = False
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            new_key = self.redact_text(key, numbering) if isinstance(key, str) else key
+            if isinstance(key, str) and _SENSITIVE_KEY.search(key):
+                new_item = self._redact_whole(item, numbering, depth)
+            else:
+                new_item = self.redact_value(item, numbering, depth=depth + 1)
+            changed = changed or new_key is not key or new_item is not item
+            out[new_key] = new_item
+        return out if changed else value
+
+    def _redact_whole(self, value: Any, numbering: TraceNumbering | None, depth: int) -> Any:
+        """A credential-named value: every non-empty string in it is a secret."""
+        if isinstance(value, str):
+            if not value.strip() or _PLACEHOLDER.match(value) or value.strip("*•x.") == "":
+                return value  # empty, already a placeholder, or masked by the producer (****)
+            return self._placeholder("SECRET", value, numbering)
+        if isinstance(value, list) and depth < _MAX_DEPTH:
+            items = [self._redact_whole(item, numbering, depth + 1) for item in value]
+            return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+        return self.redact_value(value, numbering, depth=depth + 1)
+
+    def _redact_string(self, text: str, numbering: TraceNumbering | None, depth: int) -> str:
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "[") and depth < _MAX_DEPTH:
+            try:
+                parsed = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, (dict, list)):
+                redacted = self.redact_value(parsed, numbering, depth=depth + 1)
+                if redacted is parsed:
+                    return text
+                return orjson.dumps(redacted, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+        return self.redact_text(text, numbering)
+
+    # -- spans --------------------------------------------------------------------------------
+
+    def redact_span(self, span: RawSpan, numbering: TraceNumbering, shared: dict[int, Any] | None = None) -> None:
+        """Redact every string of ``span`` in place.
+
+        ``shared`` memoizes the resource and scope of one trace's spans (one object for a whole
+        export batch), so each is redacted once and stays one object for the writer to encode once.
+        """
+        span.name = self.redact_text(span.name, numbering)
+        if span.status_message:
+            span.status_message = self.redact_text(span.status_message, numbering)
+        span.attributes = self.redact_value(span.attributes, numbering)
+        if span.events:
+            span.events = [
+                SpanEvent(
+                    name=self.redact_text(event.name, numbering),
+                    time_ns=event.time_ns,
+                    attributes=self.redact_value(event.attributes, numbering),
+                )
+                for event in span.events
+            ]
+        if span.links:
+            span.links = self.redact_value(span.links, numbering)
+        span.resource = self._shared(span.resource, numbering, shared)
+        span.scope = self._shared(span.scope, numbering, shared)
+
+    def _shared(self, value: dict[str, Any], numbering: TraceNumbering, shared: dict[int, Any] | None) -> Any:
+        if shared is None:
+            return self.redact_value(value, numbering)
+        key = id(value)
+        if key not in shared:
+            # Keep the original alive with its result: its id must not be reused by a new object.
+            shared[key] = (value, self.redact_value(value, numbering))
+        return shared[key][1]

@@ -1,0 +1,185 @@
+"""Redaction on import, and the workspace's redaction settings and report.
+
+The import service hands each batch to ``BatchRedactor.redact`` inside the transaction that will
+write it, before anything of it is written: the spans are redacted in place, the placeholder
+numbering of each trace is loaded from and saved to ``redaction_tokens`` in that same transaction
+(so a crash keeps numbering and spans in step), and the counts by kind are added to the import's
+row in ``import_redactions``. Cases, the search index and every export are built from the
+redacted spans, so nothing downstream ever sees a raw value.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from reviewdesk.domain.errors import UsageError
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.privacy import RedactionSettings
+from reviewdesk.services import audit
+from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import governance
+from reviewdesk.storage.orm import ImportRecord
+
+if TYPE_CHECKING:
+    from reviewdesk.privacy.redactor import Redactor
+    from reviewdesk.services.imports import ImportSummary
+
+SETTINGS_KEY = "redaction"
+SECRET_KEY = "redaction.secret"
+
+
+def get_settings(workspace: Workspace) -> RedactionSettings:
+    """The workspace's redaction settings (the defaults until someone changes them)."""
+    with workspace.engine.connect() as conn:
+        return _settings(conn)
+
+
+def _settings(conn: Connection) -> RedactionSettings:
+    stored = governance.get_setting(conn, SETTINGS_KEY)
+    return RedactionSettings.model_validate(stored) if stored is not None else RedactionSettings()
+
+
+def update_settings(
+    workspace: Workspace, change: Callable[[RedactionSettings], dict[str, Any]], *, actor: str | None = None
+) -> RedactionSettings:
+    """Apply ``change`` (current settings → fields to set) and log the change in the audit log.
+
+    Invalid values (a bad regular expression, an unknown region) are refused with the reason,
+    before anything is written.
+    """
+    with workspace.engine.begin() as conn:
+        before = _settings(conn)
+        try:
+            after = RedactionSettings.model_validate({**before.model_dump(), **change(before)})
+        except ValidationError as exc:
+            reasons = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+            raise UsageError(f"redaction settings not changed: {reasons}") from None
+        if after == before:
+            return after
+        governance.put_setting(conn, SETTINGS_KEY, after.model_dump(mode="json"), datetime.now(UTC))
+        audit.record(
+            workspace,
+            "settings",
+            SETTINGS_KEY,
+            {"before": before.model_dump(mode="json"), "after": after.model_dump(mode="json")},
+            conn=conn,
+            actor=actor,
+        )
+    return after
+
+
+def _secret(conn: Connection) -> bytes:
+    """The workspace's HMAC key for placeholder numbering (migration 0003 makes it; this, if lost)."""
+    stored = governance.get_setting(conn, SECRET_KEY)
+    if isinstance(stored, str):
+        return bytes.fromhex(stored)
+    key = secrets.token_bytes(32)
+    governance.put_setting(conn, SECRET_KEY, key.hex(), datetime.now(UTC))
+    return key
+
+
+class BatchRedactor:
+    """Redacts one import's batches with the settings in force when the import started."""
+
+    def __init__(self, workspace: Workspace, import_rowid: int) -> None:
+        self.import_rowid = import_rowid
+        with workspace.engine.begin() as conn:
+            settings = _settings(conn)
+            key = _secret(conn) if settings.enabled else b""
+        self.settings = settings
+        self.redactor: Redactor | None = None
+        if settings.enabled:
+            from reviewdesk.privacy.redactor import Redactor
+
+            self.redactor = Redactor(settings, key=key)
+
+    def redact(
+        self, conn: Connection, batch: dict[str, dict[str, RawSpan]], summary: ImportSummary
+    ) -> dict[str, dict[str, RawSpan]]:
+        """Redact ``batch`` in place (and return it), inside the transaction that writes it."""
+        if self.redactor is None:
+            return batch
+        trace_ids = list(batch)
+        known = governance.load_numbering(conn, trace_ids)
+        counts: Counter[str] = Counter()
+        new_rows: list[tuple[str, str, bytes, int]] = []
+        from reviewdesk.privacy.redactor import TraceNumbering
+
+        for trace_id, spans in batch.items():
+            numbering = TraceNumbering(known.get(trace_id))
+            shared: dict[int, Any] = {}
+            for span in spans.values():
+                self.redactor.redact_span(span, numbering, shared)
+            counts.update(numbering.counts)
+            new_rows += [(trace_id, kind, digest, number) for kind, digest, number in numbering.new]
+        governance.add_numbering(conn, new_rows)
+        governance.add_import_redactions(conn, self.import_rowid, counts)
+        for kind, count in counts.items():
+            summary.redactions[kind] = summary.redactions.get(kind, 0) + count
+        return batch
+
+    def scrub(self, message: str) -> str:
+        """A skipped record's message with any sensitive value in its quoted snippet replaced."""
+        if self.redactor is None:
+            return message
+        return self.redactor.redact_text(message, None)
+
+
+@dataclass(slots=True)
+class FileRedactions:
+    """What one import replaced."""
+
+    import_rowid: int
+    file_name: str
+    started_at: datetime
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(slots=True)
+class RedactionReport:
+    """Per file and in total, how many values of each kind imports replaced."""
+
+    settings: RedactionSettings
+    files: list[FileRedactions]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for item in self.files:
+            totals.update(item.counts)
+        return dict(sorted(totals.items()))
+
+
+def report(workspace: Workspace) -> RedactionReport:
+    with workspace.engine.connect() as conn:
+        settings = _settings(conn)
+        counts = governance.import_redactions(conn)
+        rows = conn.execute(
+            select(
+                ImportRecord.import_rowid, ImportRecord.file_name, ImportRecord.started_at, ImportRecord.status
+            ).order_by(ImportRecord.import_rowid)
+        ).all()
+    files = [
+        FileRedactions(
+            import_rowid=rowid,
+            file_name=name,
+            started_at=started,
+            status=status,
+            counts=dict(sorted(counts.get(rowid, {}).items())),
+        )
+        for rowid, name, started, status in rows
+    ]
+    return RedactionReport(settings=settings, files=files)
