@@ -225,3 +225,59 @@ def test_demo_data_false_positives(tmp_path: Path) -> None:
     finally:
         ws.close()
     print(f"\ndemo data: {sum(counts.values())} redactions, all EMAIL (true positives); false positives: 0")
+
+
+def test_restoring_an_unredacted_export_redacts_it(tmp_path: Path) -> None:
+    """An export from a workspace with redaction off brings nothing this workspace would remove."""
+    from reviewdesk.services import redaction
+
+    source = open_workspace(tmp_path / "lax.reviewdesk")
+    redaction.update_settings(source, lambda _: {"enabled": False})
+    source.close()
+    secret = "maria.gonzalez@example.org"
+    path = write_jsonl(
+        tmp_path / "lax.jsonl",
+        [
+            [
+                span(
+                    "chat",
+                    trace_id=TRACE,
+                    span_id="00000000000000a1",
+                    attributes={
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.input.messages": _messages(f"Write to {secret} please"),
+                    },
+                )
+            ]
+        ],
+    )
+    assert main(["--workspace", str(tmp_path / "lax.reviewdesk"), "import", str(path)]) == 0
+    ws = open_workspace(tmp_path / "lax.reviewdesk")
+    labels.record_label(ws, TRACE, LabelChange(verdict="fail", comment=f"customer {secret} complained"), reviewer="ana")
+    ws.close()
+    export = tmp_path / "export.jsonl"
+    assert (
+        main(
+            [
+                "--workspace",
+                str(tmp_path / "lax.reviewdesk"),
+                "export",
+                "--format",
+                "reviewdesk-jsonl",
+                "-o",
+                str(export),
+            ]
+        )
+        == 0
+    )
+    assert secret in export.read_text()
+
+    strict = tmp_path / "strict.reviewdesk"
+    assert main(["--workspace", str(strict), "import", str(export)]) == 0
+    ws = open_workspace(strict)
+    case = cases.get_case(ws, TRACE)
+    ws.close()
+    checkpoint(strict)
+    assert case.input.user_request == "Write to [EMAIL_1] please"
+    assert case.labels is not None and case.labels.comment == "customer [EMAIL_1] complained"
+    assert secret.encode() not in raw_bytes(strict)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
+from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.privacy import RedactionSettings
@@ -125,6 +126,35 @@ class BatchRedactor:
         for kind, count in counts.items():
             summary.redactions[kind] = summary.redactions.get(kind, 0) + count
         return batch
+
+    def redact_cases(self, conn: Connection, cases: list[Case], summary: ImportSummary) -> list[Case]:
+        """Cases restored from an export, redacted like spans (labels and corrections included).
+
+        An export from a workspace with other rules (or redaction off) must not bring in what
+        this workspace would have removed; placeholders share the trace's numbering with spans.
+        """
+        if self.redactor is None:
+            return cases
+        from reviewdesk.privacy.redactor import TraceNumbering
+
+        known = governance.load_numbering(conn, list(dict.fromkeys(c.trace_id for c in cases)))
+        counts: Counter[str] = Counter()
+        new_rows: list[tuple[str, str, bytes, int]] = []
+        redacted: list[Case] = []
+        for case in cases:
+            numbering = TraceNumbering(known.get(case.trace_id))
+            data = case.model_dump(mode="json")
+            identity = {key: data.pop(key) for key in ("case_id", "trace_id")}  # ids stay as exported
+            clean = self.redactor.redact_value(data, numbering)
+            redacted.append(case if clean is data else Case.model_validate({**clean, **identity}))
+            counts.update(numbering.counts)
+            new_rows += [(case.trace_id, kind, digest, number) for kind, digest, number in numbering.new]
+            known[case.trace_id] = {**known.get(case.trace_id, {}), **{(k, d): n for k, d, n in numbering.new}}
+        governance.add_numbering(conn, new_rows)
+        governance.add_import_redactions(conn, self.import_rowid, counts)
+        for kind, count in counts.items():
+            summary.redactions[kind] = summary.redactions.get(kind, 0) + count
+        return redacted
 
     def scrub(self, message: str) -> str:
         """A skipped record's message with any sensitive value in its quoted snippet replaced."""

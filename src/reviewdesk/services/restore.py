@@ -37,6 +37,7 @@ from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
 from reviewdesk.progress import NullProgress, Progress
+from reviewdesk.services import redaction
 from reviewdesk.services.imports import MAX_KEPT_ERRORS, ImportResult, ImportSummary, file_sha256
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
@@ -138,6 +139,7 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
             summary.errors.append(str(error))
 
     context = ReadContext(path=path, file_hash=file_hash, report=report)
+    redactor = redaction.BatchRedactor(workspace, import_rowid)
     status = "done"
     batch: list[reviewdesk_jsonl.CaseRecord] = []
     done_bytes = 0
@@ -147,7 +149,7 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
             records += 1
             batch.append(record)
             if len(batch) >= BATCH_CASES:
-                _write_batch(workspace, batch, import_rowid, summary, report)
+                _write_batch(workspace, batch, import_rowid, summary, report=report, redactor=redactor)
                 progress.advance(record.offset - done_bytes)
                 done_bytes = record.offset
                 batch = []
@@ -156,7 +158,7 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
                     summary.cancelled = True
                     break
         if status == "done" and batch:
-            _write_batch(workspace, batch, import_rowid, summary, report)
+            _write_batch(workspace, batch, import_rowid, summary, report=report, redactor=redactor)
     except ReviewdeskError as exc:
         status = "failed"
         summary.failed = str(exc)
@@ -184,11 +186,19 @@ def _write_batch(
     batch: list[reviewdesk_jsonl.CaseRecord],
     import_rowid: int,
     summary: RestoreSummary,
+    *,
     report: ReportFn,
+    redactor: redaction.BatchRedactor,
 ) -> None:
     """Write one batch of cases and labels in one transaction."""
     now = datetime.now(UTC)
     with workspace.session() as session, session.begin():
+        # Redacted before anything is written, with this workspace's rules.
+        clean = redactor.redact_cases(session.connection(), [r.case for r in batch], summary)
+        batch = [
+            reviewdesk_jsonl.CaseRecord(case=case, where=r.where, offset=r.offset)
+            for case, r in zip(clean, batch, strict=True)
+        ]
         schemas = {row.version: row for row in session.execute(select(LabelSchemaRow)).scalars()}
         conn = session.connection()
         trace_ids = list(dict.fromkeys(r.case.trace_id for r in batch))
