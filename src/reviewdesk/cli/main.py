@@ -35,10 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
+        if args.command is None:
+            # No command: open the window, as a desktop launcher or a double-click would.
+            from reviewdesk.cli.commands import gui_cmd
+
+            return gui_cmd.run(args)
         return int(args.run(args))
     except ReviewdeskError as exc:
         print(f"reviewdesk: error: {exc}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -20,12 +20,54 @@ class CaseFilter:
     tenant: str | None = None
     status: Literal["ok", "error"] | None = None
     review: ReviewState | None = None
+    """``unreviewed``: no verdict yet; ``labeled``: has a verdict; ``flagged``: escalated."""
     verdict: str | None = None
     root_cause: str | None = None
+    error_type: str | None = None
+    """Exact error type of the case (``TimeoutError``, ``429`` …)."""
+    worst: bool = False
+    """Only cases that failed review or errored at run time."""
     text: str | None = None
-    """Substring of the user request or the output."""
+    """Words searched (full text, prefix match) in the request, output, retrieved context and tool results."""
     sort: SortKey = "started"
     descending: bool = False
+
+    def with_(self, **changes: object) -> CaseFilter:
+        """A copy with some fields changed (the filter bar combines a smart queue with facets)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class SmartQueue:
+    """A saved queue: a named filter and order the reviewer picks from the queue bar."""
+
+    id: str
+    title: str
+    description: str
+    filter: CaseFilter
+
+
+SMART_QUEUES: tuple[SmartQueue, ...] = (
+    SmartQueue("all", "All cases", "Every case, oldest first.", CaseFilter()),
+    SmartQueue("unreviewed", "Unreviewed", "Cases without a verdict, oldest first.", CaseFilter(review="unreviewed")),
+    SmartQueue("errors", "Errors", "Cases whose trace recorded an error.", CaseFilter(status="error")),
+    SmartQueue(
+        "worst",
+        "Worst",
+        "Failed review or errored, costliest first.",
+        CaseFilter(worst=True, sort="cost", descending=True),
+    ),
+    SmartQueue("costliest", "Costliest", "Highest cost first.", CaseFilter(sort="cost", descending=True)),
+    SmartQueue("slowest", "Slowest", "Highest latency first.", CaseFilter(sort="latency", descending=True)),
+    SmartQueue("flagged", "Escalated", "Cases flagged for escalation.", CaseFilter(review="flagged")),
+)
+
+
+def smart_queue(queue_id: str) -> SmartQueue:
+    for queue in SMART_QUEUES:
+        if queue.id == queue_id:
+            return queue
+    return SMART_QUEUES[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +92,24 @@ class CaseSummary:
     documents: int
     verdict: str | None = None
     root_causes: tuple[str, ...] = field(default_factory=tuple)
+    escalate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
     key: str | None
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """The distinct values the filter bar offers, each with its number of cases."""
+
+    workflows: list[Count] = field(default_factory=list)
+    releases: list[Count] = field(default_factory=list)
+    models: list[Count] = field(default_factory=list)
+    error_types: list[Count] = field(default_factory=list)
+    root_causes: list[Count] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,9 @@ from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
 
 
-def list_cases(workspace: Workspace, flt: CaseFilter | None = None, *, limit: int | None = None, offset: int = 0) -> list[CaseSummary]:
+def list_cases(
+    workspace: Workspace, flt: CaseFilter | None = None, *, limit: int | None = None, offset: int = 0
+) -> list[CaseSummary]:
     with workspace.session() as session:
         return queries.list_cases(session, flt or CaseFilter(), limit=limit, offset=offset)
 

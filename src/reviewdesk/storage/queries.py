@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.labels import Label
-from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, WorkspaceStats
+from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, Facets, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, ImportRecord, LabelRow, SpanRow, TraceRow
+from reviewdesk.storage.search import match_query
 from reviewdesk.storage.writes import row_to_span
 
 _SORT_COLUMNS: dict[str, Any] = {
@@ -23,72 +24,213 @@ _SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _filtered(statement: Select[Any], flt: CaseFilter) -> Select[Any]:
-    for column, value in (
+def _filtered(statement: Select[Any], flt: CaseFilter, *, probe_text: bool = False) -> Select[Any]:
+    """Add the filter's conditions; ``statement`` must outer-join ``LabelRow`` on the case.
+
+    ``probe_text`` writes the search condition so that SQLite cannot use it to pick rows (the
+    unary ``+``): it then walks the sort column's index and checks each row against the matches,
+    which beats fetching every match and sorting when there are thousands of them.
+    """
+    for attribute, value in (
         (CaseRow.workflow, flt.workflow),
         (CaseRow.release, flt.release),
         (CaseRow.model, flt.model),
         (CaseRow.tenant, flt.tenant),
         (CaseRow.status, flt.status),
+        (CaseRow.error_type, flt.error_type),
     ):
         if value is not None:
-            statement = statement.where(column == value)
+            statement = statement.where(attribute == value)
+    # A case counts as reviewed once it has a verdict: a comment alone, or a label undone back to
+    # nothing, leaves it in the unreviewed queue.
     if flt.review == "unreviewed":
-        statement = statement.where(LabelRow.case_rowid.is_(None))
+        statement = statement.where(LabelRow.verdict.is_(None))
     elif flt.review == "labeled":
-        statement = statement.where(LabelRow.case_rowid.is_not(None))
+        statement = statement.where(LabelRow.verdict.is_not(None))
     elif flt.review == "flagged":
         statement = statement.where(LabelRow.escalate.is_(True))
     if flt.verdict is not None:
         statement = statement.where(LabelRow.verdict == flt.verdict)
+    if flt.worst:
+        statement = statement.where(or_(CaseRow.status == "error", LabelRow.verdict == "fail"))
     if flt.root_cause is not None:
         statement = statement.where(
-            CaseRow.case_rowid.in_(select(CaseRootCauseRow.case_rowid).where(CaseRootCauseRow.root_cause == flt.root_cause))
+            CaseRow.case_rowid.in_(
+                select(CaseRootCauseRow.case_rowid).where(CaseRootCauseRow.root_cause == flt.root_cause)
+            )
         )
     if flt.text:
-        pattern = f"%{flt.text}%"
-        statement = statement.where(or_(CaseRow.user_request.like(pattern), CaseRow.output.like(pattern)))
+        query = match_query(flt.text)
+        if query is None:
+            # Only punctuation typed: nothing can match, and FTS5 would reject an empty query.
+            statement = statement.where(and_(text("0")))
+        else:
+            statement = statement.where(
+                text("cases.case_rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :fts)").bindparams(
+                    fts=query
+                )
+            )
     return statement
 
 
-def list_cases(session: Session, flt: CaseFilter, *, limit: int | None = None, offset: int = 0) -> list[CaseSummary]:
-    """Cases matching ``flt`` in the filter's order (ties broken by case id, so the order is stable)."""
-    sort_column = _SORT_COLUMNS[flt.sort]
-    order = [sort_column.desc().nulls_last() if flt.descending else sort_column.asc().nulls_last(), CaseRow.case_id]
-    statement = (
-        select(CaseRow, TraceRow.trace_id, LabelRow.verdict, LabelRow.data)
+def _order(flt: CaseFilter) -> list[Any]:
+    # Ties go to case_rowid, which every SQLite index carries, so "ORDER BY <indexed column>,
+    # case_rowid" is read straight from the index (no sort of a million rows per page). NULLs sort
+    # as the index stores them: first ascending, last descending.
+    column = _SORT_COLUMNS[flt.sort]
+    if flt.descending:
+        return [column.desc(), CaseRow.case_rowid.desc()]
+    return [column.asc(), CaseRow.case_rowid.asc()]
+
+
+_SUMMARY_COLUMNS = (
+    CaseRow.case_rowid,
+    CaseRow.case_id,
+    TraceRow.trace_id,
+    CaseRow.started_at,
+    CaseRow.status,
+    CaseRow.workflow,
+    CaseRow.release,
+    CaseRow.model,
+    CaseRow.latency_ms,
+    CaseRow.total_tokens,
+    CaseRow.cost_usd,
+    CaseRow.error_type,
+    CaseRow.user_request,
+    CaseRow.tool_calls,
+    CaseRow.tool_errors,
+    CaseRow.documents,
+    LabelRow.verdict,
+    LabelRow.escalate,
+    LabelRow.data,
+)
+
+
+def _summary(row: Any) -> CaseSummary:
+    label_data = row[18] or {}
+    return CaseSummary(
+        case_rowid=row[0],
+        case_id=row[1],
+        trace_id=row[2],
+        started_at=row[3],
+        status=row[4],
+        workflow=row[5],
+        release=row[6],
+        model=row[7],
+        latency_ms=row[8],
+        total_tokens=row[9],
+        cost_usd=row[10],
+        error_type=row[11],
+        user_request=row[12],
+        tool_calls=row[13],
+        tool_errors=row[14],
+        documents=row[15],
+        verdict=row[16],
+        escalate=bool(row[17]),
+        root_causes=tuple(label_data.get("root_causes", [])),
+    )
+
+
+def _summary_select() -> Select[Any]:
+    # Named columns only: the ``data`` JSON of a case is large and is not needed for a list row.
+    return (
+        select(*_SUMMARY_COLUMNS)
         .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
         .outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
-        .order_by(*order)
-        .offset(offset)
     )
+
+
+def _stable_order(flt: CaseFilter) -> list[Any]:
+    # Lists and exports: NULLs last, ties by case id, so the same cases come out in the same
+    # order in any workspace, whatever order they were imported in.
+    column = _SORT_COLUMNS[flt.sort]
+    first = column.desc().nulls_last() if flt.descending else column.asc().nulls_last()
+    return [first, CaseRow.case_id]
+
+
+def list_cases(session: Session, flt: CaseFilter, *, limit: int | None = None, offset: int = 0) -> list[CaseSummary]:
+    """Cases matching ``flt`` in the filter's order (ties broken by case id, so the order is stable).
+
+    For the CLI and exports. The GUI queue pages through ``list_case_rowids``, whose order is
+    built for index scans on a million cases instead.
+    """
+    statement = _filtered(_summary_select(), flt).order_by(*_stable_order(flt)).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    statement = _filtered(statement, flt)
-    result: list[CaseSummary] = []
-    for row, trace_id, verdict, label_data in session.execute(statement):
-        result.append(
-            CaseSummary(
-                case_rowid=row.case_rowid,
-                case_id=row.case_id,
-                trace_id=trace_id,
-                started_at=row.started_at,
-                status=row.status,
-                workflow=row.workflow,
-                release=row.release,
-                model=row.model,
-                latency_ms=row.latency_ms,
-                total_tokens=row.total_tokens,
-                cost_usd=row.cost_usd,
-                error_type=row.error_type,
-                user_request=row.user_request,
-                tool_calls=row.tool_calls,
-                tool_errors=row.tool_errors,
-                documents=row.documents,
-                verdict=verdict,
-                root_causes=tuple((label_data or {}).get("root_causes", [])),
+    return [_summary(row) for row in session.execute(statement)]
+
+
+BROAD_SEARCH = 50_000
+"""Above this many full-text matches, a queue page is read in index order (see ``list_case_rowids``)."""
+FEW_MATCHES = 2_000
+"""Up to this many matches, fetching them all and sorting is the fastest plan."""
+
+_FTS = table("case_search", column("rowid"))
+
+
+def _match_count(session: Session, query: str, cap: int) -> int:
+    capped = text("SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH :fts LIMIT :cap)")
+    return int(session.execute(capped, {"fts": query, "cap": cap}).scalar_one())
+
+
+def search_in_index_order(session: Session, flt: CaseFilter) -> bool:
+    """Whether ``list_case_rowids`` lists ``flt``'s matches in import order rather than by its sort."""
+    query = match_query(flt.text) if flt.text else None
+    if query is None:
+        return False
+    return flt.sort == "started" or _match_count(session, query, BROAD_SEARCH + 1) > BROAD_SEARCH
+
+
+def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: int = 0) -> list[int]:
+    """One page of the ordered ids of matching cases: what the lazy queue model holds.
+
+    Without a search, pages are read along the sort column's index. With one, the plan depends
+    on how much it matches, because sorting half a million matches ("refund" in a million
+    support chats) for every page would take a second:
+
+    * chronological queues, and searches matching more than ``BROAD_SEARCH`` cases, read their
+      pages straight out of the full-text index, in case (import) order — the cost of a page is
+      the page. Imports are mostly chronological, so this is close to "oldest first";
+    * up to ``FEW_MATCHES`` matches are fetched and sorted;
+    * in between, the sort column's index is walked and each row checked against the matches.
+    """
+    query = match_query(flt.text) if flt.text else None
+    if query is not None:
+        count = BROAD_SEARCH + 1 if flt.sort == "started" else _match_count(session, query, BROAD_SEARCH + 1)
+        if count > BROAD_SEARCH:
+            order = _FTS.c.rowid.desc() if flt.descending else _FTS.c.rowid.asc()
+            statement = (
+                select(CaseRow.case_rowid)
+                .select_from(_FTS)
+                .join(CaseRow, CaseRow.case_rowid == _FTS.c.rowid)
+                .outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
+                .where(text("case_search MATCH :fts").bindparams(fts=query))
+                .order_by(order)
+                .limit(limit)
+                .offset(offset)
             )
-        )
+            return [int(rowid) for rowid in session.execute(_filtered(statement, flt.with_(text=None))).scalars()]
+        probe = count > FEW_MATCHES
+    else:
+        probe = False
+    statement = (
+        select(CaseRow.case_rowid)
+        .outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
+        .order_by(*_order(flt))
+        .limit(limit)
+        .offset(offset)
+    )
+    return [int(rowid) for rowid in session.execute(_filtered(statement, flt, probe_text=probe)).scalars()]
+
+
+def summaries_by_rowid(session: Session, rowids: list[int]) -> dict[int, CaseSummary]:
+    """Summaries of the given cases (missing ones are left out)."""
+    result: dict[int, CaseSummary] = {}
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        for row in session.execute(_summary_select().where(CaseRow.case_rowid.in_(chunk))):
+            summary = _summary(row)
+            result[summary.case_rowid] = summary
     return result
 
 
@@ -97,25 +239,60 @@ def count_cases(session: Session, flt: CaseFilter) -> int:
     return int(session.execute(_filtered(statement, flt)).scalar_one())
 
 
+def facets(session: Session) -> Facets:
+    """Distinct workflows, releases, models, error types and root causes, most frequent first."""
+    errors = session.execute(
+        select(CaseRow.error_type, func.count())
+        .where(CaseRow.status == "error")
+        .group_by(CaseRow.error_type)
+        .order_by(func.count().desc(), CaseRow.error_type)
+    )
+    return Facets(
+        workflows=_counts(session, CaseRow.workflow),
+        releases=_counts(session, CaseRow.release),
+        models=_counts(session, CaseRow.model),
+        error_types=[Count(key=key, count=int(n)) for key, n in errors if key is not None],
+        root_causes=_counts(session, CaseRootCauseRow.root_cause),
+    )
+
+
 def find_case_rowid(session: Session, ref: str) -> int | None:
-    """A case by case id, full trace id, or an unambiguous prefix of either."""
+    """A case by case id, full trace id, or an unambiguous prefix of either.
+
+    Each column is looked up on its own unique index: an ``OR`` across the join would make SQLite
+    scan every case, which on a million cases costs most of a second per label write.
+    """
     ref = ref.strip().lower()
     if not ref:
         return None
-    exact = session.execute(
-        select(CaseRow.case_rowid)
-        .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
-        .where(or_(CaseRow.case_id == ref, TraceRow.trace_id == ref))
-    ).scalar()
+    exact = session.execute(select(CaseRow.case_rowid).where(CaseRow.case_id == ref)).scalar()
+    if exact is None:
+        exact = session.execute(
+            select(CaseRow.case_rowid)
+            .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
+            .where(TraceRow.trace_id == ref)
+        ).scalar()
     if exact is not None:
         return int(exact)
-    matches = session.execute(
-        select(CaseRow.case_rowid)
-        .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
-        .where(or_(CaseRow.case_id.startswith(ref, autoescape=True), TraceRow.trace_id.startswith(ref, autoescape=True)))
-        .limit(2)
-    ).scalars().all()
-    return int(matches[0]) if len(matches) == 1 else None
+    # Prefixes as index range scans (LIKE would not use the index under SQLite's default collation).
+    upper = ref + "\uffff"
+    by_case = (
+        session.execute(select(CaseRow.case_rowid).where(CaseRow.case_id >= ref, CaseRow.case_id < upper).limit(2))
+        .scalars()
+        .all()
+    )
+    by_trace = (
+        session.execute(
+            select(CaseRow.case_rowid)
+            .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
+            .where(TraceRow.trace_id >= ref, TraceRow.trace_id < upper)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    matches = set(by_case) | set(by_trace)
+    return int(matches.pop()) if len(matches) == 1 else None
 
 
 def load_case(session: Session, case_rowid: int) -> Case:
@@ -160,9 +337,13 @@ def workspace_stats(session: Session) -> WorkspaceStats:
     stats.traces = int(session.execute(select(func.count()).select_from(TraceRow)).scalar_one())
     stats.spans = int(session.execute(select(func.count()).select_from(SpanRow)).scalar_one())
     stats.imports = int(
-        session.execute(select(func.count()).select_from(ImportRecord).where(ImportRecord.status == "done")).scalar_one()
+        session.execute(
+            select(func.count()).select_from(ImportRecord).where(ImportRecord.status == "done")
+        ).scalar_one()
     )
-    stats.errors = int(session.execute(select(func.count()).select_from(CaseRow).where(CaseRow.status == "error")).scalar_one())
+    stats.errors = int(
+        session.execute(select(func.count()).select_from(CaseRow).where(CaseRow.status == "error")).scalar_one()
+    )
     stats.labeled = int(session.execute(select(func.count()).select_from(LabelRow)).scalar_one())
     totals = session.execute(
         select(func.sum(CaseRow.input_tokens), func.sum(CaseRow.output_tokens), func.sum(CaseRow.cost_usd))

@@ -39,7 +39,11 @@ FROM cases AS c
 """
 _INSERT = "INSERT INTO case_search(rowid, request, output, context, tools, meta) "
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only, as the unicode61 tokenizer splits them: "lookup_order" is two words,
+# and quoting it as one would be a phrase query, which a detail=none index refuses.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+PREFIX_CHARS = 6
+"""The longest prefix index of ``case_search`` (migration 0002: ``prefix = '2 3 4 5 6'``)."""
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -76,8 +80,12 @@ def match_query(user_text: str) -> str | None:
 
     User text is never passed to MATCH as is: quotes, ``AND``, ``NEAR``, column filters and
     stray parentheses would be FTS5 syntax (or syntax errors). Each word is quoted instead.
+    A word longer than ``PREFIX_CHARS`` is searched by its first ``PREFIX_CHARS`` letters: FTS5
+    reads a prefix lazily only from a prefix index of exactly that length, and without one it
+    merges the full lists of every matching term first (a tenth of a second for a common word in
+    a million cases). The looser match ("delivery" also finds "delivered") suits triage search.
     """
     words = _WORD.findall(user_text)
     if not words:
         return None
-    return " ".join(f'"{word}"*' for word in words)
+    return " ".join(f'"{word[:PREFIX_CHARS]}"*' for word in words)

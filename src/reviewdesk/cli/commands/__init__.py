@@ -9,8 +9,38 @@ import argparse
 from collections.abc import Callable
 from types import ModuleType
 
-from reviewdesk.cli.commands import cases_cmd, demo_cmd, export_cmd, import_cmd, schema_cmd, show_cmd, stats_cmd
+from reviewdesk.cli.commands import (
+    audit_cmd,
+    cases_cmd,
+    demo_cmd,
+    export_cmd,
+    findings_cmd,
+    gui_cmd,
+    import_cmd,
+    label_cmd,
+    purge_cmd,
+    redaction_cmd,
+    report_cmd,
+    schema_cmd,
+    show_cmd,
+    stats_cmd,
+)
 
-COMMANDS: list[ModuleType] = [import_cmd, cases_cmd, show_cmd, export_cmd, schema_cmd, stats_cmd, demo_cmd]
+COMMANDS: list[ModuleType] = [
+    import_cmd,
+    cases_cmd,
+    show_cmd,
+    label_cmd,
+    export_cmd,
+    findings_cmd,
+    report_cmd,
+    schema_cmd,
+    stats_cmd,
+    redaction_cmd,
+    purge_cmd,
+    audit_cmd,
+    demo_cmd,
+    gui_cmd,
+]
 
 Runner = Callable[[argparse.Namespace], int]

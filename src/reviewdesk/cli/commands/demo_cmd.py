@@ -7,13 +7,15 @@ from typing import Any
 
 from reviewdesk import paths
 from reviewdesk.cli import render
+from reviewdesk.cli.commands import gui_cmd
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.services import cases, imports
 from reviewdesk.services.workspace import open_workspace
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("demo", help="import the bundled demo data into the demo workspace and list its cases")
+    p = sub.add_parser("demo", help="import the bundled demo data into the demo workspace and open the review window")
+    p.add_argument("--no-gui", action="store_true", help="only import and list the demo cases (no window)")
     p.set_defaults(run=run)
 
 
@@ -28,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
         for summary in result.files:
             print(render.import_summary(summary))
         print(f"demo workspace: {ws.path}\n")
+        if not args.no_gui:
+            ws.close()
+            return gui_cmd.open_gui(ws.path)
         print(render.case_table(cases.list_cases(ws)))
         print()
         print(render.stats_text(cases.stats(ws)))

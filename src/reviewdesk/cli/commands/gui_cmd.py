@@ -1,0 +1,28 @@
+"""``reviewdesk gui [--workspace PATH]``: open the review window.
+
+Qt is imported inside ``run`` only, so the rest of the CLI starts fast and works without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("gui", help="open the review window (the default when no command is given)")
+    # A separate dest: the subparser's default would otherwise overwrite the global --workspace.
+    p.add_argument("--workspace", dest="gui_workspace", type=Path, metavar="PATH", help="workspace file to open")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return open_gui(getattr(args, "gui_workspace", None) or args.workspace)
+
+
+def open_gui(workspace: Path | None) -> int:
+    """The one place the CLI reaches into ``reviewdesk.ui`` (allowed by the import contracts)."""
+    from reviewdesk.ui.app import run_gui
+
+    return run_gui(workspace)

@@ -1,0 +1,256 @@
+"""The review loop: the queue a reviewer walks, the case they look at, the labels they record.
+
+Reads (queue pages, row summaries, a case with its spans and label history, facets) each open
+one short session and return plain objects, so a Qt model can cache them without holding a
+session. Writes go through ``ReviewSession``, which records each label change at once as an
+append-only event (``services.labels.record_label``) and keeps the undo/redo stacks of the
+window. Undo is itself a new event that restores the earlier state: the log only ever grows, so
+the audit trail shows both the mistake and its correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from reviewdesk.domain.case import Case
+from reviewdesk.domain.changes import Changes
+from reviewdesk.domain.labels import Evidence, Label, LabelChange, RootCause
+from reviewdesk.domain.queries import CaseFilter, CaseSummary, Facets
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.services import labels as label_service
+from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import queries
+from reviewdesk.storage.orm import LabelEventRow
+
+QUEUE_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSchema:
+    """The workspace's current taxonomy: root causes in display order, and score names."""
+
+    version: int
+    root_causes: tuple[RootCause, ...]
+    scores: tuple[str, ...]
+
+    def title(self, root_cause_id: str) -> str:
+        for rc in self.root_causes:
+            if rc.id == root_cause_id:
+                return rc.title
+        return root_cause_id  # a root cause of an older schema version keeps its id as its name
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One label event as the history list shows it."""
+
+    event_rowid: int
+    at: datetime
+    reviewer: str
+    seconds_spent: float | None
+    schema_version: int
+    change: dict[str, Any]
+    summary: str
+    """What changed, in words: ``verdict fail · root causes stale_source``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """Everything the case view shows for one case, read in one go."""
+
+    case_rowid: int
+    case: Case
+    spans: list[RawSpan]
+    history: list[HistoryEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelResult:
+    """What a label write produced: the case's new current label and what to refresh."""
+
+    case_rowid: int
+    case_id: str
+    label: Label
+    changes: Changes
+
+
+def label_schema(workspace: Workspace) -> LabelSchema:
+    row = label_service.current_schema(workspace)
+    return LabelSchema(
+        version=row.version,
+        root_causes=tuple(
+            RootCause(id=rc["id"], layer=rc["layer"], title=rc["title"], description=rc.get("description", ""))
+            for rc in row.root_causes
+        ),
+        scores=tuple(row.scores),
+    )
+
+
+def queue_page(workspace: Workspace, flt: CaseFilter, *, offset: int = 0, limit: int | None = None) -> list[int]:
+    """Row ids of one page of the queue (``QUEUE_PAGE`` of them by default), in queue order."""
+    with workspace.session() as session:
+        return queries.list_case_rowids(session, flt, limit=limit or QUEUE_PAGE, offset=offset)
+
+
+def queue_count(workspace: Workspace, flt: CaseFilter) -> int:
+    with workspace.session() as session:
+        return queries.count_cases(session, flt)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    """What the queue bar says about the current queue."""
+
+    count: int
+    in_import_order: bool
+    """A search listed in import order rather than the queue's sort (see ``list_case_rowids``)."""
+
+
+def queue_info(workspace: Workspace, flt: CaseFilter) -> QueueInfo:
+    with workspace.session() as session:
+        return QueueInfo(queries.count_cases(session, flt), queries.search_in_index_order(session, flt))
+
+
+def summaries(workspace: Workspace, rowids: list[int]) -> dict[int, CaseSummary]:
+    with workspace.session() as session:
+        return queries.summaries_by_rowid(session, rowids)
+
+
+def facets(workspace: Workspace) -> Facets:
+    with workspace.session() as session:
+        return queries.facets(session)
+
+
+def load_detail(workspace: Workspace, case_rowid: int) -> CaseDetail:
+    with workspace.session() as session:
+        case = queries.load_case(session, case_rowid)
+        spans = queries.case_spans(session, case_rowid)
+        events = _events(session, case_rowid)
+    return CaseDetail(case_rowid=case_rowid, case=case, spans=spans, history=events)
+
+
+def history(workspace: Workspace, case_rowid: int) -> list[HistoryEntry]:
+    with workspace.session() as session:
+        return _events(session, case_rowid)
+
+
+def _events(session: Any, case_rowid: int) -> list[HistoryEntry]:
+    rows = session.execute(
+        select(LabelEventRow).where(LabelEventRow.case_rowid == case_rowid).order_by(LabelEventRow.event_rowid)
+    ).scalars()
+    return [
+        HistoryEntry(
+            event_rowid=row.event_rowid,
+            at=row.created_at,
+            reviewer=row.reviewer,
+            seconds_spent=row.seconds_spent,
+            schema_version=row.schema_version,
+            change=dict(row.change),
+            summary=describe_change(row.change),
+        )
+        for row in rows
+    ]
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """A one-line account of a label event's payload."""
+    parts: list[str] = []
+    for key, value in change.items():
+        name = key.replace("_", " ")
+        if key in ("corrected_output", "comment"):
+            text = " ".join(str(value or "").split())
+            parts.append(f"{name} {'cleared' if not text else repr(text[:40] + ('…' if len(text) > 40 else ''))}")
+        elif key == "root_causes":
+            parts.append(f"{name} {', '.join(value) if value else 'none'}")
+        elif key == "scores":
+            parts.append(f"{name} {', '.join(f'{k}={v}' for k, v in value.items()) if value else 'none'}")
+        elif key == "escalate":
+            parts.append("escalated" if value else "not escalated")
+        elif key == "evidence":
+            parts.append(f"evidence {len(value or [])} item(s)")
+        else:
+            parts.append(f"{name} {value if value is not None else 'cleared'}")
+    return " · ".join(parts) or "no change"
+
+
+def full_change(label: Label | None) -> LabelChange:
+    """A change that sets every field to what ``label`` holds (``None``: back to unlabeled)."""
+    label = label or Label()
+    return LabelChange(
+        verdict=label.verdict,
+        root_causes=list(label.root_causes),
+        scores=dict(label.scores),
+        corrected_output=label.corrected_output,
+        comment=label.comment,
+        escalate=label.escalate,
+        evidence=[Evidence.model_validate(e.model_dump()) for e in label.evidence],
+    )
+
+
+@dataclass(slots=True)
+class _Step:
+    case_rowid: int
+    case_id: str
+    before: Label | None
+    after: Label
+
+
+@dataclass
+class ReviewSession:
+    """Label writes made from one window, with undo and redo of those writes."""
+
+    workspace: Workspace
+    reviewer: str
+    _undo: list[_Step] = field(default_factory=list)
+    _redo: list[_Step] = field(default_factory=list)
+
+    def record(
+        self,
+        case_rowid: int,
+        case_id: str,
+        change: LabelChange,
+        *,
+        before: Label | None,
+        seconds_spent: float | None = None,
+    ) -> LabelResult:
+        """Write one change now; ``before`` is the label the reviewer saw (kept for undo)."""
+        label, changes = label_service.record_label(
+            self.workspace, case_id, change, reviewer=self.reviewer, seconds_spent=seconds_spent
+        )
+        self._undo.append(_Step(case_rowid, case_id, before, label))
+        self._redo.clear()
+        return LabelResult(case_rowid, case_id, label, changes)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> LabelResult | None:
+        """Restore the label as it was before the last change (as a new event)."""
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        label, changes = label_service.record_label(
+            self.workspace, step.case_id, full_change(step.before), reviewer=self.reviewer
+        )
+        self._redo.append(step)
+        return LabelResult(step.case_rowid, step.case_id, label, changes)
+
+    def redo(self) -> LabelResult | None:
+        """Apply again the change last undone (as a new event)."""
+        if not self._redo:
+            return None
+        step = self._redo.pop()
+        label, changes = label_service.record_label(
+            self.workspace, step.case_id, full_change(step.after), reviewer=self.reviewer
+        )
+        self._undo.append(step)
+        return LabelResult(step.case_rowid, step.case_id, label, changes)

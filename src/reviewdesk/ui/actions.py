@@ -1,0 +1,159 @@
+"""Every command of the window, declared once: text, default keys, menu, repeat behaviour.
+
+The main window builds menus and shortcuts from ``ACTIONS``; the cheat sheet lists the same
+table, so the two never disagree. Reviewers override keys in the settings file by action id
+(``"shortcuts": {"review.pass": ["Y"]}``). Single-letter keys are safe next to text fields:
+a focused line or text edit claims printable keys before shortcuts see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+class ActionId(StrEnum):
+    OPEN_WORKSPACE = "file.open_workspace"
+    IMPORT = "file.import"
+    EXPORT = "file.export"
+    QUIT = "file.quit"
+    UNDO = "edit.undo"
+    REDO = "edit.redo"
+    FIND = "edit.find"
+    PREFERENCES = "edit.preferences"
+    TOGGLE_QUEUE = "view.toggle_queue"
+    TOGGLE_SPANS = "view.toggle_spans"
+    FOCUS_QUEUE = "view.focus_queue"
+    NEXT = "review.next"
+    PREVIOUS = "review.previous"
+    PASS = "review.pass"
+    FAIL = "review.fail"
+    UNSURE = "review.unsure"
+    ROOT_CAUSE_1 = "review.root_cause_1"
+    ROOT_CAUSE_2 = "review.root_cause_2"
+    ROOT_CAUSE_3 = "review.root_cause_3"
+    ROOT_CAUSE_4 = "review.root_cause_4"
+    ROOT_CAUSE_5 = "review.root_cause_5"
+    ROOT_CAUSE_6 = "review.root_cause_6"
+    ROOT_CAUSE_7 = "review.root_cause_7"
+    ROOT_CAUSE_8 = "review.root_cause_8"
+    ROOT_CAUSE_9 = "review.root_cause_9"
+    MORE_ROOT_CAUSES = "review.more_root_causes"
+    ESCALATE = "review.escalate"
+    SCORES = "review.scores"
+    EDIT_CORRECTED = "review.edit_corrected_output"
+    EDIT_COMMENT = "review.edit_comment"
+    EVIDENCE = "review.attach_evidence"
+    SAVE_NEXT = "review.save_next"
+    CHEAT_SHEET = "help.shortcuts"
+    ABOUT = "help.about"
+
+
+ROOT_CAUSE_ACTIONS: tuple[ActionId, ...] = tuple(ActionId(f"review.root_cause_{n}") for n in range(1, 10))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """How one command looks and is triggered."""
+
+    id: ActionId
+    text: str
+    keys: tuple[str, ...]
+    menu: str
+    tip: str = ""
+    autorepeat: bool = False
+    """Off for decisions: holding F must not record a dozen events."""
+    checkable: bool = False
+
+
+def _rc(n: int) -> ActionSpec:
+    return ActionSpec(
+        ActionId(f"review.root_cause_{n}"), f"Root cause {n}", (str(n),), "Review", "Toggle this root cause"
+    )
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        ActionId.OPEN_WORKSPACE, "&Open workspace…", ("Ctrl+Shift+O",), "File", "Open or create a workspace file"
+    ),
+    ActionSpec(
+        ActionId.IMPORT, "&Import traces…", ("Ctrl+O",), "File", "Import trace files (or drop them on the window)"
+    ),
+    ActionSpec(ActionId.EXPORT, "&Export eval set…", ("Ctrl+Shift+E",), "File", "Export the cases of the queue"),
+    ActionSpec(ActionId.QUIT, "&Quit", ("Ctrl+Q",), "File"),
+    ActionSpec(
+        ActionId.UNDO, "&Undo label change", ("Ctrl+Z",), "Edit", "Undo the last label change made in this window"
+    ),
+    ActionSpec(ActionId.REDO, "&Redo label change", ("Ctrl+Shift+Z", "Ctrl+Y"), "Edit"),
+    ActionSpec(
+        ActionId.FIND,
+        "&Search cases",
+        ("/", "Ctrl+F"),
+        "Edit",
+        "Full-text search over request, output, context and tools",
+    ),
+    ActionSpec(ActionId.PREFERENCES, "&Preferences…", ("Ctrl+,",), "Edit", "Reviewer name and colour scheme"),
+    ActionSpec(
+        ActionId.TOGGLE_QUEUE, "Show &queue", ("Ctrl+Shift+L",), "View", "Show or hide the case queue", checkable=True
+    ),
+    ActionSpec(
+        ActionId.TOGGLE_SPANS, "&Span tree", ("T",), "View", "Switch between the case panes and the span waterfall"
+    ),
+    ActionSpec(ActionId.FOCUS_QUEUE, "&Focus queue", ("Ctrl+L",), "View", "Move keyboard focus to the case queue"),
+    ActionSpec(ActionId.NEXT, "&Next case", ("J",), "Review", autorepeat=True),
+    ActionSpec(ActionId.PREVIOUS, "&Previous case", ("K",), "Review", autorepeat=True),
+    ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review"),
+    ActionSpec(ActionId.FAIL, "Verdict: &fail", ("F",), "Review"),
+    ActionSpec(ActionId.UNSURE, "Verdict: &unsure", ("U",), "Review"),
+    *(_rc(n) for n in range(1, 10)),
+    ActionSpec(ActionId.MORE_ROOT_CAUSES, "&More root causes…", ("0",), "Review", "Pick any root cause by name"),
+    ActionSpec(ActionId.ESCALATE, "Flag for &escalation", ("X",), "Review"),
+    ActionSpec(ActionId.SCORES, "&Scores", ("S",), "Review", "Focus the scores: 1–5 sets, Tab moves, Esc leaves"),
+    ActionSpec(ActionId.EDIT_CORRECTED, "Edit &corrected output", ("E",), "Review", "Esc leaves the editor"),
+    ActionSpec(ActionId.EDIT_COMMENT, "Edit co&mment", ("C",), "Review", "Esc leaves the editor"),
+    ActionSpec(
+        ActionId.EVIDENCE, "Attach e&vidence…", ("V",), "Review", "Point a root cause at a document, tool call or span"
+    ),
+    ActionSpec(ActionId.SAVE_NEXT, "Save and &next", ("Ctrl+Return", "Ctrl+Enter"), "Review"),
+    ActionSpec(ActionId.CHEAT_SHEET, "&Keyboard shortcuts", ("?",), "Help"),
+    ActionSpec(ActionId.ABOUT, "&About reviewdesk", (), "Help"),
+)
+
+SPECS: dict[ActionId, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Review", "Help")
+
+
+def keys_for(spec: ActionSpec, overrides: dict[str, list[str]]) -> tuple[str, ...]:
+    return tuple(overrides[spec.id.value]) if spec.id.value in overrides else spec.keys
+
+
+def shortcut_text(keys: tuple[str, ...]) -> str:
+    return ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+
+
+def build_actions(parent: QWidget, overrides: dict[str, list[str]]) -> dict[ActionId, QAction]:
+    """One ``QAction`` per spec, owned by and added to ``parent`` so shortcuts work window-wide."""
+    actions: dict[ActionId, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(spec.id.value)
+        keys = keys_for(spec, overrides)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setAutoRepeat(spec.autorepeat)
+        action.setCheckable(spec.checkable)
+        action.setShortcutVisibleInContextMenu(True)
+        set_tip(action, spec.tip or spec.text.replace("&", "").rstrip("…"), keys)
+        parent.addAction(action)
+        actions[spec.id] = action
+    return actions
+
+
+def set_tip(action: QAction, tip: str, keys: tuple[str, ...]) -> None:
+    shortcut = shortcut_text(keys)
+    action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+    action.setStatusTip(action.toolTip())

@@ -1,0 +1,1 @@
+"""Charts drawn with QPainter whose every element opens the cases behind it (see ``bars``)."""

@@ -1,0 +1,625 @@
+"""The main window: queue | case | label panel, menus built from ``actions.ACTIONS``.
+
+The window is the conductor. Label decisions come from the panel as ``LabelChange`` values and
+are written synchronously through ``ReviewSession`` — a label write is one small transaction
+(a few milliseconds), and writing it before the screen shows it is what makes "killing the app
+right after a change loses nothing" true. Everything that can take long (imports, exports,
+counts over a big queue, facets) goes through ``TaskRunner`` and never blocks the window.
+Results are routed by ``Changes``: a label write refreshes one queue row and the panel; an
+import reloads the queue and the facets.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+
+from reviewdesk import __version__, paths
+from reviewdesk.domain.changes import Changes
+from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.domain.labels import LabelChange, Verdict
+from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
+from reviewdesk.progress import Progress
+from reviewdesk.services import exports, formats, imports, review
+from reviewdesk.services.review import CaseDetail, LabelResult, ReviewSession
+from reviewdesk.services.workspace import Workspace, open_workspace
+from reviewdesk.settings import Settings, save_settings
+from reviewdesk.ui import state
+from reviewdesk.ui.actions import MENUS, ROOT_CAUSE_ACTIONS, SPECS, ActionId, build_actions, keys_for, set_tip
+from reviewdesk.ui.errors import message_box, show_error
+from reviewdesk.ui.models.case_table_model import CaseTableModel
+from reviewdesk.ui.tasks import TaskRunner
+from reviewdesk.ui.theme import apply_color_scheme
+from reviewdesk.ui.views.case_view import CaseView
+from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, ExportDialog, PreferencesDialog, root_cause_picker
+from reviewdesk.ui.views.label_panel import LabelPanel
+from reviewdesk.ui.views.queue_view import QueueView
+
+log = logging.getLogger(__name__)
+
+DETAIL_CACHE = 8
+PREFETCH_DELAY_MS = 40
+DEFAULT_SIZE = (1366, 768)
+
+
+class MainWindow(QMainWindow):
+    """See the module docstring."""
+
+    def __init__(self, workspace: Workspace, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.workspace = workspace
+        self.settings = settings
+        self.runner = TaskRunner(self)
+        self.schema = review.label_schema(workspace)
+        self.session = ReviewSession(workspace, settings.reviewer)
+        self._detail: CaseDetail | None = None
+        self._details: OrderedDict[int, CaseDetail] = OrderedDict()
+        self._last_mark = time.monotonic()
+        self._count_generation = 0
+        self._workspace_generation = 0
+
+        self.model = CaseTableModel(workspace, self)
+        self.queue_view = QueueView(self.model)
+        self.case_view = CaseView()
+        self.label_panel = LabelPanel()
+        self.label_panel.set_schema(self.schema)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.queue_view)
+        self.splitter.addWidget(self.case_view)
+        self.splitter.addWidget(self.label_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(True)
+        self.setCentralWidget(self.splitter)
+
+        self.action_map = build_actions(self, settings.shortcuts)
+        self._build_menus()
+        self._connect()
+        self.reviewer_label = QLabel()
+        self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addPermanentWidget(self.reviewer_label)
+        self._update_reviewer_label()
+        self.setAcceptDrops(True)
+        self._restore_layout()
+        self._open_initial_queue()
+
+    # --- construction --------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        menus: dict[str, QMenu] = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
+        separators_before = {
+            ActionId.IMPORT,
+            ActionId.QUIT,
+            ActionId.FIND,
+            ActionId.PREFERENCES,
+            ActionId.PASS,
+            ActionId.ROOT_CAUSE_1,
+            ActionId.ESCALATE,
+            ActionId.SAVE_NEXT,
+            ActionId.ABOUT,
+        }
+        for action_id, action in self.action_map.items():
+            menu = menus[SPECS[action_id].menu]
+            if action_id in separators_before and not menu.isEmpty():
+                menu.addSeparator()
+            menu.addAction(action)
+            if action_id == ActionId.OPEN_WORKSPACE:
+                self.recent_menu = menu.addMenu("Open &recent")
+                self.recent_menu.setObjectName("recent_menu")
+            if action_id == ActionId.FOCUS_QUEUE:
+                queues = menus["View"].addMenu("Smart &queue")
+                for queue in SMART_QUEUES:
+                    queue_action = queues.addAction(queue.title)
+                    queue_action.setStatusTip(queue.description)
+                    queue_action.triggered.connect(lambda _checked=False, q=queue.id: self.queue_view.select_queue(q))
+        self._label_root_cause_actions()
+        self._fill_recent_menu()
+
+    def _label_root_cause_actions(self) -> None:
+        for number, action_id in enumerate(ROOT_CAUSE_ACTIONS, 1):
+            action = self.action_map[action_id]
+            if number <= len(self.schema.root_causes):
+                rc = self.schema.root_causes[number - 1]
+                action.setText(f"Root cause: {rc.title}")
+                set_tip(
+                    action,
+                    f"Toggle root cause {rc.title} ({rc.layer})",
+                    keys_for(SPECS[action_id], self.settings.shortcuts),
+                )
+                action.setVisible(True)
+            else:
+                action.setVisible(False)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.settings.recent_workspaces:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _checked=False, p=entry: self.switch_workspace(Path(p)))
+        self.recent_menu.setEnabled(bool(self.settings.recent_workspaces))
+
+    def _connect(self) -> None:
+        handlers: dict[ActionId, Callable[[], object]] = {
+            ActionId.OPEN_WORKSPACE: self.choose_workspace,
+            ActionId.IMPORT: self.choose_import,
+            ActionId.EXPORT: self.choose_export,
+            ActionId.QUIT: self.close,
+            ActionId.UNDO: self.undo,
+            ActionId.REDO: self.redo,
+            ActionId.FIND: self.queue_view.focus_search,
+            ActionId.PREFERENCES: self.edit_preferences,
+            ActionId.TOGGLE_QUEUE: lambda: self.queue_view.setVisible(
+                self.action_map[ActionId.TOGGLE_QUEUE].isChecked()
+            ),
+            ActionId.TOGGLE_SPANS: self.case_view.toggle_tab,
+            ActionId.FOCUS_QUEUE: self.focus_review_surface,
+            ActionId.NEXT: self.next_case,
+            ActionId.PREVIOUS: self.previous_case,
+            ActionId.PASS: lambda: self.set_verdict("pass"),
+            ActionId.FAIL: lambda: self.set_verdict("fail"),
+            ActionId.UNSURE: lambda: self.set_verdict("unsure"),
+            ActionId.MORE_ROOT_CAUSES: self.pick_root_cause,
+            ActionId.ESCALATE: self.label_panel.toggle_escalate,
+            ActionId.SCORES: self.label_panel.focus_scores,
+            ActionId.EDIT_CORRECTED: self.label_panel.focus_corrected,
+            ActionId.EDIT_COMMENT: self.label_panel.focus_comment,
+            ActionId.EVIDENCE: self.attach_evidence,
+            ActionId.SAVE_NEXT: self.save_and_next,
+            ActionId.CHEAT_SHEET: self.show_cheat_sheet,
+            ActionId.ABOUT: self.show_about,
+        }
+        for number, action_id in enumerate(ROOT_CAUSE_ACTIONS, 1):
+            handlers[action_id] = functools.partial(self.toggle_root_cause_number, number)
+        for action_id, handler in handlers.items():
+            self.action_map[action_id].triggered.connect(lambda _checked=False, h=handler: h())
+        self.action_map[ActionId.TOGGLE_QUEUE].setChecked(True)
+        self.label_panel.change_requested.connect(self.record)
+        self.label_panel.leave_editor.connect(self.focus_review_surface)
+        self.label_panel.attach_requested.connect(self.attach_evidence)
+        self.queue_view.filter_applied.connect(self._queue_changed)
+        self.queue_view.return_to_table.connect(self.focus_review_surface)
+        self.queue_view.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.model.modelReset.connect(self._after_reset)
+        self._update_undo_actions()
+
+    def _after_reset(self) -> None:
+        # A reset clears the table's current index without a currentRowChanged signal: leave the
+        # old case (writing its pending text) so nothing is shown that the queue no longer holds.
+        if self.queue_view.table.currentIndex().row() < 0:
+            self._show_row(-1)
+
+    def _restore_layout(self) -> None:
+        splitters = {
+            "main": self.splitter,
+            "panes": self.case_view.pane_splitter,
+            "spans": self.case_view.span_splitter,
+        }
+        headers = {"queue": self.queue_view.table.horizontalHeader()}
+        self._first_show = not state.restore_window(self, splitters, headers)
+        if self._first_show:
+            screen = QGuiApplication.primaryScreen()
+            available = screen.availableGeometry() if screen is not None else None
+            width, height = DEFAULT_SIZE
+            if available is not None:
+                width, height = min(width, available.width()), min(height, available.height())
+            self.resize(width, height)
+        self._update_title()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show:
+            # First start: split by the size the window really got, not the one asked for.
+            self._first_show = False
+            width = self.splitter.width() or self.width()
+            side = max(300, min(380, int(width * 0.24)))
+            self.splitter.setSizes([side, width - 2 * side, side])
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.workspace.name} — reviewdesk")
+
+    def _update_reviewer_label(self) -> None:
+        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
+
+    # --- queue ---------------------------------------------------------------------------------
+    def _open_initial_queue(self) -> None:
+        """Unreviewed cases first; if there are none, everything. Focus lands on the queue."""
+        self.queue_view.select_queue("unreviewed")
+        if self.model.rowCount() == 0:
+            self.queue_view.select_queue("all")
+        self.load_facets()
+        self.focus_review_surface()
+
+    def _queue_changed(self, flt: CaseFilter) -> None:
+        self._details.clear()
+        if self.model.rowCount() > 0:
+            self.select_row(0)
+        else:
+            self._show_row(-1)
+        self._load_count(flt)
+
+    def _load_count(self, flt: CaseFilter) -> None:
+        self._count_generation += 1
+        generation = self._count_generation
+        self.queue_view.set_count(self.model.rowCount(), None)
+        workspace = self.workspace
+
+        def done(info: review.QueueInfo) -> None:
+            if generation == self._count_generation:  # a newer queue made this count stale
+                self.queue_view.set_count(self.model.rowCount(), info.count, in_import_order=info.in_import_order)
+
+        self.runner.read(lambda: review.queue_info(workspace, flt)).success(done).failure(
+            lambda exc, details: log.warning("count failed: %s\n%s", exc, details)
+        ).run()
+
+    def load_facets(self) -> None:
+        workspace = self.workspace
+        generation = self._workspace_generation
+
+        def done(facets: Facets) -> None:
+            if generation == self._workspace_generation:
+                self.queue_view.set_facets(facets, self.schema)
+
+        self.runner.read(lambda: review.facets(workspace)).success(done).failure(
+            lambda exc, details: log.warning("facets failed: %s\n%s", exc, details)
+        ).run()
+
+    def current_row(self) -> int:
+        return self.queue_view.table.currentIndex().row()
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.queue_view.table.selectionModel().setCurrentIndex(
+            index,
+            self.queue_view.table.selectionModel().SelectionFlag.ClearAndSelect
+            | self.queue_view.table.selectionModel().SelectionFlag.Rows,
+        )
+        self.queue_view.table.scrollTo(index)
+
+    def _current_row_changed(self, current: QModelIndex | QPersistentModelIndex, _previous: QModelIndex) -> None:
+        self._show_row(current.row())
+
+    def _show_row(self, row: int) -> None:
+        # Text typed for the case being left belongs to that case: write it before switching.
+        self.label_panel.flush_text()
+        rowid = self.model.case_rowid(row) if row >= 0 else None
+        if rowid is None:
+            self._detail = None
+            flt = self.model.case_filter
+            if flt.text:
+                self.case_view.show_empty(f"No case in this queue matches “{flt.text}”. Esc returns to the queue.")
+            elif self.model.rowCount() == 0 and flt == CaseFilter():
+                self.case_view.show_empty(
+                    "This workspace has no cases yet. Import traces with Ctrl+O, or drop files here."
+                )
+            else:
+                self.case_view.show_empty("No cases in this queue.")
+            self.label_panel.clear_case()
+            return
+        try:
+            detail = self._details.pop(rowid, None) or review.load_detail(self.workspace, rowid)
+        except ReviewdeskError as exc:
+            show_error(self, exc)
+            return
+        self._detail = detail
+        self.case_view.show_detail(detail)
+        self.label_panel.show_case(detail.case.labels, detail.case.generation.output, detail.history)
+        self._last_mark = time.monotonic()
+        # Read the next case while the reviewer reads this one, so J / Ctrl+Enter is instant
+        # (after a short delay, so this case is painted first).
+        QTimer.singleShot(PREFETCH_DELAY_MS, lambda r=row + 1: self._prefetch(r))
+
+    def _prefetch(self, row: int) -> None:
+        rowid = self.model.case_rowid(row)
+        if rowid is None or rowid in self._details or (self._detail and self._detail.case_rowid == rowid):
+            return
+        try:
+            self._details[rowid] = review.load_detail(self.workspace, rowid)
+        except Exception:
+            log.debug("prefetch of case %s failed", rowid, exc_info=True)
+            return
+        while len(self._details) > DETAIL_CACHE:
+            self._details.popitem(last=False)
+
+    def next_case(self) -> None:
+        row = self.current_row() + 1
+        if self.model.ensure_row(row):
+            self.select_row(row)
+        else:
+            self.statusBar().showMessage("End of the queue.", 4000)
+
+    def previous_case(self) -> None:
+        row = self.current_row()
+        if row > 0:
+            self.select_row(row - 1)
+
+    def save_and_next(self) -> None:
+        """Every change is already written; this writes pending text, then moves on."""
+        self.label_panel.flush_text()
+        self.next_case()
+        self.focus_review_surface()
+
+    def focus_review_surface(self) -> None:
+        """The queue table holds the keyboard: J/K/arrows move, letters and digits label."""
+        self.queue_view.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # --- labels --------------------------------------------------------------------------------
+    @property
+    def current_case_rowid(self) -> int | None:
+        return self._detail.case_rowid if self._detail else None
+
+    def record(self, change: LabelChange) -> None:
+        detail = self._detail
+        if detail is None:
+            return
+        now = time.monotonic()
+        spent, self._last_mark = now - self._last_mark, now
+        try:
+            result = self.session.record(
+                detail.case_rowid,
+                detail.case.case_id,
+                change,
+                before=self.label_panel.label,
+                seconds_spent=round(spent, 1),
+            )
+        except ReviewdeskError as exc:
+            show_error(self, exc)
+            self.label_panel.show_label(self.label_panel.label)
+            return
+        self._apply_label_result(result)
+
+    def _apply_label_result(self, result: LabelResult) -> None:
+        self._details.pop(result.case_rowid, None)
+        if self._detail is not None and result.case_rowid == self._detail.case_rowid:
+            self._detail.case.labels = result.label
+            self.label_panel.show_label(result.label)
+            self.label_panel.show_history(review.history(self.workspace, result.case_rowid))
+        self.on_changes(result.changes, case_rowid=result.case_rowid)
+        self._update_undo_actions()
+
+    def set_verdict(self, verdict: Verdict) -> None:
+        self.label_panel.request_verdict(verdict)
+
+    def toggle_root_cause_number(self, number: int) -> None:
+        rc_id = self.label_panel.root_cause_at(number)
+        if rc_id is not None:
+            self.label_panel.toggle_root_cause(rc_id)
+
+    def pick_root_cause(self) -> None:
+        if self._detail is None:
+            return
+        selected = list(self.label_panel.label.root_causes) if self.label_panel.label else []
+        dialog = root_cause_picker(self.schema, selected, self)
+        if dialog.exec() and isinstance(dialog.value(), str):
+            self.label_panel.toggle_root_cause(str(dialog.value()))
+        self.focus_review_surface()
+
+    def attach_evidence(self) -> None:
+        if self._detail is None:
+            return
+        chosen = list(self.label_panel.label.root_causes) if self.label_panel.label else []
+        dialog = EvidenceDialog(self.schema, chosen, self._detail.case, self._detail.spans, self)
+        if dialog.exec():
+            evidence = dialog.evidence()
+            if evidence is not None:
+                self.label_panel.attach_evidence(evidence)
+        self.focus_review_surface()
+
+    def undo(self) -> None:
+        self.label_panel.flush_text()
+        self._undo_redo(self.session.undo, "Undid")
+
+    def redo(self) -> None:
+        self._undo_redo(self.session.redo, "Redid")
+
+    def _undo_redo(self, step: Callable[[], LabelResult | None], verb: str) -> None:
+        try:
+            result = step()
+        except ReviewdeskError as exc:
+            show_error(self, exc)
+            return
+        if result is None:
+            return
+        # Undo of a change made on another case: go back to that case, so the reviewer sees it.
+        if result.case_rowid != self.current_case_rowid:
+            row = self.model.row_of(result.case_rowid)
+            if row is not None:
+                self.select_row(row)
+        self._apply_label_result(result)
+        self.statusBar().showMessage(f"{verb} a label change on case {result.case_id}.", 4000)
+
+    def _update_undo_actions(self) -> None:
+        self.action_map[ActionId.UNDO].setEnabled(self.session.can_undo)
+        self.action_map[ActionId.REDO].setEnabled(self.session.can_redo)
+
+    def on_changes(self, changes: Changes, *, case_rowid: int | None = None) -> None:
+        """Refresh what ``changes`` touched, and nothing else."""
+        if changes.imports or changes.traces:
+            keep = self.current_case_rowid
+            self._details.clear()
+            self.model.reload()
+            row = self.model.row_of(keep) if keep is not None else None
+            if row is not None:
+                self.select_row(row)
+            elif self.model.rowCount():
+                self.select_row(0)
+            self._load_count(self.model.case_filter)
+            self.load_facets()
+        elif changes.labels and case_rowid is not None:
+            self.model.refresh_case(case_rowid)
+
+    # --- import / export -----------------------------------------------------------------------
+    def choose_import(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import traces", str(Path.home()), formats.import_file_filter())
+        if files:
+            self.import_paths([Path(f) for f in files])
+
+    def import_paths(self, files: list[Path]) -> None:
+        workspace = self.workspace
+
+        def work(progress: Progress) -> imports.ImportResult:
+            return imports.import_files(workspace, files, progress=progress)
+
+        self.statusBar().showMessage(f"Importing {len(files)} file(s)…")
+        self.runner.op(work).with_progress("Importing traces", self).success(self._imported).failure(
+            lambda exc, details: show_error(self, exc, details, title="Import failed")
+        ).run()
+
+    def _imported(self, result: imports.ImportResult) -> None:
+        created = sum(s.cases_created for s in result.files)
+        updated = sum(s.cases_updated for s in result.files)
+        lines = []
+        for s in result.files:
+            if s.already_imported:
+                lines.append(f"{s.path.name}: already imported, nothing added")
+            elif s.failed:
+                lines.append(s.failed if s.path.name in s.failed else f"{s.path.name}: {s.failed}")
+            else:
+                line = f"{s.path.name}: {s.cases_created} new case(s), {s.cases_updated} updated"
+                if s.skipped:
+                    # The first reason in the message itself; the full list under "Show Details".
+                    line += f", {s.skipped} bad record(s) skipped — first: {s.errors[0] if s.errors else '?'}"
+                if s.cancelled:
+                    line += " (cancelled; the batches already read were kept)"
+                lines.append(line)
+        summary = f"Imported {created} new case(s), {updated} updated."
+        self.statusBar().showMessage(summary, 8000)
+        self.on_changes(result.changes)
+        problems = [s for s in result.files if s.failed or s.skipped]
+        if not problems:
+            return
+        all_failed = all(s.failed for s in result.files)
+        details = "\n".join(error for s in problems for error in s.errors[:200])
+        box = message_box(
+            self,
+            "Import failed" if all_failed else "Import finished with problems",
+            "\n".join(lines) if all_failed else "\n".join([summary, "", *lines]),
+            details=details,
+        )
+        box.setObjectName("import_problems")
+        box.exec()
+
+    def choose_export(self) -> None:
+        dialog = ExportDialog(formats.export_formats(), Path.home(), self)
+        if not dialog.exec():
+            return
+        flt = self.model.case_filter if dialog.only_queue.isChecked() else None
+        name = str(dialog.format.currentData())
+        out = Path(dialog.path.text()).expanduser()
+        workspace = self.workspace
+        self.runner.op(
+            lambda progress: exports.export_cases(workspace, name, out, flt=flt, progress=progress)
+        ).with_progress("Exporting", self).success(
+            lambda res: self.statusBar().showMessage(f"Wrote {res.cases} case(s) to {res.path}", 8000)
+        ).failure(lambda exc, details: show_error(self, exc, details, title="Export failed")).run()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(QUrl(url).toLocalFile()) for url in event.mimeData().urls()]
+        if files:
+            event.acceptProposedAction()
+            self.import_paths(files)
+
+    # --- workspace, settings, help -------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Open or create a workspace",
+            str(self.workspace.path.parent),
+            f"reviewdesk workspace (*{paths.WORKSPACE_SUFFIX})",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if path:
+            target = Path(path)
+            if not target.suffix:
+                target = target.with_suffix(paths.WORKSPACE_SUFFIX)
+            self.switch_workspace(target)
+
+    def switch_workspace(self, path: Path) -> None:
+        if self.runner.writing:
+            self.statusBar().showMessage("Wait for the running import or export to finish.", 5000)
+            return
+        try:
+            workspace = open_workspace(path)
+        except ReviewdeskError as exc:
+            show_error(self, exc)
+            return
+        self.label_panel.flush_text()
+        old, self.workspace = self.workspace, workspace
+        self._workspace_generation += 1  # reads still running on the old workspace are ignored
+        old.close()
+        self.schema = review.label_schema(workspace)
+        self.session = ReviewSession(workspace, self.settings.reviewer)
+        self.label_panel.set_schema(self.schema)
+        self._label_root_cause_actions()
+        self._details.clear()
+        self.model.set_workspace(workspace)
+        self.remember_workspace()
+        self._update_title()
+        self._update_undo_actions()
+        self._open_initial_queue()
+
+    def remember_workspace(self) -> None:
+        self.settings.add_recent(self.workspace.path)
+        self._save_settings()
+        self._fill_recent_menu()
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if not dialog.exec():
+            return
+        name = dialog.reviewer.text().strip()
+        if name:
+            self.settings.reviewer = name
+            self.session.reviewer = name
+        self.settings.color_scheme = dialog.scheme.currentData()
+        apply_color_scheme(self.settings.color_scheme)
+        self._update_reviewer_label()
+        self._save_settings()
+
+    def show_cheat_sheet(self) -> None:
+        CheatSheet(self.settings.shortcuts, self.schema, self).exec()
+
+    def show_about(self) -> None:
+        box = message_box(
+            self,
+            "About reviewdesk",
+            f"reviewdesk {__version__}\n"
+            "Review and label the behaviour of LLM applications offline.\n\n"
+            f"Workspace: {self.workspace.path}\n"
+            f"Data folder: {paths.data_dir()}\n"
+            f"Settings: {paths.config_dir()}\n\n"
+            "Licensed under the Apache License 2.0.",
+            icon=QMessageBox.Icon.Information,
+        )
+        box.setObjectName("about_box")
+        box.exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.label_panel.flush_text()
+        self.queue_view.stop()
+        splitters = {
+            "main": self.splitter,
+            "panes": self.case_view.pane_splitter,
+            "spans": self.case_view.span_splitter,
+        }
+        state.save_window(self, splitters, {"queue": self.queue_view.table.horizontalHeader()})
+        self._save_settings()
+        self.runner.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Thin Qt models over plain row objects from ``reviewdesk.services``."""

@@ -1,0 +1,1 @@
+"""Screens and dialogs: they call services and route ``Changes`` to models."""

@@ -1,0 +1,423 @@
+"""The label panel: verdict, root causes by layer, scores, escalation, corrected output, comment,
+evidence and the case's label history.
+
+The panel never writes. Every decision becomes a ``LabelChange`` on ``change_requested``; the
+main window records it (one event, at once) and calls ``show_label`` with the result, so what
+the panel shows is always what the workspace holds. Text editors are the one exception to
+"at once": they emit after a short pause in typing, on Esc, on leaving the field and before the
+case changes, so a paragraph is one event and not one per keystroke.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewdesk.domain.labels import SCORE_RANGE, VERDICTS, Evidence, Label, LabelChange, Verdict
+from reviewdesk.services.review import HistoryEntry, LabelSchema
+from reviewdesk.ui.widgets.score_row import ScoreRow
+
+TEXT_IDLE_MS = 1200
+KEYED_ROOT_CAUSES = 9
+
+
+class LabelPanel(QScrollArea):
+    """Right-hand panel; see the module docstring for the write protocol."""
+
+    change_requested = Signal(object)
+    """A ``LabelChange`` to record for the current case."""
+    leave_editor = Signal()
+    """Esc in an editor or score row: give focus back to the review surface."""
+    attach_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("label_panel")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.label: Label | None = None
+        self.schema: LabelSchema | None = None
+        self._output_prefill = ""
+        self._corrected_base = ""
+        self._comment_base = ""
+        self._loading = False
+        body = QWidget()
+        self.setWidget(body)
+        self._layout = QVBoxLayout(body)
+        self._layout.setContentsMargins(6, 4, 6, 4)
+        self._layout.setSpacing(6)
+
+        verdict_box = QGroupBox("Verdict")
+        verdict_row = QHBoxLayout(verdict_box)
+        verdict_row.setContentsMargins(6, 4, 6, 4)
+        self.verdict_buttons: dict[Verdict, QPushButton] = {}
+        for verdict, key in zip(VERDICTS, ("P", "F", "U"), strict=True):
+            button = QPushButton(f"{verdict.capitalize()}  {key}")
+            button.setCheckable(True)
+            # Buttons never take focus: the keyboard stays on the review surface.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setObjectName(f"verdict_{verdict}")
+            button.clicked.connect(lambda _checked=False, v=verdict: self.request_verdict(v))
+            self.verdict_buttons[verdict] = button
+            verdict_row.addWidget(button)
+        self._layout.addWidget(verdict_box)
+        # A chosen verdict or score must be visible at a glance, in light and dark schemes alike.
+        self.setStyleSheet(
+            "QPushButton#verdict_pass:checked { background-color: #2e7d32; color: white; }"
+            "QPushButton#verdict_fail:checked { background-color: #c62828; color: white; }"
+            "QPushButton#verdict_unsure:checked { background-color: #f2b01e; color: black; }"
+            "QPushButton:checked { border: 1px solid palette(shadow); border-radius: 3px; padding: 4px; }"
+            "ScoreRow QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text); }"
+        )
+
+        self.root_cause_box = QGroupBox("Root causes  (1–9, 0 for more)")
+        self._root_cause_grid = QGridLayout(self.root_cause_box)
+        self._root_cause_grid.setContentsMargins(6, 2, 6, 4)
+        self._root_cause_grid.setHorizontalSpacing(8)
+        self._root_cause_grid.setVerticalSpacing(0)
+        self.root_cause_checks: dict[str, QCheckBox] = {}
+        self._layout.addWidget(self.root_cause_box)
+
+        score_box = QGroupBox("Scores  (S, then 1–5)")
+        self._score_layout = QVBoxLayout(score_box)
+        self._score_layout.setContentsMargins(6, 2, 6, 4)
+        self._score_layout.setSpacing(0)
+        self.score_rows: dict[str, ScoreRow] = {}
+        self._layout.addWidget(score_box)
+
+        self.escalate_check = QCheckBox("Flag for escalation  X")
+        self.escalate_check.setObjectName("escalate")
+        self.escalate_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.escalate_check.clicked.connect(lambda checked: self._emit(LabelChange(escalate=bool(checked))))
+        self._layout.addWidget(self.escalate_check)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.corrected_edit = self._editor("corrected_output", "The expected answer (prefilled with the output)")
+        self.comment_edit = self._editor("comment", "Why, for the engineer who reads this later")
+        # Tab titles stay short so all four fit a 1366-pixel-wide screen; the keys are in tooltips.
+        self.tabs.addTab(self.corrected_edit, "Corrected")
+        self.tabs.setTabToolTip(0, "Corrected output: the expected answer (E)")
+        self.tabs.addTab(self.comment_edit, "Comment")
+        self.tabs.setTabToolTip(1, "Comment (C)")
+
+        evidence_page = QWidget()
+        evidence_layout = QVBoxLayout(evidence_page)
+        evidence_layout.setContentsMargins(0, 4, 0, 0)
+        self.evidence_list = QListWidget()
+        self.evidence_list.setObjectName("evidence_list")
+        self.evidence_list.installEventFilter(self)
+        evidence_layout.addWidget(self.evidence_list, 1)
+        evidence_buttons = QHBoxLayout()
+        attach = QPushButton("Attach…  V")
+        attach.clicked.connect(self.attach_requested.emit)
+        remove = QPushButton("Remove  Del")
+        remove.clicked.connect(self.remove_selected_evidence)
+        evidence_buttons.addWidget(attach)
+        evidence_buttons.addWidget(remove)
+        evidence_layout.addLayout(evidence_buttons)
+        self.tabs.addTab(evidence_page, "Evidence")
+        self.tabs.setTabToolTip(2, "Evidence: what proves a root cause (V attaches)")
+
+        self.history_tree = QTreeWidget()
+        self.history_tree.setObjectName("history")
+        self.history_tree.setHeaderLabels(["When", "Who", "Change", "Time"])
+        self.history_tree.setRootIsDecorated(False)
+        self.history_tree.setWordWrap(True)
+        self.history_tree.setColumnWidth(0, 92)
+        self.history_tree.setColumnWidth(1, 70)
+        self.history_tree.setColumnWidth(2, 190)
+        self.tabs.addTab(self.history_tree, "History")
+        self.tabs.setTabToolTip(3, "Every change to this label: who, when, what")
+        self.tabs.setMinimumHeight(170)
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._layout.addWidget(self.tabs, 1)
+
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_IDLE_MS)
+        self._text_timer.timeout.connect(self.flush_text)
+        self.setEnabled(False)
+
+    def _editor(self, name: str, placeholder: str) -> QPlainTextEdit:
+        editor = QPlainTextEdit()
+        editor.setObjectName(name)
+        editor.setPlaceholderText(placeholder)
+        editor.setTabChangesFocus(True)
+        editor.installEventFilter(self)
+        editor.textChanged.connect(self._text_edited)
+        return editor
+
+    # --- schema and state ----------------------------------------------------------------------
+    def set_schema(self, schema: LabelSchema) -> None:
+        self.schema = schema
+        while self._root_cause_grid.count():
+            item = self._root_cause_grid.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        self.root_cause_checks.clear()
+        row = 0
+        layer = None
+        column = 0
+        for number, rc in enumerate(schema.root_causes, 1):
+            if rc.layer != layer:
+                layer = rc.layer
+                if column:
+                    row += 1
+                caption = QLabel(layer)
+                caption.setTextFormat(Qt.TextFormat.PlainText)
+                font = caption.font()
+                font.setBold(True)
+                font.setPointSizeF(font.pointSizeF() * 0.9)
+                caption.setFont(font)
+                caption.setContentsMargins(0, 4 if row else 0, 0, 0)
+                self._root_cause_grid.addWidget(caption, row, 0, 1, 2)
+                row += 1
+                column = 0
+            key = str(number) if number <= KEYED_ROOT_CAUSES else "·"
+            check = QCheckBox(f"{key}  {rc.title}")
+            check.setObjectName(f"rc_{rc.id}")
+            check.setToolTip(f"{rc.id}: {rc.description}")
+            check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            check.clicked.connect(lambda _checked=False, rc_id=rc.id: self.toggle_root_cause(rc_id))
+            self._root_cause_grid.addWidget(check, row, column)
+            self.root_cause_checks[rc.id] = check
+            column = 1 - column
+            if column == 0:
+                row += 1
+        for score_row in self.score_rows.values():
+            score_row.deleteLater()
+        self.score_rows.clear()
+        low, high = SCORE_RANGE
+        for name in schema.scores:
+            score_row = ScoreRow(name, low, high)
+            score_row.changed.connect(lambda value, n=name: self._score_changed(n, value))
+            score_row.escape_pressed.connect(self.leave_editor.emit)
+            self._score_layout.addWidget(score_row)
+            self.score_rows[name] = score_row
+
+    def show_case(self, label: Label | None, output: str | None, history: list[HistoryEntry]) -> None:
+        """A new case: reset editors to its label (or the output prefill)."""
+        self._text_timer.stop()
+        self._output_prefill = output or ""
+        self.setEnabled(True)
+        self._loading = True
+        try:
+            self._corrected_base = (
+                label.corrected_output if label and label.corrected_output is not None else self._output_prefill
+            )
+            self._comment_base = label.comment if label and label.comment else ""
+            self.corrected_edit.setPlainText(self._corrected_base)
+            self.comment_edit.setPlainText(self._comment_base)
+        finally:
+            self._loading = False
+        self.show_label(label)
+        self.show_history(history)
+
+    def clear_case(self) -> None:
+        self._text_timer.stop()
+        self.label = None
+        self._loading = True
+        self.corrected_edit.clear()
+        self.comment_edit.clear()
+        self._loading = False
+        self.show_label(None)
+        self.history_tree.clear()
+        self.setEnabled(False)
+
+    def show_label(self, label: Label | None) -> None:
+        """Show the stored label (after a write, undo or redo). Editors keep unsaved typing."""
+        self.label = label
+        current = label or Label()
+        for verdict, button in self.verdict_buttons.items():
+            button.setChecked(current.verdict == verdict)
+        for rc_id, check in self.root_cause_checks.items():
+            check.setChecked(rc_id in current.root_causes)
+        for name, score_row in self.score_rows.items():
+            score_row.set_value(current.scores.get(name))
+        self.escalate_check.setChecked(current.escalate)
+        self.evidence_list.clear()
+        for evidence in current.evidence:
+            item = QListWidgetItem(f"{evidence.root_cause} → {evidence.kind.replace('_', ' ')} {evidence.ref}")
+            self.evidence_list.addItem(item)
+        stored_corrected = current.corrected_output if current.corrected_output is not None else self._output_prefill
+        stored_comment = current.comment or ""
+        # Undo/redo can change the stored text: show it, unless the reviewer is typing over it.
+        if not self._text_dirty(self.corrected_edit, self._corrected_base):
+            if self.corrected_edit.toPlainText() != stored_corrected:
+                self._set_text(self.corrected_edit, stored_corrected)
+            self._corrected_base = stored_corrected
+        if not self._text_dirty(self.comment_edit, self._comment_base):
+            if self.comment_edit.toPlainText() != stored_comment:
+                self._set_text(self.comment_edit, stored_comment)
+            self._comment_base = stored_comment
+
+    def show_history(self, history: list[HistoryEntry]) -> None:
+        self.history_tree.clear()
+        for entry in reversed(history):  # newest first: the change just made is on top
+            when = entry.at.astimezone().strftime("%m-%d %H:%M:%S")
+            spent = "" if entry.seconds_spent is None else f"{entry.seconds_spent:.0f} s"
+            item = QTreeWidgetItem([when, entry.reviewer, entry.summary, spent])
+            item.setToolTip(2, entry.summary)
+            self.history_tree.addTopLevelItem(item)
+
+    def _set_text(self, editor: QPlainTextEdit, text: str) -> None:
+        self._loading = True
+        try:
+            editor.setPlainText(text)
+        finally:
+            self._loading = False
+
+    @staticmethod
+    def _text_dirty(editor: QPlainTextEdit, base: str) -> bool:
+        return editor.toPlainText() != base
+
+    # --- requests ------------------------------------------------------------------------------
+    def _emit(self, change: LabelChange) -> None:
+        if self.isEnabled():
+            self.change_requested.emit(change)
+
+    def request_verdict(self, verdict: Verdict) -> None:
+        current = self.label.verdict if self.label else None
+        if current == verdict:
+            self.verdict_buttons[verdict].setChecked(True)  # a second click must not un-show it
+            return
+        self._emit(LabelChange(verdict=verdict))
+
+    def root_cause_at(self, number: int) -> str | None:
+        """The id of root cause ``number`` (1-based, taxonomy order)."""
+        if self.schema is None or not 1 <= number <= len(self.schema.root_causes):
+            return None
+        return self.schema.root_causes[number - 1].id
+
+    def toggle_root_cause(self, rc_id: str) -> None:
+        current = list(self.label.root_causes) if self.label else []
+        if rc_id in current:
+            current.remove(rc_id)
+            evidence = [e for e in (self.label.evidence if self.label else []) if e.root_cause != rc_id]
+            change = LabelChange(root_causes=current)
+            if self.label and len(evidence) != len(self.label.evidence):
+                change = LabelChange(root_causes=current, evidence=evidence)  # no evidence for a cause that is gone
+        else:
+            current.append(rc_id)
+            change = LabelChange(root_causes=current)
+        self._emit(change)
+
+    def toggle_escalate(self) -> None:
+        self._emit(LabelChange(escalate=not (self.label.escalate if self.label else False)))
+
+    def _score_changed(self, name: str, value: int | None) -> None:
+        scores = dict(self.label.scores) if self.label else {}
+        if value is None:
+            scores.pop(name, None)
+        else:
+            scores[name] = value
+        self._emit(LabelChange(scores=scores))
+
+    def attach_evidence(self, evidence: Evidence) -> None:
+        existing = list(self.label.evidence) if self.label else []
+        if any(
+            e.root_cause == evidence.root_cause and e.kind == evidence.kind and e.ref == evidence.ref for e in existing
+        ):
+            return
+        change = LabelChange(evidence=[*existing, evidence])
+        if self.label is None or evidence.root_cause not in self.label.root_causes:
+            # Evidence is for a root cause; pointing at proof of one implies choosing it.
+            roots = list(self.label.root_causes) if self.label else []
+            change = LabelChange(root_causes=[*roots, evidence.root_cause], evidence=[*existing, evidence])
+        self._emit(change)
+
+    def remove_selected_evidence(self) -> None:
+        row = self.evidence_list.currentRow()
+        if self.label is None or not 0 <= row < len(self.label.evidence):
+            return
+        remaining = [e for i, e in enumerate(self.label.evidence) if i != row]
+        self._emit(LabelChange(evidence=remaining))
+
+    # --- text editors --------------------------------------------------------------------------
+    def focus_corrected(self) -> None:
+        self.tabs.setCurrentWidget(self.corrected_edit)
+        self.corrected_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_comment(self) -> None:
+        self.tabs.setCurrentWidget(self.comment_edit)
+        self.comment_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_scores(self) -> None:
+        if self.score_rows:
+            next(iter(self.score_rows.values())).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _text_edited(self) -> None:
+        if not self._loading:
+            self._text_timer.start()
+
+    def pending_text_change(self) -> LabelChange | None:
+        """What the editors hold that the workspace does not yet, as one change."""
+        fields: dict[str, str | None] = {}
+        corrected = self.corrected_edit.toPlainText()
+        if corrected != self._corrected_base:
+            # Back to the untouched output (or emptied): nothing corrected.
+            fields["corrected_output"] = None if corrected in ("", self._output_prefill) else corrected
+        comment = self.comment_edit.toPlainText()
+        if comment != self._comment_base:
+            fields["comment"] = comment or None
+        if not fields:
+            return None
+        return LabelChange(**fields)
+
+    def flush_text(self) -> None:
+        """Record typed text now (called before the case changes, on Esc and when typing pauses)."""
+        self._text_timer.stop()
+        change = self.pending_text_change()
+        if change is None:
+            return
+        self._corrected_base = self.corrected_edit.toPlainText()
+        self._comment_base = self.comment_edit.toPlainText()
+        current = self.label
+        stored_corrected = current.corrected_output if current else None
+        stored_comment = current.comment if current else None
+        fields = change.set_fields()
+        # Typing and deleting back to what is stored is no change at all.
+        if (
+            fields.get("corrected_output", stored_corrected) == stored_corrected
+            and fields.get("comment", stored_comment) == stored_comment
+        ):
+            return
+        self._emit(change)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched in (self.corrected_edit, self.comment_edit) and event.key() == Qt.Key.Key_Escape:
+                self.flush_text()
+                self.leave_editor.emit()
+                return True
+            if watched is self.evidence_list and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                self.remove_selected_evidence()
+                return True
+            if watched is self.evidence_list and event.key() == Qt.Key.Key_Escape:
+                self.leave_editor.emit()
+                return True
+        elif event.type() == QEvent.Type.FocusOut and watched in (self.corrected_edit, self.comment_edit):
+            self.flush_text()
+        return super().eventFilter(watched, event)

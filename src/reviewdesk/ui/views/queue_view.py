@@ -1,0 +1,242 @@
+"""The queue on the left: search, smart queues, facets, and the lazy case table.
+
+Typing in the search box filters as you type (after a short pause); Enter or Esc hands the
+keyboard back to the table. The view builds a ``CaseFilter`` from its widgets and gives it to the
+model; it knows nothing about how the model loads rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Count, Facets, smart_queue
+from reviewdesk.services.review import LabelSchema
+from reviewdesk.ui.models.case_table_model import CaseTableModel
+
+SEARCH_DELAY_MS = 250
+
+
+class QueueView(QWidget):
+    """Filter bar above the case table."""
+
+    filter_applied = Signal(object)
+    """The model now shows this ``CaseFilter`` (first page loaded)."""
+    return_to_table = Signal()
+
+    def __init__(self, model: CaseTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 0, 4)
+        layout.setSpacing(4)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search request, output, context, tools   /")
+        self.search.setClearButtonEnabled(True)
+        self.search.installEventFilter(self)
+        layout.addWidget(self.search)
+
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        self.queue_combo = self._combo("queue", "Smart queue")
+        for queue in SMART_QUEUES:
+            self.queue_combo.addItem(queue.title, queue.id)
+            self.queue_combo.setItemData(self.queue_combo.count() - 1, queue.description, Qt.ItemDataRole.ToolTipRole)
+        self.review_combo = self._combo("review", "Review state")
+        for text, value in (
+            ("Any review state", None),
+            ("Unreviewed", "unreviewed"),
+            ("Labeled", "labeled"),
+            ("Escalated", "flagged"),
+        ):
+            self.review_combo.addItem(text, value)
+        self.verdict_combo = self._combo("verdict", "Verdict")
+        for text, value in (("Any verdict", None), ("Pass", "pass"), ("Fail", "fail"), ("Unsure", "unsure")):
+            self.verdict_combo.addItem(text, value)
+        self.workflow_combo = self._combo("workflow", "Workflow")
+        self.release_combo = self._combo("release", "Release")
+        self.model_combo = self._combo("model", "Model")
+        self.error_combo = self._combo("error", "Error")
+        self.root_cause_combo = self._combo("root_cause", "Root cause")
+        combos = (
+            self.queue_combo,
+            self.review_combo,
+            self.workflow_combo,
+            self.release_combo,
+            self.model_combo,
+            self.error_combo,
+            self.verdict_combo,
+            self.root_cause_combo,
+        )
+        for position, combo in enumerate(combos):
+            grid.addWidget(combo, position // 2, position % 2)
+        layout.addLayout(grid)
+        self.set_facets(Facets())
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("queue_count")
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.count_label)
+
+        self.table = QTableView()
+        self.table.setObjectName("queue_table")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((24, 110, 280, 130, 64, 70, 90, 60, 160)):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply)
+        self.search.textEdited.connect(lambda _text: self._search_timer.start())
+        for combo in combos:
+            combo.activated.connect(lambda _index: self.apply())
+
+    def _combo(self, name: str, tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"facet_{name}")
+        combo.setToolTip(tip)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+        return combo
+
+    # --- facets --------------------------------------------------------------------------------
+    @staticmethod
+    def _fill(combo: QComboBox, any_text: str, counts: list[Count], extra: list[tuple[str, Any]] | None = None) -> None:
+        current = combo.currentData()
+        combo.clear()
+        combo.addItem(any_text, None)
+        for text, value in extra or []:
+            combo.addItem(text, value)
+        for count in counts:
+            if count.key is None:
+                continue
+            combo.addItem(f"{count.key}  ({count.count:,})", count.key)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+
+    def set_facets(self, facets: Facets, schema: LabelSchema | None = None) -> None:
+        self._fill(self.workflow_combo, "Any workflow", facets.workflows)
+        self._fill(self.release_combo, "Any release", facets.releases)
+        self._fill(self.model_combo, "Any model", facets.models)
+        errors = [Count(key=f"type:{c.key}", count=c.count) for c in facets.error_types]
+        self._fill(self.error_combo, "Errors or not", [], [("Errors only", "status:error"), ("No errors", "status:ok")])
+        for count in errors:
+            self.error_combo.addItem(f"{count.key[5:] if count.key else ''}  ({count.count:,})", count.key)
+        counts = {c.key: c.count for c in facets.root_causes}
+        current = self.root_cause_combo.currentData()
+        self.root_cause_combo.clear()
+        self.root_cause_combo.addItem("Any root cause", None)
+        ids = [rc.id for rc in schema.root_causes] if schema else [c.key for c in facets.root_causes if c.key]
+        for rc_id in ids:
+            title = schema.title(rc_id) if schema else rc_id
+            self.root_cause_combo.addItem(f"{title}  ({counts.get(rc_id, 0):,})", rc_id)
+        self.root_cause_combo.setCurrentIndex(max(self.root_cause_combo.findData(current), 0))
+
+    # --- filter --------------------------------------------------------------------------------
+    def current_filter(self) -> CaseFilter:
+        flt = smart_queue(self.queue_combo.currentData() or "all").filter
+        changes: dict[str, Any] = {}
+        for combo, field in (
+            (self.workflow_combo, "workflow"),
+            (self.release_combo, "release"),
+            (self.model_combo, "model"),
+            (self.review_combo, "review"),
+            (self.verdict_combo, "verdict"),
+            (self.root_cause_combo, "root_cause"),
+        ):
+            value = combo.currentData()
+            if value is not None:
+                changes[field] = value
+        error = self.error_combo.currentData()
+        if isinstance(error, str) and error.startswith("status:"):
+            changes["status"] = error.removeprefix("status:")
+        elif isinstance(error, str) and error.startswith("type:"):
+            changes["error_type"] = error.removeprefix("type:")
+        text = self.search.text().strip()
+        if text:
+            changes["text"] = text
+        return flt.with_(**changes) if changes else flt
+
+    def apply(self) -> None:
+        """Show the queue the widgets describe."""
+        self._search_timer.stop()
+        flt = self.current_filter()
+        self.model.set_filter(flt)
+        self.filter_applied.emit(flt)
+
+    def select_queue(self, queue_id: str) -> None:
+        index = self.queue_combo.findData(queue_id)
+        if index >= 0:
+            self.queue_combo.setCurrentIndex(index)
+            self.apply()
+
+    def set_count(self, shown: int, total: int | None, *, in_import_order: bool = False) -> None:
+        """``total`` arrives later (counted off the GUI thread); until then, what is loaded."""
+        if total is None:
+            more = self.model.canFetchMore(QModelIndex())
+            self.count_label.setText(f"{shown:,}{'+' if more else ''} case{'s' if shown != 1 or more else ''}")
+            self.count_label.setToolTip("")
+            return
+        text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
+        if in_import_order:
+            text += " · in import order"
+            self.count_label.setToolTip(
+                "Search results of chronological queues, and searches that match very many cases, are listed "
+                "in the order they were imported: sorting them all would make every page slow."
+            )
+        else:
+            self.count_label.setToolTip("")
+        self.count_label.setText(text)
+
+    def stop(self) -> None:
+        """The window is closing: no pending search may fire afterwards."""
+        self._search_timer.stop()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self._search_timer.isActive():
+                    self.apply()
+                self.return_to_table.emit()
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                if self._search_timer.isActive():
+                    self.apply()
+                self.return_to_table.emit()
+                return True
+            if event.key() == Qt.Key.Key_Down:
+                self.return_to_table.emit()
+                return True
+        return super().eventFilter(watched, event)

@@ -1,0 +1,94 @@
+"""Fixtures for the GUI tests: a demo workspace, a main-window factory, captured message boxes.
+
+Every test here runs offscreen (``QT_QPA_PLATFORM=offscreen`` from the root conftest) with its own
+config and data directories, so settings, ``QSettings`` geometry and workspaces never leak
+between tests or into a developer's home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, REPO
+
+DEMO_FILE = REPO / "resources" / "demo" / "support_copilot.jsonl"
+INSTRUMENTED = DATA / "instrumented"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/gui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+def demo_files() -> list[Path]:
+    """The bundled demo traces, or the instrumented fixtures if the demo file is absent."""
+    if DEMO_FILE.exists():
+        return [DEMO_FILE]
+    return sorted(p for p in INSTRUMENTED.glob("*.json*") if p.name != "expected.json")
+
+
+@pytest.fixture
+def demo_workspace(tmp_path: Path) -> Path:
+    from reviewdesk.services import imports
+    from reviewdesk.services.workspace import open_workspace
+
+    path = tmp_path / "demo.reviewdesk"
+    ws = open_workspace(path)
+    try:
+        result = imports.import_files(ws, demo_files())
+        assert all(s.failed is None for s in result.files)
+    finally:
+        ws.close()
+    return path
+
+
+@pytest.fixture
+def messages(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    """Message boxes shown during the test (title, text, details), answered with OK at once."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[dict[str, str]] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append({"title": box.windowTitle(), "text": box.text(), "details": box.detailedText()})
+        return int(QMessageBox.StandardButton.Ok.value)
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return shown
+
+
+@pytest.fixture
+def make_main_window(qtbot, messages: list[dict[str, str]]) -> Iterator[Callable[..., object]]:
+    """``make_main_window(path, reviewer="tester")``: a shown, focused window; closed at teardown."""
+    from reviewdesk.services.workspace import open_workspace
+    from reviewdesk.settings import Settings
+    from reviewdesk.ui.app import application
+    from reviewdesk.ui.main_window import MainWindow
+
+    application().setStyle("Fusion")  # the style reviewdesk starts with, so screenshots match
+    windows: list[MainWindow] = []
+
+    def factory(path: Path, *, reviewer: str = "tester", size: tuple[int, int] = (1366, 768)) -> MainWindow:
+        window = MainWindow(open_workspace(path), Settings(reviewer=reviewer))
+        windows.append(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitActive(window)
+        window.focus_review_surface()
+        qtbot.waitUntil(window.queue_view.table.hasFocus)
+        return window
+
+    yield factory
+    for window in windows:
+        window.close()
+        window.workspace.close()
+
+
+def wait_idle(qtbot, window: object) -> None:
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=20000)  # type: ignore[attr-defined]

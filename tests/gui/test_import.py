@@ -1,0 +1,75 @@
+"""Import through the file dialog and by drag and drop; bad files give a readable error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from tests.gui.conftest import demo_files, wait_idle
+
+
+def test_import_through_the_dialog(qtbot, make_main_window, tmp_path, monkeypatch, messages):
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    assert window.model.rowCount() == 0
+    assert "no cases yet" in window.case_view.header.text() and "Ctrl+O" in window.case_view.header.text()
+    asked = {}
+
+    def fake_dialog(parent, caption, directory, name_filter):
+        asked["filter"] = name_filter
+        return [str(p) for p in demo_files()], name_filter
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", fake_dialog)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, window)
+    assert ".jsonl" in asked["filter"]
+    assert window.model.rowCount() > 0
+    assert window.case_view.detail is not None
+    assert "new case" in window.statusBar().currentMessage()
+    assert messages == []
+    assert window.queue_view.workflow_combo.count() > 1  # facets reloaded after the import
+
+
+def test_drop_files_on_the_window(qtbot, make_main_window, tmp_path):
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in demo_files()])
+    event = QDropEvent(
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(event)
+    wait_idle(qtbot, window)
+    assert window.model.rowCount() > 0
+
+
+def test_bad_file_gives_a_readable_error(qtbot, make_main_window, tmp_path, monkeypatch, messages):
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    bad = tmp_path / "notes.json"
+    bad.write_text("this is not a trace export\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(bad)], ""))
+    window.choose_import()
+    wait_idle(qtbot, window)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert "notes.json" in text
+    assert "Traceback" not in text and "Traceback" not in messages[0]["details"]
+    assert window.model.rowCount() == 0
+
+
+def test_bad_record_names_the_line(qtbot, make_main_window, tmp_path, monkeypatch, messages):
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    good = demo_files()[0]
+    lines = Path(good).read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([lines[0], '{"resourceSpans": [ {"broken', *lines[1:]]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(broken)], ""))
+    window.choose_import()
+    wait_idle(qtbot, window)
+    assert len(messages) == 1
+    box = messages[0]
+    assert "broken.jsonl" in box["text"]
+    assert "line 2" in box["text"]
+    assert box["details"].startswith("broken.jsonl: line 2")
+    assert window.model.rowCount() > 0  # the good records were imported
