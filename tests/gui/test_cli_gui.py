@@ -19,8 +19,20 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
     from reviewdesk.ui import app
 
     calls: list[Path | None] = []
-    monkeypatch.setattr(app, "run_gui", lambda workspace=None: calls.append(workspace) or 0)
+    monkeypatch.setattr(app, "run_gui", lambda workspace=None, read_only=False: calls.append(workspace) or 0)
     return calls
+
+
+def test_gui_read_only_flag_reaches_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from reviewdesk.ui import app
+
+    calls: list[tuple[Path | None, bool]] = []
+    monkeypatch.setattr(
+        app, "run_gui", lambda workspace=None, read_only=False: calls.append((workspace, read_only)) or 0
+    )
+    assert main(["gui", "--workspace", str(tmp_path / "a.reviewdesk"), "--read-only"]) == 0
+    assert main(["gui", "--workspace", str(tmp_path / "a.reviewdesk")]) == 0
+    assert calls == [(tmp_path / "a.reviewdesk", True), (tmp_path / "a.reviewdesk", False)]
 
 
 def test_gui_command_opens_the_given_workspace(opened: list[Path | None], tmp_path: Path) -> None:

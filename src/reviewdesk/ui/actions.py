@@ -25,9 +25,12 @@ class ActionId(StrEnum):
     REDO = "edit.redo"
     FIND = "edit.find"
     PREFERENCES = "edit.preferences"
+    REDACTION = "edit.redaction_rules"
+    RETENTION = "edit.retention"
     TOGGLE_QUEUE = "view.toggle_queue"
     TOGGLE_SPANS = "view.toggle_spans"
     FOCUS_QUEUE = "view.focus_queue"
+    INSIGHTS = "view.insights"
     NEXT = "review.next"
     PREVIOUS = "review.previous"
     PASS = "review.pass"
@@ -68,11 +71,20 @@ class ActionSpec:
     autorepeat: bool = False
     """Off for decisions: holding F must not record a dozen events."""
     checkable: bool = False
+    writes: bool = False
+    """Changes the workspace: disabled when it is open read-only."""
+    review_surface: bool = False
+    """Acts on the queue or the shown case: disabled while the insights are shown (as is all of Review)."""
 
 
 def _rc(n: int) -> ActionSpec:
     return ActionSpec(
-        ActionId(f"review.root_cause_{n}"), f"Root cause {n}", (str(n),), "Review", "Toggle this root cause"
+        ActionId(f"review.root_cause_{n}"),
+        f"Root cause {n}",
+        (str(n),),
+        "Review",
+        "Toggle this root cause",
+        writes=True,
     )
 
 
@@ -81,49 +93,131 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ActionId.OPEN_WORKSPACE, "&Open workspace…", ("Ctrl+Shift+O",), "File", "Open or create a workspace file"
     ),
     ActionSpec(
-        ActionId.IMPORT, "&Import traces…", ("Ctrl+O",), "File", "Import trace files (or drop them on the window)"
+        ActionId.IMPORT,
+        "&Import traces…",
+        ("Ctrl+O",),
+        "File",
+        "Import trace files (or drop them on the window)",
+        writes=True,
     ),
     ActionSpec(ActionId.EXPORT, "&Export eval set…", ("Ctrl+Shift+E",), "File", "Export the cases of the queue"),
     ActionSpec(ActionId.QUIT, "&Quit", ("Ctrl+Q",), "File"),
     ActionSpec(
-        ActionId.UNDO, "&Undo label change", ("Ctrl+Z",), "Edit", "Undo the last label change made in this window"
+        ActionId.UNDO,
+        "&Undo label change",
+        ("Ctrl+Z",),
+        "Edit",
+        "Undo the last label change made in this window",
+        writes=True,
     ),
-    ActionSpec(ActionId.REDO, "&Redo label change", ("Ctrl+Shift+Z", "Ctrl+Y"), "Edit"),
+    ActionSpec(ActionId.REDO, "&Redo label change", ("Ctrl+Shift+Z", "Ctrl+Y"), "Edit", writes=True),
     ActionSpec(
         ActionId.FIND,
         "&Search cases",
         ("/", "Ctrl+F"),
         "Edit",
         "Full-text search over request, output, context and tools",
+        review_surface=True,
     ),
     ActionSpec(ActionId.PREFERENCES, "&Preferences…", ("Ctrl+,",), "Edit", "Reviewer name and colour scheme"),
     ActionSpec(
-        ActionId.TOGGLE_QUEUE, "Show &queue", ("Ctrl+Shift+L",), "View", "Show or hide the case queue", checkable=True
+        ActionId.REDACTION,
+        "Re&daction rules…",
+        (),
+        "Edit",
+        "What imports into this workspace redact: kinds, your own patterns, values never redacted",
+        writes=True,
     ),
     ActionSpec(
-        ActionId.TOGGLE_SPANS, "&Span tree", ("T",), "View", "Switch between the case panes and the span waterfall"
+        ActionId.RETENTION,
+        "Retention / p&urge…",
+        (),
+        "Edit",
+        "How long cases are kept; delete old cases for good",
+        writes=True,
     ),
-    ActionSpec(ActionId.FOCUS_QUEUE, "&Focus queue", ("Ctrl+L",), "View", "Move keyboard focus to the case queue"),
+    ActionSpec(
+        ActionId.TOGGLE_QUEUE,
+        "Show &queue",
+        ("Ctrl+Shift+L",),
+        "View",
+        "Show or hide the case queue",
+        checkable=True,
+        review_surface=True,
+    ),
+    ActionSpec(
+        ActionId.TOGGLE_SPANS,
+        "&Span tree",
+        ("T",),
+        "View",
+        "Switch between the case panes and the span waterfall",
+        review_surface=True,
+    ),
+    ActionSpec(
+        ActionId.FOCUS_QUEUE,
+        "&Focus queue",
+        ("Ctrl+L",),
+        "View",
+        "Move keyboard focus to the case queue",
+        review_surface=True,
+    ),
+    ActionSpec(
+        ActionId.INSIGHTS,
+        "&Insights",
+        ("Ctrl+I",),
+        "View",
+        "Switch between the review desk and the insights: failure rates, releases, trends, cost, sources",
+        checkable=True,
+    ),
     ActionSpec(ActionId.NEXT, "&Next case", ("J",), "Review", autorepeat=True),
     ActionSpec(ActionId.PREVIOUS, "&Previous case", ("K",), "Review", autorepeat=True),
-    ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review"),
-    ActionSpec(ActionId.FAIL, "Verdict: &fail", ("F",), "Review"),
-    ActionSpec(ActionId.UNSURE, "Verdict: &unsure", ("U",), "Review"),
+    ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review", writes=True),
+    ActionSpec(ActionId.FAIL, "Verdict: &fail", ("F",), "Review", writes=True),
+    ActionSpec(ActionId.UNSURE, "Verdict: &unsure", ("U",), "Review", writes=True),
     *(_rc(n) for n in range(1, 10)),
-    ActionSpec(ActionId.MORE_ROOT_CAUSES, "&More root causes…", ("0",), "Review", "Pick any root cause by name"),
-    ActionSpec(ActionId.ESCALATE, "Flag for &escalation", ("X",), "Review"),
-    ActionSpec(ActionId.SCORES, "&Scores", ("S",), "Review", "Focus the scores: 1–5 sets, Tab moves, Esc leaves"),
-    ActionSpec(ActionId.EDIT_CORRECTED, "Edit &corrected output", ("E",), "Review", "Esc leaves the editor"),
-    ActionSpec(ActionId.EDIT_COMMENT, "Edit co&mment", ("C",), "Review", "Esc leaves the editor"),
     ActionSpec(
-        ActionId.EVIDENCE, "Attach e&vidence…", ("V",), "Review", "Point a root cause at a document, tool call or span"
+        ActionId.MORE_ROOT_CAUSES, "&More root causes…", ("0",), "Review", "Pick any root cause by name", writes=True
     ),
-    ActionSpec(ActionId.SAVE_NEXT, "Save and &next", ("Ctrl+Return", "Ctrl+Enter"), "Review"),
+    ActionSpec(ActionId.ESCALATE, "Flag for &escalation", ("X",), "Review", writes=True),
+    ActionSpec(
+        ActionId.SCORES,
+        "&Scores",
+        ("S",),
+        "Review",
+        "Focus the scores: 1–5 sets, Tab moves, Esc leaves",
+        writes=True,
+    ),
+    ActionSpec(
+        ActionId.EDIT_CORRECTED, "Edit &corrected output", ("E",), "Review", "Esc leaves the editor", writes=True
+    ),
+    ActionSpec(ActionId.EDIT_COMMENT, "Edit co&mment", ("C",), "Review", "Esc leaves the editor", writes=True),
+    ActionSpec(
+        ActionId.EVIDENCE,
+        "Attach e&vidence…",
+        ("V",),
+        "Review",
+        "Point a root cause at a document, tool call or span",
+        writes=True,
+    ),
+    ActionSpec(ActionId.SAVE_NEXT, "Save and &next", ("Ctrl+Return", "Ctrl+Enter"), "Review", writes=True),
     ActionSpec(ActionId.CHEAT_SHEET, "&Keyboard shortcuts", ("?",), "Help"),
     ActionSpec(ActionId.ABOUT, "&About reviewdesk", (), "Help"),
 )
 
 SPECS: dict[ActionId, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+WRITE_ACTIONS: frozenset[ActionId] = frozenset(spec.id for spec in ACTIONS if spec.writes)
+REVIEW_SURFACE_ACTIONS: frozenset[ActionId] = frozenset(
+    spec.id for spec in ACTIONS if spec.review_surface or spec.menu == "Review"
+)
+
+
+def enabled(spec: ActionSpec, *, read_only: bool, insights_shown: bool) -> bool:
+    """The enable rule of the table: writes need a writable workspace, review keys the review desk."""
+    if spec.writes and read_only:
+        return False
+    return not (insights_shown and spec.id in REVIEW_SURFACE_ACTIONS)
+
+
 MENUS: tuple[str, ...] = ("File", "Edit", "View", "Review", "Help")
 
 

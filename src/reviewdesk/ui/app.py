@@ -74,24 +74,28 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def open_window(workspace_path: Path | None = None) -> MainWindow:
-    """Open the workspace and build its window (not shown yet)."""
+def open_window(workspace_path: Path | None = None, *, read_only: bool = False) -> MainWindow:
+    """Open the workspace (read-only if asked, or if it cannot be written) and build its window."""
     settings = load_settings()
     apply_color_scheme(settings.color_scheme)
-    workspace = open_workspace(workspace_path)
+    workspace = open_workspace(workspace_path, read_only=True if read_only else None)
     window = MainWindow(workspace, settings)
     window.remember_workspace()
     return window
 
 
-def run_gui(workspace_path: Path | None = None) -> int:
-    """Show the main window on ``workspace_path`` (default workspace if None) until it closes."""
+def run_gui(workspace_path: Path | None = None, *, read_only: bool = False) -> int:
+    """Show the main window on ``workspace_path`` (default workspace if None) until it closes.
+
+    ``read_only``: open it without write access (risk owners reading the insights), whatever the
+    file's permissions allow.
+    """
     check_display()
     qInstallMessageHandler(_qt_message)
     app = application()
     sys.excepthook = _excepthook
     try:
-        window = open_window(workspace_path)
+        window = open_window(workspace_path, read_only=read_only)
     except WorkspaceError as exc:
         show_error(None, exc, title="Cannot open the workspace")
         return 1
@@ -103,13 +107,14 @@ def run_gui(workspace_path: Path | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``reviewdesk-gui [--workspace PATH]``."""
+    """``reviewdesk-gui [--workspace PATH] [--read-only]``."""
     parser = argparse.ArgumentParser(prog="reviewdesk-gui", description="Open the reviewdesk window.")
     parser.add_argument("--workspace", type=Path, help=f"workspace file (default: {paths.default_workspace()})")
+    parser.add_argument("--read-only", action="store_true", help="open the workspace without write access")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run_gui(args.workspace)
+        return run_gui(args.workspace, read_only=args.read_only)
     except ReviewdeskError as exc:
         print(f"reviewdesk: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -6,7 +6,13 @@ are written synchronously through ``ReviewSession`` — a label write is one sma
 right after a change loses nothing" true. Everything that can take long (imports, exports,
 counts over a big queue, facets) goes through ``TaskRunner`` and never blocks the window.
 Results are routed by ``Changes``: a label write refreshes one queue row and the panel; an
-import reloads the queue and the facets.
+import reloads the queue and the facets; both mark the insights stale (recomputed when shown).
+
+The centre is a stack: the review desk (queue | case | label panel) and the Insights view
+(Ctrl+I switches). A cell or chart element of the insights opens exactly its cases as the queue
+(``open_case_ids``). A workspace opened read-only (``--read-only``, or a file or medium that
+cannot be written) shows a banner, disables every action that writes (``ActionSpec.writes``) and
+the label panel's controls, refuses dropped files, and ``record``/``import_paths`` refuse too.
 """
 
 from __future__ import annotations
@@ -16,11 +22,22 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
@@ -28,26 +45,44 @@ from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.labels import LabelChange, Verdict
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
-from reviewdesk.services import exports, formats, imports, review
+from reviewdesk.services import audit, exports, formats, imports, purge, redaction, review
+from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import CaseDetail, LabelResult, ReviewSession
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.settings import Settings, save_settings
 from reviewdesk.ui import state
-from reviewdesk.ui.actions import MENUS, ROOT_CAUSE_ACTIONS, SPECS, ActionId, build_actions, keys_for, set_tip
+from reviewdesk.ui.actions import (
+    MENUS,
+    ROOT_CAUSE_ACTIONS,
+    SPECS,
+    ActionId,
+    build_actions,
+    enabled,
+    keys_for,
+    set_tip,
+)
 from reviewdesk.ui.errors import message_box, show_error
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.case_view import CaseView
 from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, ExportDialog, PreferencesDialog, root_cause_picker
+from reviewdesk.ui.views.insights_view import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
+from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
 from reviewdesk.ui.views.queue_view import QueueView
+from reviewdesk.ui.widgets.inert import visible
 
 log = logging.getLogger(__name__)
 
 DETAIL_CACHE = 8
 PREFETCH_DELAY_MS = 40
 DEFAULT_SIZE = (1366, 768)
+
+
+def redaction_counts(counts: dict[str, int]) -> str:
+    """``EMAIL 3, PHONE 1``: most frequent kind first (as ``reviewdesk import`` prints them)."""
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +101,8 @@ class MainWindow(QMainWindow):
         self._last_mark = time.monotonic()
         self._count_generation = 0
         self._workspace_generation = 0
+        self.last_import_summary = ""
+        """What the last import added and redacted (shown in the status bar; kept for tests)."""
 
         self.model = CaseTableModel(workspace, self)
         self.queue_view = QueueView(self.model)
@@ -80,7 +117,26 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.label_panel)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(True)
-        self.setCentralWidget(self.splitter)
+        self.insights_view = InsightsView(workspace, self.runner)
+        self._insights_stale = True
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("central_stack")
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.insights_view)
+        self.read_only_banner = QLabel()
+        self.read_only_banner.setObjectName("read_only_banner")
+        self.read_only_banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setContentsMargins(8, 3, 8, 3)
+        # Readable in light and dark schemes: a fixed amber with black text, like a sticky note.
+        self.read_only_banner.setStyleSheet("QLabel#read_only_banner { background: #f2c94c; color: black; }")
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.read_only_banner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.action_map = build_actions(self, settings.shortcuts)
         self._build_menus()
@@ -89,7 +145,7 @@ class MainWindow(QMainWindow):
         self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.reviewer_label)
         self._update_reviewer_label()
-        self.setAcceptDrops(True)
+        self._apply_read_only()
         self._restore_layout()
         self._open_initial_queue()
 
@@ -156,6 +212,9 @@ class MainWindow(QMainWindow):
             ActionId.REDO: self.redo,
             ActionId.FIND: self.queue_view.focus_search,
             ActionId.PREFERENCES: self.edit_preferences,
+            ActionId.REDACTION: self.edit_redaction,
+            ActionId.RETENTION: self.edit_retention,
+            ActionId.INSIGHTS: lambda: self.show_insights(self.action_map[ActionId.INSIGHTS].isChecked()),
             ActionId.TOGGLE_QUEUE: lambda: self.queue_view.setVisible(
                 self.action_map[ActionId.TOGGLE_QUEUE].isChecked()
             ),
@@ -188,7 +247,8 @@ class MainWindow(QMainWindow):
         self.queue_view.return_to_table.connect(self.focus_review_surface)
         self.queue_view.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.model.modelReset.connect(self._after_reset)
-        self._update_undo_actions()
+        self.insights_view.open_cases.connect(self.open_case_ids)
+        self.insights_view.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def _after_reset(self) -> None:
         # A reset clears the table's current index without a currentRowChanged signal: leave the
@@ -223,7 +283,83 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([side, width - 2 * side, side])
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{self.workspace.name} — reviewdesk")
+        suffix = " (read-only)" if self.workspace.read_only else ""
+        self.setWindowTitle(f"{self.workspace.name}{suffix} — reviewdesk")
+
+    # --- read-only and the enable rules ----------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        return self.workspace.read_only
+
+    def _apply_read_only(self) -> None:
+        """Banner, drops, label panel and actions follow ``workspace.read_only``."""
+        read_only = self.workspace.read_only
+        reason = self.workspace.read_only_reason or "opened read-only"
+        self.read_only_banner.setText(
+            f"Read-only: {visible(str(self.workspace.path))} ({reason}). "
+            "You can read, search, export and see the insights; labels and imports are off."
+        )
+        self.read_only_banner.setVisible(read_only)
+        self.setAcceptDrops(not read_only)
+        self.label_panel.set_read_only(read_only)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        """Apply the table's enable rule (read-only, insights shown) and undo/redo availability."""
+        insights_shown = self.insights_shown
+        for action_id, action in self.action_map.items():
+            action.setEnabled(enabled(SPECS[action_id], read_only=self.read_only, insights_shown=insights_shown))
+        if not self.read_only and not insights_shown:
+            self.action_map[ActionId.UNDO].setEnabled(self.session.can_undo)
+            self.action_map[ActionId.REDO].setEnabled(self.session.can_redo)
+
+    def _refuse_write(self, what: str) -> bool:
+        """True (and a status message) when the workspace is read-only."""
+        if not self.read_only:
+            return False
+        reason = self.workspace.read_only_reason or "opened read-only"
+        self.statusBar().showMessage(f"Not {what}: {self.workspace.name} is read-only ({reason}).", 6000)
+        return True
+
+    # --- insights ------------------------------------------------------------------------------
+    @property
+    def insights_shown(self) -> bool:
+        return self.stack.currentWidget() is self.insights_view
+
+    def show_insights(self, show: bool = True) -> None:
+        """Switch the centre between the review desk and the insights (recomputed if stale)."""
+        self.action_map[ActionId.INSIGHTS].setChecked(show)
+        if show == self.insights_shown:
+            return
+        if show:
+            self.label_panel.flush_text()  # text typed for the case belongs to it
+            self.stack.setCurrentWidget(self.insights_view)
+            if self._insights_stale or self.insights_view.insights is None:
+                self._insights_stale = False
+                self.insights_view.refresh()
+            self.insights_view.tabs.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.stack.setCurrentWidget(self.splitter)
+            self.focus_review_surface()
+        self._update_actions()
+
+    def open_case_ids(self, case_ids: list[str]) -> None:
+        """Make exactly ``case_ids`` (in order) the queue, go back to reviewing, select the first."""
+        rowids = self.insights_view.rowids_for(case_ids)
+        self.label_panel.flush_text()
+        self._count_generation += 1  # a count still running for the old queue must not land
+        self._details.clear()
+        self.model.set_rowids(rowids)
+        self.show_insights(False)
+        self.queue_view.set_count(len(rowids), len(rowids))
+        self.queue_view.count_label.setText(f"{len(rowids):,} case(s) opened from the insights")
+        if rowids:
+            self.select_row(0)
+        else:
+            self._show_row(-1)
+        self.statusBar().showMessage(
+            f"Queue: {len(rowids)} case(s) from the insights. Pick a smart queue to go back to the filters.", 8000
+        )
 
     def _update_reviewer_label(self) -> None:
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
@@ -310,7 +446,7 @@ class MainWindow(QMainWindow):
             return
         self._detail = detail
         self.case_view.show_detail(detail)
-        self.label_panel.show_case(detail.case.labels, detail.case.generation.output, detail.history)
+        self.label_panel.show_case(detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id))
         self._last_mark = time.monotonic()
         # Read the next case while the reviewer reads this one, so J / Ctrl+Enter is instant
         # (after a short delay, so this case is painted first).
@@ -355,9 +491,18 @@ class MainWindow(QMainWindow):
     def current_case_rowid(self) -> int | None:
         return self._detail.case_rowid if self._detail else None
 
+    def _audit(self, case_id: str) -> list[AuditEntry]:
+        """The case's audit trail for the History tab (empty, with a log line, if it cannot be read)."""
+        try:
+            return audit.entries(self.workspace, case_ref=case_id)
+        except ReviewdeskError as exc:
+            log.warning("audit trail of %s: %s", case_id, exc)
+            return []
+
     def record(self, change: LabelChange) -> None:
         detail = self._detail
-        if detail is None:
+        if detail is None or self._refuse_write("labeled"):
+            self.label_panel.show_label(self.label_panel.label)
             return
         now = time.monotonic()
         spent, self._last_mark = now - self._last_mark, now
@@ -380,7 +525,7 @@ class MainWindow(QMainWindow):
         if self._detail is not None and result.case_rowid == self._detail.case_rowid:
             self._detail.case.labels = result.label
             self.label_panel.show_label(result.label)
-            self.label_panel.show_history(review.history(self.workspace, result.case_rowid))
+            self.label_panel.show_history(self._audit(result.case_id))
         self.on_changes(result.changes, case_rowid=result.case_rowid)
         self._update_undo_actions()
 
@@ -413,10 +558,14 @@ class MainWindow(QMainWindow):
         self.focus_review_surface()
 
     def undo(self) -> None:
+        if self._refuse_write("undone"):
+            return
         self.label_panel.flush_text()
         self._undo_redo(self.session.undo, "Undid")
 
     def redo(self) -> None:
+        if self._refuse_write("redone"):
+            return
         self._undo_redo(self.session.redo, "Redid")
 
     def _undo_redo(self, step: Callable[[], LabelResult | None], verb: str) -> None:
@@ -436,8 +585,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{verb} a label change on case {result.case_id}.", 4000)
 
     def _update_undo_actions(self) -> None:
-        self.action_map[ActionId.UNDO].setEnabled(self.session.can_undo)
-        self.action_map[ActionId.REDO].setEnabled(self.session.can_redo)
+        self._update_actions()
 
     def on_changes(self, changes: Changes, *, case_rowid: int | None = None) -> None:
         """Refresh what ``changes`` touched, and nothing else."""
@@ -450,10 +598,16 @@ class MainWindow(QMainWindow):
                 self.select_row(row)
             elif self.model.rowCount():
                 self.select_row(0)
-            self._load_count(self.model.case_filter)
+            if not self.model.fixed:
+                self._load_count(self.model.case_filter)
             self.load_facets()
         elif changes.labels and case_rowid is not None:
             self.model.refresh_case(case_rowid)
+        if changes.labels or changes.imports or changes.traces or changes.cases:
+            self._insights_stale = True
+            if self.insights_shown:
+                self._insights_stale = False
+                self.insights_view.refresh()
 
     # --- import / export -----------------------------------------------------------------------
     def choose_import(self) -> None:
@@ -462,6 +616,8 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(f) for f in files])
 
     def import_paths(self, files: list[Path]) -> None:
+        if self._refuse_write("imported"):
+            return
         workspace = self.workspace
 
         def work(progress: Progress) -> imports.ImportResult:
@@ -483,13 +639,22 @@ class MainWindow(QMainWindow):
                 lines.append(s.failed if s.path.name in s.failed else f"{s.path.name}: {s.failed}")
             else:
                 line = f"{s.path.name}: {s.cases_created} new case(s), {s.cases_updated} updated"
+                if s.redactions:
+                    line += f", {sum(s.redactions.values())} value(s) redacted ({redaction_counts(s.redactions)})"
                 if s.skipped:
                     # The first reason in the message itself; the full list under "Show Details".
                     line += f", {s.skipped} bad record(s) skipped — first: {s.errors[0] if s.errors else '?'}"
                 if s.cancelled:
                     line += " (cancelled; the batches already read were kept)"
                 lines.append(line)
+        redacted: dict[str, int] = {}
+        for s in result.files:
+            for kind, count in s.redactions.items():
+                redacted[kind] = redacted.get(kind, 0) + count
         summary = f"Imported {created} new case(s), {updated} updated."
+        if redacted:
+            summary += f" Redacted {sum(redacted.values())} value(s): {redaction_counts(redacted)}."
+        self.last_import_summary = "\n".join([summary, *lines])
         self.statusBar().showMessage(summary, 8000)
         self.on_changes(result.changes)
         problems = [s for s in result.files if s.failed or s.skipped]
@@ -511,6 +676,14 @@ class MainWindow(QMainWindow):
         if not dialog.exec():
             return
         flt = self.model.case_filter if dialog.only_queue.isChecked() else None
+        if flt is not None and self.model.fixed:
+            # A list opened from the insights is not a filter the export service can take.
+            self.statusBar().showMessage(
+                "A queue opened from the insights cannot be exported as such: choose a smart queue, or untick "
+                "“Only the cases of the current queue”.",
+                8000,
+            )
+            return
         name = str(dialog.format.currentData())
         out = Path(dialog.path.text()).expanduser()
         workspace = self.workspace
@@ -521,11 +694,18 @@ class MainWindow(QMainWindow):
         ).failure(lambda exc, details: show_error(self, exc, details, title="Export failed")).run()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.read_only:
+            event.ignore()
+            return
         if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         files = [Path(QUrl(url).toLocalFile()) for url in event.mimeData().urls()]
+        if self.read_only:
+            event.ignore()
+            self._refuse_write("imported")
+            return
         if files:
             event.acceptProposedAction()
             self.import_paths(files)
@@ -550,7 +730,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Wait for the running import or export to finish.", 5000)
             return
         try:
-            workspace = open_workspace(path)
+            # A read-only window stays read-only: a risk owner's session never starts writing.
+            workspace = open_workspace(path, read_only=True if self.read_only else None)
         except ReviewdeskError as exc:
             show_error(self, exc)
             return
@@ -564,10 +745,15 @@ class MainWindow(QMainWindow):
         self._label_root_cause_actions()
         self._details.clear()
         self.model.set_workspace(workspace)
+        self.insights_view.set_workspace(workspace)
+        self._insights_stale = True
         self.remember_workspace()
         self._update_title()
-        self._update_undo_actions()
+        self._apply_read_only()
         self._open_initial_queue()
+        if self.insights_shown:
+            self._insights_stale = False
+            self.insights_view.refresh()
 
     def remember_workspace(self) -> None:
         self.settings.add_recent(self.workspace.path)
@@ -592,6 +778,89 @@ class MainWindow(QMainWindow):
         apply_color_scheme(self.settings.color_scheme)
         self._update_reviewer_label()
         self._save_settings()
+
+    def edit_redaction(self) -> None:
+        if self._refuse_write("changed"):
+            return
+        try:
+            dialog = RedactionDialog(
+                redaction.get_settings(self.workspace), redaction.report(self.workspace).totals, self
+            )
+            if not dialog.exec():
+                return
+            changes = dialog.changes()
+            redaction.update_settings(self.workspace, lambda _before: changes, actor=self.settings.reviewer)
+        except ReviewdeskError as exc:
+            show_error(self, exc, title="Redaction rules")
+            return
+        self.statusBar().showMessage("Redaction rules saved: they apply to the next imports.", 6000)
+
+    def edit_retention(self) -> None:
+        """Store the retention period; with "Purge now", count, confirm what goes, then purge."""
+        if self._refuse_write("changed"):
+            return
+        workspace = self.workspace
+        try:
+            dialog = RetentionDialog(purge.get_retention(workspace), self)
+            if not dialog.exec():
+                return
+            days, keep_labeled = dialog.older_than_days(), dialog.keep_labeled.isChecked()
+            purge.set_retention(
+                workspace, older_than_days=days, keep_labeled=keep_labeled, actor=self.settings.reviewer
+            )
+            if not (dialog.purge_now.isChecked() and days):
+                self.statusBar().showMessage("Retention saved.", 6000)
+                return
+            older_than = timedelta(days=days)
+            plan = purge.purge(workspace, older_than=older_than, keep_labeled=keep_labeled, dry_run=True)
+        except ReviewdeskError as exc:
+            show_error(self, exc, title="Retention")
+            return
+        if plan.cases == 0:
+            kept = f" ({plan.kept_labeled} labeled case(s) kept)" if plan.kept_labeled else ""
+            self.statusBar().showMessage(f"Nothing to purge: no case is older than {days} days{kept}.", 8000)
+            return
+        box = message_box(
+            self,
+            "Purge cases for good?",
+            f"This deletes {plan.cases} case(s) whose trace started before "
+            f"{plan.cutoff:%Y-%m-%d %H:%M} UTC — with their {plan.spans} span(s), traces, labels, label "
+            f"history and search entries — from {workspace.path.name}."
+            + (f"\n{plan.kept_labeled} older labeled case(s) are kept." if plan.kept_labeled else "")
+            + "\n\nThe file is then rewritten so the deleted text is gone from disk. This cannot be undone;"
+            " the audit log keeps a line saying that the purge happened.",
+            icon=QMessageBox.Icon.Warning,
+        )
+        box.setObjectName("confirm_purge")
+        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        ok = box.button(QMessageBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setText(f"Delete {plan.cases} case(s)")
+        if box.exec() != QMessageBox.StandardButton.Ok:
+            return
+        # The same cut-off as the one confirmed, not one a few seconds later.
+        now = plan.cutoff + older_than
+        reviewer = self.settings.reviewer
+
+        def work(_progress: Progress) -> purge.PurgeResult:
+            return purge.purge(workspace, older_than=older_than, keep_labeled=keep_labeled, now=now, actor=reviewer)
+
+        self.label_panel.flush_text()
+        self.runner.op(work).with_progress("Purging", self).success(self._purged).failure(
+            lambda exc, details: show_error(self, exc, details, title="Purge failed")
+        ).run()
+
+    def _purged(self, result: purge.PurgeResult) -> None:
+        # Undo could point at a deleted case: start the undo history afresh.
+        self.session = ReviewSession(self.workspace, self.settings.reviewer)
+        self.on_changes(Changes(cases=True, traces=True, labels=True))
+        self._update_actions()
+        self.statusBar().showMessage(
+            f"Purged {result.cases} case(s) and {result.spans} span(s); the file went from "
+            f"{result.bytes_before:,} to {result.bytes_after:,} bytes.",
+            10000,
+        )
 
     def show_cheat_sheet(self) -> None:
         CheatSheet(self.settings.shortcuts, self.schema, self).exec()

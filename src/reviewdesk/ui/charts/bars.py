@@ -20,6 +20,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from reviewdesk.ui.widgets.inert import inert_tooltip, visible
+
 FAIL = QColor("#c0392b")
 PASS = QColor("#3d8b5a")
 UNSURE = QColor("#d4a017")
@@ -88,7 +90,7 @@ class _ClickableChart(QWidget):
         if isinstance(event, QHelpEvent):
             hit = self._hit(QPointF(event.pos()))
             if hit is not None:
-                QToolTip.showText(event.globalPos(), hit[2], self)
+                QToolTip.showText(event.globalPos(), inert_tooltip(hit[2]), self)
             else:
                 QToolTip.hideText()
             return True
@@ -169,7 +171,7 @@ class IntervalChart(_ClickableChart):
             mid = top + self.ROW / 2
             row_rect = QRectF(0, top, width, self.ROW)
             painter.setPen(ink)
-            label = _elided(metrics, item.label, label_w - 4)
+            label = _elided(metrics, visible(item.label), label_w - 4)
             painter.drawText(QPointF(label_w - metrics.horizontalAdvance(label), mid + metrics.ascent() / 2 - 1), label)
             if item.value is not None:
                 painter.fillRect(QRectF(x(0), top + 6, max(x(item.value) - x(0), 1.5), self.ROW - 12), self._color)
@@ -268,7 +270,7 @@ class StackedColumnChart(_ClickableChart):
                 painter.fillRect(rect, segment.color)
                 tip = f"{column.label}: {segment.name} {len(segment.case_ids)}\nClick to open these cases in the queue."
                 self._hits.append((rect, segment.case_ids, tip))
-            label = _elided(metrics, column.label, int(slot))
+            label = _elided(metrics, visible(column.label), int(slot))
             painter.setPen(ink)
             painter.drawText(QPointF(cx - metrics.horizontalAdvance(label) / 2, top + plot_h + 15), label)
             if column.line is not None:

@@ -23,6 +23,7 @@ from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.services import review
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.ui.models.roles import CASE_ROWID_ROLE, SUMMARY_ROLE
+from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 
 CACHE_ROWS = 4000
 BLOCK_BEFORE = 20
@@ -96,6 +97,7 @@ class CaseTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._exhausted = True
         self._cache: OrderedDict[int, CaseSummary] = OrderedDict()
+        self._fixed: list[int] | None = None
 
     # --- our API -------------------------------------------------------------------------------
     @property
@@ -106,10 +108,28 @@ class CaseTableModel(QAbstractTableModel):
         self._workspace = workspace
         self.set_filter(CaseFilter())
 
+    @property
+    def fixed(self) -> bool:
+        """The queue is a fixed list of cases (opened from the insights), not a filter."""
+        return self._fixed is not None
+
+    def set_rowids(self, rowids: list[int]) -> None:
+        """Show exactly these cases, in this order (a slice or sample picked in the insights)."""
+        self.beginResetModel()
+        self._filter = CaseFilter()
+        self._fixed = list(dict.fromkeys(rowids))
+        self._ids = []
+        self._row_of = {}
+        self._cache.clear()
+        self._append(self._fixed)
+        self._exhausted = True
+        self.endResetModel()
+
     def set_filter(self, flt: CaseFilter) -> None:
         """Show another queue: reset, then load its first page."""
         self.beginResetModel()
         self._filter = flt
+        self._fixed = None
         self._ids = []
         self._row_of = {}
         self._cache.clear()
@@ -119,6 +139,10 @@ class CaseTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Re-read the queue (after an import), loading as many rows as were loaded before."""
+        if self._fixed is not None:
+            # A fixed list stays the same cases; only their rows are re-read.
+            self.set_rowids(self._fixed)
+            return
         wanted = max(len(self._ids), review.QUEUE_PAGE)
         self.beginResetModel()
         self._ids = []
@@ -238,17 +262,17 @@ class CaseTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[column][1](row)
+            return visible(COLUMNS[column][1](row))
         if role == SUMMARY_ROLE:
             return row
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return COLUMNS[column][2]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COLUMN_REQUEST:
-                return _one_line(row.user_request, 600)
+                return inert_tooltip(_one_line(row.user_request, 600))
             if column == COLUMN_STATUS:
                 return REVIEW_STATES[review_state(row)][1]
-            return f"case {row.case_id} · trace {row.trace_id}"
+            return inert_tooltip(f"case {row.case_id} · trace {row.trace_id}")
         if role == Qt.ItemDataRole.ForegroundRole:
             alarming = (column == COLUMN_ERROR and row.status == "error") or (
                 column == COLUMN_VERDICT and row.verdict == "fail"

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.case import Case, Document
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services.review import CaseDetail
+from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.text_pane import TextPane, error_color
 from reviewdesk.ui.widgets.waterfall import BAR_ROLE, WaterfallDelegate
 
@@ -205,10 +206,10 @@ class CaseView(QWidget):
             f"latency {_ms(case.latency_ms)}",
             "ERROR" if case.status == "error" else "ok",
         ]
-        self.header.setText("   ·   ".join(parts))
+        self.header.setText(visible("   ·   ".join(parts)))
         if case.error is not None and case.status == "error":
             self.error_line.setText(
-                f"{case.error.type or 'error'}: {' '.join((case.error.message or '').split())[:400]}"
+                visible(f"{case.error.type or 'error'}: {' '.join((case.error.message or '').split())[:400]}")
             )
             palette = self.error_line.palette()
             palette.setColor(self.error_line.foregroundRole(), error_color())
@@ -344,7 +345,7 @@ class CaseView(QWidget):
         def add(span: RawSpan, parent_item: QTreeWidgetItem | None) -> None:
             offset = None if span.start_ns is None else (span.start_ns - t0) / 1e6
             item = QTreeWidgetItem(
-                [span.name, "" if offset is None else f"+{offset:.0f} ms", _ms(span.duration_ms), ""]
+                [visible(span.name), "" if offset is None else f"+{offset:.0f} ms", _ms(span.duration_ms), ""]
             )
             if span.start_ns is not None and span.end_ns is not None:
                 item.setData(
@@ -352,7 +353,7 @@ class CaseView(QWidget):
                 )
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(0, f"{span.name} [{span.span_id}]")
+            item.setToolTip(0, inert_tooltip(f"{span.name} [{span.span_id}]"))
             if span.failed:
                 for column in range(3):
                     item.setForeground(column, error_color())
@@ -390,8 +391,8 @@ class CaseView(QWidget):
             "scope": span.scope,
             "links": span.links,
         }
-        # setPlainText: attribute values are untrusted trace content.
-        self.span_attributes.setPlainText(json.dumps(raw, indent=2, ensure_ascii=False, default=str))
+        # setPlainText: attribute values are untrusted trace content (bidi and controls made visible).
+        self.span_attributes.setPlainText(visible(json.dumps(raw, indent=2, ensure_ascii=False, default=str)))
 
     def current_span(self) -> RawSpan | None:
         item = self.span_tree.currentItem()

@@ -72,6 +72,7 @@ from reviewdesk.ui.charts.bars import (
     StackedColumnChart,
 )
 from reviewdesk.ui.tasks import TaskRunner
+from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 
 log = logging.getLogger(__name__)
 
@@ -171,14 +172,14 @@ class FigureTableModel(QAbstractTableModel):
         if cell is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell.text
+            return visible(cell.text)
         if role == CASE_IDS_ROLE:
             return cell.case_ids
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [cell.tooltip] if cell.tooltip else []
             if cell.case_ids:
                 parts.append(f"Click to open the {len(cell.case_ids)} case(s) in the queue.")
-            return "\n".join(parts) or None
+            return inert_tooltip("\n".join(parts)) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if cell.number else _LEFT
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -6,6 +6,11 @@ main window records it (one event, at once) and calls ``show_label`` with the re
 the panel shows is always what the workspace holds. Text editors are the one exception to
 "at once": they emit after a short pause in typing, on Esc, on leaving the field and before the
 case changes, so a paragraph is one event and not one per keystroke.
+
+The History tab is the case's audit trail (``services.audit.entries(ws, case_ref=…)``): every
+label event, who made it, when, what it set, the time spent and the label schema version.
+A read-only panel (``set_read_only``) still shows all of this but takes no decision: its
+controls are disabled and it emits nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.domain.labels import SCORE_RANGE, VERDICTS, Evidence, Label, LabelChange, Verdict
-from reviewdesk.services.review import HistoryEntry, LabelSchema
+from reviewdesk.services.audit import AuditEntry
+from reviewdesk.services.review import LabelSchema, describe_change
+from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.score_row import ScoreRow
 
 TEXT_IDLE_MS = 1200
@@ -60,6 +67,7 @@ class LabelPanel(QScrollArea):
         self._corrected_base = ""
         self._comment_base = ""
         self._loading = False
+        self.read_only = False
         body = QWidget()
         self.setWidget(body)
         self._layout = QVBoxLayout(body)
@@ -80,6 +88,7 @@ class LabelPanel(QScrollArea):
             self.verdict_buttons[verdict] = button
             verdict_row.addWidget(button)
         self._layout.addWidget(verdict_box)
+        self.verdict_box = verdict_box
         # A chosen verdict or score must be visible at a glance, in light and dark schemes alike.
         self.setStyleSheet(
             "QPushButton#verdict_pass:checked { background-color: #2e7d32; color: white; }"
@@ -103,6 +112,7 @@ class LabelPanel(QScrollArea):
         self._score_layout.setSpacing(0)
         self.score_rows: dict[str, ScoreRow] = {}
         self._layout.addWidget(score_box)
+        self.score_box = score_box
 
         self.escalate_check = QCheckBox("Flag for escalation  X")
         self.escalate_check.setObjectName("escalate")
@@ -136,6 +146,7 @@ class LabelPanel(QScrollArea):
         remove.clicked.connect(self.remove_selected_evidence)
         evidence_buttons.addWidget(attach)
         evidence_buttons.addWidget(remove)
+        self.evidence_buttons = (attach, remove)
         evidence_layout.addLayout(evidence_buttons)
         self.tabs.addTab(evidence_page, "Evidence")
         self.tabs.setTabToolTip(2, "Evidence: what proves a root cause (V attaches)")
@@ -143,13 +154,14 @@ class LabelPanel(QScrollArea):
         self.history_tree = QTreeWidget()
         self.history_tree.setObjectName("history")
         self.history_tree.setHeaderLabels(["When", "Who", "Change", "Time"])
+        self.history_tree.setAccessibleName("Audit trail of this case")
         self.history_tree.setRootIsDecorated(False)
         self.history_tree.setWordWrap(True)
         self.history_tree.setColumnWidth(0, 92)
         self.history_tree.setColumnWidth(1, 70)
         self.history_tree.setColumnWidth(2, 190)
         self.tabs.addTab(self.history_tree, "History")
-        self.tabs.setTabToolTip(3, "Every change to this label: who, when, what")
+        self.tabs.setTabToolTip(3, "The audit trail of this case: every label change, who, when, what")
         self.tabs.setMinimumHeight(170)
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._layout.addWidget(self.tabs, 1)
@@ -217,7 +229,24 @@ class LabelPanel(QScrollArea):
             self._score_layout.addWidget(score_row)
             self.score_rows[name] = score_row
 
-    def show_case(self, label: Label | None, output: str | None, history: list[HistoryEntry]) -> None:
+    def set_read_only(self, read_only: bool) -> None:
+        """Show labels and history, take no decision (a workspace opened read-only)."""
+        self.read_only = read_only
+        for widget in (
+            self.verdict_box,
+            self.root_cause_box,
+            self.score_box,
+            self.escalate_check,
+            *self.evidence_buttons,
+        ):
+            widget.setEnabled(not read_only)
+        for editor in (self.corrected_edit, self.comment_edit):
+            editor.setReadOnly(read_only)
+        self.tabs.setTabToolTip(
+            0, "Corrected output (read-only workspace)" if read_only else "Corrected output: the expected answer (E)"
+        )
+
+    def show_case(self, label: Label | None, output: str | None, history: list[AuditEntry]) -> None:
         """A new case: reset editors to its label (or the output prefill)."""
         self._text_timer.stop()
         self._output_prefill = output or ""
@@ -230,6 +259,10 @@ class LabelPanel(QScrollArea):
             self._comment_base = label.comment if label and label.comment else ""
             self.corrected_edit.setPlainText(self._corrected_base)
             self.comment_edit.setPlainText(self._comment_base)
+            # An editor normalizes some characters (\r, U+2028 become paragraph breaks): compare
+            # later typing with what it holds, or merely showing such a text would "change" it.
+            self._corrected_base = self.corrected_edit.toPlainText()
+            self._comment_base = self.comment_edit.toPlainText()
         finally:
             self._loading = False
         self.show_label(label)
@@ -259,7 +292,7 @@ class LabelPanel(QScrollArea):
         self.escalate_check.setChecked(current.escalate)
         self.evidence_list.clear()
         for evidence in current.evidence:
-            item = QListWidgetItem(f"{evidence.root_cause} → {evidence.kind.replace('_', ' ')} {evidence.ref}")
+            item = QListWidgetItem(visible(f"{evidence.root_cause} → {evidence.kind.replace('_', ' ')} {evidence.ref}"))
             self.evidence_list.addItem(item)
         stored_corrected = current.corrected_output if current.corrected_output is not None else self._output_prefill
         stored_comment = current.comment or ""
@@ -267,19 +300,24 @@ class LabelPanel(QScrollArea):
         if not self._text_dirty(self.corrected_edit, self._corrected_base):
             if self.corrected_edit.toPlainText() != stored_corrected:
                 self._set_text(self.corrected_edit, stored_corrected)
-            self._corrected_base = stored_corrected
+            self._corrected_base = self.corrected_edit.toPlainText()
         if not self._text_dirty(self.comment_edit, self._comment_base):
             if self.comment_edit.toPlainText() != stored_comment:
                 self._set_text(self.comment_edit, stored_comment)
-            self._comment_base = stored_comment
+            self._comment_base = self.comment_edit.toPlainText()
 
-    def show_history(self, history: list[HistoryEntry]) -> None:
+    def show_history(self, history: list[AuditEntry]) -> None:
+        """The case's audit entries, newest first (the change just made is on top)."""
         self.history_tree.clear()
-        for entry in reversed(history):  # newest first: the change just made is on top
-            when = entry.at.astimezone().strftime("%m-%d %H:%M:%S")
+        for entry in reversed(history):
+            when = entry.time.astimezone().strftime("%m-%d %H:%M:%S")
             spent = "" if entry.seconds_spent is None else f"{entry.seconds_spent:.0f} s"
-            item = QTreeWidgetItem([when, entry.reviewer, entry.summary, spent])
-            item.setToolTip(2, entry.summary)
+            summary = describe_change(entry.details) if entry.action == "label" else f"{entry.action} {entry.subject}"
+            item = QTreeWidgetItem([when, visible(entry.actor), visible(summary), spent])
+            schema = f" · label schema v{entry.label_schema_version}" if entry.label_schema_version else ""
+            item.setToolTip(0, f"{entry.time.isoformat()} ({entry.entry}{schema})")
+            item.setToolTip(1, inert_tooltip(entry.actor))
+            item.setToolTip(2, inert_tooltip(summary))
             self.history_tree.addTopLevelItem(item)
 
     def _set_text(self, editor: QPlainTextEdit, text: str) -> None:
@@ -295,7 +333,7 @@ class LabelPanel(QScrollArea):
 
     # --- requests ------------------------------------------------------------------------------
     def _emit(self, change: LabelChange) -> None:
-        if self.isEnabled():
+        if self.isEnabled() and not self.read_only:
             self.change_requested.emit(change)
 
     def request_verdict(self, verdict: Verdict) -> None:

@@ -2,13 +2,16 @@
 
 Text goes in through ``QTextCursor.insertText`` only — never ``setHtml``/``appendHtml`` — so a
 trace that contains markup, links or image tags shows them as the characters they are. Headings,
-highlights and errors are character formats applied around that plain text.
+highlights and errors are character formats applied around that plain text. Bidi overrides,
+zero-width and control characters are shown as ``⟨U+XXXX⟩`` marks (``widgets.inert``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from reviewdesk.ui.widgets.inert import visible
 
 MAX_BLOCK_CHARS = 200_000  # a 50 MB tool result must not freeze the pane: show the head
 
@@ -48,7 +51,7 @@ class TextPane(QPlainTextEdit):
             text = text[:MAX_BLOCK_CHARS] + f"\n… ({len(text) - MAX_BLOCK_CHARS:,} more characters not shown)"
         cursor = self.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text, fmt)
+        cursor.insertText(visible(text), fmt)
 
     def heading(self, text: str) -> None:
         fmt = QTextCharFormat()
