@@ -11,12 +11,14 @@ truncated head, decoding such doubly-encoded values, and parsing the timestamps 
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
+from reviewdesk.domain.errors import RecordError
 from reviewdesk.importers.base import ReadContext
 from reviewdesk.importers.jsonfile import Record, read_json_document, read_json_lines
 from reviewdesk.normalize.conventions.payloads import decode, decode_optional
@@ -52,13 +54,15 @@ def time_ns(value: Any, field: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise BadRecord(f"'{field}' must be a timestamp, got a boolean")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRecord(f"'{field}' is not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return _epoch_ns(float(value), value)
+        return _in_range(_epoch_ns(float(value), value), field, value)
     if not isinstance(value, str):
         raise BadRecord(f"'{field}' must be a timestamp, got {type(value).__name__}")
     text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return _epoch_ns(float(text), int(text) if text.lstrip("-").isdigit() else float(text))
+        return _in_range(_epoch_ns(float(text), int(text) if text.lstrip("-").isdigit() else float(text)), field, value)
     match = _ISO.fullmatch(text)
     if match is None:
         raise BadRecord(f"'{field}' is not a timestamp: {value!r:.60}")
@@ -75,7 +79,14 @@ def time_ns(value: Any, field: str) -> int | None:
         digits = zone[1:].replace(":", "")
         offset = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
         seconds -= sign * offset
-    return seconds * 1_000_000_000 + nanos
+    return _in_range(seconds * 1_000_000_000 + nanos, field, value)
+
+
+def _in_range(nanos: int, field: str, value: Any) -> int:
+    # Times are stored as SQLite INTEGER (64-bit): a date past the year 2262 is not a trace time.
+    if not -(2**63) <= nanos < 2**63:
+        raise BadRecord(f"'{field}' is out of range: {value!r:.60}")
+    return nanos
 
 
 def _epoch_ns(magnitude: float, exact: int | float) -> int:
@@ -100,6 +111,35 @@ def read_records(context: ReadContext, unwrap: Any) -> Iterator[Record]:
     first line is a complete JSON value and that has further lines is JSON lines; anything else
     is one document (pretty-printed or on one line).
     """
+    for record in _records(context, unwrap):
+        # Nothing a trace means is nested this deep, and storing it would overflow the JSON
+        # encoder: such a record is bad input, named like any other.
+        if _nested_deeper_than(record.value, MAX_DEPTH):
+            context.report(RecordError(context.display_name, record.where, f"nested deeper than {MAX_DEPTH} levels"))
+            continue
+        yield record
+
+
+MAX_DEPTH = 64
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _records(context: ReadContext, unwrap: Any) -> Iterator[Record]:
     if _is_json_lines(context):
         yield from read_json_lines(context)
         return

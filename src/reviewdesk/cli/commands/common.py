@@ -19,7 +19,10 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--review", choices=["unreviewed", "labeled", "flagged"])
     group.add_argument("--verdict", choices=["pass", "fail", "unsure"])
     group.add_argument("--root-cause")
-    group.add_argument("--search", help="substring of the user request or the output")
+    group.add_argument(
+        "--search",
+        help="full-text search: every word, as a prefix, in the request, output, documents, tool calls and ids",
+    )
 
 
 def case_filter(args: argparse.Namespace) -> CaseFilter:
