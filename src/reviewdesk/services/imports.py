@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +115,70 @@ def import_files(
     )
 
 
+def begin_import(workspace: Workspace, path: Path, *, format_name: str, file_hash: str, size: int) -> int | None:
+    """Record that importing ``path`` starts; ``None`` when the same content was imported in full before.
+
+    Shared by every import path (trace files, restored exports), so "the same file twice adds
+    nothing" means the same thing everywhere.
+    """
+    with workspace.engine.begin() as conn:
+        done = conn.execute(
+            select(ImportRecord.import_rowid).where(
+                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
+            )
+        ).first()
+        if done is not None:
+            return None
+        inserted = conn.execute(
+            insert(ImportRecord)
+            .values(
+                path=str(path.resolve()),
+                file_name=path.name,
+                format=format_name,
+                content_sha256=file_hash,
+                size_bytes=size,
+                started_at=datetime.now(UTC),
+                status="running",
+                traces=0,
+                spans=0,
+                cases=0,
+                skipped=0,
+                errors=[],
+            )
+            .returning(ImportRecord.import_rowid)
+        )
+        return int(inserted.scalar_one())
+
+
+def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summary: ImportSummary) -> None:
+    """Close the import record with its final status and counts."""
+    with workspace.engine.begin() as conn:
+        conn.execute(
+            update(ImportRecord)
+            .where(ImportRecord.import_rowid == import_rowid)
+            .values(
+                status=status,
+                finished_at=datetime.now(UTC),
+                traces=summary.traces,
+                spans=summary.spans,
+                cases=summary.cases_created,
+                skipped=summary.skipped,
+                errors=summary.errors,
+            )
+        )
+
+
+def record_skipped(summary: ImportSummary, scrub: Callable[[str], str] = str) -> Callable[[RecordError], None]:
+    """The ``report`` callback of a read: count the skipped record and keep its (scrubbed) message."""
+
+    def report(error: RecordError) -> None:
+        summary.skipped += 1
+        if len(summary.errors) < MAX_KEPT_ERRORS:
+            summary.errors.append(scrub(str(error)))
+
+    return report
+
+
 def _import_one(
     workspace: Workspace, path: Path, importer: Importer | None, summary: ImportSummary, progress: Progress
 ) -> None:
@@ -128,43 +192,14 @@ def _import_one(
     file_hash = file_sha256(path)
     size = path.stat().st_size
 
-    with workspace.engine.begin() as conn:
-        done = conn.execute(
-            select(ImportRecord.import_rowid).where(
-                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
-            )
-        ).first()
-        if done is not None:
-            summary.already_imported = True
-            progress.advance(size)
-            return
-        inserted = conn.execute(
-            insert(ImportRecord)
-            .values(
-                path=str(path.resolve()),
-                file_name=path.name,
-                format=importer.name,
-                content_sha256=file_hash,
-                size_bytes=size,
-                started_at=datetime.now(UTC),
-                status="running",
-                traces=0,
-                spans=0,
-                cases=0,
-                skipped=0,
-                errors=[],
-            )
-            .returning(ImportRecord.import_rowid)
-        )
-        import_rowid = int(inserted.scalar_one())
+    import_rowid = begin_import(workspace, path, format_name=importer.name, file_hash=file_hash, size=size)
+    if import_rowid is None:
+        summary.already_imported = True
+        progress.advance(size)
+        return
 
-    def report(error: RecordError) -> None:
-        summary.skipped += 1
-        if len(summary.errors) < MAX_KEPT_ERRORS:
-            summary.errors.append(writer.redactor.scrub(str(error)))
-
-    context = ReadContext(path=path, file_hash=file_hash, report=report)
     writer = _BatchWriter(workspace, import_rowid, importer.name, path.name, summary)
+    context = ReadContext(path=path, file_hash=file_hash, report=record_skipped(summary, writer.redactor.scrub))
     done_bytes = 0
     status = "done"
     try:
@@ -185,17 +220,7 @@ def _import_one(
         summary.failed = str(exc)
     finally:
         progress.advance(max(size - done_bytes, 0))
-        with workspace.engine.begin() as conn:
-            conn.execute(
-                update(ImportRecord)
-                .where(ImportRecord.import_rowid == import_rowid)
-                .values(
-                    status=status,
-                    finished_at=datetime.now(UTC),
-                    skipped=summary.skipped,
-                    errors=summary.errors,
-                )
-            )
+        finish_import(workspace, import_rowid, status=status, summary=summary)
     if (
         summary.failed is None
         and summary.spans == 0

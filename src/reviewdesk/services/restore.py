@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewdesk.domain.changes import Changes
@@ -38,11 +38,18 @@ from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
 from reviewdesk.progress import NullProgress, Progress
 from reviewdesk.services import redaction
-from reviewdesk.services.imports import MAX_KEPT_ERRORS, ImportResult, ImportSummary, file_sha256
+from reviewdesk.services.imports import (
+    ImportResult,
+    ImportSummary,
+    begin_import,
+    file_sha256,
+    finish_import,
+    record_skipped,
+)
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
-from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, ImportRecord, LabelEventRow, LabelRow, LabelSchemaRow
+from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, LabelEventRow, LabelRow, LabelSchemaRow
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
@@ -103,43 +110,14 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
     progress.set_status(f"Restoring {path.name}")
     file_hash = file_sha256(path)
     size = path.stat().st_size
-    with workspace.engine.begin() as conn:
-        done = conn.execute(
-            select(ImportRecord.import_rowid).where(
-                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
-            )
-        ).first()
-        if done is not None:
-            summary.already_imported = True
-            progress.advance(size)
-            return
-        inserted = conn.execute(
-            insert(ImportRecord)
-            .values(
-                path=str(path.resolve()),
-                file_name=path.name,
-                format=reviewdesk_jsonl.NAME,
-                content_sha256=file_hash,
-                size_bytes=size,
-                started_at=datetime.now(UTC),
-                status="running",
-                traces=0,
-                spans=0,
-                cases=0,
-                skipped=0,
-                errors=[],
-            )
-            .returning(ImportRecord.import_rowid)
-        )
-        import_rowid = int(inserted.scalar_one())
-
-    def report(error: RecordError) -> None:
-        summary.skipped += 1
-        if len(summary.errors) < MAX_KEPT_ERRORS:
-            summary.errors.append(str(error))
-
-    context = ReadContext(path=path, file_hash=file_hash, report=report)
+    import_rowid = begin_import(workspace, path, format_name=reviewdesk_jsonl.NAME, file_hash=file_hash, size=size)
+    if import_rowid is None:
+        summary.already_imported = True
+        progress.advance(size)
+        return
     redactor = redaction.BatchRedactor(workspace, import_rowid)
+    report = record_skipped(summary, redactor.scrub)
+    context = ReadContext(path=path, file_hash=file_hash, report=report)
     status = "done"
     batch: list[reviewdesk_jsonl.CaseRecord] = []
     done_bytes = 0
@@ -164,19 +142,7 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
         summary.failed = str(exc)
     finally:
         progress.advance(max(size - done_bytes, 0))
-        with workspace.engine.begin() as conn:
-            conn.execute(
-                update(ImportRecord)
-                .where(ImportRecord.import_rowid == import_rowid)
-                .values(
-                    status=status,
-                    finished_at=datetime.now(UTC),
-                    traces=summary.traces,
-                    cases=summary.cases_created,
-                    skipped=summary.skipped,
-                    errors=summary.errors,
-                )
-            )
+        finish_import(workspace, import_rowid, status=status, summary=summary)
     if summary.failed is None and records == 0 and summary.skipped and not summary.cancelled:
         summary.failed = f"{path.name}: no valid cases found ({summary.skipped} records skipped)"
 
