@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import orjson
 from pydantic import ValidationError
 
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.importers.base import ReadContext
-from reviewdesk.importers.jsonfile import first_json_line
+from reviewdesk.importers.jsonfile import first_json_line, read_json_lines
 
 NAME = "reviewdesk-jsonl"
 TITLE = "reviewdesk JSONL export (cases with labels)"
@@ -56,44 +55,25 @@ def _problem(exc: ValidationError) -> str:
 
 def read(context: ReadContext) -> Iterator[CaseRecord]:
     """Yield the file's cases line by line (bounded memory); report bad lines through ``context``."""
-    offset = 0
-    with context.path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            offset += len(raw)
-            line = raw.strip()
-            if number == 1:
-                line = line.lstrip(b"\xef\xbb\xbf")
-            if not line:
-                continue
-            where = f"line {number}"
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                truncated = not raw.endswith(b"\n")
-                reason = (
-                    "truncated last line (no newline at the end and not valid JSON)"
-                    if truncated
-                    else f"not valid JSON ({exc})"
+    for record in read_json_lines(context):
+        data, where = record.value, record.where
+        if not isinstance(data, dict):
+            context.report(RecordError(context.display_name, where, "expected a JSON object (one case)"))
+            continue
+        version = data.get("format_version")
+        if isinstance(version, int) and version > CASE_FORMAT_VERSION:
+            context.report(
+                RecordError(
+                    context.display_name,
+                    where,
+                    f"case format version {version} was written by a newer reviewdesk (this one reads up to "
+                    f"{CASE_FORMAT_VERSION}); upgrade reviewdesk",
                 )
-                context.report(RecordError(context.display_name, where, reason))
-                continue
-            if not isinstance(data, dict):
-                context.report(RecordError(context.display_name, where, "expected a JSON object (one case)"))
-                continue
-            version = data.get("format_version")
-            if isinstance(version, int) and version > CASE_FORMAT_VERSION:
-                context.report(
-                    RecordError(
-                        context.display_name,
-                        where,
-                        f"case format version {version} was written by a newer reviewdesk (this one reads up to "
-                        f"{CASE_FORMAT_VERSION}); upgrade reviewdesk",
-                    )
-                )
-                continue
-            try:
-                case = Case.model_validate(data)
-            except ValidationError as exc:
-                context.report(RecordError(context.display_name, where, _problem(exc)))
-                continue
-            yield CaseRecord(case=case, where=where, offset=offset)
+            )
+            continue
+        try:
+            case = Case.model_validate(data)
+        except ValidationError as exc:
+            context.report(RecordError(context.display_name, where, _problem(exc)))
+            continue
+        yield CaseRecord(case=case, where=where, offset=record.offset)
