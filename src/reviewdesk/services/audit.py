@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Connection, select
 
+from reviewdesk.files import write_text_atomically
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
@@ -225,14 +224,5 @@ def write_csv(found: Iterable[AuditEntry], out: Path) -> int:
     for row in csv_rows(found):
         writer.writerow(row)
         count += 1
-    out = out.expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text.getvalue())
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomically(out, text.getvalue())
     return count

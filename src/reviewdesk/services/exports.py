@@ -16,8 +16,6 @@ writes beside the target and renames, so the file appears whole or not at all.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from reviewdesk.domain.labels import Label
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.exporters import registry
 from reviewdesk.exporters.base import Exporter, ExportItem, ExportOptions
+from reviewdesk.files import atomic_output
 from reviewdesk.normalize import SpanKind, view_span
 from reviewdesk.progress import NullProgress, Progress
 from reviewdesk.services import audit
@@ -169,16 +168,8 @@ def export_cases(
     options = export_options(workspace, dataset_name=dataset_name or out.stem)
     progress.set_total(len(plan.rowids))
     progress.set_status(f"Exporting {exporter.name}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target and rename, so a failure never leaves half a file behind.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            count = exporter.write(_items(workspace, plan, exporter, progress), handle, options, NullProgress())
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as handle:
+        count = exporter.write(_items(workspace, plan, exporter, progress), handle, options, NullProgress())
     return audit.record_export(workspace, ExportResult(out, exporter.name, count, dict(plan.skipped)), selection)
 
 

@@ -13,8 +13,6 @@ the file renders the same offline, in a mail attachment or on paper (print CSS i
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from reviewdesk import __version__
+from reviewdesk.files import write_text_atomically
 from reviewdesk.services import report_svg as svg
 from reviewdesk.services.insights import (
     ALL,
@@ -458,13 +457,5 @@ def write_report(path: Path, insights: Insights, *, comparison: ReleaseCompariso
     """Render and write atomically; returns the path written."""
     document = render_report(insights, comparison=comparison)
     path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(document)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, document)
     return path

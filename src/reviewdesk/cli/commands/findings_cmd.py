@@ -9,13 +9,12 @@ cases first; without ``-o`` the report goes to standard output.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from reviewdesk.cli.commands.common import add_filters, case_filter, workspace
+from reviewdesk.files import write_text_atomically
 from reviewdesk.services import findings
 from reviewdesk.services.labels import current_schema
 
@@ -32,19 +31,6 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
@@ -56,6 +42,6 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        _write_atomically(args.output, text)
+        write_text_atomically(args.output, text)
         print(f"wrote {len(report.findings)} finding(s) from {report.failed_cases} failed case(s) to {args.output}")
     return 0
