@@ -105,6 +105,9 @@ class LangfuseImporter:
             except RecordError as exc:
                 context.report(exc)
                 continue
+            except BadRecord as exc:  # a field check outside the per-observation guards
+                context.report(RecordError(context.display_name, record.where, str(exc)))
+                continue
             if spans:
                 yield Chunk(spans=spans, where=record.where, offset=record.offset)
 
@@ -199,7 +202,10 @@ def _decode(value: Any, context: ReadContext, where: str) -> list[RawSpan]:
                 seen.add(key)
             observations.append((f"{label}[{index}]", item))
 
-    trace_id = _id(trace.get("id"), "trace.id") if trace else None
+    try:
+        trace_id = _id(trace.get("id"), "trace.id") if trace else None
+    except BadRecord as exc:
+        raise RecordError(name, where, str(exc)) from None
     spans = []
     for label, item in observations:
         try:

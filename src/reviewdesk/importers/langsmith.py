@@ -68,6 +68,9 @@ class LangSmithImporter:
             except RecordError as exc:
                 context.report(exc)
                 continue
+            except BadRecord as exc:  # a field check outside the per-run guards
+                context.report(RecordError(context.display_name, record.where, str(exc)))
+                continue
             if spans:
                 yield Chunk(spans=spans, where=record.where, offset=record.offset)
 

@@ -97,3 +97,18 @@ def test_truncated_last_line(workspace: Workspace, tmp_path: Path) -> None:
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "id": "r2"}) + "\n" + '{"id": "r3", "run_ty')
     summary = imports.import_files(workspace, [path]).files[0]
     assert summary.errors == ["runs.jsonl: line 3: truncated last line (no newline at the end and not valid JSON)"]
+
+
+def test_langfuse_trace_with_a_non_string_id_is_a_named_record_error(workspace: Workspace, tmp_path: Path) -> None:
+    # Found by the fuzzer (seed 311009): the trace id was checked outside the record guard, so a
+    # dict id escaped as an internal exception instead of a skipped record.
+    path = tmp_path / "bundle.jsonl"
+    lines = [
+        json.dumps({"trace": {"id": {"nested": 1}}, "observations": [_observation("x")]}),
+        json.dumps(_observation("good")),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    summary = imports.import_files(workspace, [path], format_name="langfuse").files[0]
+    assert summary.failed is None
+    assert summary.errors == ["bundle.jsonl: line 1: 'trace.id' must be a string id, got dict"]
+    assert cases.get_case(workspace, TRACE).span_count == 1
