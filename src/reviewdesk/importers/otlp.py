@@ -169,11 +169,25 @@ def _int(value: Any, field: str) -> int | None:
         raise _Bad(f"'{field}' must be an integer, got a boolean")
     if isinstance(value, int):
         return _in_range(value, field)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _decimal(value):
+        if len(value) > 20:  # past 64 bits (and int()'s digit limit)
+            raise _Bad(f"'{field}' {value[:40]} is out of the 64-bit range")
         return _in_range(int(value), field)
     if isinstance(value, float) and value.is_integer():
         return _in_range(int(value), field)
     raise _Bad(f"'{field}' must be an integer or a decimal string, got {value!r:.40}")
+
+
+def _decimal(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``"²"``, which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def _enum(value: str, names: dict[str, int]) -> int:
+    """An enum written as a string: its name, or its number; unknown ones are 0 (unspecified)."""
+    if _decimal(value):
+        return int(value) if len(value) <= 20 else 0
+    return names.get(value, 0)
 
 
 def _in_range(value: int, field: str) -> int:
@@ -201,7 +215,7 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
         span_id = "anon-" + hashlib.sha256(f"{context.file_hash}:{where}".encode()).hexdigest()[:11]
     kind = raw.get("kind", 0)
     if isinstance(kind, str):
-        kind = _KIND_NAMES.get(kind, 0) if not kind.isdigit() else int(kind)
+        kind = _enum(kind, _KIND_NAMES)
     elif not isinstance(kind, int) or isinstance(kind, bool):
         raise _Bad(f"'kind' must be an integer, got {kind!r:.40}")
     if not 0 <= kind <= 5:
@@ -211,7 +225,7 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
         raise _Bad("'status' must be an object")
     code = status.get("code", 0)
     if isinstance(code, str):
-        code = _STATUS_NAMES.get(code, 0) if not code.isdigit() else int(code)
+        code = _enum(code, _STATUS_NAMES)
     elif not isinstance(code, int) or isinstance(code, bool):
         raise _Bad(f"'status.code' must be an integer, got {code!r:.40}")
     message = status.get("message")

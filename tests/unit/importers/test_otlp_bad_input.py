@@ -148,3 +148,38 @@ def test_base64_ids_from_protobuf_json_mapping_become_hex(workspace: Workspace, 
 def test_missing_file_is_reported(workspace: Workspace, tmp_path: Path) -> None:
     summary = imports.import_files(workspace, [tmp_path / "nope.json"]).files[0]
     assert summary.failed is not None and "no such file" in summary.failed
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        # str.isdigit() accepts these; int() refuses them (a superscript) or 4300+ digits at all.
+        ("startTimeUnixNano", "\u00b2", "'startTimeUnixNano' must be an integer or a decimal string, got '\u00b2'"),
+        ("endTimeUnixNano", "9" * 5000, f"'endTimeUnixNano' {'9' * 40} is out of the 64-bit range"),
+        ("events", [{"name": "e", "timeUnixNano": "9" * 5000}], f"'events[0].timeUnixNano' {'9' * 40} is out of"),
+    ],
+)
+def test_digit_strings_int_refuses_reject_only_that_span(
+    workspace: Workspace, tmp_path: Path, field: str, value: object, reason: str
+) -> None:
+    # Found by a targeted probe during a fuzz campaign: these escaped as ValueError from int().
+    bad = span("bad", span_id="00000000000000bb", parent="00000000000000aa")
+    bad[field] = value
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(request([span("root", span_id="00000000000000aa"), bad]), indent=1))
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.spans == 1
+    assert len(summary.errors) == 1
+    assert summary.errors[0].startswith(f"digits.json: document, resourceSpans[0].scopeSpans[0].spans[1]: {reason}")
+
+
+def test_kind_and_status_code_digit_strings_int_refuses_are_unspecified(workspace: Workspace, tmp_path: Path) -> None:
+    spans = [
+        {**span("superscript", span_id="00000000000000aa"), "kind": "\u00b2", "status": {"code": "\u00b2"}},
+        {**span("long", span_id="00000000000000bb"), "kind": "9" * 5000, "status": {"code": "9" * 5000}},
+    ]
+    path = tmp_path / "enums.jsonl"
+    path.write_text(json.dumps(request(spans)) + "\n")
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.errors == []
+    assert summary.spans == 2
