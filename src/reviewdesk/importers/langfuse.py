@@ -263,12 +263,12 @@ def _observation(record: dict[str, Any], trace_id: str | None) -> RawSpan:
     if end is None and str(record.get("type", "")).upper() == "EVENT":
         end = start  # events are points in time
     level = record.get("level")
-    status_message = _text(loose_optional(record.get("statusMessage")), "statusMessage")
+    status_message = _text(loose_optional(record.get("statusMessage"), "statusMessage"), "statusMessage")
 
     attributes: dict[str, Any] = {}
     resource: dict[str, Any] = {}
     scope: dict[str, Any] = {}
-    metadata = loose(record.get("metadata"))
+    metadata = loose(record.get("metadata"), "metadata")
     if isinstance(metadata, dict):
         _split_metadata(metadata, "langfuse.observation.metadata", attributes, resource, scope)
     elif metadata is not None:
@@ -276,7 +276,7 @@ def _observation(record: dict[str, Any], trace_id: str | None) -> RawSpan:
     for key, raw in record.items():
         if key in _SPAN_FIELDS or raw is None:
             continue
-        value = _field(key, raw)
+        value = _field(key, raw, key)
         if value is None:
             continue
         attributes[_OBSERVATION_ATTRIBUTES.get(key, f"langfuse.export.observation.{key}")] = value
@@ -295,12 +295,12 @@ def _observation(record: dict[str, Any], trace_id: str | None) -> RawSpan:
     )
 
 
-def _field(key: str, value: Any) -> Any:
-    """A field's value with the extra encodings real exports put on it removed."""
+def _field(key: str, value: Any, label: str) -> Any:
+    """A field's value with the extra encodings real exports put on it removed (``label`` names it)."""
     if key in _LOOSE_FIELDS:
-        return loose(value)
+        return loose(value, label)
     if key in _LOOSE_OPTIONAL_FIELDS:
-        return loose_optional(value)
+        return loose_optional(value, label)
     return value
 
 
@@ -364,14 +364,14 @@ def _attach_trace(trace: dict[str, Any], trace_id: str, spans: list[RawSpan]) ->
             trace_id=trace_id,
             span_id=trace_id,
             parent_span_id=None,
-            name=_text(loose_optional(trace.get("name")), "trace.name") or "trace",
+            name=_text(loose_optional(trace.get("name"), "trace.name"), "trace.name") or "trace",
             start_ns=start,
             end_ns=end,
             attributes={"langfuse.export.synthetic": "trace"},
         )
         spans.append(root)
     attributes = root.attributes
-    metadata = loose(trace.get("metadata"))
+    metadata = loose(trace.get("metadata"), "trace.metadata")
     if isinstance(metadata, dict):
         trace_attributes: dict[str, Any] = {}
         resource: dict[str, Any] = {}
@@ -388,7 +388,7 @@ def _attach_trace(trace: dict[str, Any], trace_id: str, spans: list[RawSpan]) ->
     for key, raw in trace.items():
         if key in _TRACE_STRUCTURE or raw is None:
             continue
-        value = _field(key, raw)
+        value = _field(key, raw, f"trace.{key}")
         if value is None or (key == "tags" and value == []):
             continue
         target = _TRACE_ATTRIBUTES.get(key, f"langfuse.export.trace.{key}")
@@ -415,5 +415,9 @@ def _attach_scores(scores: list[Any], spans: list[RawSpan], trace_span: RawSpan)
             seen.add(score["id"])
         target = by_id.get(str(score.get("observationId"))) if score.get("observationId") else None
         target = target or trace_span
-        clean = {k: loose(v) if k == "metadata" else v for k, v in score.items() if v is not None}
+        clean = {
+            k: loose(v, f"scores[{index}].metadata") if k == "metadata" else v
+            for k, v in score.items()
+            if v is not None
+        }
         target.attributes.setdefault("langfuse.export.scores", []).append(clean)

@@ -265,9 +265,9 @@ def _run(run: dict[str, Any], parent_id: str | None, parent_trace: str | None, t
     failed = bool(error) or str(run.get("status", "")).lower() == "error"
 
     attributes: dict[str, Any] = {}
-    extra = loose(run.get("extra"))
+    extra = loose(run.get("extra"), "extra")
     if isinstance(extra, dict):
-        metadata = loose(extra.get("metadata"))
+        metadata = loose(extra.get("metadata"), "extra.metadata")
         if isinstance(metadata, dict):
             for key, value in metadata.items():
                 attributes[f"langsmith.metadata.{key}"] = value
@@ -281,7 +281,7 @@ def _run(run: dict[str, Any], parent_id: str | None, parent_trace: str | None, t
     for key, value in run.items():
         if key in _SPAN_FIELDS or value is None:
             continue
-        decoded = loose(value) if key in ("inputs", "outputs", "feedback_stats", "events", "serialized") else value
+        decoded = loose(value, key) if key in ("inputs", "outputs", "feedback_stats", "events", "serialized") else value
         attributes[_OTEL_NAMES.get(key, f"langsmith.run.{key}")] = decoded
     return RawSpan(
         trace_id=trace_id,

@@ -30,10 +30,44 @@ class BadRecord(Exception):
 
 # --- decoding doubly-encoded values ---------------------------------------------------------
 # The readers need the same decoding for Langfuse- and LangSmith-SDK OTLP, so it lives with them.
-loose = decode
-"""Undo extra encodings (JSON in strings, Python reprs); plain text stays text."""
-loose_optional = decode_optional
-"""``loose``, plus ``"None"``/``"True"``/``"False"`` — for ids, flags and lists only."""
+
+
+def loose(value: Any, field: str) -> Any:
+    """Undo extra encodings (JSON in strings, Python reprs); plain text stays text.
+
+    What a string decodes to is checked like a record parsed from the file: text may hold JSON
+    nested too deep to decode or store, integers past 64 bits, lone surrogates, or Python values
+    that are not JSON (sets, bytes) — a ``BadRecord`` naming ``field``, not a crash later.
+    """
+    if not isinstance(value, str):
+        return value
+    return _checked(value, _decoding(decode, value, field), field)
+
+
+def loose_optional(value: Any, field: str) -> Any:
+    """``loose``, plus ``"None"``/``"True"``/``"False"`` — for ids, flags and lists only."""
+    if not isinstance(value, str):
+        return value
+    return _checked(value, _decoding(decode_optional, value, field), field)
+
+
+def _decoding(decoder: Any, value: str, field: str) -> Any:
+    try:
+        return decoder(value)
+    except RecursionError:
+        raise BadRecord(f"'{field}' holds JSON nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _checked(raw: str, decoded: Any, field: str) -> Any:
+    if decoded is raw or isinstance(decoded, (bool, type(None))):
+        return decoded
+    if _nested_deeper_than(decoded, MAX_DEPTH):
+        raise BadRecord(f"'{field}' holds JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        orjson.dumps(decoded, option=orjson.OPT_NON_STR_KEYS)  # what storing it will do
+    except orjson.JSONEncodeError as exc:
+        raise BadRecord(f"'{field}' holds a value that cannot be stored ({exc})") from None
+    return decoded
 
 
 # --- timestamps ------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reviewdesk.services import cases, imports
 from reviewdesk.services.workspace import Workspace
 
@@ -112,3 +114,47 @@ def test_langfuse_trace_with_a_non_string_id_is_a_named_record_error(workspace: 
     assert summary.failed is None
     assert summary.errors == ["bundle.jsonl: line 1: 'trace.id' must be a string id, got dict"]
     assert cases.get_case(workspace, TRACE).span_count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100 + "]" * 100, "'input' holds JSON nested deeper than 64 levels"),
+        ("[" * 1100 + "]" * 1100, "'input' holds JSON nested deeper than 64 levels"),  # past the recursion limit
+        ("[99999999999999999999999]", "'input' holds a value that cannot be stored (Integer exceeds 64-bit range)"),
+        ("{'ids': {1, 2}}", "'input' holds a value that cannot be stored (Type is not JSON serializable: set)"),
+        ('"\\ud800"', "'input' holds a value that cannot be stored (str is not valid UTF-8: surrogates not allowed)"),
+    ],
+)
+def test_langfuse_payload_text_that_decodes_to_something_unstorable(
+    workspace: Workspace, tmp_path: Path, text: str, reason: str
+) -> None:
+    # Found by a targeted probe during a fuzz campaign: JSON or Python reprs inside a string field
+    # were decoded without the checks the record itself had passed (depth, 64-bit integers, JSON
+    # types), so the span crashed the write later, or decoding raised RecursionError.
+    path = tmp_path / "payloads.jsonl"
+    path.write_text(json.dumps(_observation("bad", input=text)) + "\n" + json.dumps(_observation("good")) + "\n")
+    summary = imports.import_files(workspace, [path], format_name="langfuse").files[0]
+    assert summary.failed is None
+    assert summary.errors == [f"payloads.jsonl: line 1: {reason}"]
+    assert cases.get_case(workspace, TRACE).span_count == 1
+
+
+def test_langsmith_payload_text_that_decodes_to_something_unstorable(workspace: Workspace, tmp_path: Path) -> None:
+    run = {"id": "r1", "trace_id": "r1", "name": "app", "run_type": "chain", "start_time": "2025-01-01T00:00:00Z"}
+    path = tmp_path / "runs.json"
+    path.write_text(
+        json.dumps(
+            [
+                run,
+                {**run, "id": "r2", "parent_run_id": "r1", "outputs": "{'n': 99999999999999999999999}"},
+                {**run, "id": "r3", "parent_run_id": "r1", "extra": {"metadata": "[" * 70 + "]" * 70}},
+            ]
+        )
+    )
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.errors == [
+        "runs.json: record 2: 'outputs' holds a value that cannot be stored (Integer exceeds 64-bit range)",
+        "runs.json: record 3: 'extra.metadata' holds JSON nested deeper than 64 levels",
+    ]
+    assert cases.get_case(workspace, "r1").span_count == 1
