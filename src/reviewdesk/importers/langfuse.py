@@ -37,6 +37,7 @@ from reviewdesk.importers.vendor_json import (
     BadRecord,
     first_record,
     first_value,
+    in_range,
     loose,
     loose_optional,
     read_records,
@@ -359,7 +360,11 @@ def _attach_trace(trace: dict[str, Any], trace_id: str, spans: list[RawSpan]) ->
     else:
         start = time_ns(trace.get("timestamp"), "trace.timestamp")
         latency = trace.get("latency")
-        end = start + int(float(latency) * 1e9) if start is not None and isinstance(latency, (int, float)) else start
+        end = start
+        if start is not None and isinstance(latency, (int, float)) and not isinstance(latency, bool):
+            if not abs(latency) < 1e10:  # seconds: centuries, or more than a float can scale
+                raise BadRecord(f"'trace.latency' is out of range: {latency!r:.60}")
+            end = in_range(start + int(latency * 1e9), "trace.latency", latency)
         root = RawSpan(
             trace_id=trace_id,
             span_id=trace_id,

@@ -30,7 +30,15 @@ from typing import Any
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.domain.spans import STATUS_ERROR, RawSpan
 from reviewdesk.importers.base import Chunk, ReadContext
-from reviewdesk.importers.vendor_json import BadRecord, first_record, first_value, loose, read_records, time_ns
+from reviewdesk.importers.vendor_json import (
+    BadRecord,
+    first_record,
+    first_value,
+    in_range,
+    loose,
+    read_records,
+    time_ns,
+)
 
 _OTEL_NAMES = {
     "run_type": "langsmith.span.kind",
@@ -152,7 +160,10 @@ def _dotted_ids(dotted: Any) -> list[str]:
 
 
 def _dotted_start(dotted: Any) -> int | None:
-    """Start time of the run itself (the last segment of its dotted order), in ns."""
+    """Start time of the run itself (the last segment of its dotted order), in ns.
+
+    ``None`` when the segment is not a date; a ``BadRecord`` when it is one past 64-bit nanoseconds.
+    """
     if not isinstance(dotted, str) or not dotted:
         return None
     match = _DOTTED.fullmatch(dotted.rsplit(".", 1)[-1])
@@ -175,7 +186,7 @@ def _dotted_start(dotted: Any) -> int | None:
         )
     except (ValueError, OverflowError):
         return None
-    return seconds * 1_000_000_000 + int(micros.ljust(6, "0")) * 1_000
+    return in_range(seconds * 1_000_000_000 + int(micros.ljust(6, "0")) * 1_000, "dotted_order", dotted)
 
 
 def _flatten(

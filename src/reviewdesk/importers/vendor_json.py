@@ -91,12 +91,14 @@ def time_ns(value: Any, field: str) -> int | None:
     if isinstance(value, float) and not math.isfinite(value):
         raise BadRecord(f"'{field}' is not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return _in_range(_epoch_ns(float(value), value), field, value)
+        return in_range(_epoch_ns(float(value), value), field, value)
     if not isinstance(value, str):
         raise BadRecord(f"'{field}' must be a timestamp, got {type(value).__name__}")
     text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return _in_range(_epoch_ns(float(text), int(text) if text.lstrip("-").isdigit() else float(text)), field, value)
+        if len(text.lstrip("-").split(".", 1)[0]) > 20:  # past any 64-bit time (and int()'s digit limit)
+            raise BadRecord(f"'{field}' is out of range: {value!r:.60}")
+        return in_range(_epoch_ns(float(text), int(text) if text.lstrip("-").isdigit() else float(text)), field, value)
     match = _ISO.fullmatch(text)
     if match is None:
         raise BadRecord(f"'{field}' is not a timestamp: {value!r:.60}")
@@ -113,10 +115,11 @@ def time_ns(value: Any, field: str) -> int | None:
         digits = zone[1:].replace(":", "")
         offset = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
         seconds -= sign * offset
-    return _in_range(seconds * 1_000_000_000 + nanos, field, value)
+    return in_range(seconds * 1_000_000_000 + nanos, field, value)
 
 
-def _in_range(nanos: int, field: str, value: Any) -> int:
+def in_range(nanos: int, field: str, value: Any) -> int:
+    """``nanos``, or a ``BadRecord`` when it does not fit a 64-bit integer."""
     # Times are stored as SQLite INTEGER (64-bit): a date past the year 2262 is not a trace time.
     if not -(2**63) <= nanos < 2**63:
         raise BadRecord(f"'{field}' is out of range: {value!r:.60}")

@@ -158,3 +158,38 @@ def test_langsmith_payload_text_that_decodes_to_something_unstorable(workspace: 
         "runs.json: record 3: 'extra.metadata' holds JSON nested deeper than 64 levels",
     ]
     assert cases.get_case(workspace, "r1").span_count == 1
+
+
+def test_vendor_times_past_64_bits_are_named_record_errors(workspace: Workspace, tmp_path: Path) -> None:
+    # Found by a targeted probe during a fuzz campaign: a 5000-digit time string hit int()'s digit
+    # limit (ValueError), a 400-digit one with a fraction became an infinite float (OverflowError),
+    # a trace's latency of 1e300 s overflowed, and a LangSmith dotted order in the year 9999 gave
+    # a start time SQLite cannot store.
+    lines = [
+        json.dumps(_observation("long-digits", startTime="9" * 5000)),
+        json.dumps(_observation("long-float", endTime="9" * 400 + ".5")),
+        json.dumps({"trace": {"id": "t2", "timestamp": "2025-01-01T00:00:00Z", "latency": 1e300}, "observations": []}),
+        json.dumps(_observation("good")),
+    ]
+    path = tmp_path / "times.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    summary = imports.import_files(workspace, [path], format_name="langfuse").files[0]
+    assert summary.errors == [
+        f"times.jsonl: line 1: 'startTime' is out of range: '{'9' * 59}",
+        f"times.jsonl: line 2: 'endTime' is out of range: '{'9' * 59}",
+        "times.jsonl: line 3: 'trace.latency' is out of range: 1e+300",
+    ]
+    assert cases.get_case(workspace, TRACE).span_count == 1
+
+    run = {"id": "r1", "trace_id": "r1", "name": "app", "run_type": "chain"}
+    path = tmp_path / "runs.jsonl"
+    path.write_text(
+        json.dumps({**run, "start_time": "2025-01-01T00:00:00Z"})
+        + "\n"
+        + json.dumps({**run, "id": "r2", "dotted_order": "20250101T000000000000Zr1.99991231T235959000000Zr2"})
+        + "\n"
+    )
+    summary = imports.import_files(workspace, [path]).files[0]
+    assert summary.errors == [
+        "runs.jsonl: line 2: 'dotted_order' is out of range: '20250101T000000000000Zr1.99991231T235959000000Zr2'"
+    ]
