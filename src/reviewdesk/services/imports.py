@@ -4,7 +4,8 @@ Each batch is one transaction holding its spans, the cases of every trace it tou
 import's running counters, so a crash leaves the workspace at the end of the last whole batch
 and re-running the import completes it. Re-importing a file whose content was already imported
 in full is a no-op; a trace that arrives again with more spans gets them added and its case
-rebuilt from all its spans (the case keeps its row, and so its labels).
+rebuilt from all its spans (the case keeps its row, and so its labels). Batches of new traces
+are written on a second thread while the next one is prepared (ADR 0006).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -215,10 +218,16 @@ def _import_one(
                     break
         if status == "done":
             writer.flush()
+        writer.drain()
     except ReviewdeskError as exc:
         status = "failed"
         summary.failed = str(exc)
+    except BaseException:
+        # Not "done": that would make a re-import skip the file as imported in full.
+        status = "failed"
+        raise
     finally:
+        writer.close()  # a batch in flight is written (or not) whole before the import is closed
         progress.advance(max(size - done_bytes, 0))
         finish_import(workspace, import_rowid, status=status, summary=summary)
     if (
@@ -232,7 +241,15 @@ def _import_one(
 
 
 class _BatchWriter:
-    """Collects spans and writes them, with their rebuilt cases, one transaction per batch."""
+    """Collects spans and writes them, with their rebuilt cases, one transaction per batch.
+
+    Writing overlaps with preparing: while a batch of new traces is written on a second thread,
+    the next batch is read, redacted and turned into cases on this one. SQLite does its work
+    (inserts, the full-text index, the commit) without Python's global lock, so this puts the
+    machine's second core to use; see ADR 0006. At most one batch is in flight, and a batch that
+    touches a trace of the batch in flight, or a trace stored before, waits for it and takes the
+    plain path (``_write``) in this thread: every batch stays one transaction, in file order.
+    """
 
     def __init__(
         self, workspace: Workspace, import_rowid: int, format_name: str, file_name: str, summary: ImportSummary
@@ -245,6 +262,9 @@ class _BatchWriter:
         self.by_trace: dict[str, dict[str, RawSpan]] = {}
         self.pending = 0
         self.redactor = redaction.BatchRedactor(workspace, import_rowid)
+        self._thread: ThreadPoolExecutor | None = None
+        self._in_flight: Future[None] | None = None
+        self._in_flight_traces: set[str] = set()
 
     def add(self, spans: list[RawSpan]) -> None:
         for span in spans:
@@ -259,8 +279,65 @@ class _BatchWriter:
             return
         batch, self.by_trace, self.pending = self.by_trace, {}, 0
         now = datetime.now(UTC)
+        trace_ids = list(batch)
+        if not self._in_flight_traces.isdisjoint(trace_ids):
+            self.drain()
+        # What is committed is all this batch depends on: none of its traces is in flight.
+        with self.workspace.engine.connect() as conn:
+            existing = writes.existing_traces(conn, trace_ids)
+            known = self.redactor.known_numbering(conn, trace_ids) if not existing else {}
+        if existing:
+            self.drain()
+            with self.workspace.engine.begin() as conn:
+                self._write(conn, batch, now)
+            return
+        prepared = self._prepare_new(batch, known, now)
+        self.drain()
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-import-writer")
+        self._in_flight_traces = set(trace_ids)
+        self._in_flight = self._thread.submit(self._write_new, prepared)
+
+    def drain(self) -> None:
+        """Wait for the batch in flight; its error, if any, is raised here."""
+        future, self._in_flight, self._in_flight_traces = self._in_flight, None, set()
+        if future is not None:
+            future.result()
+
+    def close(self) -> None:
+        """Wait for the batch in flight and stop the writer thread (its error is left to ``drain``)."""
+        if self._in_flight is not None:
+            wait([self._in_flight])
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+    def _prepare_new(
+        self, batch: dict[str, dict[str, RawSpan]], known: dict[str, dict[tuple[str, bytes], int]], now: datetime
+    ) -> _NewTraces:
+        """Everything of a batch of new traces that needs no database: redaction, cases, rows."""
+        redacted = self.redactor.redact_spans(batch, known)  # before anything of the batch is written
+        rows = []
+        for spans in batch.values():
+            case = build_case(list(spans.values()), source_format=self.format_name, source_file=self.file_name)
+            rows.append(writes.case_columns(case, 0, now))  # the trace's row id is known once it is written
+        return _NewTraces(batch, redacted, rows)
+
+    def _write_new(self, prepared: _NewTraces) -> None:
+        """Write a prepared batch of new traces (on the writer thread): one transaction."""
+        batch = prepared.batch
         with self.workspace.engine.begin() as conn:
-            self._write(conn, batch, now)
+            self.redactor.store(conn, prepared.redactions, self.summary)
+            rowids = writes.insert_traces(conn, list(batch), self.import_rowid)
+            added = writes.insert_spans(
+                conn, [(rowids[t], span) for t, spans in batch.items() for span in spans.values()], self.import_rowid
+            )
+            for trace_id, row in zip(batch, prepared.case_rows, strict=True):
+                row["trace_rowid"] = rowids[trace_id]
+            writes.upsert_cases(conn, prepared.case_rows)
+            search.index_cases(conn, prepared.case_rows)
+            writes.set_span_counts(conn, {rowids[t]: len(spans) for t, spans in batch.items()}, self.import_rowid)
+            self._count(conn, spans=added, created=len(rowids), completed=0)
 
     def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
         batch = self.redactor.redact(conn, batch, self.summary)  # before anything of the batch is written
@@ -291,9 +368,13 @@ class _BatchWriter:
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)
         writes.set_span_counts(conn, counts, self.import_rowid)
-        self.summary.spans += added
-        self.summary.traces += len(created) + completed
-        self.summary.cases_created += len(created)
+        self._count(conn, spans=added, created=len(created), completed=completed)
+
+    def _count(self, conn: Connection, *, spans: int, created: int, completed: int) -> None:
+        """Add a batch to the import's running counters, in the batch's transaction."""
+        self.summary.spans += spans
+        self.summary.traces += created + completed
+        self.summary.cases_created += created
         self.summary.cases_updated += completed
         conn.execute(
             update(ImportRecord)
@@ -305,3 +386,12 @@ class _BatchWriter:
                 skipped=self.summary.skipped,
             )
         )
+
+
+@dataclass(slots=True)
+class _NewTraces:
+    """A batch of traces new to the workspace, redacted, with their case rows, ready to write."""
+
+    batch: dict[str, dict[str, RawSpan]]
+    redactions: redaction.BatchRedactions
+    case_rows: list[dict[str, Any]]

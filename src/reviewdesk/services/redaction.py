@@ -87,6 +87,14 @@ def _secret(conn: Connection) -> bytes:
     return key
 
 
+@dataclass(slots=True)
+class BatchRedactions:
+    """What redacting one batch added: placeholder numbers to remember and replacements by kind."""
+
+    numbering: list[tuple[str, str, bytes, int]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
 class BatchRedactor:
     """Redacts one import's batches with the settings in force when the import started."""
 
@@ -108,10 +116,24 @@ class BatchRedactor:
         """Redact ``batch`` in place (and return it), inside the transaction that writes it."""
         if self.redactor is None:
             return batch
-        trace_ids = list(batch)
-        known = governance.load_numbering(conn, trace_ids)
-        counts: Counter[str] = Counter()
-        new_rows: list[tuple[str, str, bytes, int]] = []
+        done = self.redact_spans(batch, self.known_numbering(conn, list(batch)))
+        self.store(conn, done, summary)
+        return batch
+
+    def known_numbering(self, conn: Connection, trace_ids: list[str]) -> dict[str, dict[tuple[str, bytes], int]]:
+        """The placeholder numbers earlier batches gave these traces (nothing when redaction is off)."""
+        return governance.load_numbering(conn, trace_ids) if self.redactor is not None else {}
+
+    def redact_spans(
+        self, batch: dict[str, dict[str, RawSpan]], known: dict[str, dict[tuple[str, bytes], int]]
+    ) -> BatchRedactions:
+        """Redact ``batch`` in place without touching the workspace; ``store`` writes what it added.
+
+        Split from ``store`` so the import can redact the next batch while the last one is written.
+        """
+        done = BatchRedactions()
+        if self.redactor is None:
+            return done
         from reviewdesk.privacy.redactor import TraceNumbering
 
         for trace_id, spans in batch.items():
@@ -119,13 +141,16 @@ class BatchRedactor:
             shared: dict[int, Any] = {}
             for span in spans.values():
                 self.redactor.redact_span(span, numbering, shared)
-            counts.update(numbering.counts)
-            new_rows += [(trace_id, kind, digest, number) for kind, digest, number in numbering.new]
-        governance.add_numbering(conn, new_rows)
-        governance.add_import_redactions(conn, self.import_rowid, counts)
-        for kind, count in counts.items():
+            done.counts.update(numbering.counts)
+            done.numbering += [(trace_id, kind, digest, number) for kind, digest, number in numbering.new]
+        return done
+
+    def store(self, conn: Connection, done: BatchRedactions, summary: ImportSummary) -> None:
+        """Write a batch's new placeholder numbers and counts, in the transaction that writes its spans."""
+        governance.add_numbering(conn, done.numbering)
+        governance.add_import_redactions(conn, self.import_rowid, done.counts)
+        for kind, count in done.counts.items():
             summary.redactions[kind] = summary.redactions.get(kind, 0) + count
-        return batch
 
     def redact_cases(self, conn: Connection, cases: list[Case], summary: ImportSummary) -> list[Case]:
         """Cases restored from an export, redacted like spans (labels and corrections included).

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import cases, imports, labels
-from reviewdesk.services.workspace import Workspace
+from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage.orm import ImportRecord, SpanRow
 from tests.otlp_builder import request, span, write_jsonl
 
@@ -196,3 +197,74 @@ def test_other_file_with_the_same_spans_changes_nothing(workspace: Workspace, tm
     assert not summary.already_imported
     assert (summary.spans, summary.traces, summary.cases_created, summary.cases_updated) == (0, 0, 0, 0)
     assert cases.get_case(workspace, TRACE) == before
+
+
+def _spread_traces(tmp_path: Path, name: str) -> Path:
+    """Ten traces of six spans; each pair of traces spread over two consecutive lines of six spans."""
+
+    def trace_span(n: int, k: int) -> dict[str, object]:
+        parent = None if k == 0 else f"{n:08x}{0:08x}"
+        return span(f"op{k}", trace_id=f"{n:032x}", span_id=f"{n:08x}{k:08x}", parent=parent, start_ms=k, end_ms=k + 1)
+
+    lines = []
+    for n in range(1, 11, 2):
+        lines.append([trace_span(m, k) for m in (n, n + 1) for k in range(3)])
+        lines.append([trace_span(m, k) for m in (n, n + 1) for k in range(3, 6)])
+    return write_jsonl(tmp_path / name, lines)
+
+
+def test_traces_spread_over_batches_in_flight_end_up_whole(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches: the second batch holds traces of the first while it is still being written
+    # on the writer thread, so the import must wait for it and extend those traces.
+    path = _spread_traces(tmp_path, "spread.jsonl")
+    in_one_batch = open_workspace(tmp_path / "one-batch.reviewdesk")
+    try:
+        imports.import_files(in_one_batch, [path])
+        monkeypatch.setattr(imports, "BATCH_SPANS", 5)
+        summary = imports.import_files(workspace, [path]).files[0]
+        assert (summary.spans, summary.cases_created, summary.failed) == (60, 10, None)
+        with workspace.session() as session:
+            assert session.execute(select(func.count()).select_from(SpanRow)).scalar_one() == 60
+        for n in range(1, 11):
+            case = cases.get_case(workspace, f"{n:032x}")
+            assert case.span_count == 6
+            assert case == cases.get_case(in_one_batch, f"{n:032x}")
+    finally:
+        in_one_batch.close()
+
+
+def test_a_failed_write_on_the_writer_thread_fails_the_import_and_keeps_whole_batches(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from reviewdesk.storage import writes
+
+    monkeypatch.setattr(imports, "BATCH_SPANS", 10)
+    batches = [[span(f"op{n}", trace_id=f"{n:032x}", span_id=f"{n:016x}")] for n in range(1, 51)]
+    path = write_jsonl(tmp_path / "big.jsonl", batches)
+    real_upsert = writes.upsert_cases
+    calls = 0
+
+    def failing_upsert(conn: object, rows: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        real_upsert(conn, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writes, "upsert_cases", failing_upsert)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        imports.import_files(workspace, [path])
+    with workspace.session() as session:
+        # Not "done": a re-import must not skip the file as imported in full.
+        assert session.execute(select(ImportRecord.status)).scalar_one() == "failed"
+        stored = session.execute(select(func.count()).select_from(SpanRow)).scalar_one()
+    assert stored == 20  # the two batches before the failure, nothing of the third
+    assert cases.count_cases(workspace) == 20
+    monkeypatch.setattr(writes, "upsert_cases", real_upsert)
+    resumed = imports.import_files(workspace, [path]).files[0]
+    assert (resumed.cases_created, resumed.failed) == (30, None)
+    assert cases.count_cases(workspace) == 50
