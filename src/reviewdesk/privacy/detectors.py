@@ -274,8 +274,11 @@ class _SecretDetector:
         self._private_keys = "PRIVATE_KEY" not in disabled
         self._headers = _patterns(PrivateKeyDetector)
 
-    def find(self, text: str) -> Iterator[Finding]:
-        if not (_SECRET_ANCHORS.search(text) or _DISCORD_HINT.search(text) or _TELEGRAM_HINT.search(text)):
+    def find(self, text: str, has_digits: bool = True) -> Iterator[Finding]:
+        # A Telegram token starts with eight digits: without two digits close together there is none.
+        if not (
+            _SECRET_ANCHORS.search(text) or _DISCORD_HINT.search(text) or (has_digits and _TELEGRAM_HINT.search(text))
+        ):
             return
         if self._private_keys and ("PRIVATE KEY" in text or "PuTTY-User-Key-File" in text):
             yield from self._private_key_blocks(text)
@@ -500,7 +503,8 @@ class Scanner:
         detectors: list[tuple[_Detector, bool]] = [
             (_CustomDetector(rule.kind, rule.pattern), False) for rule in settings.rules
         ]
-        detectors.append((_SecretDetector(disabled), False))
+        self._secrets = _SecretDetector(disabled)
+        detectors.append((self._secrets, False))
         builtin: tuple[tuple[str, _Detector, bool], ...] = (
             ("IBAN", _IbanDetector(), True),
             ("CARD", _CardDetector(), True),
@@ -537,7 +541,8 @@ class Scanner:
         for priority, (detector, needs_digits) in enumerate(self._detectors):
             if needs_digits and not has_digits:
                 continue
-            for finding in detector.find(text):
+            found = detector.find(text, has_digits) if detector is self._secrets else detector.find(text)
+            for finding in found:
                 if not self._allowed(text[finding.start : finding.end], finding.key):
                     candidates.append((priority, finding))
         if not candidates:

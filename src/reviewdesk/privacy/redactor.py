@@ -40,6 +40,7 @@ _SENSITIVE_KEY = re.compile(
     r"|authorization|proxy[_\-]authorization|private[_\-]?key|cookie|set[_\-]cookie)$",
     re.IGNORECASE,
 )
+_MAX_CLEAN_KEYS = 100_000
 _PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
 
 
@@ -79,6 +80,7 @@ class Redactor:
         self.scanner = Scanner(settings)
         self._key = key
         self._card_ints = "CARD" not in settings.disabled_kinds
+        self._clean_keys: dict[str, bool] = {}  # map key -> whether it names a credential
 
     def digest(self, kind: str, value_key: str) -> bytes:
         """The keyed hash a value is remembered by: without the workspace's secret it reveals nothing."""
@@ -132,10 +134,22 @@ class Redactor:
     def _redact_dict(self, value: dict[Any, Any], numbering: TraceNumbering | None, depth: int) -> dict[Any, Any]:
         changed = False
         out: dict[Any, Any] = {}
+        clean_keys = self._clean_keys
         for key, item in value.items():
-            new_key = self.redact_text(key, numbering) if isinstance(key, str) else key
-            if isinstance(key, str) and _SENSITIVE_KEY.search(key):
+            # Attribute keys repeat on every span: a key with nothing to replace is looked up once.
+            sensitive = clean_keys.get(key) if type(key) is str else False
+            new_key = key
+            if sensitive is None:
+                new_key = self.redact_text(key, numbering)
+                sensitive = _SENSITIVE_KEY.search(key) is not None
+                if new_key is key:
+                    if len(clean_keys) >= _MAX_CLEAN_KEYS:
+                        clean_keys.clear()
+                    clean_keys[key] = sensitive
+            if sensitive:
                 new_item = self._redact_whole(item, numbering, depth)
+            elif type(item) is str:
+                new_item = self._redact_string(item, numbering, depth + 1)
             else:
                 new_item = self.redact_value(item, numbering, depth=depth + 1)
             changed = changed or new_key is not key or new_item is not item

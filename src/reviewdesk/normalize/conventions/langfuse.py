@@ -48,7 +48,7 @@ _PARAMETER_SKIP = ("model", "messages", "tools", "input", "instructions")
 
 
 def applies(attrs: dict[str, Any], view: SpanView) -> bool:
-    return any(k.startswith("langfuse.") for k in attrs)
+    return view.attrs.has("langfuse.")
 
 
 def read(attrs: dict[str, Any], view: SpanView) -> None:

@@ -47,7 +47,7 @@ _TRACEBACK_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interru
 
 
 def applies(attrs: dict[str, Any], view: SpanView) -> bool:
-    return any(k.startswith("langsmith.") for k in attrs)
+    return view.attrs.has("langsmith.")
 
 
 def read(attrs: dict[str, Any], view: SpanView) -> None:
