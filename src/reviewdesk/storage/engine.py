@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import urllib.parse
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -19,6 +21,21 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from reviewdesk.domain.errors import WorkspaceError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _dumps(value: Any) -> str:
+    """JSON columns (a case's data) written with orjson: five times faster than ``json.dumps``."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except TypeError:  # an integer beyond 64 bits, which orjson refuses and SQLite's JSON keeps
+        return json.dumps(value)
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or Infinity written by json.dumps into an older workspace
+        return json.loads(text)
 
 
 def _set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -41,7 +58,9 @@ def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
     """
     path = path.expanduser().resolve()
     if read_only:
-        engine = create_engine(f"sqlite:///{path}", creator=_read_only_connect(path))
+        engine = create_engine(
+            f"sqlite:///{path}", creator=_read_only_connect(path), json_serializer=_dumps, json_deserializer=_loads
+        )
         event.listen(engine, "connect", _set_read_only_pragmas)
         event.listen(engine, "handle_error", _refuse_writes(path, read_only_reason(path) or "opened read-only"))
         return engine
@@ -52,7 +71,7 @@ def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise WorkspaceError(f"cannot create the workspace {path}: {exc.strerror or exc}") from None
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    engine = create_engine(f"sqlite:///{path}", json_serializer=_dumps, json_deserializer=_loads)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "handle_error", _refuse_writes(path, "the file or its folder cannot be written"))
     return engine
