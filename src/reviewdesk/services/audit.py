@@ -132,6 +132,8 @@ def _selection_details(selection: ExportSelection) -> dict[str, Any]:
         if getattr(selection.flt, f.name) not in (None, False)
     }
     out: dict[str, Any] = {"filter": flt}
+    if selection.case_rowids is not None:
+        out["cases"] = len(selection.case_rowids)
     if selection.reviewer is not None:
         out["reviewer"] = selection.reviewer
     if selection.labeled_since is not None:

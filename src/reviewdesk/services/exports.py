@@ -58,6 +58,8 @@ class ExportSelection:
     has_corrected_output: bool | None = None
     """``True``: only cases with a corrected output; ``False``: only cases without one."""
     sample: SampleSpec | None = None
+    case_rowids: tuple[int, ...] | None = None
+    """Only these cases, in this order (a list opened from the insights); ``flt`` must be empty then."""
 
 
 @dataclass(slots=True)
@@ -87,7 +89,11 @@ class ExportResult:
 def select_cases(workspace: Workspace, selection: ExportSelection) -> list[int]:
     """Row ids of the selected cases in export order (steps 1 and 2 above)."""
     with workspace.session() as session:
-        summaries = queries.list_cases(session, selection.flt)
+        if selection.case_rowids is not None:
+            found = queries.summaries_by_rowid(session, list(dict.fromkeys(selection.case_rowids)))
+            summaries = [found[rowid] for rowid in dict.fromkeys(selection.case_rowids) if rowid in found]
+        else:
+            summaries = queries.list_cases(session, selection.flt)
         labels = _labels(session, [s.case_rowid for s in summaries])
         reviewers = _reviewers(session, [s.case_rowid for s in summaries]) if selection.reviewer else {}
     since = selection.labeled_since

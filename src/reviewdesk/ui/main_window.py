@@ -675,20 +675,20 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(formats.export_formats(), Path.home(), self)
         if not dialog.exec():
             return
-        flt = self.model.case_filter if dialog.only_queue.isChecked() else None
-        if flt is not None and self.model.fixed:
-            # A list opened from the insights is not a filter the export service can take.
-            self.statusBar().showMessage(
-                "A queue opened from the insights cannot be exported as such: choose a smart queue, or untick "
-                "“Only the cases of the current queue”.",
-                8000,
+        selection = exports.ExportSelection()
+        if dialog.only_queue.isChecked():
+            fixed = self.model.fixed_rowids
+            # A list opened from the insights is exported as that list, in its order.
+            selection = (
+                exports.ExportSelection(case_rowids=tuple(fixed))
+                if fixed is not None
+                else exports.ExportSelection(flt=self.model.case_filter)
             )
-            return
         name = str(dialog.format.currentData())
         out = Path(dialog.path.text()).expanduser()
         workspace = self.workspace
         self.runner.op(
-            lambda progress: exports.export_cases(workspace, name, out, flt=flt, progress=progress)
+            lambda progress: exports.export_cases(workspace, name, out, selection=selection, progress=progress)
         ).with_progress("Exporting", self).success(
             lambda res: self.statusBar().showMessage(f"Wrote {res.cases} case(s) to {res.path}", 8000)
         ).failure(lambda exc, details: show_error(self, exc, details, title="Export failed")).run()

@@ -11,7 +11,7 @@ import pytest
 from reviewdesk.cli.main import main
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.exporters import registry
-from reviewdesk.services import exports
+from reviewdesk.services import cases, exports
 from reviewdesk.services.exports import ExportCancelledError, ExportSelection
 from reviewdesk.services.sampling import SampleSpec
 from tests.consumers.labeled import CANCEL_FIX, REFUND_FIX, LabeledWorkspace, trace_id
@@ -317,3 +317,19 @@ def test_promptfoo_yaml_quotes_what_yaml_1_2_would_not_read_as_text() -> None:
     # promptfoo reads YAML 1.2 (js-yaml): a hex id like 1234e5678901 would be a float there.
     assert "- '1234e5678901'\n- '123'\n- '0x1f'\n- '.inf'\n- 'null'\n- 9411c3c83e3f\n" in text
     assert yaml.safe_load(text) == values
+
+
+def test_a_fixed_list_exports_exactly_its_cases_in_its_order(labeled: LabeledWorkspace, tmp_path: Path) -> None:
+    # A list opened from the insights (the queue is not a filter): its cases, in its order.
+    ws = labeled.open()
+    try:
+        wanted = [labeled.case_ids["oi:B"], labeled.case_ids["genai:A"], labeled.case_ids["oi:A"]]
+        ordered = tuple(cases.resolve_case(ws, case_id) for case_id in wanted)
+        selection = ExportSelection(case_rowids=(*ordered, ordered[0], 10**9))  # a repeat, a case gone
+        out = tmp_path / "list.jsonl"
+        result = exports.export_cases(ws, "reviewdesk-jsonl", out, selection=selection)
+        assert result.cases == 3
+        assert [r["case_id"] for r in records(out)] == wanted
+        assert exports.plan_export(ws, "reviewdesk-jsonl", selection).rowids == list(ordered)
+    finally:
+        ws.close()

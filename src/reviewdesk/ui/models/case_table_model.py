@@ -113,6 +113,11 @@ class CaseTableModel(QAbstractTableModel):
         """The queue is a fixed list of cases (opened from the insights), not a filter."""
         return self._fixed is not None
 
+    @property
+    def fixed_rowids(self) -> list[int] | None:
+        """The cases of a fixed list, in order; ``None`` when the queue is a filter."""
+        return None if self._fixed is None else list(self._fixed)
+
     def set_rowids(self, rowids: list[int]) -> None:
         """Show exactly these cases, in this order (a slice or sample picked in the insights)."""
         self.beginResetModel()
