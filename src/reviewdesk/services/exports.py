@@ -136,16 +136,38 @@ def export_options(workspace: Workspace, *, dataset_name: str = "reviewdesk") ->
     )
 
 
-def plan_export(workspace: Workspace, format_name: str, selection: ExportSelection | None = None) -> ExportPlan:
+def plan_export(
+    workspace: Workspace,
+    format_name: str,
+    selection: ExportSelection | None = None,
+    *,
+    progress: Progress | None = None,
+) -> ExportPlan:
     """Select the cases and apply the format's skip rules without writing (the dialog's preview count).
 
-    Loads every selected case, so it costs about as much as the export minus the writing.
+    Loads every selected case, so it costs about as much as the export minus the writing. A
+    ``progress`` whose ``cancel_requested()`` turns true stops it between batches with
+    ``ExportCancelledError`` (the dialog drops a count the user has already changed the options of).
     """
     exporter = registry.get_exporter(format_name)
+    progress = progress or NullProgress()
     plan = ExportPlan(format=exporter.name, rowids=select_cases(workspace, selection or ExportSelection()))
-    for _ in _items(workspace, plan, exporter, NullProgress()):
+    progress.set_total(len(plan.rowids))
+    for _ in _items(workspace, plan, exporter, progress):
         pass
     return plan
+
+
+def file_ending(format_name: str) -> str:
+    """The file ending the format writes (``.jsonl``, ``.yaml`` …): the export dialog names the file with it."""
+    return registry.get_exporter(format_name).file_ending
+
+
+def known_reviewers(workspace: Workspace) -> list[str]:
+    """Everyone in the workspace's label log, sorted: the names ``ExportSelection.reviewer`` can match."""
+    with workspace.session() as session:
+        names = session.execute(select(LabelEventRow.reviewer).distinct()).scalars()
+        return sorted(name for name in names if name)
 
 
 def export_cases(
