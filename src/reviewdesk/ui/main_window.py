@@ -66,7 +66,8 @@ from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.case_view import CaseView
-from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, ExportDialog, PreferencesDialog, root_cause_picker
+from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, PreferencesDialog, root_cause_picker
+from reviewdesk.ui.views.export_dialog import ExportDialog
 from reviewdesk.ui.views.insights_view import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
 from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
@@ -672,21 +673,25 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def choose_export(self) -> None:
-        dialog = ExportDialog(formats.export_formats(), Path.home(), self)
-        if not dialog.exec():
-            return
-        selection = exports.ExportSelection()
-        if dialog.only_queue.isChecked():
-            fixed = self.model.fixed_rowids
-            # A list opened from the insights is exported as that list, in its order.
-            selection = (
-                exports.ExportSelection(case_rowids=tuple(fixed))
-                if fixed is not None
-                else exports.ExportSelection(flt=self.model.case_filter)
-            )
-        name = str(dialog.format.currentData())
-        out = Path(dialog.path.text()).expanduser()
+        fixed = self.model.fixed_rowids
+        # A list opened from the insights is exported as that list, in its order.
+        queue = (
+            exports.ExportSelection(case_rowids=tuple(fixed))
+            if fixed is not None
+            else exports.ExportSelection(flt=self.model.case_filter)
+        )
         workspace = self.workspace
+        dialog = ExportDialog(
+            workspace, self.runner, formats.export_formats(), queue, default_dir=Path.home(), parent=self
+        )
+        try:
+            if not dialog.exec():
+                return
+            selection = dialog.selection()
+            name = dialog.format_name()
+            out = dialog.output_path()
+        finally:
+            dialog.deleteLater()
         self.runner.op(
             lambda progress: exports.export_cases(workspace, name, out, selection=selection, progress=progress)
         ).with_progress("Exporting", self).success(

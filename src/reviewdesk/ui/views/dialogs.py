@@ -1,25 +1,19 @@
-"""Small dialogs: shortcut cheat sheet, root-cause picker, evidence picker, export, preferences."""
+"""Small dialogs: shortcut cheat sheet, root-cause picker, evidence picker, preferences (export: export_dialog.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -208,39 +202,6 @@ class EvidenceDialog(QDialog):
             return None
         kind, ref = item.data(Qt.ItemDataRole.UserRole)
         return Evidence(root_cause=rc_id, kind=kind, ref=ref)
-
-
-class ExportDialog(QDialog):
-    """Format, target file, and whether to export only the current queue."""
-
-    def __init__(self, formats: list[tuple[str, str]], default_dir: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Export eval set")
-        layout = QFormLayout(self)
-        self.format = QComboBox()
-        for name, title in formats:
-            self.format.addItem(f"{title} ({name})", name)
-        layout.addRow("Format", self.format)
-        row = QHBoxLayout()
-        self.path = QLineEdit(str(default_dir / "evalset.jsonl"))
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
-        layout.addRow("File", row)
-        self.only_queue = QCheckBox("Only the cases of the current queue and filters")
-        self.only_queue.setChecked(True)
-        layout.addRow("", self.only_queue)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addRow(buttons)
-        self.resize(520, 160)
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text())
-        if path:
-            self.path.setText(path)
 
 
 class PreferencesDialog(QDialog):
