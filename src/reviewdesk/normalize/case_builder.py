@@ -64,7 +64,8 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
     ends = [v.span.end_ns for v in views if v.span.end_ns is not None]
     if starts:
         case.started_at = datetime.fromtimestamp(min(starts) / 1e9, tz=UTC)
-    roots = [v for v in views if _is_root(v, views)]
+    span_ids = {v.span.span_id for v in views}
+    roots = [v for v in views if not v.span.parent_span_id or v.span.parent_span_id not in span_ids]
     if len(roots) == 1 and root.span.duration_ms is not None:
         case.latency_ms = round(root.span.duration_ms, 3)
     elif starts and ends:
@@ -109,11 +110,6 @@ def _in_start_order(views: list[SpanView]) -> list[SpanView]:
         return (start if start is not None else 2**63, depth(view.span.span_id), view.span.span_id)
 
     return sorted(views, key=key)
-
-
-def _is_root(view: SpanView, views: Iterable[SpanView]) -> bool:
-    parent = view.span.parent_span_id
-    return not parent or all(v.span.span_id != parent for v in views)
 
 
 def _root(views: list[SpanView]) -> SpanView:
@@ -218,13 +214,13 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
             if message.role == "tool" and message.tool_call_id and message.content is not None:
                 responses.setdefault(message.tool_call_id, message.content)
 
-    matched: set[int] = set()
+    index_of = _Requests(requests)
     calls: list[tuple[int, ToolCall]] = []
     for view in views:
         if view.kind is not SpanKind.TOOL:
             continue
         name = view.tool_name or view.span.name
-        index = _match_request(view, name, requests, matched)
+        index = index_of.match(view.tool_call_id, name)
         request = requests[index][0] if index is not None else None
         call_id = view.tool_call_id or (request.id if request else None)
         result = view.tool_result
@@ -249,7 +245,7 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
             )
         )
     for index, (request, llm) in enumerate(requests):
-        if index in matched:
+        if index in index_of.matched:
             continue
         calls.append(
             (
@@ -267,19 +263,40 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
     return [call for _, call in calls]
 
 
-def _match_request(
-    view: SpanView, name: str, requests: list[tuple[ToolCallRequest, SpanView]], matched: set[int]
-) -> int | None:
-    if view.tool_call_id:
+class _Requests:
+    """The model's tool-call requests, matched to tool spans: first by call id, else by name.
+
+    Each request matches one span at most, earliest first. Indexed by id and by name, so a trace
+    with thousands of tool calls (an agent loop) is matched in linear time, not quadratic.
+    """
+
+    def __init__(self, requests: list[tuple[ToolCallRequest, SpanView]]) -> None:
+        self.matched: set[int] = set()
+        self._by_id: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] = {}
         for index, (request, _) in enumerate(requests):
-            if index not in matched and request.id == view.tool_call_id:
-                matched.add(index)
-                return index
-    for index, (request, _) in enumerate(requests):
-        if index not in matched and request.name == name:
-            matched.add(index)
-            return index
-    return None
+            if request.id is not None:
+                self._by_id.setdefault(request.id, []).append(index)
+            self._by_name.setdefault(request.name, []).append(index)
+        self._cursor: dict[tuple[bool, str], int] = {}
+
+    def match(self, call_id: str | None, name: str) -> int | None:
+        found = self._first(True, call_id, self._by_id) if call_id else None
+        if found is None:
+            found = self._first(False, name, self._by_name)
+        if found is not None:
+            self.matched.add(found)
+        return found
+
+    def _first(self, by_id: bool, key: str, table: dict[str, list[int]]) -> int | None:
+        indexes = table.get(key)
+        if not indexes:
+            return None
+        position = self._cursor.get((by_id, key), 0)
+        while position < len(indexes) and indexes[position] in self.matched:
+            position += 1  # matched through the other table, or earlier: never looked at again
+        self._cursor[(by_id, key)] = position
+        return indexes[position] if position < len(indexes) else None
 
 
 def _parsed(value: Any) -> Any:
