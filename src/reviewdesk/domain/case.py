@@ -4,8 +4,8 @@ A case is one trace seen as one interaction: what the user asked, what the model
 given, which tools it called, what it answered, what that cost, and how it was judged. Every
 importer, whatever the trace format, produces exactly this shape (the rules are in
 ``docs/case-rules.md``). Its JSON form is what ``reviewdesk show --json`` prints and what the
-``reviewdesk-jsonl`` export writes, one case per line. Later versions may add fields; they do not
-remove or rename these.
+``reviewdesk-jsonl`` export writes, one case per line (that export alone also fills
+``label_history``). Later versions may add fields; they do not remove or rename these.
 """
 
 from __future__ import annotations
@@ -13,11 +13,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+)
 
-from reviewdesk.domain.labels import Label
+from reviewdesk.domain.labels import Label, LabelChange
 
-CASE_FORMAT_VERSION = 1
+CASE_FORMAT_VERSION = 2
+"""2 added the optional ``label_history``; a version-1 case is a valid version-2 case without it."""
 
 Status = Literal["ok", "error"]
 JsonValue = Any  # arguments, results and metadata are whatever JSON the trace carried
@@ -177,10 +186,29 @@ class Outcome(_Model):
     feedback: list[Feedback] = Field(default_factory=list)
 
 
+class LabelHistoryEvent(_Model):
+    """One label event of the case, as the workspace's append-only label log recorded it."""
+
+    at: datetime
+    """When the change was made (UTC)."""
+    reviewer: str
+    seconds_spent: float | None = None
+    """Time the reviewer spent on the case for this change, when the review window measured it."""
+    schema_version: int
+    """Version of the label schema the change was made under."""
+    change: LabelChange
+    """The label fields this event set, exactly as stored: a field it did not set is absent."""
+
+    @field_serializer("change")
+    def _set_fields_only(self, change: LabelChange, info: SerializationInfo) -> dict[str, Any]:
+        return change.model_dump(mode=info.mode, exclude_unset=True)
+
+
 class Case(_Model):
     """One trace, normalized into one reviewable interaction."""
 
     format_version: int = CASE_FORMAT_VERSION
+    """Version of this format; readers refuse newer versions. 2 added ``label_history``."""
     case_id: str
     """Short stable id derived from the trace id."""
     trace_id: str
@@ -206,3 +234,17 @@ class Case(_Model):
     span_count: int = 0
     labels: Label | None = None
     """The current label, derived from the label events; ``null`` until the case is labeled."""
+    label_history: list[LabelHistoryEvent] | None = None
+    """Every label event of the case, oldest first; folding their changes in order gives ``labels``.
+
+    Only the ``reviewdesk-jsonl`` export fills it (``[]`` for a case never labeled), so that
+    restoring the file restores the whole label log. Absent everywhere else (``show --json``,
+    other exports): the key is left out of the JSON when there is no history.
+    """
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_history(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.label_history is None:
+            data.pop("label_history", None)
+        return data
