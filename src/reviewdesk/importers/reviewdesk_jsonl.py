@@ -5,6 +5,9 @@ importers of ``importers.registry`` (whose output is rebuilt into cases from spa
 importer it only parses — ``services.restore`` writes what it yields. Each line is validated
 against the public case model (``domain.case.Case``, ``extra="forbid"``); a line that is not a
 case is reported with its line number and skipped, and the rest of the file still restores.
+Version 2 lines carry the case's label log (``label_history``); version 1 lines, without it,
+read the same as before. Whether a history is consistent with its label is ``services.restore``'s
+question: it needs the workspace's label schemas.
 """
 
 from __future__ import annotations

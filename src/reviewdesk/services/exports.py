@@ -24,11 +24,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reviewdesk.domain.case import LabelHistoryEvent
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.labels import Label
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.exporters import registry
 from reviewdesk.exporters.base import Exporter, ExportItem, ExportOptions
+from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
 from reviewdesk.files import atomic_output
 from reviewdesk.normalize import SpanKind, view_span
 from reviewdesk.progress import NullProgress, Progress
@@ -40,6 +42,8 @@ from reviewdesk.storage import queries
 from reviewdesk.storage.orm import LabelEventRow, LabelRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
+_WITH_HISTORY = ReviewdeskJsonlExporter.name
+"""The format whose cases carry their whole label log (``Case.label_history``), to be restored from."""
 
 
 class ExportCancelledError(ReviewdeskError):
@@ -209,8 +213,10 @@ def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress:
                 raise ExportCancelledError("export cancelled; the target file was not changed")
             chunk = plan.rowids[start : start + _IN_CHUNK]
             reviewers = _reviewers(session, chunk)
+            # Only the lossless format carries the label log: one query per chunk, nothing for the others.
+            histories = queries.label_histories(session, chunk) if exporter.name == _WITH_HISTORY else None
             for rowid in chunk:
-                item = _item(session, rowid, reviewers.get(rowid, ()))
+                item = _item(session, rowid, reviewers.get(rowid, ()), None if histories is None else histories[rowid])
                 progress.advance(1)
                 reason = exporter.skip_reason(item)
                 if reason is not None:
@@ -220,8 +226,11 @@ def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress:
                 yield item
 
 
-def _item(session: Session, rowid: int, reviewers: tuple[str, ...]) -> ExportItem:
+def _item(
+    session: Session, rowid: int, reviewers: tuple[str, ...], history: list[LabelHistoryEvent] | None = None
+) -> ExportItem:
     case = queries.load_case(session, rowid)
+    case.label_history = history
     root_span_id, output_span_id = _span_refs(session, rowid)
     return ExportItem(case=case, reviewers=reviewers, root_span_id=root_span_id, output_span_id=output_span_id)
 

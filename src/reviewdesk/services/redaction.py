@@ -157,6 +157,10 @@ class BatchRedactor:
 
         An export from a workspace with other rules (or redaction off) must not bring in what
         this workspace would have removed; placeholders share the trace's numbering with spans.
+        The whole case JSON is walked, so the label history (``Case.label_history``: earlier
+        comments, corrected outputs and evidence refs) is redacted with the same numbering as the
+        current label — the same value gets the same placeholder in both, so the history still
+        folds into the label.
         """
         if self.redactor is None:
             return cases

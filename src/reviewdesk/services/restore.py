@@ -1,9 +1,10 @@
 """Restoring cases and labels from a reviewdesk JSONL export into a workspace.
 
-The export is the public case JSON with each case's current label, one case per line. Trace
-imports (``services.imports``) rebuild cases from spans; an export has no spans, so it takes
-this path instead: ``reviewdesk import`` (and the import dialog) send a file here when its content
-sniffs as a reviewdesk export (``is_case_export``), and every other file to the trace importers.
+The export is the public case JSON with each case's current label (and, from format version 2,
+its label log), one case per line. Trace imports (``services.imports``) rebuild cases from
+spans; an export has no spans, so it takes this path instead: ``reviewdesk import`` (and the
+import dialog) send a file here when its content sniffs as a reviewdesk export
+(``is_case_export``), and every other file to the trace importers.
 
 For each case:
 
@@ -11,10 +12,17 @@ For each case:
   original trace file and format), with a trace row for its trace id but no spans — importing the
   original trace file later adds the spans and rebuilds the case, keeping the label;
 * a case id the workspace already has keeps its content (it may have been built from spans);
-* the label is written as one label event that sets every field of the exported label, with the
-  exported reviewer, time and schema version, and the current label row is exactly the exported
-  label. If the case already has a label here, an identical one is left alone and a different
-  one is kept as it is (counted as ``labels_kept``) — merging reviews is a separate feature.
+* a line with a ``label_history`` (format version 2) has its label events replayed in order, as
+  real label events with the exported reviewer, time, seconds spent and schema version; each
+  change is validated like one made in the review window (``labels.validate_change``) and the
+  label they fold into must equal the exported ``labels``, or the line is reported and nothing
+  of that case is written (a hand-edited file);
+* a line without one (format version 1) has its label written as one label event that sets every
+  field of the exported label, with the exported reviewer, time and schema version, and the
+  current label row is exactly the exported label;
+* either way, if the case already has a label here, an identical one is left alone and a
+  different one is kept as it is (counted as ``labels_kept``) — merging reviews is a separate
+  feature — and no event is added.
 
 Like trace imports: one transaction per batch, an import record per file, and a file whose
 content was restored in full before is a no-op.
@@ -31,9 +39,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewdesk.domain.case import Case, LabelHistoryEvent
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, LabelError, RecordError, ReviewdeskError
-from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.labels import Label, LabelChange, apply_change
 from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
 from reviewdesk.progress import NullProgress, Progress
@@ -63,6 +72,8 @@ class RestoreSummary(ImportSummary):
     labels_restored: int = 0
     labels_kept: int = 0
     """Cases that already had a different label in this workspace; that label was kept."""
+    label_events: int = 0
+    """Label events written: a restored label's whole history, or one event for a version-1 line."""
 
 
 def is_case_export(path: Path) -> bool:
@@ -178,11 +189,11 @@ def _write_batch(
         new_rows: list[dict[str, Any]] = []
         for record in batch:
             case = record.case
-            if case.labels is not None:
-                problem = _label_problem(case.labels, schemas)
-                if problem is not None:
-                    report(RecordError(summary.path.name, record.where, f"case {case.case_id}: {problem}"))
-                    continue
+            try:
+                replayed = _checked_label(case, schemas)
+            except LabelError as exc:
+                report(RecordError(summary.path.name, record.where, f"case {case.case_id}: {exc}"))
+                continue
             case_rowid = existing_cases.get(case.case_id)
             if case_rowid is None:
                 trace_rowid = existing_traces.get(case.trace_id)
@@ -190,7 +201,8 @@ def _write_batch(
                     trace_rowid = writes.insert_traces(conn, [case.trace_id], import_rowid)[case.trace_id]
                     existing_traces[case.trace_id] = trace_rowid
                     summary.traces += 1
-                case_row = writes.case_columns(case, trace_rowid, now)
+                # The stored case is the case alone: its label and label log live in the label tables.
+                case_row = writes.case_columns(case.model_copy(update={"label_history": None}), trace_rowid, now)
                 writes.upsert_cases(conn, [case_row])
                 new_rows.append(case_row)
                 case_rowid = int(
@@ -198,22 +210,70 @@ def _write_batch(
                 )
                 existing_cases[case.case_id] = case_rowid
                 summary.cases_created += 1
-            if case.labels is not None:
-                _restore_label(session, case_rowid, case.labels, summary)
+            if replayed is not None:
+                _restore_label(session, case_rowid, replayed, summary)
         if new_rows:
             search.index_cases(conn, new_rows)  # full-text search stays in step with the case list
 
 
-def _label_problem(label: Label, schemas: dict[int, LabelSchemaRow]) -> str | None:
-    """Why this workspace cannot hold ``label`` as it is (unknown schema version, root cause or score)."""
-    schema = schemas.get(label.schema_version)
+@dataclass(frozen=True, slots=True)
+class _Replayed:
+    """What a line's label becomes here: the current label and the events that lead to it."""
+
+    label: Label
+    events: list[LabelHistoryEvent]
+
+
+def _checked_label(case: Case, schemas: dict[int, LabelSchemaRow]) -> _Replayed | None:
+    """The label events to write for ``case`` (``None``: it has no label); ``LabelError`` says why not.
+
+    With a ``label_history`` the events are the exported ones, each validated against its own
+    schema version, and folding them must give exactly the exported label. Without one (a
+    version-1 line) the single event sets every field of the exported label.
+    """
+    if case.label_history is None:
+        if case.labels is None:
+            return None
+        _check_change(schemas, case.labels.schema_version, _full_change(case.labels))
+        label = case.labels
+        event = LabelHistoryEvent(
+            at=label.labeled_at or datetime.now(UTC),
+            reviewer=label.reviewer or UNKNOWN_REVIEWER,
+            schema_version=label.schema_version,
+            change=_full_change(label),
+        )
+        return _Replayed(label=label, events=[event])
+    folded: Label | None = None
+    for number, event in enumerate(case.label_history, start=1):
+        try:
+            _check_change(schemas, event.schema_version, event.change)
+        except LabelError as exc:
+            raise LabelError(f"label_history event {number}: {exc}") from None
+        folded = apply_change(
+            folded, event.change, reviewer=event.reviewer, at=event.at, schema_version=event.schema_version
+        )
+    if folded != case.labels:
+        raise LabelError(_mismatch(folded, case.labels, len(case.label_history)))
+    return None if folded is None else _Replayed(label=folded, events=case.label_history)
+
+
+def _check_change(schemas: dict[int, LabelSchemaRow], version: int, change: LabelChange) -> None:
+    """Refuse a change this workspace cannot hold (unknown schema version, root cause or score)."""
+    schema = schemas.get(version)
     if schema is None:
-        return f"label schema version {label.schema_version} is not in this workspace (it has {sorted(schemas)})"
-    try:
-        validate_change(schema, _full_change(label))
-    except LabelError as exc:
-        return str(exc)
-    return None
+        raise LabelError(f"label schema version {version} is not in this workspace (it has {sorted(schemas)})")
+    validate_change(schema, change)
+
+
+def _mismatch(folded: Label | None, exported: Label | None, events: int) -> str:
+    """Why a history was refused: which label fields its events do not lead to."""
+    if folded is None or exported is None:
+        leads_to = "no label" if folded is None else "a label"
+        labels = "null" if exported is None else "set"
+        return f"label_history ({events} event(s)) leads to {leads_to}, but labels is {labels}"
+    got, want = folded.model_dump(), exported.model_dump()
+    fields = ", ".join(key for key in want if got[key] != want[key])
+    return f"label_history ({events} event(s)) does not lead to labels (fields that differ: {fields})"
 
 
 def _full_change(label: Label) -> LabelChange:
@@ -229,35 +289,38 @@ def _full_change(label: Label) -> LabelChange:
     )
 
 
-def _restore_label(session: Session, case_rowid: int, label: Label, summary: RestoreSummary) -> None:
+def _restore_label(session: Session, case_rowid: int, replayed: _Replayed, summary: RestoreSummary) -> None:
+    label = replayed.label
     data = label.model_dump(mode="json")
     current = session.get(LabelRow, case_rowid)
     if current is not None:
         if current.data != data:
             summary.labels_kept += 1
         return
-    at = label.labeled_at or datetime.now(UTC)
-    reviewer = label.reviewer or UNKNOWN_REVIEWER
-    event = LabelEventRow(
-        case_rowid=case_rowid,
-        created_at=at,
-        reviewer=reviewer,
-        change=_full_change(label).model_dump(mode="json"),
-        seconds_spent=None,
-        schema_version=label.schema_version,
-    )
-    session.add(event)
+    rows = [
+        LabelEventRow(
+            case_rowid=case_rowid,
+            created_at=event.at,
+            reviewer=event.reviewer,
+            change=event.change.model_dump(mode="json", exclude_unset=True),
+            seconds_spent=event.seconds_spent,
+            schema_version=event.schema_version,
+        )
+        for event in replayed.events
+    ]
+    session.add_all(rows)
     session.flush()
     session.add(
         LabelRow(
             case_rowid=case_rowid,
             verdict=label.verdict,
             escalate=label.escalate,
-            reviewer=reviewer,
-            labeled_at=at,
+            reviewer=rows[-1].reviewer,
+            labeled_at=rows[-1].created_at,
             data=data,
-            last_event_rowid=event.event_rowid,
+            last_event_rowid=rows[-1].event_rowid,
         )
     )
     session.add_all(CaseRootCauseRow(case_rowid=case_rowid, root_cause=rc) for rc in dict.fromkeys(label.root_causes))
     summary.labels_restored += 1
+    summary.label_events += len(rows)

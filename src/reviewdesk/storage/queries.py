@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
 
-from reviewdesk.domain.case import Case
-from reviewdesk.domain.labels import Label
+from reviewdesk.domain.case import Case, LabelHistoryEvent
+from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, Facets, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
-from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, ImportRecord, LabelRow, SpanRow, TraceRow
+from reviewdesk.storage.orm import (
+    CaseRootCauseRow,
+    CaseRow,
+    ImportRecord,
+    LabelEventRow,
+    LabelRow,
+    SpanRow,
+    TraceRow,
+)
 from reviewdesk.storage.search import match_query
 from reviewdesk.storage.writes import row_to_span
 
@@ -302,6 +310,37 @@ def load_case(session: Session, case_rowid: int) -> Case:
     if label is not None:
         case.labels = Label.model_validate(label.data)
     return case
+
+
+def label_histories(session: Session, case_rowids: Sequence[int]) -> dict[int, list[LabelHistoryEvent]]:
+    """The label events of these cases in the order they were written (``[]`` for a case without any).
+
+    One query: callers pass a bounded chunk of row ids (SQLite limits bound parameters).
+    """
+    found: dict[int, list[LabelHistoryEvent]] = {rowid: [] for rowid in case_rowids}
+    rows = session.execute(
+        select(
+            LabelEventRow.case_rowid,
+            LabelEventRow.created_at,
+            LabelEventRow.reviewer,
+            LabelEventRow.seconds_spent,
+            LabelEventRow.schema_version,
+            LabelEventRow.change,
+        )
+        .where(LabelEventRow.case_rowid.in_(list(found)))
+        .order_by(LabelEventRow.case_rowid, LabelEventRow.event_rowid)
+    )
+    for rowid, at, reviewer, seconds, schema_version, change in rows:
+        found[rowid].append(
+            LabelHistoryEvent(
+                at=at,
+                reviewer=reviewer,
+                seconds_spent=seconds,
+                schema_version=schema_version,
+                change=LabelChange.model_validate(change),  # only the stored keys count as set
+            )
+        )
+    return found
 
 
 def iter_cases(session: Session, flt: CaseFilter, *, batch: int = 500) -> Iterator[Case]:

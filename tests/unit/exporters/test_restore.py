@@ -24,16 +24,17 @@ def test_round_trip_restores_cases_and_labels_byte_for_byte(labeled: LabeledWork
     try:
         again = exports.export_cases(ws, "reviewdesk-jsonl", tmp_path / "again.jsonl")
         assert again.path.read_bytes() == exported.read_bytes()
-        # Each restored label is one event that folds back into exactly the exported label.
-        for case_id in labeled.case_ids.values():
-            original = json.loads(next(line for line in exported.read_text().splitlines() if case_id in line))
-            history = labels.label_history(ws, case_id)
-            if original["labels"] is None:
-                assert history == []
-                continue
-            assert len(history) == 1
-            assert history[0].reviewer == original["labels"]["reviewer"]
-            assert history[0].schema_version == original["labels"]["schema_version"]
+        # Each restored label comes with its whole label log, event for event (oi:A has two).
+        source = labeled.open()
+        try:
+            for case_id in labeled.case_ids.values():
+                restored, original = labels.label_history(ws, case_id), labels.label_history(source, case_id)
+                assert [(e.reviewer, e.created_at, e.change) for e in restored] == [
+                    (e.reviewer, e.created_at, e.change) for e in original
+                ]
+            assert len(labels.label_history(ws, labeled.case_ids["oi:A"])) == 2
+        finally:
+            source.close()
         # Filters that read the label tables work on restored cases too.
         assert cases.count_cases(ws, exports.ExportSelection().flt) == 8
         from reviewdesk.domain.queries import CaseFilter
@@ -101,6 +102,7 @@ def test_bad_lines_are_reported_by_line_and_the_rest_restores(labeled: LabeledWo
     unknown_cause = json.loads(lines[2])
     assert unknown_cause["labels"] is not None
     unknown_cause["labels"]["root_causes"] = ["no_such_cause"]
+    unknown_cause["label_history"][-1]["change"]["root_causes"] = ["no_such_cause"]
     broken = [
         lines[0],
         json.dumps(newer),
@@ -120,7 +122,8 @@ def test_bad_lines_are_reported_by_line_and_the_rest_restores(labeled: LabeledWo
     assert summary.cases_created == 6  # lines 1 and 6-8
     joined = "\n".join(summary.errors)
     assert "broken.jsonl: line 2: case format version 99 was written by a newer reviewdesk" in joined
-    assert "line 3: case " in joined and "unknown root cause(s) no_such_cause; valid: weak_prompt" in joined
+    assert "line 3: case " in joined
+    assert "label_history event 1: unknown root cause(s) no_such_cause; valid: weak_prompt" in joined
     assert "line 4: not a reviewdesk case" in joined
     assert "line 5: not valid JSON" in joined
 
