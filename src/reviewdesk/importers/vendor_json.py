@@ -11,6 +11,7 @@ truncated head, decoding such doubly-encoded values, and parsing the timestamps 
 from __future__ import annotations
 
 import calendar
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -52,10 +53,17 @@ def loose_optional(value: Any, field: str) -> Any:
 
 
 def _decoding(decoder: Any, value: str, field: str) -> Any:
-    try:
-        return decoder(value)
-    except RecursionError:
-        raise BadRecord(f"'{field}' holds JSON nested deeper than {MAX_DEPTH} levels") from None
+    decoded = decoder(value)
+    if decoded is value and value.lstrip()[:1] in ("[", "{"):
+        # The decoder leaves text nested past the interpreter's limit as text; a record field
+        # holding it is refused like any JSON nested too deep (the parse fails fast otherwise).
+        try:
+            json.loads(value)
+        except RecursionError:
+            raise BadRecord(f"'{field}' holds JSON nested deeper than {MAX_DEPTH} levels") from None
+        except ValueError:
+            pass
+    return decoded
 
 
 def _checked(raw: str, decoded: Any, field: str) -> Any:

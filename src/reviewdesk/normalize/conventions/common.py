@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -58,25 +59,34 @@ def dig(node: Any, *path: str) -> Any:
     return node
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def as_int(value: Any) -> int | None:
+    """A count (tokens …): ``None`` unless it is a number a workspace column can hold (64 bits)."""
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, str) and len(value) > 40:
+        return None  # no count has that many digits; int() of a huge digit string is slow or refused
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         try:
-            return int(float(value))
-        except (TypeError, ValueError):
+            number = int(float(value))
+        except (TypeError, ValueError, OverflowError):  # "1e400" is infinity
             return None
+    return number if _INT64[0] <= number <= _INT64[1] else None
 
 
 def as_float(value: Any) -> float | None:
+    """A measure (cost, score …): ``None`` unless it is a finite number."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def as_str(value: Any) -> str | None:

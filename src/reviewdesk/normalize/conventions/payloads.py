@@ -78,7 +78,7 @@ def decode(value: Any) -> Any:
         if stripped[0] in '{["' or stripped in ("true", "false", "null"):
             try:
                 decoded = json.loads(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested past the interpreter's limit: text it stays
                 decoded = _NOT_DECODED
         if decoded is _NOT_DECODED and stripped[0] in "{['(\"" and len(stripped) <= _MAX_LITERAL:
             try:
