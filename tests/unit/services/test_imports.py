@@ -235,27 +235,31 @@ def test_traces_spread_over_batches_in_flight_end_up_whole(
         in_one_batch.close()
 
 
-def test_a_failed_write_on_the_writer_thread_fails_the_import_and_keeps_whole_batches(
-    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", ["rows", "search index"])
+def test_a_failed_write_fails_the_import_and_keeps_whole_batches(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
+    # Rows are written on the importing thread, the search index and the commit on the
+    # indexing thread (ADR 0006): a failure in either loses the batch whole, never part of it.
     import sqlite3
 
-    from reviewdesk.storage import writes
+    from reviewdesk.storage import search, writes
 
     monkeypatch.setattr(imports, "BATCH_SPANS", 10)
     batches = [[span(f"op{n}", trace_id=f"{n:032x}", span_id=f"{n:016x}")] for n in range(1, 51)]
     path = write_jsonl(tmp_path / "big.jsonl", batches)
-    real_upsert = writes.upsert_cases
+    module, name = (writes, "upsert_cases") if failing == "rows" else (search, "index_cases")
+    real = getattr(module, name)
     calls = 0
 
-    def failing_upsert(conn: object, rows: object) -> None:
+    def fails_the_third_time(conn: object, rows: object) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise sqlite3.OperationalError("disk I/O error")
-        real_upsert(conn, rows)  # type: ignore[arg-type]
+        real(conn, rows)
 
-    monkeypatch.setattr(writes, "upsert_cases", failing_upsert)
+    monkeypatch.setattr(module, name, fails_the_third_time)
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         imports.import_files(workspace, [path])
     with workspace.session() as session:
@@ -264,7 +268,10 @@ def test_a_failed_write_on_the_writer_thread_fails_the_import_and_keeps_whole_ba
         stored = session.execute(select(func.count()).select_from(SpanRow)).scalar_one()
     assert stored == 20  # the two batches before the failure, nothing of the third
     assert cases.count_cases(workspace) == 20
-    monkeypatch.setattr(writes, "upsert_cases", real_upsert)
+    with workspace.engine.connect() as conn:
+        indexed = conn.exec_driver_sql("SELECT count(*) FROM case_search").scalar_one()
+    assert indexed == 20  # search agrees with the cases
+    monkeypatch.setattr(module, name, real)
     resumed = imports.import_files(workspace, [path]).files[0]
     assert (resumed.cases_created, resumed.failed) == (30, None)
     assert cases.count_cases(workspace) == 50
