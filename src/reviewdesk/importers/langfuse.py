@@ -40,7 +40,7 @@ from reviewdesk.importers.vendor_json import (
     in_range,
     loose,
     loose_optional,
-    read_records,
+    read_chunks,
     time_ns,
 )
 
@@ -100,17 +100,7 @@ class LangfuseImporter:
         return _kind(_camel_keys(record), sniffing=True) in ("bundle", "trace_full", "observation", "trace")
 
     def read(self, context: ReadContext) -> Iterator[Chunk]:
-        for record in read_records(context, _unwrap):
-            try:
-                spans = _decode(record.value, context, record.where)
-            except RecordError as exc:
-                context.report(exc)
-                continue
-            except BadRecord as exc:  # a field check outside the per-observation guards
-                context.report(RecordError(context.display_name, record.where, str(exc)))
-                continue
-            if spans:
-                yield Chunk(spans=spans, where=record.where, offset=record.offset)
+        yield from read_chunks(context, _unwrap, lambda value, where: _decode(value, context, where))
 
 
 def _unwrap(document: Any) -> list[Any] | None:

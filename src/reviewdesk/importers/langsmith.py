@@ -36,7 +36,7 @@ from reviewdesk.importers.vendor_json import (
     first_value,
     in_range,
     loose,
-    read_records,
+    read_chunks,
     time_ns,
 )
 
@@ -70,17 +70,7 @@ class LangSmithImporter:
     def read(self, context: ReadContext) -> Iterator[Chunk]:
         # Run id → trace id across records, for runs exported without trace_id or dotted_order.
         traces: dict[str, str] = {}
-        for record in read_records(context, _unwrap):
-            try:
-                spans = _decode(record.value, context, record.where, traces)
-            except RecordError as exc:
-                context.report(exc)
-                continue
-            except BadRecord as exc:  # a field check outside the per-run guards
-                context.report(RecordError(context.display_name, record.where, str(exc)))
-                continue
-            if spans:
-                yield Chunk(spans=spans, where=record.where, offset=record.offset)
+        yield from read_chunks(context, _unwrap, lambda value, where: _decode(value, context, where, traces))
 
 
 def _unwrap(document: Any) -> list[Any] | None:

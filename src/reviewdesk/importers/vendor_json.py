@@ -14,13 +14,14 @@ import calendar
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
 from reviewdesk.domain.errors import RecordError
-from reviewdesk.importers.base import ReadContext
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.importers.base import Chunk, ReadContext
 from reviewdesk.importers.jsonfile import Record, read_json_document, read_json_lines
 from reviewdesk.normalize.conventions.payloads import decode, decode_optional
 
@@ -163,6 +164,27 @@ def read_records(context: ReadContext, unwrap: Any) -> Iterator[Record]:
             context.report(RecordError(context.display_name, record.where, f"nested deeper than {MAX_DEPTH} levels"))
             continue
         yield record
+
+
+def read_chunks(
+    context: ReadContext, unwrap: Any, decode_record: Callable[[Any, str], list[RawSpan]]
+) -> Iterator[Chunk]:
+    """The spans of each record (``decode_record(value, where)``), one chunk per record.
+
+    A record refused anywhere in its decoding — a ``RecordError`` or a field check's
+    ``BadRecord`` — is reported with the file and the record, and the rest of the file is read.
+    """
+    for record in read_records(context, unwrap):
+        try:
+            spans = decode_record(record.value, record.where)
+        except RecordError as exc:
+            context.report(exc)
+            continue
+        except BadRecord as exc:
+            context.report(RecordError(context.display_name, record.where, str(exc)))
+            continue
+        if spans:
+            yield Chunk(spans=spans, where=record.where, offset=record.offset)
 
 
 MAX_DEPTH = 64
