@@ -313,7 +313,7 @@ class _BatchWriter:
             future.result()
 
     def close(self) -> None:
-        """Wait for the batch in flight and stop the writer thread (its error is left to ``drain``)."""
+        """Wait for the batch in flight and stop the indexing thread (its error is left to ``drain``)."""
         if self._in_flight is not None:
             wait([self._in_flight])
         if self._thread is not None:
