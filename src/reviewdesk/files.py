@@ -3,6 +3,10 @@
 Exports, reports, audit CSVs and the settings file are written beside their target and renamed
 over it at the end, so a crash, a full disk or a cancelled export never leaves half a file where
 a previous good one was.
+
+The temporary file ``mkstemp`` creates is private (0600); the finished file gets the
+permissions a plain ``open()`` would have given it (0666 less the umask), or keeps those of the
+file it replaces, so another user or a CI job can read an export as they could any other file.
 """
 
 from __future__ import annotations
@@ -24,13 +28,48 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
+        os.chmod(tmp_name, _final_mode(path))
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux: /proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)  # elsewhere the only way to read it is to set it, then put it back
+    os.umask(current)
+    return current
+
+
+def _final_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8, exactly as given (no newline translation), whole or not at all."""
     with atomic_output(path) as handle:
         handle.write(text.encode("utf-8"))
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` made inert for a spreadsheet: a leading apostrophe when it would start a formula.
+
+    For CSV cells holding text someone else wrote (trace text, label comments, file names);
+    Excel, LibreOffice and Google Sheets show the apostrophe-prefixed text as text. Shared by
+    every CSV reviewdesk writes (the audit trail, the ``csv`` export, ``findings --format csv``).
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -8,6 +8,8 @@ import pytest
 
 from reviewdesk.exporters import registry
 from reviewdesk.services import exports
+from tests.consumers import hostile
+from tests.consumers.hostile import HostileWorkspace
 from tests.consumers.labeled import LabeledWorkspace, build
 
 
@@ -27,6 +29,24 @@ def labeled_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[LabeledWor
     finally:
         ws.close()
     return labeled, files
+
+
+@pytest.fixture(scope="session")
+def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[HostileWorkspace, dict[str, Path]]:
+    """The hostile-text workspace (tests/consumers/hostile.py) and one export file per format."""
+    base = tmp_path_factory.mktemp("hostile")
+    built = hostile.build(base / "hostile.reviewdesk")
+    ws = built.open()
+    try:
+        files = {
+            exporter.name: exports.export_cases(
+                ws, exporter.name, base / "exports" / f"{exporter.name}{exporter.file_ending}"
+            ).path
+            for exporter in registry.EXPORTERS
+        }
+    finally:
+        ws.close()
+    return built, files
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@ SDK models, the openai package's Chat Completions types, and pyarrow."""
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.consumers.chat_check import assert_valid_chat
 from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
 from tests.unit.exporters.helpers import records
 
@@ -60,46 +59,18 @@ def test_langsmith_examples_validate_without_deprecation(labeled_export: Exporte
     assert reference.inputs is not None and reference.inputs["user_request"].startswith("Can I still return")
 
 
-def _check_typed_dict(message: dict[str, Any]) -> None:
-    """Every key of a message is one its openai TypedDict declares (pydantic ignores extra keys)."""
-    from openai.types.chat import (
-        ChatCompletionAssistantMessageParam,
-        ChatCompletionDeveloperMessageParam,
-        ChatCompletionSystemMessageParam,
-        ChatCompletionToolMessageParam,
-        ChatCompletionUserMessageParam,
-    )
-
-    by_role = {
-        "system": ChatCompletionSystemMessageParam,
-        "developer": ChatCompletionDeveloperMessageParam,
-        "user": ChatCompletionUserMessageParam,
-        "assistant": ChatCompletionAssistantMessageParam,
-        "tool": ChatCompletionToolMessageParam,
-    }
-    assert set(message) <= set(by_role[message["role"]].__annotations__), message
-
-
 def test_finetune_lines_are_chat_completions_messages(labeled_export: Exported) -> None:
-    from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
+    from openai.types.chat import ChatCompletionFunctionToolParam
     from pydantic import TypeAdapter
 
     _, files = labeled_export
-    messages_type = TypeAdapter(list[ChatCompletionMessageParam])
     tools_type = TypeAdapter(list[ChatCompletionFunctionToolParam])
     lines = records(files["openai-finetune"])
     assert len(lines) == 4
     for line in lines:
         assert set(line) <= {"messages", "tools"}
-        messages_type.validate_python(line["messages"], strict=True)
-        for message in line["messages"]:
-            _check_typed_dict(message)
+        assert_valid_chat(line["messages"], finetune=True)
         assert line["messages"][-1]["role"] == "assistant" and line["messages"][-1]["content"]
-        calls = {c["id"] for m in line["messages"] for c in m.get("tool_calls") or []}
-        answers = {m["tool_call_id"] for m in line["messages"] if m["role"] == "tool"}
-        assert calls == answers  # every call is answered by a tool message with its id
-        for call in (c for m in line["messages"] for c in m.get("tool_calls") or []):
-            json.loads(call["function"]["arguments"])  # arguments are a JSON string
         if "tools" in line:
             tools_type.validate_python(line["tools"], strict=True)
             assert {t["function"]["name"] for t in line["tools"]} >= {
@@ -107,18 +78,14 @@ def test_finetune_lines_are_chat_completions_messages(labeled_export: Exported) 
             }
 
 
-def test_openai_evals_samples_have_chat_input(labeled_export: Exported) -> None:
-    from openai.types.chat import ChatCompletionMessageParam
-    from pydantic import TypeAdapter
-
+def test_openai_evals_files_fit_their_eval_class(labeled_export: Exported) -> None:
     _, files = labeled_export
-    adapter = TypeAdapter(list[ChatCompletionMessageParam])
-    lines = records(files["openai-evals"])
-    assert len(lines) == 7
-    for line in lines:
-        adapter.validate_python(line["input"], strict=True)
-        assert ("ideal" in line) != ("criteria" in line)  # a reference answer, or a rubric for a model grader
-    assert sum("ideal" in line for line in lines) == 5
+    match = records(files["openai-evals"])
+    assert len(match) == 5 and all("ideal" in line for line in match)  # Match needs an ideal on every sample
+    graded = records(files["openai-evals-graded"])
+    assert len(graded) == 7 and all(line["criteria"] for line in graded)  # closedqa reads criteria from each
+    for line in match + graded:
+        assert_valid_chat(line["input"])
 
 
 def test_parquet_loads_in_pyarrow_with_typed_columns(labeled_export: Exported) -> None:

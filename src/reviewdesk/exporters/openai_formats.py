@@ -1,138 +1,103 @@
-"""OpenAI formats: Evals samples and chat fine-tuning lines.
+"""OpenAI formats: Evals samples (one file per eval class) and chat fine-tuning lines.
 
-**Evals** (``openai-evals``): ``{"input": [chat messages], "ideal": expected}`` — what the basic
-``Match``/``Includes``/``FuzzyMatch`` evals and the ``fact`` model-graded eval read. A regression
-case has no ideal answer; its line carries ``criteria`` (the rubric) instead, for a model-graded
-spec such as ``closedqa`` that takes ``{criteria}`` from the sample. Export with
-``--has-corrected-output`` (or ``--verdict pass``) for a file every line of which has an ``ideal``.
+OpenAI Evals' classes read different keys, and ``Match`` fails on a sample without ``ideal``
+("sample must have an 'ideal' key"), so each eval class gets a file in which every line has what
+it needs:
+
+* ``openai-evals`` — ``{"input": [chat messages], "ideal": expected}`` for the basic
+  ``evals.elsuite.basic.match:Match`` (also ``Includes`` and ``FuzzyMatch``). Only cases with an
+  expected output; a regression case has no ideal answer and is skipped with that reason.
+* ``openai-evals-graded`` — ``{"input", "criteria", "ideal"?}`` for the model-graded
+  ``evals.elsuite.modelgraded.classify:ModelBasedClassify`` with the ``closedqa`` spec, which takes
+  ``{criteria}`` from each sample: the rubric for a failing case, "agrees with the approved
+  answer" otherwise. Every eval case fits.
+
+The export summary names the class the file is for (``Exporter.summary``).
 
 **Fine-tuning** (``openai-finetune``): ``{"messages": [...], "tools": [...]}`` in the Chat
-Completions shape: the conversation, then the trajectory the application ran — an assistant
-message with ``tool_calls`` (arguments as a JSON string) and a ``tool`` message with the result
-for each tool call — then the expected answer. Only cases with an expected output are training
-examples; a case whose tool calls themselves were judged wrong is left out, because the label has
-no corrected trajectory and training on the recorded one would teach the mistake. Traces do not
-carry tool definitions in the normalized case, so ``tools`` lists each tool with a parameter
-schema inferred from the arguments seen.
+Completions shape — the conversation, then the trajectory the application ran (an assistant
+``tool_calls`` message and a ``tool`` result per call), then the expected answer. Every assistant
+turn but that final answer has ``weight: 0``, so training learns only what a reviewer approved
+or corrected. Only cases with an expected output are training examples; a case whose tool calls
+themselves were judged wrong is left out (the label has no corrected trajectory, and training on
+the recorded one would teach the mistake), and so is a failed case whose "correction" is the
+rejected answer itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from reviewdesk.domain.case import Case, Message
-from reviewdesk.exporters import mapping
+from reviewdesk.domain.case import Message
+from reviewdesk.exporters import chat, mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
 from reviewdesk.exporters.jsonlines import JsonLinesExporter
 
-OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool")
 BAD_TRAJECTORY = frozenset({"wrong_tool", "excessive_agency"})
 """Root causes that say the tool calls themselves were wrong."""
 NO_EXPECTED = "no expected output (a training example needs a good answer)"
+NO_IDEAL = "no expected output: Match needs an ideal answer (openai-evals-graded takes these cases)"
 WRONG_TRAJECTORY = "tool calls labeled wrong (wrong_tool / excessive_agency): no corrected trajectory to train on"
-
-
-def chat_message(message: Message, index: int) -> dict[str, Any]:
-    """A Chat Completions message (``ChatCompletionMessageParam``) from a normalized message."""
-    role = message.role if message.role in OPENAI_ROLES else "user"
-    data: dict[str, Any] = {"role": role, "content": message.content or ""}
-    if role == "assistant" and message.tool_calls:
-        data["tool_calls"] = [
-            {
-                "id": mapping.call_id(call, index * 100 + n),
-                "type": "function",
-                "function": {"name": call.name, "arguments": mapping.arguments_json(call.arguments)},
-            }
-            for n, call in enumerate(message.tool_calls)
-        ]
-        if not message.content:
-            data["content"] = None
-    if role == "tool":
-        data["tool_call_id"] = message.tool_call_id or f"call_{index}"
-    if message.name and role in ("system", "developer", "user", "assistant"):
-        data["name"] = message.name
-    return data
+REJECTED_ANSWER = "the corrected output is the answer the reviewer rejected"
+MATCH_CLASS = "evals.elsuite.basic.match:Match"
+GRADED_CLASS = "evals.elsuite.modelgraded.classify:ModelBasedClassify"
 
 
 class OpenAIEvalsExporter(JsonLinesExporter):
     name = "openai-evals"
-    title = "OpenAI Evals samples (JSONL: input, ideal)"
+    title = "OpenAI Evals samples for Match/Includes/FuzzyMatch (JSONL: input, ideal)"
+    summary = f"for OpenAI Evals {MATCH_CLASS} (also Includes, FuzzyMatch): every line has an ideal answer"
+
+    def skip_reason(self, item: ExportItem) -> str | None:
+        reason = mapping.eval_skip_reason(item)
+        if reason is None and mapping.expected_output(item.case) is None:
+            return NO_IDEAL
+        return reason
 
     def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
-        case = item.case
-        # Evals' chat format is plain {role, content}; tool-call plumbing has no place in it.
+        expected = mapping.expected_output(item.case)
+        if expected is None:
+            return None
+        return {"input": chat.input_messages(item.case), "ideal": expected, "metadata": mapping.provenance(item)}
+
+
+def graded_criteria(item: ExportItem, options: ExportOptions) -> str:
+    """What the closedqa grader checks: the rubric of a failing case, else agreement with the approved answer."""
+    case = item.case
+    expected = mapping.expected_output(case)
+    rubric = mapping.rubric(case, options)
+    parts = [rubric] if rubric else []
+    if expected is not None:
+        parts.append(f"The answer must agree with this reviewer-approved answer: {expected}")
+    return "\n".join(parts)
+
+
+class OpenAIEvalsGradedExporter(JsonLinesExporter):
+    name = "openai-evals-graded"
+    title = "OpenAI Evals samples for model-graded closedqa (JSONL: input, criteria)"
+    summary = f"for OpenAI Evals {GRADED_CLASS} with the closedqa spec: every line has criteria"
+
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
         line: dict[str, Any] = {
-            "input": [
-                {"role": m.role if m.role in OPENAI_ROLES else "user", "content": m.content}
-                for m in mapping.conversation(case)
-                if m.content
-            ],
+            "input": chat.input_messages(item.case),
+            "criteria": graded_criteria(item, options),
+            "metadata": mapping.provenance(item),
         }
-        expected = mapping.expected_output(case)
+        expected = mapping.expected_output(item.case)
         if expected is not None:
             line["ideal"] = expected
-        else:
-            line["criteria"] = mapping.rubric(case, options)
-        line["metadata"] = mapping.provenance(item)
         return line
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
-
-
-def inferred_tools(case: Case) -> list[dict[str, Any]]:
-    """One function tool per tool name, parameters inferred from the arguments the trace shows."""
-    properties: dict[str, dict[str, dict[str, str]]] = {}
-    for call in case.tool_calls:
-        props = properties.setdefault(call.name, {})
-        for key, value in mapping.arguments_dict(call.arguments).items():
-            props.setdefault(key, {"type": _json_type(value)})
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": name,
-                "parameters": {"type": "object", "properties": dict(sorted(props.items()))},
-            },
-        }
-        for name, props in sorted(properties.items())
-    ]
-
-
-def finetune_messages(case: Case, expected: str) -> list[dict[str, Any]]:
-    """Conversation, then the recorded tool trajectory, then the expected answer."""
-    conversation = mapping.conversation(case)
-    messages = [chat_message(m, i) for i, m in enumerate(conversation)]
-    for index, call in enumerate(case.tool_calls):
-        ident = mapping.call_id(call, index)
-        messages.append(
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": ident,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": mapping.arguments_json(call.arguments)},
-                    }
-                ],
-            }
-        )
-        messages.append({"role": "tool", "tool_call_id": ident, "content": mapping.tool_result_text(call)})
-    messages.append({"role": "assistant", "content": expected})
+def finetune_messages(item: ExportItem, expected: str) -> list[dict[str, Any]]:
+    """Conversation, then the recorded tool trajectory, then the expected answer; only that answer is trained on."""
+    case = item.case
+    messages = chat.chat_messages(
+        [*mapping.conversation(case), *chat.trajectory(case), Message(role="assistant", content=expected)]
+    )
+    for message in messages[:-1]:
+        if message["role"] == "assistant":
+            message["weight"] = 0
     return messages
 
 
@@ -145,19 +110,21 @@ class OpenAIFinetuneExporter(JsonLinesExporter):
         if reason is not None:
             return reason
         case = item.case
-        if mapping.expected_output(case) is None:
+        expected = mapping.expected_output(case)
+        if expected is None:
             return NO_EXPECTED
         if case.labels is not None and BAD_TRAJECTORY & set(case.labels.root_causes) and case.tool_calls:
             return WRONG_TRAJECTORY
+        if mapping.is_failing(case) and expected == case.generation.output:
+            return REJECTED_ANSWER
         return None
 
     def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
-        case = item.case
-        expected = mapping.expected_output(case)
-        if expected is None:  # skip_reason already keeps these out; stay safe if called directly
+        expected = mapping.expected_output(item.case)
+        if expected is None or self.skip_reason(item) is not None:  # never a line that trains a rejected answer
             return None
-        line: dict[str, Any] = {"messages": finetune_messages(case, expected)}
-        tools = inferred_tools(case)
+        line: dict[str, Any] = {"messages": finetune_messages(item, expected)}
+        tools = chat.inferred_tools(item.case)
         if tools:
             line["tools"] = tools
         return line

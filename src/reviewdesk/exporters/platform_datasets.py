@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from reviewdesk.domain.case import Case
-from reviewdesk.exporters import mapping
+from reviewdesk.exporters import chat, mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
 from reviewdesk.exporters.jsonlines import JsonLinesExporter
 
@@ -31,7 +31,7 @@ def _inputs(case: Case) -> dict[str, Any]:
     inputs: dict[str, Any] = {"user_request": case.input.user_request or ""}
     if case.input.system_instructions:
         inputs["system_instructions"] = case.input.system_instructions
-    inputs["messages"] = [{"role": m.role, "content": m.content or ""} for m in mapping.conversation(case)]
+    inputs["messages"] = chat.input_messages(case)
     return inputs
 
 

@@ -9,6 +9,15 @@ Either file is what a promptfoo config points at with ``tests: file://…``. Eac
   ``not-equals`` on the rejected answer and an ``llm-rubric`` built from its root causes;
 * ``metadata``: the provenance keys (promptfoo's ``--filter-metadata`` selects on them).
 
+promptfoo renders every assertion value and every top-level string var as a Nunjucks template
+(with the test's vars, and ``env`` holding the process environment), and treats a value that
+starts with ``file://`` as a file to load or a script to run. Trace text is data, so each such
+value goes through ``literal``: a ``{`` that would open a tag (``{{``, ``{%``, ``{#``) and a ``#``
+that would close a comment are written as Nunjucks string expressions (``{{ "{" }}``), which
+render back to exactly the original character, and a leading ``file://`` / ``package:`` gets its
+first letter the same way. Values nested in ``messages`` are not rendered by promptfoo and stay
+as they are. (Nunjucks' ``{% raw %}`` would not do: data containing ``{% endraw %}`` ends it.)
+
 YAML is written with PyYAML's safe dumper (multi-line text as literal blocks, keys in a fixed
 order), so the same export gives the same bytes and stays readable in review.
 """
@@ -21,33 +30,44 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from reviewdesk.exporters import mapping
+from reviewdesk.exporters import chat, mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
 from reviewdesk.exporters.jsonlines import JsonLinesExporter
 from reviewdesk.progress import Progress
 
+_TEMPLATE_SYNTAX = re.compile(r"\{(?=[{%#])|#(?=\})")
+_LOADED_PREFIXES = ("file://", "package:")
+
+
+def literal(text: str) -> str:
+    """``text`` as a Nunjucks template that renders to exactly ``text`` (see the module docstring)."""
+    escaped = _TEMPLATE_SYNTAX.sub(lambda m: '{{ "' + m.group(0) + '" }}', text)
+    if escaped.startswith(_LOADED_PREFIXES):
+        escaped = '{{ "' + escaped[0] + '" }}' + escaped[1:]
+    return escaped
+
 
 def promptfoo_test(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
-    """One promptfoo ``TestCase`` as a plain dict, keys in display order."""
+    """One promptfoo ``TestCase`` as a plain dict, keys in display order; every rendered value is ``literal``."""
     case = item.case
-    variables: dict[str, Any] = {"user_request": case.input.user_request or ""}
+    variables: dict[str, Any] = {"user_request": literal(case.input.user_request or "")}
     if case.input.system_instructions:
-        variables["system_instructions"] = case.input.system_instructions
-    variables["messages"] = [{"role": m.role, "content": m.content or ""} for m in mapping.conversation(case)]
+        variables["system_instructions"] = literal(case.input.system_instructions)
+    variables["messages"] = chat.input_messages(case)
     contexts = mapping.context_texts(case)
     if contexts:
-        variables["context"] = "\n\n".join(contexts)
+        variables["context"] = literal("\n\n".join(contexts))
 
     asserts: list[dict[str, Any]] = []
     expected = mapping.expected_output(case)
     if expected is not None:
-        asserts.append({"type": "factuality", "value": expected})
+        asserts.append({"type": "factuality", "value": literal(expected)})
     rejected = mapping.rejected_output(case)
     if rejected is not None:
-        asserts.append({"type": "not-equals", "value": rejected})
+        asserts.append({"type": "not-equals", "value": literal(rejected)})
     rubric = mapping.rubric(case, options)
     if rubric is not None:
-        asserts.append({"type": "llm-rubric", "value": rubric})
+        asserts.append({"type": "llm-rubric", "value": literal(rubric)})
 
     return {
         "description": mapping.description(case),

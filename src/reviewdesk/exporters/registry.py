@@ -8,7 +8,11 @@ from __future__ import annotations
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.exporters.base import Exporter
 from reviewdesk.exporters.inspect_dataset import InspectExporter
-from reviewdesk.exporters.openai_formats import OpenAIEvalsExporter, OpenAIFinetuneExporter
+from reviewdesk.exporters.openai_formats import (
+    OpenAIEvalsExporter,
+    OpenAIEvalsGradedExporter,
+    OpenAIFinetuneExporter,
+)
 from reviewdesk.exporters.platform_datasets import LangfuseDatasetExporter, LangsmithExamplesExporter
 from reviewdesk.exporters.promptfoo import PromptfooJsonlExporter, PromptfooYamlExporter
 from reviewdesk.exporters.rag_eval import DeepEvalExporter, RagasExporter
@@ -21,6 +25,7 @@ EXPORTERS: list[Exporter] = [
     PromptfooYamlExporter(),
     PromptfooJsonlExporter(),
     OpenAIEvalsExporter(),
+    OpenAIEvalsGradedExporter(),
     OpenAIFinetuneExporter(),
     LangfuseDatasetExporter(),
     LangsmithExamplesExporter(),
@@ -40,6 +45,12 @@ def get_exporter(name: str) -> Exporter:
         if exporter.name == name:
             return exporter
     raise UsageError(f"unknown export format {name!r}; supported: {', '.join(exporter_names())}")
+
+
+def summary(exporter: Exporter) -> str | None:
+    """What the written file is for, when the format says more than its title (the eval class it feeds)."""
+    text = getattr(exporter, "summary", None)
+    return text if isinstance(text, str) and text else None
 
 
 def file_dialog_filter(name: str) -> str:

@@ -22,6 +22,7 @@ import orjson
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
+from reviewdesk.files import spreadsheet_cell
 from reviewdesk.progress import Progress
 
 COLUMNS: tuple[str, ...] = (
@@ -119,17 +120,20 @@ def row(item: ExportItem) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> str:
+    """A CSV cell; text (trace text, comments, joined lists, JSON) is neutralised for spreadsheets."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "; ".join(value)
-    if isinstance(value, (list, dict)):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    if isinstance(value, (int, float)):
+        return str(value)  # our own numbers: a negative cost or score stays a number
     if hasattr(value, "isoformat"):
         return mapping.iso(value) or ""
-    return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return spreadsheet_cell("; ".join(value))
+    if isinstance(value, (list, dict)):
+        return spreadsheet_cell(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+    return spreadsheet_cell(str(value))
 
 
 class CsvExporter:

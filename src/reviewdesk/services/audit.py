@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Connection, select
 
-from reviewdesk.files import write_text_atomically
+from reviewdesk.files import spreadsheet_cell, write_text_atomically
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
@@ -46,9 +46,6 @@ CSV_COLUMNS = (
     "label_schema_version",
     "entry",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); label
-# comments and file names are text someone else wrote, so such cells get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,20 +195,16 @@ def entries(
     return found
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def csv_rows(found: Iterable[AuditEntry]) -> Iterable[list[str]]:
     yield list(CSV_COLUMNS)
     for e in found:
         yield [
             e.time.isoformat(),
-            _cell(e.actor),
+            spreadsheet_cell(e.actor),
             e.action,
             e.case_id or "",
-            _cell(e.subject),
-            _cell(orjson.dumps(e.details, option=orjson.OPT_SORT_KEYS).decode("utf-8")),
+            spreadsheet_cell(e.subject),
+            spreadsheet_cell(orjson.dumps(e.details, option=orjson.OPT_SORT_KEYS).decode("utf-8")),
             "" if e.seconds_spent is None else f"{e.seconds_spent:g}",
             "" if e.label_schema_version is None else str(e.label_schema_version),
             e.entry,

@@ -88,6 +88,8 @@ class ExportResult:
     cases: int
     skipped: dict[str, int] = field(default_factory=dict)
     """Selected cases the format could not hold, counted by reason."""
+    summary: str | None = None
+    """What the file is for, when the format says (OpenAI Evals: the eval class whose samples it holds)."""
 
 
 def select_cases(workspace: Workspace, selection: ExportSelection) -> list[int]:
@@ -202,7 +204,8 @@ def export_cases(
     progress.set_status(f"Exporting {exporter.name}")
     with atomic_output(out) as handle:
         count = exporter.write(_items(workspace, plan, exporter, progress), handle, options, NullProgress())
-    return audit.record_export(workspace, ExportResult(out, exporter.name, count, dict(plan.skipped)), selection)
+    result = ExportResult(out, exporter.name, count, dict(plan.skipped), summary=registry.summary(exporter))
+    return audit.record_export(workspace, result, selection)
 
 
 def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress: Progress) -> Iterator[ExportItem]:

@@ -27,9 +27,11 @@ def export(
 
 def records(path: Path) -> list[Any]:
     """The records of an export file, whatever its format (Parquet excepted)."""
-    text = path.read_text(encoding="utf-8")
+    # Bytes, decoded: read_text would turn a CRLF inside a CSV cell into LF, and str.splitlines
+    # would split JSON lines at a U+2028 inside a string.
+    text = path.read_bytes().decode("utf-8")
     if path.suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [json.loads(line) for line in text.split("\n") if line.strip()]
     if path.suffix == ".json":
         return list(json.loads(text))
     if path.suffix == ".csv":

@@ -23,6 +23,7 @@ FORMATS = [
     "promptfoo-yaml",
     "promptfoo-jsonl",
     "openai-evals",
+    "openai-evals-graded",
     "openai-finetune",
     "langfuse-dataset",
     "langsmith-examples",
@@ -56,6 +57,7 @@ def provenance_of(fmt: str, record: dict[str, Any]) -> dict[str, Any]:
         "promptfoo-yaml",
         "promptfoo-jsonl",
         "openai-evals",
+        "openai-evals-graded",
         "langfuse-dataset",
         "langsmith-examples",
     ):
@@ -103,7 +105,19 @@ def test_same_workspace_and_options_give_identical_bytes(labeled: LabeledWorkspa
         ("reviewdesk-jsonl", 8, {}),
         ("csv", 8, {}),
         ("parquet", 8, {}),
-        *[(f, 7, {"no expected output and not failing: nothing to test against": 1}) for f in EVAL_FORMATS],
+        *[
+            (f, 7, {"no expected output and not failing: nothing to test against": 1})
+            for f in EVAL_FORMATS
+            if f != "openai-evals"
+        ],
+        (
+            "openai-evals",
+            5,
+            {
+                "no expected output and not failing: nothing to test against": 1,
+                "no expected output: Match needs an ideal answer (openai-evals-graded takes these cases)": 2,
+            },
+        ),
         (
             "openai-finetune",
             4,

@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     print(f"wrote {result.cases} case(s) to {result.path} ({result.format})")
+    if result.summary:
+        print(f"  {result.summary}")
     for reason, count in sorted(result.skipped.items()):
         print(f"  skipped {count} case(s): {reason}", file=sys.stderr)
     return 0
