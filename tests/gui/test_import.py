@@ -8,7 +8,12 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from reviewdesk.cli.main import main
+from reviewdesk.services import cases, labels
+from tests.conftest import DATA
 from tests.gui.conftest import demo_files, wait_idle
+
+EXPORT_V1 = DATA / "exports" / "reviewdesk_v1.jsonl"
 
 
 def test_import_through_the_dialog(qtbot, make_main_window, tmp_path, monkeypatch, messages):
@@ -73,3 +78,38 @@ def test_bad_record_names_the_line(qtbot, make_main_window, tmp_path, monkeypatc
     assert "line 2" in box["text"]
     assert box["details"].startswith("broken.jsonl: line 2")
     assert window.model.rowCount() > 0  # the good records were imported
+
+
+def _drop(window, files: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in files])
+    event = QDropEvent(
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(event)
+
+
+def test_dropping_a_reviewdesk_export_restores_cases_and_labels(qtbot, make_main_window, tmp_path, messages):
+    """The window takes the same path as ``reviewdesk import``: an export is restored, not refused."""
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    _drop(window, [EXPORT_V1])
+    wait_idle(qtbot, window)
+    assert messages == []
+    assert window.model.rowCount() == 3
+    assert "Restored 2 label(s)" in window.statusBar().currentMessage()
+    assert "reviewdesk_v1.jsonl (reviewdesk-jsonl): 3 new case(s)" in window.last_import_summary
+    assert "labels: 2 restored" in window.last_import_summary
+    assert sorted(bool(case.verdict) for case in cases.list_cases(window.workspace)) == [False, True, True]
+    assert all(
+        labels.label_history(window.workspace, c.case_id) for c in cases.list_cases(window.workspace) if c.verdict
+    )
+
+
+def test_import_summary_text_is_the_cli_text(qtbot, make_main_window, tmp_path, capsys):
+    """One text for both: the window's lines are what ``reviewdesk import`` prints for the same file."""
+    window = make_main_window(tmp_path / "gui.reviewdesk")
+    _drop(window, [EXPORT_V1])
+    wait_idle(qtbot, window)
+    assert main(["--workspace", str(tmp_path / "cli.reviewdesk"), "import", str(EXPORT_V1)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed == window.last_import_summary.splitlines()[1:]

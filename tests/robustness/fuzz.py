@@ -31,6 +31,7 @@ from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.importers import registry
 from reviewdesk.importers.base import ReadContext
+from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 
 INT64 = (-(2**63), 2**63 - 1)
 ID_KEYS = ("traceId", "spanId", "parentSpanId", "id", "trace_id", "parent_run_id", "parentObservationId", "run_id")
@@ -43,6 +44,7 @@ class Tally:
     inputs: int = 0
     importer_runs: int = 0
     spans: int = 0
+    cases: int = 0
     rejected_files: int = 0
     skipped_records: int = 0
     by_mutation: dict[str, int] = field(default_factory=dict)
@@ -262,6 +264,10 @@ def _run_importer(importer: Any, path: Path, tally: Tally, label: str) -> None:
     context = ReadContext(path=path, file_hash=hashlib.sha256(path.read_bytes()).hexdigest(), report=skipped.append)
     tally.importer_runs += 1
     try:
+        if isinstance(importer, CaseExportImporter):
+            for _record in importer.read_cases(context):  # each record is a validated Case
+                tally.cases += 1
+            return
         for chunk in importer.read(context):
             for span in chunk.spans:
                 tally.spans += 1
@@ -302,18 +308,24 @@ def check_input(path: Path, tally: Tally, label: str) -> None:
         _run_importer(importer, path, tally, label)
 
 
-def seeds(data_dir: Path) -> dict[str, bytes]:
-    """The seed files: every sample each importer reads, by name."""
-    found: dict[str, bytes] = {}
-    for path in sorted([*data_dir.glob("samples/*.json*"), *data_dir.glob("instrumented/*.json*")]):
+def seed_paths(data_dir: Path) -> list[Path]:
+    """The seed files: every sample each importer reads (reviewdesk's own export included)."""
+    found: list[Path] = []
+    candidates = [*data_dir.glob("samples/*.json*"), *data_dir.glob("instrumented/*.json*")]
+    for path in sorted([*candidates, *data_dir.glob("exports/*.jsonl")]):
         if path.name == "expected.json":
             continue
         try:
             registry.detect(path)
         except FormatError:
             continue
-        found[path.name] = path.read_bytes()
+        found.append(path)
     return found
+
+
+def seeds(data_dir: Path) -> dict[str, bytes]:
+    """The seed files' content, by name."""
+    return {path.name: path.read_bytes() for path in seed_paths(data_dir)}
 
 
 def fuzz(

@@ -12,7 +12,6 @@ from typing import Any
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
-from reviewdesk.services.imports import ImportSummary
 
 # Trace text is untrusted: it must not drive the terminal. Escaped, so it shows as inert text:
 # C0 controls but tab and newline (ESC starts ANSI sequences: colours, cursor moves, window titles,
@@ -38,30 +37,6 @@ def safe(text: str | None) -> str:
 def one_line(text: str | None, width: int) -> str:
     flat = " ".join(safe(text).split())
     return flat if len(flat) <= width else flat[: max(width - 1, 0)] + "…"
-
-
-def import_summary(summary: ImportSummary) -> str:
-    name = safe(summary.path.name)
-    if summary.already_imported:
-        return f"{name}: already imported, nothing added"
-    if summary.failed and not summary.spans:
-        return f"{name}: not imported"
-    parts = [
-        f"{name} ({summary.format}): {summary.cases_created} new case(s)",
-        f"{summary.cases_updated} updated" if summary.cases_updated else None,
-        f"{summary.spans} span(s) added",
-        f"{summary.skipped} record(s) skipped" if summary.skipped else None,
-        f"{sum(summary.redactions.values())} value(s) redacted ({redaction_counts(summary.redactions)})"
-        if summary.redactions
-        else None,
-        "cancelled" if summary.cancelled else None,
-    ]
-    return ", ".join(p for p in parts if p)
-
-
-def redaction_counts(counts: dict[str, int]) -> str:
-    """``EMAIL 3, PHONE 1``: most frequent kind first."""
-    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _money(value: float | None) -> str:

@@ -1,7 +1,9 @@
-"""The one list of trace formats, shared by ``reviewdesk import``, the import dialog and drag-and-drop.
+"""The one list of input formats, shared by ``reviewdesk import``, the import dialog, drag-and-drop and ``demo``.
 
 Detection is by content, never by file name: the first ``SNIFF_BYTES`` of the file are offered
-to each importer in order, and the first that recognises them reads the file.
+to each importer in order, and the first that recognises them reads the file. Every entry but
+one reads spans (an ``Importer``); reviewdesk's own JSONL export reads cases
+(``CaseExportImporter``), and ``services.imports`` routes on which of the two it got.
 """
 
 from __future__ import annotations
@@ -13,25 +15,36 @@ from reviewdesk.importers.base import SNIFF_BYTES, Importer
 from reviewdesk.importers.langfuse import LangfuseImporter
 from reviewdesk.importers.langsmith import LangSmithImporter
 from reviewdesk.importers.otlp import OtlpJsonImporter, OtlpJsonLinesImporter
+from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 
 MAX_FIRST_LINE = 512 * 1024 * 1024
 
-# OTLP first; the vendor sniffers look for their own record keys and never claim an OTLP file.
-IMPORTERS: list[Importer] = [OtlpJsonLinesImporter(), OtlpJsonImporter(), LangfuseImporter(), LangSmithImporter()]
+Format = Importer | CaseExportImporter
+"""An entry of the registry: a trace format, or reviewdesk's own export."""
+
+# reviewdesk's export first (its sniffer wants case keys no trace has), then OTLP; the vendor
+# sniffers look for their own record keys and never claim an OTLP file.
+IMPORTERS: list[Format] = [
+    CaseExportImporter(),
+    OtlpJsonLinesImporter(),
+    OtlpJsonImporter(),
+    LangfuseImporter(),
+    LangSmithImporter(),
+]
 
 
 def importer_names() -> list[str]:
     return [importer.name for importer in IMPORTERS]
 
 
-def get_importer(name: str) -> Importer:
+def get_importer(name: str) -> Format:
     for importer in IMPORTERS:
         if importer.name == name:
             return importer
     raise UsageError(f"unknown import format {name!r}; supported: {', '.join(importer_names())}")
 
 
-def detect(path: Path) -> Importer:
+def detect(path: Path) -> Format:
     """The importer for ``path``, judged from its content."""
     try:
         with path.open("rb") as handle:

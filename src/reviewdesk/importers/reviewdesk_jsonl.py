@@ -1,8 +1,9 @@
 """Reading reviewdesk's own JSONL export back: one normalized case (with its label) per line.
 
-This is not a trace format: the file holds cases, not spans, so it does not go through the span
-importers of ``importers.registry`` (whose output is rebuilt into cases from spans). Like every
-importer it only parses — ``services.restore`` writes what it yields. Each line is validated
+This is not a trace format: the file holds cases, not spans. It sits in ``importers.registry``
+with the trace formats, so detection and ``--format`` treat every file alike, but it reads cases
+(``read_cases``) where they read spans, and ``services.imports`` hands its files to
+``services.restore`` instead of rebuilding cases from spans. Like every importer it only parses. Each line is validated
 against the public case model (``domain.case.Case``, ``extra="forbid"``); a line that is not a
 case is reported with its line number and skipped, and the rest of the file still restores.
 Version 2 lines carry the case's label log (``label_history``); version 1 lines, without it,
@@ -36,6 +37,20 @@ class CaseRecord:
     """``line N``, for messages."""
     offset: int
     """Bytes of the file consumed once this line is read; drives progress."""
+
+
+class CaseExportImporter:
+    """The registry's entry for reviewdesk's own export: detected like a trace format, restored, not rebuilt."""
+
+    name = NAME
+    title = TITLE
+    file_endings: tuple[str, ...] = FILE_ENDINGS
+
+    def sniff(self, head: bytes) -> bool:
+        return sniff(head)
+
+    def read_cases(self, context: ReadContext) -> Iterator[CaseRecord]:
+        return read(context)
 
 
 def sniff(head: bytes) -> bool:

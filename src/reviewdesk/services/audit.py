@@ -33,7 +33,7 @@ from reviewdesk.storage.orm import CaseRow, LabelEventRow
 
 if TYPE_CHECKING:
     from reviewdesk.services.exports import ExportResult, ExportSelection
-    from reviewdesk.services.imports import ImportSummary
+    from reviewdesk.services.import_records import ImportSummary
 
 CSV_COLUMNS = (
     "time",

@@ -1,4 +1,8 @@
-"""Importing trace files: sniff → parse → merge by trace → batch write → rebuild touched cases.
+"""Importing files: detect → route → (trace files) parse → merge by trace → batch write → rebuild cases.
+
+``import_files`` is the one entry point (CLI, window, drag-and-drop, ``demo``): it detects each
+file's format and sends a reviewdesk JSONL export to ``services.restore``, every trace file
+through the rest of this module.
 
 Each batch is one transaction holding its spans, the cases of every trace it touched, and the
 import's running counters, so a crash leaves the workspace at the end of the last whole batch
@@ -11,71 +15,40 @@ indexed and committed on a second thread while the next one is prepared (ADR 000
 from __future__ import annotations
 
 import gc
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, insert, select, update
+from sqlalchemy import Connection, RootTransaction, update
 
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
+from reviewdesk.domain.errors import FormatError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.importers import registry
 from reviewdesk.importers.base import Importer, ReadContext
+from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit, redaction
+from reviewdesk.services import audit, redaction, restore
+from reviewdesk.services.import_records import (
+    ImportResult,
+    ImportSummary,
+    RestoreSummary,
+    begin_import,
+    file_sha256,
+    finish_import,
+    record_skipped,
+)
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
 from reviewdesk.storage.orm import ImportRecord
 
 BATCH_SPANS = 5000
-MAX_KEPT_ERRORS = 1000
 
-
-@dataclass(slots=True)
-class ImportSummary:
-    """What importing one file did."""
-
-    path: Path
-    format: str | None = None
-    traces: int = 0
-    """Traces created or completed."""
-    spans: int = 0
-    """Spans added."""
-    cases_created: int = 0
-    cases_updated: int = 0
-    skipped: int = 0
-    """Records or spans skipped as bad input."""
-    errors: list[str] = field(default_factory=list)
-    already_imported: bool = False
-    cancelled: bool = False
-    failed: str | None = None
-    """Why nothing of the file could be imported, if so."""
-    redactions: dict[str, int] = field(default_factory=dict)
-    """Values replaced by placeholders before writing, by kind (``EMAIL``, ``AWS_KEY`` …)."""
-
-    @property
-    def ok(self) -> bool:
-        return self.failed is None and self.skipped == 0
-
-
-@dataclass(slots=True)
-class ImportResult:
-    files: list[ImportSummary]
-    changes: Changes
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+__all__ = ["BATCH_SPANS", "ImportResult", "ImportSummary", "RestoreSummary", "import_files"]
 
 
 def import_files(
@@ -85,9 +58,14 @@ def import_files(
     format_name: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import each file; a file that fails whole does not stop the others."""
+    """Import each file, whatever it holds: the one entry point of the CLI, the window and ``demo``.
+
+    Each file's format is detected from its content (or is ``format_name``): trace files are
+    read into spans and their cases built here; a reviewdesk JSONL export is restored, cases
+    and labels, by ``services.restore``. A file that fails whole does not stop the others.
+    """
     progress = progress or NullProgress()
-    importer = registry.get_importer(format_name) if format_name else None
+    forced = registry.get_importer(format_name) if format_name else None
     summaries: list[ImportSummary] = []
     sizes = {path: path.stat().st_size if path.is_file() else 0 for path in files}
     progress.set_total(sum(sizes.values()) or None)
@@ -100,96 +78,44 @@ def import_files(
         for path in files:
             if progress.cancel_requested():
                 break
-            summary = ImportSummary(path=path)
-            summaries.append(summary)
-            try:
-                _import_one(workspace, path, importer, summary, progress)
-            except ReviewdeskError as exc:
-                summary.failed = str(exc)
-            audit.record_import(workspace, summary)
+            summaries.append(_import_path(workspace, path, forced, progress))
             progress.advance(0)
     finally:
         if collecting:
             gc.enable()
+    return ImportResult(files=summaries, changes=_changes(summaries))
+
+
+def _import_path(workspace: Workspace, path: Path, forced: registry.Format | None, progress: Progress) -> ImportSummary:
+    """Detect, route and import one file; its summary says what happened, failure included."""
+    summary = ImportSummary(path=path)
+    try:
+        if not path.exists():
+            raise FormatError(f"{path}: no such file")
+        if not path.is_file():
+            raise FormatError(f"{path}: not a file")
+        importer = forced or registry.detect(path)
+        if isinstance(importer, CaseExportImporter):
+            summary = RestoreSummary(path=path, format=importer.name)
+            restore.restore_one(workspace, path, summary, progress)
+        else:
+            _import_one(workspace, path, importer, summary, progress)
+    except ReviewdeskError as exc:
+        summary.failed = str(exc)
+    audit.record_import(workspace, summary)
+    return summary
+
+
+def _changes(summaries: list[ImportSummary]) -> Changes:
+    restored = [s for s in summaries if isinstance(s, RestoreSummary)]
+    labels = any(s.labels_restored for s in restored)
     changed = any(s.spans or s.cases_created or s.cases_updated for s in summaries)
-    return ImportResult(
-        files=summaries,
-        changes=Changes(cases=changed, traces=changed, imports=bool(summaries)),
-    )
-
-
-def begin_import(workspace: Workspace, path: Path, *, format_name: str, file_hash: str, size: int) -> int | None:
-    """Record that importing ``path`` starts; ``None`` when the same content was imported in full before.
-
-    Shared by every import path (trace files, restored exports), so "the same file twice adds
-    nothing" means the same thing everywhere.
-    """
-    with workspace.engine.begin() as conn:
-        done = conn.execute(
-            select(ImportRecord.import_rowid).where(
-                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
-            )
-        ).first()
-        if done is not None:
-            return None
-        inserted = conn.execute(
-            insert(ImportRecord)
-            .values(
-                path=str(path.resolve()),
-                file_name=path.name,
-                format=format_name,
-                content_sha256=file_hash,
-                size_bytes=size,
-                started_at=datetime.now(UTC),
-                status="running",
-                traces=0,
-                spans=0,
-                cases=0,
-                skipped=0,
-                errors=[],
-            )
-            .returning(ImportRecord.import_rowid)
-        )
-        return int(inserted.scalar_one())
-
-
-def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summary: ImportSummary) -> None:
-    """Close the import record with its final status and counts."""
-    with workspace.engine.begin() as conn:
-        conn.execute(
-            update(ImportRecord)
-            .where(ImportRecord.import_rowid == import_rowid)
-            .values(
-                status=status,
-                finished_at=datetime.now(UTC),
-                traces=summary.traces,
-                spans=summary.spans,
-                cases=summary.cases_created,
-                skipped=summary.skipped,
-                errors=summary.errors,
-            )
-        )
-
-
-def record_skipped(summary: ImportSummary, scrub: Callable[[str], str] = str) -> Callable[[RecordError], None]:
-    """The ``report`` callback of a read: count the skipped record and keep its (scrubbed) message."""
-
-    def report(error: RecordError) -> None:
-        summary.skipped += 1
-        if len(summary.errors) < MAX_KEPT_ERRORS:
-            summary.errors.append(scrub(str(error)))
-
-    return report
+    return Changes(cases=changed or labels, traces=changed, labels=labels, imports=bool(summaries))
 
 
 def _import_one(
-    workspace: Workspace, path: Path, importer: Importer | None, summary: ImportSummary, progress: Progress
+    workspace: Workspace, path: Path, importer: Importer, summary: ImportSummary, progress: Progress
 ) -> None:
-    if not path.exists():
-        raise FormatError(f"{path}: no such file")
-    if not path.is_file():
-        raise FormatError(f"{path}: not a file")
-    importer = importer or registry.detect(path)
     summary.format = importer.name
     progress.set_status(f"Importing {path.name}")
     file_hash = file_sha256(path)

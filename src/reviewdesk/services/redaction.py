@@ -31,7 +31,7 @@ from reviewdesk.storage.orm import ImportRecord
 
 if TYPE_CHECKING:
     from reviewdesk.privacy.redactor import Redactor
-    from reviewdesk.services.imports import ImportSummary
+    from reviewdesk.services.import_records import ImportSummary
 
 SETTINGS_KEY = "redaction"
 SECRET_KEY = "redaction.secret"

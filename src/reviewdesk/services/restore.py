@@ -2,9 +2,9 @@
 
 The export is the public case JSON with each case's current label (and, from format version 2,
 its label log), one case per line. Trace imports (``services.imports``) rebuild cases from
-spans; an export has no spans, so it takes this path instead: ``reviewdesk import`` (and the
-import dialog) send a file here when its content sniffs as a reviewdesk export
-(``is_case_export``), and every other file to the trace importers.
+spans; an export has no spans, so it takes this path instead: ``services.imports.import_files`` — behind
+``reviewdesk import``, the import dialog and drag-and-drop — sends a file here when the importer
+registry detects it as a reviewdesk export, and every other file to the trace importers.
 
 For each case:
 
@@ -30,7 +30,7 @@ content was restored in full before is a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,16 +40,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewdesk.domain.case import Case, LabelHistoryEvent
-from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, LabelError, RecordError, ReviewdeskError
 from reviewdesk.domain.labels import Label, LabelChange, apply_change
 from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
-from reviewdesk.progress import NullProgress, Progress
+from reviewdesk.progress import Progress
 from reviewdesk.services import redaction
-from reviewdesk.services.imports import (
-    ImportResult,
-    ImportSummary,
+from reviewdesk.services.import_records import (
+    RestoreSummary,
     begin_import,
     file_sha256,
     finish_import,
@@ -63,61 +61,15 @@ from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, LabelEventRow, Lab
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
 UNKNOWN_REVIEWER = "unknown"
+_TRACE_TAKEN = "its trace already has another case in this workspace; the line is skipped"
 
 
-@dataclass(slots=True)
-class RestoreSummary(ImportSummary):
-    """What restoring one export file did (the import summary plus label counts)."""
-
-    labels_restored: int = 0
-    labels_kept: int = 0
-    """Cases that already had a different label in this workspace; that label was kept."""
-    label_events: int = 0
-    """Label events written: a restored label's whole history, or one event for a version-1 line."""
-
-
-def is_case_export(path: Path) -> bool:
-    """Whether ``path`` holds a reviewdesk JSONL export (by content; unreadable files say no)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-    except OSError:
-        return False
-    return reviewdesk_jsonl.sniff(head)
-
-
-def restore_files(workspace: Workspace, files: Sequence[Path], *, progress: Progress | None = None) -> ImportResult:
-    """Restore each export file; a file that fails whole does not stop the others."""
-    progress = progress or NullProgress()
-    summaries: list[ImportSummary] = []
-    progress.set_total(sum(p.stat().st_size for p in files if p.is_file()) or None)
-    for path in files:
-        if progress.cancel_requested():
-            break
-        summary = RestoreSummary(path=path, format=reviewdesk_jsonl.NAME)
-        summaries.append(summary)
-        try:
-            _restore_one(workspace, path, summary, progress)
-        except ReviewdeskError as exc:
-            summary.failed = str(exc)
-    restored = [s for s in summaries if isinstance(s, RestoreSummary)]
-    cases_changed = any(s.cases_created for s in restored)
-    return ImportResult(
-        files=summaries,
-        changes=Changes(
-            cases=cases_changed or any(s.labels_restored for s in restored),
-            traces=cases_changed,
-            labels=any(s.labels_restored for s in restored),
-            imports=bool(summaries),
-        ),
-    )
-
-
-def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, progress: Progress) -> None:
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file")
-    if not is_case_export(path):
-        raise FormatError(f"{path.name}: not a reviewdesk JSONL export (each line must be one case)")
+def restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, progress: Progress) -> None:
+    """Restore one export file into ``summary``; ``services.imports.import_files`` routes exports here."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if not reviewdesk_jsonl.sniff(head):  # ``--format reviewdesk-jsonl`` given for another file
+        raise FormatError(f"{summary.name}: not a reviewdesk JSONL export (each line must be one case)")
     progress.set_status(f"Restoring {path.name}")
     file_hash = file_sha256(path)
     size = path.stat().st_size
@@ -155,7 +107,7 @@ def _restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, prog
         progress.advance(max(size - done_bytes, 0))
         finish_import(workspace, import_rowid, status=status, summary=summary)
     if summary.failed is None and records == 0 and summary.skipped and not summary.cancelled:
-        summary.failed = f"{path.name}: no valid cases found ({summary.skipped} records skipped)"
+        summary.failed = f"{summary.name}: no valid cases found ({summary.skipped} records skipped)"
 
 
 def _write_batch(
@@ -186,17 +138,27 @@ def _write_batch(
                 select(CaseRow.case_id, CaseRow.case_rowid).where(CaseRow.case_id.in_([r.case.case_id for r in batch]))
             )
         }
+        cased_traces = set(
+            session.execute(
+                select(CaseRow.trace_rowid).where(CaseRow.trace_rowid.in_(list(existing_traces.values())))
+            ).scalars()
+        )
         new_rows: list[dict[str, Any]] = []
         for record in batch:
             case = record.case
             try:
                 replayed = _checked_label(case, schemas)
             except LabelError as exc:
-                report(RecordError(summary.path.name, record.where, f"case {case.case_id}: {exc}"))
+                report(RecordError(summary.name, record.where, f"case {case.case_id}: {exc}"))
                 continue
             case_rowid = existing_cases.get(case.case_id)
             if case_rowid is None:
                 trace_rowid = existing_traces.get(case.trace_id)
+                if trace_rowid is not None and trace_rowid in cased_traces:
+                    # One case per trace: a hand-edited file (or two workspaces' exports) gives
+                    # this trace a second case id; the first one stays.
+                    report(RecordError(summary.name, record.where, f"case {case.case_id}: {_TRACE_TAKEN}"))
+                    continue
                 if trace_rowid is None:
                     trace_rowid = writes.insert_traces(conn, [case.trace_id], import_rowid)[case.trace_id]
                     existing_traces[case.trace_id] = trace_rowid
@@ -209,6 +171,7 @@ def _write_batch(
                     session.execute(select(CaseRow.case_rowid).where(CaseRow.case_id == case.case_id)).scalar_one()
                 )
                 existing_cases[case.case_id] = case_rowid
+                cased_traces.add(trace_rowid)
                 summary.cases_created += 1
             if replayed is not None:
                 _restore_label(session, case_rowid, replayed, summary)

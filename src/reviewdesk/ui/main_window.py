@@ -47,6 +47,7 @@ from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
 from reviewdesk.services import audit, exports, formats, imports, purge, redaction, review
 from reviewdesk.services.audit import AuditEntry
+from reviewdesk.services.import_records import describe_file, describe_result
 from reviewdesk.services.review import CaseDetail, LabelResult, ReviewSession
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.settings import Settings, save_settings
@@ -79,11 +80,6 @@ log = logging.getLogger(__name__)
 DETAIL_CACHE = 8
 PREFETCH_DELAY_MS = 40
 DEFAULT_SIZE = (1366, 768)
-
-
-def redaction_counts(counts: dict[str, int]) -> str:
-    """``EMAIL 3, PHONE 1``: most frequent kind first (as ``reviewdesk import`` prints them)."""
-    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class MainWindow(QMainWindow):
@@ -630,31 +626,8 @@ class MainWindow(QMainWindow):
         ).run()
 
     def _imported(self, result: imports.ImportResult) -> None:
-        created = sum(s.cases_created for s in result.files)
-        updated = sum(s.cases_updated for s in result.files)
-        lines = []
-        for s in result.files:
-            if s.already_imported:
-                lines.append(f"{s.path.name}: already imported, nothing added")
-            elif s.failed:
-                lines.append(s.failed if s.path.name in s.failed else f"{s.path.name}: {s.failed}")
-            else:
-                line = f"{s.path.name}: {s.cases_created} new case(s), {s.cases_updated} updated"
-                if s.redactions:
-                    line += f", {sum(s.redactions.values())} value(s) redacted ({redaction_counts(s.redactions)})"
-                if s.skipped:
-                    # The first reason in the message itself; the full list under "Show Details".
-                    line += f", {s.skipped} bad record(s) skipped — first: {s.errors[0] if s.errors else '?'}"
-                if s.cancelled:
-                    line += " (cancelled; the batches already read were kept)"
-                lines.append(line)
-        redacted: dict[str, int] = {}
-        for s in result.files:
-            for kind, count in s.redactions.items():
-                redacted[kind] = redacted.get(kind, 0) + count
-        summary = f"Imported {created} new case(s), {updated} updated."
-        if redacted:
-            summary += f" Redacted {sum(redacted.values())} value(s): {redaction_counts(redacted)}."
+        lines = [describe_file(s) for s in result.files]
+        summary = describe_result(result)
         self.last_import_summary = "\n".join([summary, *lines])
         self.statusBar().showMessage(summary, 8000)
         self.on_changes(result.changes)

@@ -9,7 +9,8 @@ import pytest
 
 from reviewdesk.cli.main import main
 from reviewdesk.domain.labels import LabelChange
-from reviewdesk.services import cases, exports, imports, labels, restore
+from reviewdesk.importers import registry
+from reviewdesk.services import cases, exports, imports, labels
 from reviewdesk.services.workspace import open_workspace
 from tests.consumers.labeled import DATA, FILES, LabeledWorkspace, build
 from tests.unit.exporters.helpers import export
@@ -53,10 +54,10 @@ def test_restoring_twice_changes_nothing(labeled: LabeledWorkspace, tmp_path: Pa
     exported = export(labeled, "reviewdesk-jsonl", tmp_path).path
     ws = open_workspace(tmp_path / "r.reviewdesk")
     try:
-        first = restore.restore_files(ws, [exported]).files[0]
-        assert isinstance(first, restore.RestoreSummary)
+        first = imports.import_files(ws, [exported]).files[0]
+        assert isinstance(first, imports.RestoreSummary)
         assert (first.cases_created, first.labels_restored, first.skipped) == (8, 8, 0)
-        second = restore.restore_files(ws, [exported]).files[0]
+        second = imports.import_files(ws, [exported]).files[0]
         assert second.already_imported
     finally:
         ws.close()
@@ -66,7 +67,7 @@ def test_importing_the_traces_afterwards_adds_spans_and_keeps_labels(labeled: La
     exported = export(labeled, "reviewdesk-jsonl", tmp_path).path
     ws = open_workspace(tmp_path / "r.reviewdesk")
     try:
-        restore.restore_files(ws, [exported])
+        imports.import_files(ws, [exported])
         case_id = labeled.case_ids["oi:A"]
         assert cases.get_spans(ws, case_id) == []
         result = imports.import_files(ws, [DATA / FILES["oi"]])
@@ -84,8 +85,8 @@ def test_an_existing_different_label_is_kept(labeled: LabeledWorkspace, tmp_path
     ws = other.open()
     try:
         labels.record_label(ws, other.case_ids["oi:A"], LabelChange(verdict="fail", root_causes=["hallucination"]))
-        summary = restore.restore_files(ws, [exported]).files[0]
-        assert isinstance(summary, restore.RestoreSummary)
+        summary = imports.import_files(ws, [exported]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
         assert summary.cases_created == 0  # the cases exist already (built from spans): content kept
         assert summary.labels_restored == 7
         assert summary.labels_kept == 1
@@ -115,7 +116,7 @@ def test_bad_lines_are_reported_by_line_and_the_rest_restores(labeled: LabeledWo
     path.write_text("\n".join(broken) + "\n")
     ws = open_workspace(tmp_path / "r.reviewdesk")
     try:
-        summary = restore.restore_files(ws, [path]).files[0]
+        summary = imports.import_files(ws, [path]).files[0]
     finally:
         ws.close()
     assert summary.skipped == 4
@@ -140,5 +141,5 @@ def test_import_routes_exports_by_content(
     assert "cases.json (reviewdesk-jsonl): 8 new case(s)" in out
     assert "labels: 8 restored, 0 kept" in out
     assert "traceloop_new.json (otlp-json): 0 new case(s), 2 updated" in out
-    assert not restore.is_case_export(DATA / FILES["new"])
-    assert not restore.is_case_export(DATA / FILES["genai"])
+    assert registry.detect(DATA / FILES["new"]).name != "reviewdesk-jsonl"
+    assert registry.detect(DATA / FILES["genai"]).name != "reviewdesk-jsonl"

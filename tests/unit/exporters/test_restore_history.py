@@ -23,7 +23,7 @@ from reviewdesk.domain.errors import CaseNotFoundError
 from reviewdesk.domain.labels import Evidence, Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.exporters import registry
-from reviewdesk.services import cases, exports, insights, labels, restore, review
+from reviewdesk.services import cases, exports, imports, insights, labels, review
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage.orm import CaseRow, LabelEventRow
 from tests.consumers.labeled import LabeledWorkspace, build
@@ -39,7 +39,7 @@ class RoundTrip:
     source: Path
     exported: Path
     restored: Path
-    summary: restore.RestoreSummary
+    summary: imports.RestoreSummary
 
 
 def _second_pass(ws: Workspace) -> None:
@@ -68,10 +68,10 @@ def trip(tmp_path_factory: pytest.TempPathFactory) -> RoundTrip:
     restored = base / "restored.reviewdesk"
     ws = open_workspace(restored)
     try:
-        summary = restore.restore_files(ws, [exported]).files[0]
+        summary = imports.import_files(ws, [exported]).files[0]
     finally:
         ws.close()
-    assert isinstance(summary, restore.RestoreSummary)
+    assert isinstance(summary, imports.RestoreSummary)
     return RoundTrip(source=source, exported=exported, restored=restored, summary=summary)
 
 
@@ -176,16 +176,16 @@ def test_re_export_is_byte_identical(trip: RoundTrip, tmp_path: Path) -> None:
 def test_restoring_the_same_file_again_adds_nothing(trip: RoundTrip, tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "twice.reviewdesk")
     try:
-        first = restore.restore_files(ws, [trip.exported]).files[0]
-        assert isinstance(first, restore.RestoreSummary) and first.label_events == 61
+        first = imports.import_files(ws, [trip.exported]).files[0]
+        assert isinstance(first, imports.RestoreSummary) and first.label_events == 61
         events = _event_count(ws)
-        again = restore.restore_files(ws, [trip.exported]).files[0]
+        again = imports.import_files(ws, [trip.exported]).files[0]
         assert again.already_imported
         # The same cases in another file (other bytes, so not recognised as imported): labels identical, left alone.
         shuffled = tmp_path / "shuffled.jsonl"
         shuffled.write_text("".join(reversed(trip.exported.read_text().splitlines(keepends=True))))
-        other = restore.restore_files(ws, [shuffled]).files[0]
-        assert isinstance(other, restore.RestoreSummary) and not other.already_imported
+        other = imports.import_files(ws, [shuffled]).files[0]
+        assert isinstance(other, imports.RestoreSummary) and not other.already_imported
         assert (other.cases_created, other.labels_restored, other.labels_kept, other.label_events) == (0, 0, 0, 0)
         assert _event_count(ws) == events
     finally:
@@ -208,8 +208,8 @@ def test_a_history_that_does_not_lead_to_the_label_is_skipped(trip: RoundTrip, t
 
     ws = open_workspace(tmp_path / "r.reviewdesk")
     try:
-        summary = restore.restore_files(ws, [path]).files[0]
-        assert isinstance(summary, restore.RestoreSummary)
+        summary = imports.import_files(ws, [path]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
         assert summary.skipped == 3 and summary.cases_created == 27
         joined = "\n".join(summary.errors)
         n = len(edited["label_history"])
@@ -239,8 +239,8 @@ def test_a_version_1_file_restores_as_before(tmp_path: Path) -> None:
     assert all("label_history" not in line for line in originals)
     ws = open_workspace(tmp_path / "v1.reviewdesk")
     try:
-        summary = restore.restore_files(ws, [V1_FILE]).files[0]
-        assert isinstance(summary, restore.RestoreSummary)
+        summary = imports.import_files(ws, [V1_FILE]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
         assert (summary.skipped, summary.cases_created, summary.labels_restored, summary.label_events) == (
             0,
             3,
@@ -282,8 +282,8 @@ def test_a_case_here_without_a_label_gets_the_whole_history(labeled: LabeledWork
     bare = build(tmp_path / "bare.reviewdesk", label=False)
     ws, src = bare.open(), labeled.open()
     try:
-        summary = restore.restore_files(ws, [exported]).files[0]
-        assert isinstance(summary, restore.RestoreSummary)
+        summary = imports.import_files(ws, [exported]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
         assert (summary.cases_created, summary.labels_restored, summary.label_events) == (0, 8, 9)
         for case_id in labeled.case_ids.values():
             assert _history(ws, case_id) == _history(src, case_id)
@@ -318,8 +318,8 @@ def test_redaction_on_restore_covers_the_history(tmp_path: Path) -> None:
     target = tmp_path / "strict.reviewdesk"
     ws = open_workspace(target)  # redaction is on by default
     try:
-        summary = restore.restore_files(ws, [exported]).files[0]
-        assert isinstance(summary, restore.RestoreSummary)
+        summary = imports.import_files(ws, [exported]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
         assert summary.skipped == 0 and summary.labels_restored == 8 and summary.redactions.get("EMAIL", 0) >= 3
         history = _history(ws, case_id)
         label = cases.get_case(ws, case_id).labels

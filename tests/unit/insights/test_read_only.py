@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.domain.labels import LabelChange
-from reviewdesk.services import exports, imports, insights, labels, report, restore
+from reviewdesk.services import exports, imports, insights, labels, report
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.services.review_sampling import SamplingRequest, sample
 from reviewdesk.services.workspace import open_workspace
@@ -65,7 +65,7 @@ def test_every_write_is_refused(read_only, labeled_demo_path, tmp_path):
 
     export = tmp_path / "cases.jsonl"
     exports.export_cases(read_only, "reviewdesk-jsonl", export)  # reading is allowed: an export writes a file only
-    restored = restore.restore_files(read_only, [export])
+    restored = imports.import_files(read_only, [export])
     assert all(s.failed and "read-only" in s.failed for s in restored.files)
 
     with pytest.raises(WorkspaceError, match="read-only"), read_only.engine.begin() as conn:

@@ -7,7 +7,7 @@ from typing import Any
 
 from reviewdesk import paths
 from reviewdesk.cli import render
-from reviewdesk.cli.commands import gui_cmd
+from reviewdesk.cli.commands import gui_cmd, import_cmd
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.services import cases, imports
 from reviewdesk.services.workspace import open_workspace
@@ -27,8 +27,8 @@ def run(args: argparse.Namespace) -> int:
     ws = open_workspace(args.workspace or paths.demo_workspace())
     try:
         result = imports.import_files(ws, files)
-        for summary in result.files:
-            print(render.import_summary(summary))
+        if import_cmd.print_summaries(result.files):
+            return 1
         print(f"demo workspace: {ws.path}\n")
         if not args.no_gui:
             ws.close()

@@ -10,18 +10,17 @@ from typing import Any
 from reviewdesk.cli import render
 from reviewdesk.cli.commands.common import workspace
 from reviewdesk.cli.progress_bar import TextProgress
-from reviewdesk.importers import registry, reviewdesk_jsonl
-from reviewdesk.services import imports, restore
+from reviewdesk.importers import registry
+from reviewdesk.services import imports
+from reviewdesk.services.import_records import ImportSummary, describe_file
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("import", help="import trace files (format detected from content)")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    p.add_argument(
-        "--format",
-        choices=[*registry.importer_names(), reviewdesk_jsonl.NAME],
-        help="skip detection and read as this format",
+    p = sub.add_parser(
+        "import", help="import trace files, or restore a reviewdesk-jsonl export (format detected from content)"
     )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=registry.importer_names(), help="skip detection and read as this format")
     p.set_defaults(run=run)
 
 
@@ -29,35 +28,28 @@ def run(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
         progress = TextProgress()
-        # reviewdesk's own JSONL export holds cases and labels, not spans: it is restored by
-        # services.restore; everything else goes to the trace importers.
-        if args.format == reviewdesk_jsonl.NAME:
-            exported = list(args.files)
-        elif args.format is None:
-            exported = [path for path in args.files if restore.is_case_export(path)]
-        else:
-            exported = []
-        traces = [path for path in args.files if path not in exported]
-        summaries = []
-        if exported:
-            summaries += restore.restore_files(ws, exported, progress=progress).files
-        if traces:
-            summaries += imports.import_files(ws, traces, format_name=args.format, progress=progress).files
+        result = imports.import_files(ws, args.files, format_name=args.format, progress=progress)
         progress.finish()
     finally:
         ws.close()
+    return print_summaries(result.files)
+
+
+def print_summaries(summaries: list[ImportSummary]) -> int:
+    """Print what each file did (the same text the window shows); 1 if any file had a problem."""
     status = 0
     for summary in summaries:
-        print(render.import_summary(summary))
-        if isinstance(summary, restore.RestoreSummary) and not summary.already_imported:
-            kept = summary.labels_kept
-            print(f"  labels: {summary.labels_restored} restored, {kept} kept (already labeled differently here)")
+        line = render.safe(describe_file(summary))
+        if summary.failed and render.safe(summary.failed) in line:  # nothing of the file was imported
+            print(f"reviewdesk: error: {line}", file=sys.stderr)
+        else:
+            print(line)
+            if summary.failed:
+                print(f"reviewdesk: error: {render.safe(summary.failed)}", file=sys.stderr)
         for message in summary.errors[:20]:
-            print(f"  skipped: {message}", file=sys.stderr)
+            print(f"  skipped: {render.safe(message)}", file=sys.stderr)
         if summary.skipped > 20:
             print(f"  … and {summary.skipped - 20} more", file=sys.stderr)
-        if summary.failed:
-            print(f"reviewdesk: error: {summary.failed}", file=sys.stderr)
         if not summary.ok:
             status = 1
     return status

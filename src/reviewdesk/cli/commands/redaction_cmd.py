@@ -30,6 +30,7 @@ from reviewdesk.cli.commands.common import workspace
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.privacy import RedactionSettings
 from reviewdesk.services import redaction
+from reviewdesk.services.import_records import redaction_counts
 
 
 def register(sub: Any) -> None:
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             numbering = TraceNumbering()
             print(render.safe(redactor.redact_value(args.text, numbering)))
             if numbering.counts:
-                print(f"redacted: {render.redaction_counts(dict(numbering.counts))}")
+                print(f"redacted: {redaction_counts(dict(numbering.counts))}")
             return 0
         result = redaction.report(ws)
     finally:
@@ -163,7 +164,7 @@ def _report_text(report: redaction.RedactionReport) -> str:
         return "no imports yet"
     lines = []
     for item in report.files:
-        counts = render.redaction_counts(item.counts) if item.counts else "nothing redacted"
+        counts = redaction_counts(item.counts) if item.counts else "nothing redacted"
         lines.append(
             f"{item.started_at:%Y-%m-%d %H:%M}  {render.safe(item.file_name)} ({item.status}):"
             f" {item.total} value(s): {counts}"
@@ -171,7 +172,7 @@ def _report_text(report: redaction.RedactionReport) -> str:
     totals = report.totals
     lines.append(f"total: {sum(totals.values())} value(s) in {len(report.files)} import(s)")
     if totals:
-        lines.append(f"  {render.redaction_counts(totals)}")
+        lines.append(f"  {redaction_counts(totals)}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,200 @@
+"""What importing a file did: the import record in the workspace, the summary, and its text.
+
+Shared by both kinds of import behind ``services.imports.import_files`` — trace files (rebuilt
+into cases from spans) and reviewdesk's own JSONL export (restored by ``services.restore``) — so
+"the same file twice adds nothing", the audit line and the text the CLI prints and the window
+shows mean the same thing whichever path a file took.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from reviewdesk.domain.changes import Changes
+from reviewdesk.domain.errors import RecordError
+from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage.orm import ImportRecord
+
+MAX_KEPT_ERRORS = 1000
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What importing one file did."""
+
+    path: Path
+    format: str | None = None
+    traces: int = 0
+    """Traces created or completed."""
+    spans: int = 0
+    """Spans added."""
+    cases_created: int = 0
+    cases_updated: int = 0
+    skipped: int = 0
+    """Records or spans skipped as bad input."""
+    errors: list[str] = field(default_factory=list)
+    already_imported: bool = False
+    cancelled: bool = False
+    failed: str | None = None
+    """Why nothing of the file could be imported, if so."""
+    redactions: dict[str, int] = field(default_factory=dict)
+    """Values replaced by placeholders before writing, by kind (``EMAIL``, ``AWS_KEY`` …)."""
+    name: str = ""
+    """How messages name the file: its name, or ``bundle.zip/member.json`` for an archive member."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = self.path.name
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None and self.skipped == 0
+
+
+@dataclass(slots=True)
+class RestoreSummary(ImportSummary):
+    """What restoring one reviewdesk JSONL export did (the import summary plus label counts)."""
+
+    labels_restored: int = 0
+    labels_kept: int = 0
+    """Cases that already had a different label in this workspace; that label was kept."""
+    label_events: int = 0
+    """Label events written: a restored label's whole history, or one event for a version-1 line."""
+
+
+@dataclass(slots=True)
+class ImportResult:
+    files: list[ImportSummary]
+    changes: Changes
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def begin_import(
+    workspace: Workspace, path: Path, *, format_name: str, file_hash: str, size: int, name: str | None = None
+) -> int | None:
+    """Record that importing ``path`` starts; ``None`` when the same content was imported in full before.
+
+    Shared by every import path (trace files, restored exports), so "the same file twice adds
+    nothing" means the same thing everywhere. ``name`` is the file name recorded when ``path``
+    is not what the user named (a member of an archive, read from a temporary copy).
+    """
+    with workspace.engine.begin() as conn:
+        done = conn.execute(
+            select(ImportRecord.import_rowid).where(
+                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
+            )
+        ).first()
+        if done is not None:
+            return None
+        inserted = conn.execute(
+            insert(ImportRecord)
+            .values(
+                path=str(path.resolve()),
+                file_name=name or path.name,
+                format=format_name,
+                content_sha256=file_hash,
+                size_bytes=size,
+                started_at=datetime.now(UTC),
+                status="running",
+                traces=0,
+                spans=0,
+                cases=0,
+                skipped=0,
+                errors=[],
+            )
+            .returning(ImportRecord.import_rowid)
+        )
+        return int(inserted.scalar_one())
+
+
+def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summary: ImportSummary) -> None:
+    """Close the import record with its final status and counts."""
+    with workspace.engine.begin() as conn:
+        conn.execute(
+            update(ImportRecord)
+            .where(ImportRecord.import_rowid == import_rowid)
+            .values(
+                status=status,
+                finished_at=datetime.now(UTC),
+                traces=summary.traces,
+                spans=summary.spans,
+                cases=summary.cases_created,
+                skipped=summary.skipped,
+                errors=summary.errors,
+            )
+        )
+
+
+def record_skipped(summary: ImportSummary, scrub: Callable[[str], str] = str) -> Callable[[RecordError], None]:
+    """The ``report`` callback of a read: count the skipped record and keep its (scrubbed) message."""
+
+    def report(error: RecordError) -> None:
+        summary.skipped += 1
+        if len(summary.errors) < MAX_KEPT_ERRORS:
+            summary.errors.append(scrub(str(error)))
+
+    return report
+
+
+# --- the text of a summary: the same words in `reviewdesk import`, `demo` and the window ----------
+
+
+def redaction_counts(counts: dict[str, int]) -> str:
+    """``EMAIL 3, PHONE 1``: most frequent kind first."""
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def describe_file(summary: ImportSummary) -> str:
+    """One line saying what importing one file did, or why it did nothing."""
+    name = summary.name
+    if summary.already_imported:
+        return f"{name}: already imported, nothing added"
+    if summary.failed and not summary.spans and not summary.cases_created:
+        return summary.failed if name in summary.failed else f"{name}: {summary.failed}"
+    restored = summary if isinstance(summary, RestoreSummary) else None
+    parts = [
+        f"{name} ({summary.format}): {summary.cases_created} new case(s)",
+        f"{summary.cases_updated} updated" if summary.cases_updated else None,
+        None if restored else f"{summary.spans} span(s) added",
+        f"labels: {restored.labels_restored} restored, {restored.labels_kept} kept (already labeled differently here)"
+        if restored
+        else None,
+        f"{summary.skipped} record(s) skipped (first: {summary.errors[0]})"
+        if summary.skipped and summary.errors
+        else (f"{summary.skipped} record(s) skipped" if summary.skipped else None),
+        f"{sum(summary.redactions.values())} value(s) redacted ({redaction_counts(summary.redactions)})"
+        if summary.redactions
+        else None,
+        "cancelled (the batches already read were kept)" if summary.cancelled else None,
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def describe_result(result: ImportResult) -> str:
+    """One sentence of totals over every file of an import."""
+    created = sum(s.cases_created for s in result.files)
+    updated = sum(s.cases_updated for s in result.files)
+    text = f"Imported {created} new case(s), {updated} updated."
+    labels = sum(s.labels_restored for s in result.files if isinstance(s, RestoreSummary))
+    if labels:
+        text += f" Restored {labels} label(s)."
+    redacted: dict[str, int] = {}
+    for s in result.files:
+        for kind, count in s.redactions.items():
+            redacted[kind] = redacted.get(kind, 0) + count
+    if redacted:
+        text += f" Redacted {sum(redacted.values())} value(s): {redaction_counts(redacted)}."
+    return text
