@@ -1,7 +1,7 @@
 """A workspace of hostile cases: text that breaks naive exporters, in multi-turn tool-calling conversations.
 
 Built the way a user gets such cases into a workspace: a reviewdesk JSONL file (one case per line,
-with its label history) restored by ``reviewdesk import`` through ``services.restore``. The text
+with its label history) restored by ``reviewdesk import`` (``services.imports.import_files``, which routes it to the restore). The text
 carries Nunjucks/Jinja syntax (``{{ customer }}``, ``{% if %}``, ``{# #}``), spreadsheet
 formulas (``=HYPERLINK(…)``, ``+``, ``-``, ``@``), right-to-left text and an RLO override, CRLF line
 ends, a leading tab, ``file://`` and ``package:`` prefixes, quotes and backslashes, and emoji with
@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from reviewdesk.services import restore
+from reviewdesk.services import imports
 from reviewdesk.services.workspace import Workspace, open_workspace
 
 TEMPLATE = "Hi {{ customer }}, {% if vip %}VIP{% endif %} {# note #} #} {{{ x }}}"
@@ -180,7 +180,8 @@ def build(path: Path) -> HostileWorkspace:
     source.write_bytes(b"".join(orjson.dumps(copy.deepcopy(line)) + b"\n" for line in lines))
     ws = open_workspace(path)
     try:
-        restore.restore_files(ws, [source])
+        result = imports.import_files(ws, [source])  # routed to the restore by content, as `reviewdesk import` does
+        assert all(s.ok for s in result.files), [s.failed or s.errors for s in result.files]
     finally:
         ws.close()
     return HostileWorkspace(
