@@ -1,7 +1,8 @@
 """A workspace of hostile cases: text that breaks naive exporters, in multi-turn tool-calling conversations.
 
 Built the way a user gets such cases into a workspace: a reviewdesk JSONL file (one case per line,
-with its label history) restored by ``reviewdesk import`` (``services.imports.import_files``, which routes it to the restore). The text
+with its label history) restored by ``reviewdesk import`` (``services.imports.import_files``
+routes it to the restore). The text
 carries Nunjucks/Jinja syntax (``{{ customer }}``, ``{% if %}``, ``{# #}``), spreadsheet
 formulas (``=HYPERLINK(…)``, ``+``, ``-``, ``@``), right-to-left text and an RLO override, CRLF line
 ends, a leading tab, ``file://`` and ``package:`` prefixes, quotes and backslashes, and emoji with
