@@ -13,6 +13,7 @@ from pathlib import Path
 from reviewdesk import __version__
 from reviewdesk.cli.commands import COMMANDS
 from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.inert import terminal_safe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return gui_cmd.run(args)
         return int(args.run(args))
     except ReviewdeskError as exc:
-        print(f"reviewdesk: error: {exc}", file=sys.stderr)
+        # The message names files and records, which are someone else's text: escaped like every
+        # other line the CLI prints, so a file name cannot retitle or clear the terminal.
+        print(f"reviewdesk: error: {terminal_safe(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("reviewdesk: interrupted", file=sys.stderr)

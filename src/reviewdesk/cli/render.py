@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import textwrap
 from collections.abc import Sequence
@@ -12,26 +11,16 @@ from typing import Any
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
-
-# Trace text is untrusted: it must not drive the terminal. Escaped, so it shows as inert text:
-# C0 controls but tab and newline (ESC starts ANSI sequences: colours, cursor moves, window titles,
-# OSC 8 links, clipboard writes), DEL and C1 controls (CSI is one byte there), bidirectional
-# controls (embeddings, overrides, isolates and marks: "Trojan Source" reordering), zero-width and
-# invisible characters that hide text, line/paragraph separators that break lines unseen, and
-# lone surrogates (not encodable: printing them would crash the command).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
-    "\u3164\ufeff\ufff9-\ufffb\ud800-\udfff]"
-)
+from reviewdesk.inert import terminal_safe
 
 
 def safe(text: str | None) -> str:
-    """``text`` with every character that could act on the terminal shown as an escape (``\\x1b``)."""
-    if text is None:
-        return ""
-    return _UNSAFE.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
-    )
+    """``text`` with every character that could act on the terminal shown as an escape (``\\x1b``).
+
+    Trace text is untrusted: it must not drive the terminal. The characters are those of
+    ``reviewdesk.inert.UNSAFE``, the same the window and the HTML report mark.
+    """
+    return terminal_safe(text)
 
 
 def one_line(text: str | None, width: int) -> str:

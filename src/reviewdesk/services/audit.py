@@ -196,6 +196,8 @@ def entries(
 
 
 def csv_rows(found: Iterable[AuditEntry]) -> Iterable[list[str]]:
+    """The CSV rows; label comments and file names are text someone else wrote, so a cell that
+    starts like a formula is neutralised (``spreadsheet_cell``)."""
     yield list(CSV_COLUMNS)
     for e in found:
         yield [

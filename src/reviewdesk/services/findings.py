@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
+from reviewdesk.files import spreadsheet_cell
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
 
@@ -157,7 +158,11 @@ CSV_COLUMNS = (
 
 
 def render_csv(report: FindingsReport, titles: Mapping[str, str] | None = None) -> str:
-    """One row per finding; shares as fractions with four decimals, examples joined by ``"; "``."""
+    """One row per finding; shares as fractions with four decimals, examples joined by ``"; "``.
+
+    Workflows, root-cause titles and case ids come from traces and label schemas: a cell that a
+    spreadsheet would run as a formula is neutralised (``spreadsheet_cell``).
+    """
     titles = titles or {}
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\r\n")
@@ -165,15 +170,15 @@ def render_csv(report: FindingsReport, titles: Mapping[str, str] | None = None) 
     for f in report.findings:
         writer.writerow(
             [
-                f.root_cause,
-                titles.get(f.root_cause, ""),
-                f.workflow,
+                spreadsheet_cell(f.root_cause),
+                spreadsheet_cell(titles.get(f.root_cause, "")),
+                spreadsheet_cell(f.workflow),
                 f.failed_cases,
                 f"{f.share_of_failures:.4f}",
                 "" if f.failure_rate is None else f"{f.failure_rate:.4f}",
                 f.total_tokens,
                 "" if f.cost_usd is None else f"{f.cost_usd:.6f}",
-                "; ".join(f.examples),
+                spreadsheet_cell("; ".join(f.examples)),
             ]
         )
     return text.getvalue()

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-# C0/C1 controls (except tab and newline) and the Unicode bidi controls, which can reorder what
-# a reader sees (a "Trojan Source" trick) or smuggle terminal escapes.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+from reviewdesk import inert
 
 
 def visible(value: str) -> str:
-    """Replace invisible control and bidi characters by a visible ``⟨U+XXXX⟩`` mark."""
-    return _UNSAFE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    """Invisible, control and reordering characters shown as a visible ``⟨U+XXXX⟩`` mark.
+
+    The character class is ``reviewdesk.inert.UNSAFE``, the one the window and the CLI use.
+    """
+    return inert.visible(value)
 
 
 def text(value: object) -> str:
