@@ -6,9 +6,11 @@ options always give the same bytes:
 1. the list filter (``CaseFilter``: workflow, release, verdict, root cause, …) in SQL, in the
    filter's sort order with the case id breaking ties;
 2. what only the label knows — reviewer (anyone in the case's label log), labeled since, has a
-   corrected output — and then the stratified sample, on the small label rows;
+   corrected output — on the small label rows;
 3. each case is loaded whole and the format says whether it can hold it (``skip_reason``); the
-   skipped ones are counted by reason, so the user learns why the file has fewer cases.
+   skipped ones are counted by reason, so the user learns why the file has fewer cases. With a
+   stratified sample, this check runs first and the sample is drawn from the cases the format
+   can use, so a stratum is never filled with cases the format then skips.
 
 ``plan_export`` runs the steps without writing (the dialog's preview count); ``export_cases``
 writes beside the target and renames, so the file appears whole or not at all.
@@ -74,7 +76,8 @@ class ExportPlan:
     rowids: list[int]
     """Selected cases (filters and sample applied), in export order."""
     skipped: dict[str, int] = field(default_factory=dict)
-    """Cases the format cannot hold, by reason; counted as the cases are loaded."""
+    """Cases the format cannot hold, by reason; counted as the cases are loaded (with a sample:
+    before it is drawn, since it draws only from the cases the format can hold)."""
     accepted: int = 0
     """Cases the format takes; counted as the cases are loaded."""
 
@@ -92,8 +95,20 @@ class ExportResult:
     """What the file is for, when the format says (OpenAI Evals: the eval class whose samples it holds)."""
 
 
-def select_cases(workspace: Workspace, selection: ExportSelection) -> list[int]:
-    """Row ids of the selected cases in export order (steps 1 and 2 above)."""
+def select_cases(workspace: Workspace, selection: ExportSelection, exporter: Exporter | None = None) -> list[int]:
+    """Row ids of the selected cases in export order (steps 1 and 2 above, and the sample).
+
+    With ``exporter``, the sample draws only from cases the format can hold (its ``skip_reason``
+    is ``None``); without one, from every selected case.
+    """
+    return _select(workspace, selection, exporter)[0]
+
+
+def _select(
+    workspace: Workspace, selection: ExportSelection, exporter: Exporter | None
+) -> tuple[list[int], dict[str, int]]:
+    """``select_cases``, plus the cases the format skipped before a sample was drawn, by reason."""
+    skipped: dict[str, int] = {}
     with workspace.session() as session:
         if selection.case_rowids is not None:
             found = queries.summaries_by_rowid(session, list(dict.fromkeys(selection.case_rowids)))
@@ -119,10 +134,15 @@ def select_cases(workspace: Workspace, selection: ExportSelection) -> list[int]:
         kept.append(summary)
     if selection.sample is not None:
         spec = selection.sample
+        if exporter is not None:
+            probe = ExportPlan(format=exporter.name, rowids=[s.case_rowid for s in kept])
+            usable = {rowid for rowid, _ in _rowid_items(workspace, probe, exporter, NullProgress())}
+            kept = [s for s in kept if s.case_rowid in usable]
+            skipped = probe.skipped
         candidates = [Candidate(key=s.case_rowid, case_id=s.case_id, strata=_strata(s, labels, spec)) for s in kept]
         chosen = stratified_sample(candidates, spec)
         kept = [s for s in kept if s.case_rowid in chosen]
-    return [s.case_rowid for s in kept]
+    return [s.case_rowid for s in kept], skipped
 
 
 def _strata(summary: CaseSummary, labels: dict[int, Label], spec: SampleSpec) -> tuple[str, ...]:
@@ -157,7 +177,8 @@ def plan_export(
     """
     exporter = registry.get_exporter(format_name)
     progress = progress or NullProgress()
-    plan = ExportPlan(format=exporter.name, rowids=select_cases(workspace, selection or ExportSelection()))
+    rowids, skipped = _select(workspace, selection or ExportSelection(), exporter)
+    plan = ExportPlan(format=exporter.name, rowids=rowids, skipped=skipped)
     progress.set_total(len(plan.rowids))
     for _ in _items(workspace, plan, exporter, progress):
         pass
@@ -198,7 +219,8 @@ def export_cases(
         selection = ExportSelection(flt=flt) if flt is not None else ExportSelection()
     elif flt is not None:
         raise ValueError("give selection or flt, not both")
-    plan = ExportPlan(format=exporter.name, rowids=select_cases(workspace, selection))
+    rowids, skipped = _select(workspace, selection, exporter)
+    plan = ExportPlan(format=exporter.name, rowids=rowids, skipped=skipped)
     options = export_options(workspace, dataset_name=dataset_name or out.stem)
     progress.set_total(len(plan.rowids))
     progress.set_status(f"Exporting {exporter.name}")
@@ -210,6 +232,13 @@ def export_cases(
 
 def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress: Progress) -> Iterator[ExportItem]:
     """Load the planned cases one by one (bounded memory), counting the ones the format skips."""
+    for _, item in _rowid_items(workspace, plan, exporter, progress):
+        yield item
+
+
+def _rowid_items(
+    workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress: Progress
+) -> Iterator[tuple[int, ExportItem]]:
     with workspace.session() as session:
         for start in range(0, len(plan.rowids), _IN_CHUNK):
             if progress.cancel_requested():
@@ -226,7 +255,7 @@ def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress:
                     plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
                     continue
                 plan.accepted += 1
-                yield item
+                yield rowid, item
 
 
 def _item(

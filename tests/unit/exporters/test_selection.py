@@ -131,3 +131,26 @@ def test_stratified_sample_properties() -> None:
 def test_sample_needs_a_positive_size() -> None:
     with pytest.raises(ValueError, match="at least one"):
         stratified_sample(_candidates(), SampleSpec(per_stratum=0))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_sample_draws_only_cases_the_format_can_use(labeled: LabeledWorkspace, tmp_path, seed: int) -> None:
+    """Fine-tuning can use genai:B only among the tool_error cases and genai:A only among the
+    hallucination ones: a sample of one per root cause must pick them, whatever the seed, and
+    never fill a stratum with a case the format then skips."""
+    from reviewdesk.services import cases
+
+    spec = SampleSpec(per_stratum=1, seed=seed)
+    selection = ExportSelection(flt=CaseFilter(verdict="fail"), sample=spec)
+    ws = labeled.open()
+    try:
+        result = exports.export_cases(ws, "openai-finetune", tmp_path / "ft.jsonl", selection=selection)
+        plan = exports.plan_export(ws, "openai-finetune", selection)
+        by_rowid = {s.case_rowid: s.case_id for s in cases.list_cases(ws)}
+    finally:
+        ws.close()
+    names = {case_id: key for key, case_id in labeled.case_ids.items()}
+    assert {names[by_rowid[r]] for r in plan.rowids} == {"genai:A", "genai:B"}
+    assert result.cases == plan.accepted == 2
+    # The cases left out before the draw are still reported, by reason.
+    assert sum(result.skipped.values()) == 3 and result.skipped == plan.skipped
