@@ -41,6 +41,8 @@ class ExportOptions:
     """Root-cause id → "Title: description", from the workspace's label schema; used to write rubrics."""
     score_names: tuple[str, ...] = ()
     """Score names of the label schema, in schema order: tabular formats get one column each."""
+    excel_bom: bool = False
+    """CSV: start the file with a UTF-8 byte-order mark (Excel reads a CSV without one as ANSI)."""
 
 
 class Exporter(Protocol):

@@ -5,8 +5,10 @@ owner can pivot on them in a spreadsheet or load them with pandas / Hugging Face
 (whose chat convention, a ``messages`` column of ``{role, content}``, the Parquet file follows).
 Scores get one column each (``score_<name>``), in label-schema order.
 
-CSV holds text only: lists are joined with ``"; "`` and nested values (messages, documents) are
-JSON. Parquet keeps types — lists, structs, UTC timestamps — and needs ``pyarrow`` (the
+CSV holds text only: lists are joined with ``"; "`` and nested values (messages, documents, tool
+calls with their arguments, results and errors) are JSON; a text cell a spreadsheet would run as
+a formula is neutralised (``files.spreadsheet_cell``), and ``ExportOptions.excel_bom`` starts the
+file with a UTF-8 BOM, which Excel needs to read it as UTF-8. Parquet keeps types — lists, structs, UTC timestamps — and needs ``pyarrow`` (the
 ``reviewdesk[export]`` extra), imported only when a Parquet export runs.
 """
 
@@ -19,6 +21,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from reviewdesk.domain.case import ToolCall
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.exporters import mapping
 from reviewdesk.exporters.base import ExportItem, ExportOptions
@@ -108,7 +111,7 @@ def row(item: ExportItem) -> dict[str, Any]:
         "comment": prov["comment"],
         "escalate": label.escalate if label else None,
         "documents": [mapping.document_json(d) for d in mapping.documents(case)],
-        "tool_calls": [c.name for c in case.tool_calls],
+        "tool_calls": [_tool_call(c) for c in case.tool_calls],
         "tool_errors": sum(1 for c in case.tool_calls if c.error),
         "input_tokens": case.usage.input_tokens,
         "output_tokens": case.usage.output_tokens,
@@ -116,6 +119,18 @@ def row(item: ExportItem) -> dict[str, Any]:
         "cost_usd": case.usage.cost_usd,
         "latency_ms": case.latency_ms,
         "scores": dict(label.scores) if label else {},
+    }
+
+
+def _tool_call(call: ToolCall) -> dict[str, Any]:
+    """A tool call with what it was given and what it returned; arguments and result as JSON text,
+    so one Parquet type holds any shape."""
+    return {
+        "name": call.name,
+        "call_id": call.call_id,
+        "arguments": mapping.arguments_json(call.arguments),
+        "result": None if call.result is None else mapping.tool_result_text(call.model_copy(update={"error": None})),
+        "error": call.error,
     }
 
 
@@ -154,6 +169,8 @@ class CsvExporter:
             values = row(item)
             writer.writerow([_cell(values[c]) for c in COLUMNS] + [_cell(values["scores"].get(n)) for n in scores])
             progress.advance(1)
+        if options.excel_bom:
+            out.write("\ufeff".encode())  # Excel reads a BOM-less CSV as the local code page, not UTF-8
         out.write(text.getvalue().encode("utf-8"))
         return len(materialized)
 
@@ -191,7 +208,9 @@ class ParquetExporter:
                     [("id", text), ("source", text), ("score", pa.float64()), ("rank", pa.int64()), ("content", text)]
                 )
             ),
-            "tool_calls": pa.list_(text),
+            "tool_calls": pa.list_(
+                pa.struct([("name", text), ("call_id", text), ("arguments", text), ("result", text), ("error", text)])
+            ),
             "tool_errors": pa.int64(),
             "input_tokens": pa.int64(),
             "output_tokens": pa.int64(),

@@ -152,11 +152,12 @@ def _strata(summary: CaseSummary, labels: dict[int, Label], spec: SampleSpec) ->
     return tuple(label.root_causes) if label is not None else ()
 
 
-def export_options(workspace: Workspace, *, dataset_name: str = "reviewdesk") -> ExportOptions:
+def export_options(workspace: Workspace, *, dataset_name: str = "reviewdesk", excel_bom: bool = False) -> ExportOptions:
     """The per-export settings, with root-cause wording and score names from the label schema."""
     schema = current_schema(workspace)
     return ExportOptions(
         dataset_name=dataset_name,
+        excel_bom=excel_bom,
         root_causes={rc["id"]: f"{rc['title']}: {rc['description']}" for rc in schema.root_causes},
         score_names=tuple(schema.scores),
     )
@@ -205,12 +206,14 @@ def export_cases(
     selection: ExportSelection | None = None,
     flt: CaseFilter | None = None,
     dataset_name: str | None = None,
+    excel_bom: bool = False,
     progress: Progress | None = None,
 ) -> ExportResult:
     """Write the selected cases to ``out``; the file appears whole or not at all.
 
     ``flt`` alone is shorthand for ``selection=ExportSelection(flt=flt)`` (the queue's filter).
-    ``dataset_name`` (Langfuse's ``datasetName``) defaults to the output file's stem.
+    ``dataset_name`` (Langfuse's ``datasetName``) defaults to the output file's stem;
+    ``excel_bom`` starts a CSV with a UTF-8 byte-order mark for Excel.
     """
     exporter = registry.get_exporter(format_name)
     progress = progress or NullProgress()
@@ -221,7 +224,7 @@ def export_cases(
         raise ValueError("give selection or flt, not both")
     rowids, skipped = _select(workspace, selection, exporter)
     plan = ExportPlan(format=exporter.name, rowids=rowids, skipped=skipped)
-    options = export_options(workspace, dataset_name=dataset_name or out.stem)
+    options = export_options(workspace, dataset_name=dataset_name or out.stem, excel_bom=excel_bom)
     progress.set_total(len(plan.rowids))
     progress.set_status(f"Exporting {exporter.name}")
     with atomic_output(out) as handle:

@@ -81,3 +81,53 @@ def test_promptfoo_literal_escapes_every_template_opener(text: str) -> None:
     assert not escaped.startswith(("file://", "package:"))
     if not any(s in text for s in ("{", "#", "file://", "package:")):
         assert escaped == text
+
+
+def test_csv_and_parquet_carry_tool_calls_with_arguments_and_results(tmp_path: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    built = hostile.build(tmp_path / "h.reviewdesk")
+    ws = built.open()
+    try:
+        csv_path = exports.export_cases(ws, "csv", tmp_path / "h.csv").path
+        parquet_path = exports.export_cases(ws, "parquet", tmp_path / "h.parquet").path
+    finally:
+        ws.close()
+    row = {r["case_id"]: r for r in records(csv_path)}[built.case_ids["good"]]
+    lookup, refund = json.loads(row["tool_calls"])
+    assert lookup["name"] == "lookup_order" and lookup["call_id"] == "call_run_1"
+    assert json.loads(lookup["arguments"]) == {"note": hostile.TEMPLATE, "order_id": "8812"}
+    assert json.loads(lookup["result"]) == hostile.TOOL_RESULT
+    assert refund == {
+        "name": "issue_refund",
+        "call_id": None,
+        "arguments": '{"amount":-12.5}',
+        "result": None,
+        "error": f"=ERROR {hostile.TEMPLATE}",
+    }
+    table = pq.read_table(parquet_path)
+    assert str(table.schema.field("tool_calls").type) == (
+        "list<element: struct<name: string, call_id: string, arguments: string, result: string, error: string>>"
+    )
+    rows = {r["case_id"]: r for r in table.to_pylist()}
+    assert (
+        rows[built.case_ids["good"]]["tool_calls"][1]["error"] == f"=ERROR {hostile.TEMPLATE}"
+    )  # typed: not neutralised
+
+
+def test_excel_bom_is_written_only_when_asked(labeled: LabeledWorkspace, tmp_path: Path, capsys) -> None:
+    from reviewdesk.cli.main import main
+
+    plain = export(labeled, "csv", tmp_path / "plain").path
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    out = tmp_path / "excel.csv"
+    assert main(["--workspace", str(labeled.path), "export", "--format", "csv", "-o", str(out), "--excel-bom"]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data[3:] == plain.read_bytes()
+    capsys.readouterr()
+    argv = ["--workspace", str(labeled.path), "export", "--format", "inspect", "-o", str(tmp_path / "x.jsonl")]
+    assert main([*argv, "--excel-bom"]) != 0
+    assert "--excel-bom is for --format csv" in capsys.readouterr().err
+    assert not (tmp_path / "x.jsonl").exists()

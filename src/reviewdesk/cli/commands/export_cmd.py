@@ -49,6 +49,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--dataset-name", help="dataset name written into each record (Langfuse); default: the output file's stem"
     )
+    p.add_argument(
+        "--excel-bom", action="store_true", help="csv: start the file with a UTF-8 BOM so Excel reads it as UTF-8"
+    )
     add_filters(p)
     labels = p.add_argument_group("label filters")
     labels.add_argument("--reviewer", help="only cases this reviewer labeled (any change)")
@@ -98,11 +101,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.format or not args.output:
         raise UsageError("export needs --format and -o/--output (or --list-formats)")
+    if args.excel_bom and args.format != "csv":
+        raise UsageError(f"--excel-bom is for --format csv, not {args.format}")
     ws = workspace(args)
     try:
         progress = TextProgress(unit="cases")
         result = exports.export_cases(
-            ws, args.format, args.output, selection=selection(args), dataset_name=args.dataset_name, progress=progress
+            ws,
+            args.format,
+            args.output,
+            selection=selection(args),
+            dataset_name=args.dataset_name,
+            excel_bom=args.excel_bom,
+            progress=progress,
         )
         progress.finish()
     finally:
