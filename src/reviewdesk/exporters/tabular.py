@@ -8,7 +8,9 @@ Scores get one column each (``score_<name>``), in label-schema order.
 CSV holds text only: lists are joined with ``"; "`` and nested values (messages, documents, tool
 calls with their arguments, results and errors) are JSON; a text cell a spreadsheet would run as
 a formula is neutralised (``files.spreadsheet_cell``), and ``ExportOptions.excel_bom`` starts the
-file with a UTF-8 BOM, which Excel needs to read it as UTF-8. Parquet keeps types — lists, structs, UTC timestamps — and needs ``pyarrow`` (the
+file with a UTF-8 BOM, which Excel needs to read it as UTF-8.
+
+Parquet keeps types — lists, structs, UTC timestamps — and needs ``pyarrow`` (the
 ``reviewdesk[export]`` extra), imported only when a Parquet export runs.
 """
 
