@@ -32,6 +32,11 @@ def _money(value: float | None) -> str:
     return "" if value is None else f"${value:.4f}"
 
 
+def _count(value: int | None) -> str:
+    """A token count, or ``unknown`` when the trace did not count (which is not zero)."""
+    return "unknown" if value is None else str(value)
+
+
 def _ms(value: float | None) -> str:
     if value is None:
         return ""
@@ -116,8 +121,9 @@ def case_text(case: Case) -> str:
         f"  started {case.started_at.isoformat() if case.started_at else '-'}   latency {_ms(case.latency_ms) or '-'}"
         f"   status {case.status}   spans {case.span_count}"
         f"   source {safe(case.source.file)} ({safe(case.source.format)})",
-        f"  model {safe(g.model) or '-'}   provider {safe(g.provider) or '-'}   tokens in {u.input_tokens or 0} / out "
-        f"{u.output_tokens or 0} / total {u.total_tokens or 0}   cost {_money(u.cost_usd) or '-'}"
+        f"  model {safe(g.model) or '-'}   provider {safe(g.provider) or '-'}"
+        f"   tokens in {_count(u.input_tokens)} / out {_count(u.output_tokens)} / total {_count(u.total_tokens)}"
+        f"   cost {_money(u.cost_usd) or '-'}"
         f"   LLM calls {u.llm_calls}",
     ]
     if case.error:
@@ -203,7 +209,9 @@ def stats_json(stats: WorkspaceStats) -> dict[str, Any]:
         "labeled": stats.labeled,
         "input_tokens": stats.input_tokens,
         "output_tokens": stats.output_tokens,
-        "cost_usd": round(stats.cost_usd, 6),
+        "cases_with_tokens": stats.cases_with_tokens,
+        "cost_usd": None if stats.cost_usd is None else round(stats.cost_usd, 6),
+        "cases_with_cost": stats.cases_with_cost,
         "by_workflow": counts(stats.by_workflow),
         "by_release": counts(stats.by_release),
         "by_model": counts(stats.by_model),
@@ -212,11 +220,28 @@ def stats_json(stats: WorkspaceStats) -> dict[str, Any]:
     }
 
 
+def _stats_tokens(stats: WorkspaceStats) -> str:
+    if stats.cases_with_tokens == 0:
+        return "tokens unknown"
+    text = f"tokens in {_count(stats.input_tokens)} / out {_count(stats.output_tokens)}"
+    if stats.cases_with_tokens < stats.cases:
+        text += f" (counted in {stats.cases_with_tokens} of {stats.cases} cases)"
+    return text
+
+
+def _stats_cost(stats: WorkspaceStats) -> str:
+    if stats.cost_usd is None:
+        return "cost unknown"
+    text = f"cost ${stats.cost_usd:.4f}"
+    if stats.cases_with_cost < stats.cases:
+        text += f" (recorded in {stats.cases_with_cost} of {stats.cases} cases)"
+    return text
+
+
 def stats_text(stats: WorkspaceStats) -> str:
     lines = [
         f"cases {stats.cases}   traces {stats.traces}   spans {stats.spans}   imports {stats.imports}",
-        f"errors {stats.errors}   labeled {stats.labeled}   tokens in {stats.input_tokens} / out {stats.output_tokens}"
-        f"   cost ${stats.cost_usd:.4f}",
+        f"errors {stats.errors}   labeled {stats.labeled}   {_stats_tokens(stats)}   {_stats_cost(stats)}",
     ]
     for title, items in (
         ("by workflow", stats.by_workflow),

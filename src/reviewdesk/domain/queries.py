@@ -122,9 +122,14 @@ class WorkspaceStats:
     imports: int = 0
     errors: int = 0
     labeled: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
+    input_tokens: int | None = None
+    """Sum over the cases whose trace counted input tokens; ``None`` when none did (unknown is not 0)."""
+    output_tokens: int | None = None
+    cases_with_tokens: int = 0
+    """Cases whose trace counted input or output tokens: the sums above cover these only."""
+    cost_usd: float | None = None
+    """Sum of the costs the traces recorded; ``None`` when no trace recorded one."""
+    cases_with_cost: int = 0
     by_workflow: list[Count] = field(default_factory=list)
     by_release: list[Count] = field(default_factory=list)
     by_model: list[Count] = field(default_factory=list)

@@ -228,14 +228,17 @@ def _tool_calls(views: list[SpanView], llms: list[SpanView]) -> list[ToolCall]:
         # error text) stays visible in the next LLM call's messages.
         if result is None and call_id is not None and not view.span.failed:
             result = _parsed(responses.get(call_id))
+        arguments = view.tool_arguments if view.tool_arguments is not None else (request.arguments if request else None)
+        if request is not None and _sent_as_input(request.arguments, arguments):
+            # LangChain logs a string tool input as {"input": …} and the readers unwrap it; when the
+            # model itself sent {"input": …}, that is what the tool got.
+            arguments = request.arguments
         calls.append(
             (
                 view.span.start_ns or 0,
                 ToolCall(
                     name=name,
-                    arguments=view.tool_arguments
-                    if view.tool_arguments is not None
-                    else (request.arguments if request else None),
+                    arguments=arguments,
                     result=result,
                     error=_error_text(view) if view.span.failed or view.error_message else None,
                     duration_ms=view.span.duration_ms,
@@ -299,6 +302,10 @@ class _Requests:
         return indexes[position] if position < len(indexes) else None
 
 
+def _sent_as_input(requested: Any, arguments: Any) -> bool:
+    return isinstance(requested, dict) and set(requested) == {"input"} and requested["input"] == arguments
+
+
 def _parsed(value: Any) -> Any:
     return maybe_json(value)
 
@@ -350,4 +357,12 @@ def _status(root: SpanView, views: list[SpanView]) -> tuple[Any, ErrorInfo | Non
     if not failing:
         return "ok", None
     first = root if root.span.failed else failing[0]
+    if not first.error_message:
+        # Frameworks mark the root failed without a message when a step below it raised: the
+        # message a reviewer needs is on the earliest failing span that has one.
+        told = next((v for v in failing if v.error_message), None)
+        if told is not None:
+            return "error", ErrorInfo(
+                type=first.error_type or told.error_type, message=told.error_message, span_id=told.span.span_id
+            )
     return "error", ErrorInfo(type=first.error_type, message=first.error_message, span_id=first.span.span_id)

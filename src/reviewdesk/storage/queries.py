@@ -384,12 +384,22 @@ def workspace_stats(session: Session) -> WorkspaceStats:
         session.execute(select(func.count()).select_from(CaseRow).where(CaseRow.status == "error")).scalar_one()
     )
     stats.labeled = int(session.execute(select(func.count()).select_from(LabelRow)).scalar_one())
+    # SUM skips NULLs and is NULL when every value is: an unknown count adds nothing and stays unknown.
+    known_tokens = (CaseRow.input_tokens.is_not(None)) | (CaseRow.output_tokens.is_not(None))
     totals = session.execute(
-        select(func.sum(CaseRow.input_tokens), func.sum(CaseRow.output_tokens), func.sum(CaseRow.cost_usd))
+        select(
+            func.sum(CaseRow.input_tokens),
+            func.sum(CaseRow.output_tokens),
+            func.count().filter(known_tokens),
+            func.sum(CaseRow.cost_usd),
+            func.count(CaseRow.cost_usd),
+        )
     ).one()
-    stats.input_tokens = int(totals[0] or 0)
-    stats.output_tokens = int(totals[1] or 0)
-    stats.cost_usd = float(totals[2] or 0.0)
+    stats.input_tokens = None if totals[0] is None else int(totals[0])
+    stats.output_tokens = None if totals[1] is None else int(totals[1])
+    stats.cases_with_tokens = int(totals[2])
+    stats.cost_usd = None if totals[3] is None else float(totals[3])
+    stats.cases_with_cost = int(totals[4])
     stats.by_workflow = _counts(session, CaseRow.workflow)
     stats.by_release = _counts(session, CaseRow.release)
     stats.by_model = _counts(session, CaseRow.model)

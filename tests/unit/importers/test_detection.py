@@ -27,6 +27,7 @@ EXPECTED = {
     "samples/langfuse_trace_langgraph_python.json": "langfuse",
     "samples/langfuse_trace_microsoft_agent_genai.json": "langfuse",
     "samples/langsmith_run_wrap_openai.json": "langsmith",
+    "samples/langsmith_run_wrap_openai_stream.json": "langsmith",
 }
 TRACE_DIRS = ("instrumented", "samples", "langfuse", "langsmith", "bundles")
 

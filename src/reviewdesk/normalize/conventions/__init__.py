@@ -13,7 +13,7 @@ from typing import Any
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize.attrs import AttrIndex
 from reviewdesk.normalize.conventions import genai, langfuse, langsmith, openinference, openllmetry
-from reviewdesk.normalize.conventions.common import as_str, first, maybe_json_scalar
+from reviewdesk.normalize.conventions.common import as_str, first, instructions_in, maybe_json_scalar
 from reviewdesk.normalize.view import SpanView
 
 Reader = tuple[str, Callable[[dict[str, Any], SpanView], bool], Callable[[dict[str, Any], SpanView], None]]
@@ -60,6 +60,10 @@ def view_span(span: RawSpan) -> SpanView:
                 view.set_identity(key, span.resource[name])
                 break
     _read_error(span, view)
+    if view.system_instructions is None:
+        # No convention names them, but the span's input (or a Responses/Assistants object it
+        # returned) does: agent frameworks pass the system prompt as an argument.
+        view.system_instructions = instructions_in(view.input_value) or instructions_in(view.output_value, output=True)
     return view
 
 
@@ -71,5 +75,10 @@ def _read_error(span: RawSpan, view: SpanView) -> None:
         view.setdefault("error_type", first(exc_type, as_str(span.attributes.get("exception.type"))))
         view.setdefault(
             "error_message",
-            first(span.status_message, exc_message, as_str(span.attributes.get("exception.message"))),
+            first(
+                span.status_message,
+                exc_message,
+                as_str(span.attributes.get("exception.message")),
+                as_str(span.attributes.get("error.message")),
+            ),
         )

@@ -98,12 +98,16 @@ def as_str(value: Any) -> str | None:
 
 
 def text_of(value: Any) -> str | None:
-    """Best-effort plain text of a content value: a string, a list of parts, or a dict."""
-    value = maybe_json(value)
+    """Best-effort plain text of a content value: a string, a list of parts, or a dict.
+
+    A string is text exactly as the model wrote it, even when it happens to be JSON (structured
+    output): only a JSON list of typed content parts (``[{"type": "text", "text": …}]``, which
+    some SDKs store as a string) is read as parts. Re-serialising would change spacing and key order.
+    """
+    if isinstance(value, str):
+        return _string_text(value)
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
     if isinstance(value, list):
         texts = [t for t in (_part_text(p) for p in value) if t]
         if texts:
@@ -113,6 +117,24 @@ def text_of(value: Any) -> str | None:
         text = _part_text(value)
         return text if text is not None else as_str(value)
     return str(value)
+
+
+def _string_text(value: str) -> str:
+    parsed = maybe_json(value)
+    if is_parts(parsed):
+        texts = [t for t in (_part_text(p) for p in parsed) if t]
+        if texts:
+            return "\n\n".join(texts)
+    return value
+
+
+def is_parts(value: Any) -> bool:
+    """A non-empty list of typed content parts (``{"type": "text", …}``, ``{"type": "tool_use", …}``)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in value)
+    )
 
 
 def _part_text(part: Any) -> str | None:
@@ -140,8 +162,18 @@ def first(*values: Any) -> Any:
 _QUESTION_KEYS = ("user_request", "question", "query", "input", "user_input", "message", "prompt", "text", "content")
 
 
+# Keys of a request payload that never hold the user's words: the model name is often the only
+# other string in a chat request whose user message has no text, and it is not the request.
+_NOT_REQUEST_KEYS = frozenset({"model", "model_name", "role", "id", "type", "name", "user", "tool_choice", "system"})
+
+
 def request_text(value: Any) -> str | None:
-    """The user's request inside a generic input value (a root span's ``input.value`` and alike)."""
+    """The user's request inside a generic input value (a root span's ``input.value`` and alike).
+
+    A chat payload (``messages``) answers with its last user message or nothing: when that message
+    has no text, the request is missing, not whatever other string the payload holds.
+    """
+    original = value
     value = maybe_json(value)
     if value is None:
         return None
@@ -149,10 +181,8 @@ def request_text(value: Any) -> str | None:
         return value
     if isinstance(value, dict):
         messages = value.get("messages")
-        if isinstance(messages, list):
-            last_user = last_user_text(messages)
-            if last_user:
-                return last_user
+        if isinstance(messages, list) and _has_user(messages):
+            return last_user_text(messages)
         for key in _QUESTION_KEYS:
             if isinstance(value.get(key), str):
                 return str(value[key])
@@ -164,18 +194,25 @@ def request_text(value: Any) -> str | None:
                 if text:
                     return text
             return None
-        strings = [v for v in value.values() if isinstance(v, str)]
+        strings = [v for k, v in value.items() if isinstance(v, str) and k not in _NOT_REQUEST_KEYS]
         if len(strings) == 1:
             return strings[0]
-        return as_str(value)
+        return _as_given(original, value)
     if isinstance(value, list):
-        last_user = last_user_text(value)
-        return last_user if last_user else as_str(value)
+        if _has_user(value):
+            return last_user_text(value)
+        return _as_given(original, value)
     return str(value)
+
+
+def _as_given(original: Any, parsed: Any) -> str | None:
+    """The text of a value that is not a known shape: the string as recorded, not re-serialised."""
+    return original if isinstance(original, str) else as_str(parsed)
 
 
 def answer_text(value: Any) -> str | None:
     """The answer inside a generic output value (``output.value`` of a root span and alike)."""
+    original = value
     value = maybe_json(value)
     if value is None:
         return None
@@ -197,8 +234,12 @@ def answer_text(value: Any) -> str | None:
         strings = [v for v in value.values() if isinstance(v, str)]
         if len(strings) == 1:
             return strings[0]
-        return as_str(value)
-    return as_str(value)
+        return _as_given(original, value)
+    return _as_given(original, value)
+
+
+def _has_user(messages: list[Any]) -> bool:
+    return any(isinstance(m, dict) and m.get("role") in ("user", "human") for m in messages)
 
 
 def last_user_text(messages: list[Any]) -> str | None:
@@ -248,3 +289,49 @@ def documents_from_list(value: Any) -> list[Any]:
             )
         )
     return documents
+
+
+# Objects whose ``instructions`` are the system prompt the model ran under: OpenAI Responses
+# (request and response), Assistants (``assistant``, ``thread.run``) and Agents SDK agents.
+_INSTRUCTED_OBJECTS = ("response", "assistant", "thread.run")
+
+
+def instructions_in(value: Any, *, output: bool = False) -> str | None:
+    """System instructions carried in a generic input (``{"prompt", "system"}``, an agent's or
+    assistant's ``instructions``, traceloop ``kwargs``), or in an output that echoes them (a
+    Responses API response, an Assistants run); ``None`` when there are none."""
+    value = maybe_json(value)
+    if not isinstance(value, dict):
+        return None
+    if output and value.get("object") not in _INSTRUCTED_OBJECTS:
+        return None
+    for key in ("instructions", "system", "system_prompt", "system_message"):
+        text = value.get(key)
+        if isinstance(text, str) and text.strip():
+            return text
+    for key in ("assistant", "agent", "kwargs"):
+        inner = value.get(key)
+        if isinstance(inner, dict) and not output:
+            text = instructions_in(inner)
+            if text:
+                return text
+    return None
+
+
+def finish_reason_of(value: Any) -> str | None:
+    """A finish reason as a word (``stop``), from a string, a list of them (the last), or an object.
+
+    LangSmith JS stores a streamed run's finish reason as the whole last chunk choice
+    (``{"index": 0, "delta": {}, "finish_reason": "stop"}``); the Vercel AI SDK writes
+    ``{"unified": "stop", "raw": "end_turn"}``.
+    """
+    for _ in range(4):  # nested objects, a few levels at most
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        elif isinstance(value, dict):
+            value = first(value.get("finish_reason"), value.get("unified"), value.get("reason"), value.get("type"))
+        else:
+            break
+    if isinstance(value, str):
+        return value or None
+    return None if value is None else as_str(value)

@@ -16,6 +16,7 @@ from reviewdesk.normalize.conventions.common import (
     as_float,
     as_int,
     as_str,
+    finish_reason_of,
     first,
     maybe_json,
     maybe_json_scalar,
@@ -149,17 +150,12 @@ def _instructions_text(value: Any) -> str | None:
 
 
 def _finish_reason(attrs: dict[str, Any], outputs: Any) -> str | None:
-    reasons = attrs.get("gen_ai.response.finish_reasons")
-    if isinstance(reasons, list) and reasons:
-        return as_str(reasons[-1])
-    if isinstance(reasons, str) and reasons:
-        parsed = maybe_json(reasons)
-        if isinstance(parsed, list) and parsed:
-            return as_str(parsed[-1])
-        return reasons
+    reasons = maybe_json(attrs.get("gen_ai.response.finish_reasons"))
+    if reasons:
+        return finish_reason_of(reasons)
     outputs = maybe_json(outputs)
     if isinstance(outputs, list) and outputs and isinstance(outputs[-1], dict):
-        return as_str(outputs[-1].get("finish_reason"))
+        return finish_reason_of(outputs[-1].get("finish_reason"))
     return None
 
 
@@ -292,7 +288,7 @@ def _read_events(view: SpanView) -> None:
             if "tool_calls" in data and "tool_calls" not in item:
                 item["tool_calls"] = data["tool_calls"]
             outputs.append(openai_style_message(item))
-            view.setdefault("finish_reason", as_str(data.get("finish_reason")))
+            view.setdefault("finish_reason", finish_reason_of(data.get("finish_reason")))
         elif event.name == "gen_ai.content.prompt":
             prompt = maybe_json(attrs.get("gen_ai.prompt"))
             if isinstance(prompt, list):

@@ -24,6 +24,7 @@ from reviewdesk.normalize.conventions.payloads import (
     input_messages,
     output_details,
     output_messages,
+    payload_value,
     tool_message,
     tool_result,
     unwrap_lc,
@@ -61,6 +62,8 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     if view.kind is SpanKind.OTHER:
         if obs_type in _KINDS:
             view.kind = _KINDS[obs_type]
+        elif not obs_type and (_OBS + "model.name" in attrs or _OBS + "usage_details" in attrs):
+            view.kind = SpanKind.LLM  # no type, but only generations name a model and count tokens
         elif tool_message(obs_output) is not None:
             # Langfuse's LangChain handler records tools as plain spans; their return value, a
             # ToolMessage, says what they are.
@@ -70,8 +73,13 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
 
     # The trace's input/output, where the span carries them, is what the user declared the
     # interaction's input to be; the observation's own input comes next.
-    view.setdefault("input_value", first(decode(attrs.get("langfuse.trace.input")), obs_input))
-    view.setdefault("output_value", first(decode(attrs.get("langfuse.trace.output")), obs_output))
+    view.setdefault(
+        "input_value", first(payload_value(attrs.get("langfuse.trace.input")), payload_value(attrs.get(_OBS + "input")))
+    )
+    view.setdefault(
+        "output_value",
+        first(payload_value(attrs.get("langfuse.trace.output")), payload_value(attrs.get(_OBS + "output"))),
+    )
 
     if view.kind is SpanKind.LLM:
         _read_generation(attrs, view, obs_input, obs_output, metadata)
@@ -102,15 +110,25 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     # Langfuse's LangChain and OpenAI integrations pass trace identity as metadata keys.
     for source in (metadata, trace_metadata):
         view.set_identity("user_id", source.get("langfuse_user_id"))
-        view.set_identity("session_id", source.get("langfuse_session_id"))
+        # Applications that do not use Langfuse's own key name the conversation in their metadata.
+        view.set_identity(
+            "session_id",
+            first(
+                source.get("langfuse_session_id"),
+                source.get("session_id"),
+                source.get("conversation_id"),
+                source.get("thread_id"),
+            ),
+        )
         view.set_identity("tenant", first(source.get("tenant"), source.get("tenant_id")))
 
 
 def _read_generation(
     attrs: dict[str, Any], view: SpanView, obs_input: Any, obs_output: Any, metadata: dict[str, Any]
 ) -> None:
-    view.setdefault("input_messages", input_messages(obs_input))
-    view.setdefault("output_messages", output_messages(obs_output))
+    # The payloads as recorded: a string payload is the model's text, even when it is JSON.
+    view.setdefault("input_messages", input_messages(attrs.get(_OBS + "input")))
+    view.setdefault("output_messages", output_messages(attrs.get(_OBS + "output")))
     details = output_details(obs_output)
     model = as_str(attrs.get(_OBS + "model.name"))
     parameters = decode(attrs.get(_OBS + "model.parameters"))

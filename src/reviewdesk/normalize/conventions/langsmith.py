@@ -62,6 +62,8 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
 
     if view.kind is SpanKind.OTHER and run_type in _KINDS:
         view.kind = _KINDS[run_type]
+    elif view.kind is SpanKind.OTHER and not run_type and metadata.get("ls_model_name"):
+        view.kind = SpanKind.LLM  # no run type, but LangChain names the model of model calls only
     view.setdefault("input_value", inputs)
     view.setdefault("output_value", outputs)
 

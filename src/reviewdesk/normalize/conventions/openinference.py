@@ -15,11 +15,13 @@ from reviewdesk.normalize.conventions.common import (
     as_int,
     as_str,
     dig,
+    finish_reason_of,
     first,
     maybe_json,
     maybe_json_scalar,
     text_of,
 )
+from reviewdesk.normalize.conventions.payloads import output_details
 from reviewdesk.normalize.view import SpanKind, SpanView
 
 NAME = "openinference"
@@ -63,23 +65,50 @@ _KINDS = {
 }
 
 
+# Attributes only OpenInference writes (OpenLLMetry also has ``llm.*`` names: ``llm.request.type``,
+# ``llm.usage.*``, ``llm.headers`` — those do not make a span OpenInference).
+_LLM_KEYS = ("llm.model_name", "llm.invocation_parameters", "llm.provider")
+_LLM_PREFIXES = (
+    "llm.token_count.",
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "llm.prompt_template.",
+    "llm.tools.",
+)
+_TOOL_KEYS = ("tool.name", "tool.parameters", "tool_call.function.name")
+
+
 def applies(attrs: dict[str, Any], view: SpanView) -> bool:
     return (
         "openinference.span.kind" in attrs
         or "input.value" in attrs
-        or view.attrs.has_list("llm.input_messages.")
-        or view.attrs.has_list("llm.output_messages.")
+        or any(k in attrs for k in _LLM_KEYS)
+        or any(view.attrs.has(p) for p in _LLM_PREFIXES)
+        or any(k in attrs for k in _TOOL_KEYS)
         or view.attrs.has_list("retrieval.documents.")
     )
 
 
+def _implied_kind(attrs: dict[str, Any], view: SpanView) -> SpanKind:
+    """The role of a span without ``openinference.span.kind`` (Phoenix's REST export leaves it out
+    of the attributes), from the attributes present — as the GenAI reader does."""
+    if view.attrs.has_list("retrieval.documents."):
+        return SpanKind.RETRIEVAL
+    if any(k in attrs for k in _TOOL_KEYS):
+        return SpanKind.TOOL
+    if any(k in attrs for k in _LLM_KEYS) or any(view.attrs.has(p) for p in _LLM_PREFIXES):
+        return SpanKind.LLM
+    return SpanKind.OTHER
+
+
 def read(attrs: dict[str, Any], view: SpanView) -> None:
     kind = str(attrs.get("openinference.span.kind", "")).upper()
-    if view.kind is SpanKind.OTHER and kind in _KINDS:
-        view.kind = _KINDS[kind]
+    if view.kind is SpanKind.OTHER:
+        view.kind = _KINDS[kind] if kind in _KINDS else _implied_kind(attrs, view)
 
-    view.setdefault("input_value", maybe_json(attrs.get("input.value")))
-    view.setdefault("output_value", maybe_json(attrs.get("output.value")))
+    # As recorded: the case rules parse what they need, and an answer that is JSON stays its text.
+    view.setdefault("input_value", attrs.get("input.value"))
+    view.setdefault("output_value", attrs.get("output.value"))
 
     invocation = maybe_json(attrs.get("llm.invocation_parameters"))
     invocation = invocation if isinstance(invocation, dict) else {}
@@ -106,7 +135,11 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     if not view.input_messages:
         prompts = [text_of(dig(p, "prompt", "text")) for p in view.attrs.indexed("llm.prompts.")]
         view.setdefault("input_messages", [Message(role="user", content=t) for t in prompts if t])
-    view.setdefault("finish_reason", as_str(attrs.get("llm.finish_reason")))
+    view.setdefault("finish_reason", finish_reason_of(attrs.get("llm.finish_reason")))
+    if view.finish_reason is None and view.kind is SpanKind.LLM and "output.value" in attrs:
+        # OpenInference has no finish-reason attribute of its own: the provider's response, kept
+        # whole in output.value, has it (choices[].finish_reason, stop_reason, a Responses status).
+        view.setdefault("finish_reason", output_details(attrs["output.value"]).finish_reason)
 
     view.setdefault("input_tokens", as_int(attrs.get("llm.token_count.prompt")))
     view.setdefault("output_tokens", as_int(attrs.get("llm.token_count.completion")))
@@ -136,7 +169,7 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         view.setdefault("tool_result", maybe_json_scalar(attrs.get("output.value")))
 
     if view.kind is SpanKind.RETRIEVAL or view.attrs.has_list("retrieval.documents."):
-        query = view.input_value
+        query = maybe_json(view.input_value)
         view.setdefault("retrieval_query", as_str(query.get("query") if isinstance(query, dict) else query))
         view.setdefault("documents", _documents(view.attrs.indexed("retrieval.documents.")))
 
@@ -166,6 +199,8 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
             ("tenant", "tenant"),
             ("tenant_id", "tenant"),
             ("session_id", "session_id"),
+            ("conversation_id", "session_id"),
+            ("thread_id", "session_id"),
             ("user_id", "user_id"),
         ):
             if isinstance(metadata.get(key), (str, int)):

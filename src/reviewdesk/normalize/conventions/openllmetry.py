@@ -14,12 +14,14 @@ from reviewdesk.normalize.conventions.common import (
     as_int,
     as_str,
     documents_from_list,
+    finish_reason_of,
     first,
     looks_like_documents,
     maybe_json,
     request_text,
     text_of,
 )
+from reviewdesk.normalize.conventions.payloads import decode, tool_message, tool_result
 from reviewdesk.normalize.view import SpanKind, SpanView
 
 NAME = "openllmetry"
@@ -58,14 +60,22 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     completions = view.attrs.indexed("gen_ai.completion.")
     view.setdefault("output_messages", _messages(completions, default_role="assistant"))
     if completions:
-        view.setdefault("finish_reason", as_str(completions[-1].get("finish_reason")))
+        view.setdefault("finish_reason", finish_reason_of(completions[-1].get("finish_reason")))
         view.setdefault("refusal", as_str(completions[-1].get("refusal")))
     view.setdefault("total_tokens", as_int(attrs.get("llm.usage.total_tokens")))
 
-    entity_input = maybe_json(attrs.get("traceloop.entity.input"))
-    entity_output = maybe_json(attrs.get("traceloop.entity.output"))
-    view.setdefault("input_value", entity_input)
-    view.setdefault("output_value", entity_output)
+    raw_input, raw_output = attrs.get("traceloop.entity.input"), attrs.get("traceloop.entity.output")
+    entity_input = maybe_json(raw_input)
+    entity_output = maybe_json(raw_output)
+    # The LangChain instrumentation records the callback's arguments around the real values.
+    wrapped_input, wrapped_output = _callback_input(entity_input), _callback_output(entity_output)
+    if wrapped_input is not _NOT_WRAPPED:
+        entity_input = raw_input = wrapped_input
+    if wrapped_output is not _NOT_WRAPPED:
+        entity_output = raw_output = wrapped_output
+    # As recorded (the case rules parse what they need): an answer that is JSON stays its text.
+    view.setdefault("input_value", raw_input)
+    view.setdefault("output_value", raw_output)
     if view.kind in (SpanKind.CHAIN, SpanKind.OTHER) and looks_like_documents(entity_output):
         # OpenLLMetry has no retrieval attributes: a task that returns a list of documents is
         # the retrieval step, and its input is the query.
@@ -75,7 +85,10 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     if view.kind is SpanKind.TOOL:
         view.setdefault("tool_name", as_str(first(attrs.get("traceloop.entity.name"), view.span.name)))
         view.setdefault("tool_arguments", _call_arguments(entity_input))
-        view.setdefault("tool_result", entity_output)
+        message = tool_message(entity_output)
+        if message is not None:
+            view.setdefault("tool_call_id", as_str(message.get("tool_call_id")))
+        view.setdefault("tool_result", tool_result(entity_output) if message is not None else entity_output)
 
     if attrs.get("traceloop.prompt.managed") or "traceloop.prompt.key" in attrs:
         variables = maybe_json(attrs.get("traceloop.prompt.template_variables"))
@@ -95,12 +108,63 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     prefix = "traceloop.association.properties."
     for key, value in attrs.items():
         if key.startswith(prefix):
-            name = key[len(prefix) :]
-            target = {"session_id": "session_id", "user_id": "user_id", "tenant": "tenant", "tenant_id": "tenant"}.get(
-                name
-            )
+            target = _ASSOCIATION_IDENTITY.get(key[len(prefix) :])
             if target:
                 view.set_identity(target, value)
+    if view.kind is SpanKind.LLM:
+        # The LangChain instrumentation copies LangChain's run metadata into the association
+        # properties; ls_model_name is the model when the instrumentation itself found none.
+        model = as_str(attrs.get(prefix + "ls_model_name"))
+        if model and view.request_model in (None, "unknown"):
+            view.request_model = model
+        if view.response_model == "unknown":
+            view.response_model = None
+        view.setdefault("provider", as_str(attrs.get(prefix + "ls_provider")))
+
+
+# Association properties that name the session, the user or the tenant (first match wins).
+_ASSOCIATION_IDENTITY = {
+    "session_id": "session_id",
+    "conversation_id": "session_id",
+    "thread_id": "session_id",
+    "user_id": "user_id",
+    "tenant": "tenant",
+    "tenant_id": "tenant",
+}
+
+_CALLBACK_START_KEYS = frozenset({"input_str", "inputs", "tags", "metadata", "kwargs"})
+_CALLBACK_END_KEYS = frozenset({"output", "outputs", "kwargs"})
+
+
+class _NotWrapped:
+    pass
+
+
+_NOT_WRAPPED: Any = _NotWrapped()
+
+
+def _callback_input(value: Any) -> Any:
+    """``{"input_str", "tags", "metadata", "inputs", "kwargs"}`` (``on_tool_start``) or
+    ``{"inputs", "tags", "metadata", "kwargs"}`` (``on_chain_start``) → the real input."""
+    if not (isinstance(value, dict) and value and value.keys() <= _CALLBACK_START_KEYS):
+        return _NOT_WRAPPED
+    if not ({"inputs", "input_str"} & value.keys() and {"tags", "metadata", "kwargs"} & value.keys()):
+        return _NOT_WRAPPED
+    inputs = value.get("inputs")
+    if inputs is not None:
+        return inputs
+    text = value.get("input_str")
+    decoded = decode(text)  # LangChain passes str() of the tool input: "{'city': 'Paris'}"
+    return decoded if isinstance(decoded, (dict, list)) else text
+
+
+def _callback_output(value: Any) -> Any:
+    """``{"output", "kwargs"}`` (``on_tool_end``) or ``{"outputs", "kwargs"}`` (``on_chain_end``)."""
+    if not (isinstance(value, dict) and "kwargs" in value and value.keys() <= _CALLBACK_END_KEYS):
+        return _NOT_WRAPPED
+    if "outputs" in value:
+        return value["outputs"]
+    return value.get("output", _NOT_WRAPPED)
 
 
 def _call_arguments(entity_input: Any) -> Any:

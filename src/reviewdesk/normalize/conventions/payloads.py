@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from reviewdesk.domain.case import Document, Message, ToolCallRequest
-from reviewdesk.normalize.conventions.common import as_int, as_str, documents_from_list, first, text_of
+from reviewdesk.normalize.conventions.common import (
+    as_int,
+    as_str,
+    documents_from_list,
+    finish_reason_of,
+    first,
+    is_parts,
+    text_of,
+)
 from reviewdesk.normalize.conventions.genai import messages_from_parts
 
 _MAX_DECODE_DEPTH = 4
@@ -95,6 +103,41 @@ def decode(value: Any) -> Any:
     return value
 
 
+def unquote(value: Any) -> Any:
+    """Undo JSON string encoding only (``"\"{…}\""`` → ``{…}`` as text): for values that are text.
+
+    SDKs JSON-encode every payload, strings included; a model's answer that happens to be JSON
+    must come out as the text it was, not as a parsed (and later re-serialised) object.
+    """
+    for _ in range(_MAX_DECODE_DEPTH):
+        if not (isinstance(value, str) and value.strip().startswith('"')):
+            return value
+        try:
+            decoded = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+        if not isinstance(decoded, str):
+            return value
+        value = decoded
+    return value
+
+
+def payload_value(value: Any) -> Any:
+    """A recorded input or output: a string payload is unquoted and stays text, anything else decoded."""
+    if isinstance(value, str) and value.strip().startswith('"'):
+        return unquote(value)
+    return decode(value)
+
+
+def content_value(value: Any) -> Any:
+    """A message's content: text stays text (unquoted); a list of typed parts, even encoded, is parts."""
+    if not isinstance(value, str):
+        return decode(value)
+    text = unquote(value)
+    parts = decode(text)
+    return parts if is_parts(parts) else text
+
+
 def decode_optional(value: Any) -> Any:
     """``decode``, plus ``"None"``/``"True"``/``"False"`` as Python wrote them (ids, flags, lists only)."""
     if isinstance(value, str) and value.strip() in _PY_SCALARS:
@@ -132,6 +175,9 @@ def unwrap_lc(value: Any) -> Any:
 
 def input_messages(value: Any) -> list[Message]:
     """The messages sent to a model, from an LLM call's input payload (``[]`` when it holds none)."""
+    if isinstance(value, str) and value.strip().startswith('"'):
+        text = unquote(value)  # a payload that was a string: the prompt as written
+        return [Message(role="user", content=text)] if isinstance(text, str) and text else []
     value = unwrap_lc(decode(value))
     if isinstance(value, str):
         return [Message(role="user", content=value)] if value else []
@@ -158,6 +204,9 @@ def input_messages(value: Any) -> list[Message]:
 
 def output_messages(value: Any) -> list[Message]:
     """The messages a model answered with, from an LLM call's output payload."""
+    if isinstance(value, str) and value.strip().startswith('"'):
+        text = unquote(value)  # a payload that was a string: the answer exactly as produced
+        return [Message(role="assistant", content=text)] if isinstance(text, str) and text else []
     value = unwrap_lc(decode(value))
     if isinstance(value, str):
         return [Message(role="assistant", content=value)] if value else []
@@ -247,8 +296,9 @@ def message_of(item: Any, *, default_role: str | None) -> list[Message]:
             return []
         role = default_role
     role = _LC_TYPES.get(role, role)
-    content = decode(item.get("content"))
-    if role == "tool" and not item.get("tool_call_id") and isinstance(content, dict) and "function" in content:
+    content = content_value(item.get("content"))
+    definition = decode(content)
+    if role == "tool" and not item.get("tool_call_id") and isinstance(definition, dict) and "function" in definition:
         # Langfuse's LangChain handler lists the tool *definitions* as tool-role messages.
         return []
     texts: list[str] = []
@@ -257,6 +307,8 @@ def message_of(item: Any, *, default_role: str | None) -> list[Message]:
     if isinstance(content, list):
         for raw_part in content:
             part = decode(raw_part)
+            if isinstance(raw_part, str) and not (isinstance(part, dict) and isinstance(part.get("type"), str)):
+                part = unquote(raw_part)  # a text part, kept as written even when it is JSON
             if isinstance(part, str):
                 texts.append(part)
             elif isinstance(part, dict):
@@ -392,8 +444,15 @@ def output_details(value: Any) -> OutputDetails:
     details.model = as_str(first(value.get("model"), value.get("model_name")))
     choices = value.get("choices")
     if isinstance(choices, list) and choices and isinstance(choices[-1], dict):
-        details.finish_reason = as_str(choices[-1].get("finish_reason"))
-    details.finish_reason = details.finish_reason or as_str(first(value.get("stop_reason"), value.get("finish_reason")))
+        details.finish_reason = finish_reason_of(choices[-1].get("finish_reason"))
+    details.finish_reason = details.finish_reason or finish_reason_of(
+        first(value.get("stop_reason"), value.get("finish_reason"), value.get("finishReason"))
+    )
+    if details.finish_reason is None and value.get("object") == "response" and isinstance(value.get("status"), str):
+        # The Responses API has no finish reason: its status (completed, incomplete …) stands for it.
+        incomplete = value.get("incomplete_details")
+        reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
+        details.finish_reason = as_str(reason) or str(value["status"])
     llm_output = value.get("llm_output")
     if isinstance(llm_output, dict):
         details.model = details.model or as_str(first(llm_output.get("model_name"), llm_output.get("model")))
@@ -407,7 +466,7 @@ def output_details(value: Any) -> OutputDetails:
                 continue
             info = generation.get("generation_info")
             if isinstance(info, dict):
-                details.finish_reason = details.finish_reason or as_str(info.get("finish_reason"))
+                details.finish_reason = details.finish_reason or finish_reason_of(info.get("finish_reason"))
             message = unwrap_lc(generation.get("message"))
             if isinstance(message, dict):
                 _message_details(message, details, usages)
@@ -425,7 +484,7 @@ def _message_details(message: dict[str, Any], details: OutputDetails, usages: li
     metadata = message.get("response_metadata")
     if isinstance(metadata, dict):
         details.model = details.model or as_str(first(metadata.get("model_name"), metadata.get("model")))
-        details.finish_reason = details.finish_reason or as_str(
+        details.finish_reason = details.finish_reason or finish_reason_of(
             first(metadata.get("finish_reason"), metadata.get("stop_reason"))
         )
         usages.append(metadata.get("token_usage"))

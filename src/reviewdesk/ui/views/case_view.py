@@ -192,7 +192,7 @@ class CaseView(QWidget):
         usage = case.usage
         tokens = "–"
         if usage.input_tokens is not None or usage.output_tokens is not None:
-            tokens = f"{usage.input_tokens or 0:,} in / {usage.output_tokens or 0:,} out"
+            tokens = f"{_tokens(usage.input_tokens)} in / {_tokens(usage.output_tokens)} out"
         elif usage.total_tokens is not None:
             tokens = f"{usage.total_tokens:,}"
         parts = [
@@ -397,3 +397,8 @@ class CaseView(QWidget):
     def current_span(self) -> RawSpan | None:
         item = self.span_tree.currentItem()
         return self._spans_by_item.get(id(item)) if item is not None else None
+
+
+def _tokens(count: int | None) -> str:
+    """A token count; ``?`` when the trace did not count (unknown is not zero)."""
+    return "?" if count is None else f"{count:,}"
