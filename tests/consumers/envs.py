@@ -31,11 +31,12 @@ HERE = Path(__file__).resolve().parent
 CHECKERS = HERE / "checkers"
 BUILD_TIMEOUT = 30 * 60
 # Telemetry and update checks off: tests must not phone home (and have no network beyond registries).
+# (Not INSPECT_TELEMETRY: Inspect has no telemetry to switch off; that variable names a hook module
+# to load, and "0" makes every eval fail at start.)
 QUIET_ENV = {
     "DEEPEVAL_TELEMETRY_OPT_OUT": "YES",
     "DEEPEVAL_UPDATE_WARNING_OPT_IN": "NO",
     "RAGAS_DO_NOT_TRACK": "true",
-    "INSPECT_TELEMETRY": "0",
     "PROMPTFOO_DISABLE_TELEMETRY": "1",
     "PROMPTFOO_DISABLE_UPDATE": "1",
     "PROMPTFOO_DISABLE_SHARING": "1",
@@ -107,22 +108,26 @@ def consumer_python(name: str) -> Path:
     return python
 
 
-def run_checker(name: str, *args: str, cwd: Path) -> Any:
-    """Run ``checkers/check_<name>.py`` in the consumer venv; return the JSON it prints."""
+def run_checker(name: str, *args: str, cwd: Path, script: str | None = None, env: dict[str, str] | None = None) -> Any:
+    """Run ``checkers/<script>.py`` (default ``check_<name>``) in the ``name`` venv; return the JSON it prints."""
     python = consumer_python(name)
-    env = {**os.environ, **QUIET_ENV, "HOME": str(cwd)}  # tools that write dot-directories write them here
+    script = script or f"check_{name}"
+    # Tools that write dot-directories write them here; no key of a hosted service reaches a run.
+    full_env = {**os.environ, **QUIET_ENV, "HOME": str(cwd), **(env or {})}
+    for secret in ("OPENAI_API_KEY", "CONFIDENT_API_KEY", "LANGSMITH_API_KEY", "LANGFUSE_SECRET_KEY"):
+        full_env.pop(secret, None)
     result = subprocess.run(
-        [str(python), str(CHECKERS / f"check_{name}.py"), *args],
+        [str(python), str(CHECKERS / f"{script}.py"), *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
+        env=full_env,
         timeout=600,
         check=False,
     )
     if result.returncode != 0:
         raise AssertionError(
-            f"check_{name}.py failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+            f"{script}.py failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
         )
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.consumers.envs import run_checker
 from tests.consumers.labeled import CANCEL_FIX, REFUND_FIX, LabeledWorkspace
+from tests.consumers.replay import expected_outcomes, recorded_answers
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +41,18 @@ def test_json_dataset_loads_every_sample(
     assert regression["metadata"]["target_kind"] == "rubric"
     assert "must not repeat these failures" in regression["target"]
     assert regression["metadata"]["rejected_output"]
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_eval_with_mockllm_replay_fails_rejected_and_passes_approved(
+    request: pytest.FixtureRequest, work_dir: Path, fixture: str
+) -> None:
+    _, files = request.getfixturevalue(fixture)
+    replay = work_dir / "replay.json"
+    replay.write_text(json.dumps(recorded_answers(files["reviewdesk-jsonl"])))
+    ran = run_checker("inspect", str(files["inspect"]), str(replay), cwd=work_dir, script="run_inspect")
+    assert ran["status"] == "success"
+    outcomes = expected_outcomes(files["reviewdesk-jsonl"])
+    judged = {case_id: score == "C" for case_id, score in ran["scores"].items() if case_id in outcomes}
+    assert judged == {case_id: must for case_id, must in outcomes.items() if case_id in ran["scores"]}
+    assert True in judged.values() and False in judged.values()
