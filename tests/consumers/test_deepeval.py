@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.consumers import hostile
 from tests.consumers.envs import run_checker
+from tests.consumers.hostile import HostileWorkspace
+from tests.consumers.replay import expected_outcomes, recorded_answers
 from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
 
 pytestmark = pytest.mark.slow
@@ -46,3 +50,36 @@ def test_goldens_load_and_become_test_cases(
     tool_failure = goldens[ids["oi:B"]]
     assert tool_failure["actual_output"] is None
     assert "CRM timeout after 30s" in str(tool_failure["tools_called"][0]["output"])
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_evaluate_with_non_llm_metrics_fails_rejected_and_passes_approved(
+    request: pytest.FixtureRequest, work_dir: Path, fixture: str
+) -> None:
+    _, files = request.getfixturevalue(fixture)
+    replay = work_dir / "replay.json"
+    replay.write_text(json.dumps(recorded_answers(files["reviewdesk-jsonl"])))
+    ran = run_checker("deepeval", str(files["deepeval"]), str(replay), cwd=work_dir, script="run_deepeval")
+    outcomes = expected_outcomes(files["reviewdesk-jsonl"])
+    judged = {name: r["success"] for name, r in ran["results"].items() if name in outcomes}
+    assert judged == {c: must for c, must in outcomes.items() if c in ran["results"]}
+    assert True in judged.values() and False in judged.values()
+    metrics = {m for r in ran["results"].values() for m in r["metrics"]}
+    assert (
+        {"Exact Match", "NotTheRejectedAnswer"} <= metrics <= {"Exact Match", "NotTheRejectedAnswer", "(empty answer)"}
+    )
+
+
+def test_hostile_goldens_keep_text_and_the_reviewers_evidence(
+    hostile_export: tuple[HostileWorkspace, dict[str, Path]], work_dir: Path
+) -> None:
+    built, files = hostile_export
+    goldens = {g["name"]: g for g in run_checker("deepeval", str(files["deepeval"]), cwd=work_dir)["goldens"]}
+    fixed = goldens[built.case_ids["fixed"]]
+    assert fixed["input"] == hostile.REQUEST["fixed"]
+    assert fixed["expected_output"] == hostile.CORRECTION
+    assert fixed["context"] == [hostile.DOCUMENT]  # the document the reviewer cited as evidence
+    assert fixed["retrieval_context"][0] == hostile.DOCUMENT
+    assert fixed["additional_metadata"]["system_instructions"] == hostile.SYSTEM
+    assert goldens[built.case_ids["bad"]]["additional_metadata"]["rejected_output"] == hostile.OUTPUT["bad"]
+    assert goldens[built.case_ids["good"]]["context"] is None  # no evidence cited

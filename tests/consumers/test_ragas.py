@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.consumers import hostile
 from tests.consumers.envs import run_checker
+from tests.consumers.hostile import HostileWorkspace
+from tests.consumers.replay import expected_outcomes, recorded_answers
 from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
 
 pytestmark = pytest.mark.slow
@@ -38,3 +41,34 @@ def test_single_turn_samples_load(labeled_export: tuple[LabeledWorkspace, dict[s
     assert regressions == sorted([labeled.case_ids["oi:B"], labeled.case_ids["legacy:A"]])
     assert all("score1_description" in (by_case[c]["rubrics"] or {}) for c in regressions)
     assert "metadata" not in samples[0]  # Ragas keeps no provenance: it stays in the file only
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_evaluate_with_non_llm_metrics_fails_rejected_and_passes_approved(
+    request: pytest.FixtureRequest, work_dir: Path, fixture: str
+) -> None:
+    _, files = request.getfixturevalue(fixture)
+    replay = work_dir / "replay.json"
+    replay.write_text(json.dumps(recorded_answers(files["reviewdesk-jsonl"])))
+    ran = run_checker("ragas", str(files["ragas"]), str(replay), cwd=work_dir, script="run_ragas")
+    outcomes = expected_outcomes(files["reviewdesk-jsonl"])
+    judged = {c: s["score"] == 1.0 for c, s in ran["scores"].items() if c in outcomes}
+    assert judged == {c: must for c, must in outcomes.items() if c in ran["scores"]}
+    assert True in judged.values() and False in judged.values()
+    assert {s["metric"] for s in ran["scores"].values()} == {"exact_match", "not_the_rejected_answer"}
+
+
+def test_hostile_samples_keep_text_and_the_reviewers_evidence(
+    hostile_export: tuple[HostileWorkspace, dict[str, Path]], work_dir: Path
+) -> None:
+    built, files = hostile_export
+    samples = run_checker("ragas", str(files["ragas"]), cwd=work_dir)["samples"]
+    written = [
+        json.loads(line)["metadata"]["case_id"] for line in files["ragas"].read_bytes().decode().split("\n") if line
+    ]
+    by_case = dict(zip(written, samples, strict=True))
+    fixed = by_case[built.case_ids["fixed"]]
+    assert fixed["user_input"] == hostile.REQUEST["fixed"] and fixed["reference"] == hostile.CORRECTION
+    assert fixed["reference_contexts"] == [hostile.DOCUMENT]
+    assert fixed["retrieved_contexts"][1] == f"FAQ {hostile.EMOJI} {hostile.CRLF}"
+    assert by_case[built.case_ids["good"]]["response"] == hostile.OUTPUT["good"]

@@ -250,3 +250,25 @@ def description(case: Case) -> str:
         request = request[:59] + "…"
     workflow = f" {case.workflow}" if case.workflow else ""
     return f"case {case.case_id}{workflow} ({verdict}{causes}) – {request}".rstrip(" –")
+
+
+def evidence_texts(case: Case) -> list[str]:
+    """The text of what the reviewer cited as evidence: the document's content, the tool call's result.
+
+    Evidence refs name a document id or a tool call's span id; refs the case cannot resolve to text
+    (a span, a document recorded without content) give nothing. In evidence order, without repeats.
+    """
+    label = case.labels
+    if label is None:
+        return []
+    texts: list[str] = []
+    for evidence in label.evidence:
+        text: str | None = None
+        if evidence.kind == "document":
+            text = next((d.content for d in case.retrieval.documents if d.id == evidence.ref and d.content), None)
+        elif evidence.kind == "tool_call":
+            call = next((c for c in case.tool_calls if evidence.ref in (c.span_id, c.call_id)), None)
+            text = tool_result_text(call) if call is not None else None
+        if text and text not in texts:
+            texts.append(text)
+    return texts

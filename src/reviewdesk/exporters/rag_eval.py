@@ -8,13 +8,15 @@ documents go where these libraries look for context: DeepEval ``retrieval_contex
 **DeepEval** (``deepeval``): the snake_case keys ``EvaluationDataset.add_goldens_from_json_file``
 reads — ``name`` (case id), ``input``, ``actual_output`` (the recorded answer),
 ``expected_output``, ``retrieval_context``, ``tools_called``, ``expected_tools`` (the recorded
-calls, when the verdict is pass), ``comments``, ``source_file``, ``additional_metadata``
-(provenance) and, for failing cases, ``expectations.must_not`` (the root causes as conditions;
+calls, when the verdict is pass), ``context`` (the text of the evidence the reviewer cited: the
+ground-truth context), ``comments``, ``source_file``, ``additional_metadata`` (provenance, system
+instructions, messages, documents, ``rejected_output``) and, for failing cases, ``expectations.must_not`` (the root causes as conditions;
 DeepEval 4.3+ grades them, older versions ignore the key). The file is a JSON array because
 that is what ``add_goldens_from_json_file`` parses.
 
 **Ragas** (``ragas``): ``SingleTurnSample`` fields — ``user_input``, ``retrieved_contexts``,
-``retrieved_context_ids``, ``response`` (the recorded answer), ``reference`` (expected output),
+``retrieved_context_ids``, ``reference_contexts`` (the reviewer's evidence), ``response`` (the
+recorded answer), ``reference`` (expected output),
 and for failing cases ``rubrics`` (score descriptions for Ragas' instance-rubric metric). Ragas'
 sample has no metadata field: provenance is written under ``metadata`` on each line, which
 ``EvaluationDataset.from_jsonl`` ignores but a reader joining results back can use.
@@ -56,12 +58,17 @@ def golden(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
         metadata["system_instructions"] = case.input.system_instructions
     metadata["messages"] = [{"role": m.role, "content": m.content} for m in mapping.conversation(case)]
     metadata["documents"] = [mapping.document_json(d) for d in mapping.documents(case)]
+    rejected = mapping.rejected_output(case)
+    if rejected is not None:
+        metadata["rejected_output"] = rejected
     data: dict[str, Any] = {
         "name": case.case_id,
         "input": case.input.user_request or "",
         "actual_output": case.generation.output,
         "expected_output": mapping.expected_output(case),
         "retrieval_context": mapping.context_texts(case) or None,
+        # DeepEval's ``context`` is the ideal, ground-truth context: what the reviewer cited.
+        "context": mapping.evidence_texts(case) or None,
         "tools_called": _tool_calls(case) or None,
         "comments": label.comment if label else None,
         "source_file": case.source.file,
@@ -71,7 +78,6 @@ def golden(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
         data["expected_tools"] = _tool_calls(case)
     if mapping.is_failing(case):
         must_not = [options.root_causes.get(c, c) for c in (label.root_causes if label else [])]
-        rejected = mapping.rejected_output(case)
         if rejected:
             must_not.append(f"Give the rejected answer again: {rejected}")
         if must_not:
@@ -110,6 +116,8 @@ def ragas_sample(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
         "user_input": case.input.user_request or "",
         "retrieved_contexts": [d.content for d in docs],
         "retrieved_context_ids": [d.id or f"rank-{d.rank}" for d in docs],
+        # What the reviewer cited as evidence: the reference context Ragas' context metrics compare with.
+        "reference_contexts": mapping.evidence_texts(case) or None,
         "response": case.generation.output,
         "reference": mapping.expected_output(case),
     }
@@ -122,6 +130,9 @@ def ragas_sample(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     metadata = mapping.provenance(item)
     if case.input.system_instructions:
         metadata["system_instructions"] = case.input.system_instructions
+    rejected = mapping.rejected_output(case)
+    if rejected is not None:
+        metadata["rejected_output"] = rejected
     data["metadata"] = metadata
     return data
 

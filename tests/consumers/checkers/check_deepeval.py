@@ -34,6 +34,7 @@ for golden in dataset.goldens:
             "actual_output": golden.actual_output,
             "expected_output": golden.expected_output,
             "retrieval_context": golden.retrieval_context,
+            "context": golden.context,
             "tools_called": [t.model_dump(mode="json") for t in golden.tools_called or []],
             "expected_tools": [t.model_dump(mode="json") for t in golden.expected_tools or []],
             "comments": golden.comments,
