@@ -10,8 +10,8 @@ import pytest
 from tests.consumers import hostile
 from tests.consumers.envs import run_checker
 from tests.consumers.hostile import HostileWorkspace
-from tests.consumers.replay import expected_outcomes, recorded_answers
 from tests.consumers.labeled import REFUND_FIX, LabeledWorkspace
+from tests.consumers.replay import expected_outcomes, recorded_answers
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,9 @@ reads — ``name`` (case id), ``input``, ``actual_output`` (the recorded answer)
 ``expected_output``, ``retrieval_context``, ``tools_called``, ``expected_tools`` (the recorded
 calls, when the verdict is pass), ``context`` (the text of the evidence the reviewer cited: the
 ground-truth context), ``comments``, ``source_file``, ``additional_metadata`` (provenance, system
-instructions, messages, documents, ``rejected_output``) and, for failing cases, ``expectations.must_not`` (the root causes as conditions;
-DeepEval 4.3+ grades them, older versions ignore the key). The file is a JSON array because
+instructions, messages, documents, ``rejected_output``) and, for failing cases,
+``expectations.must_not`` (the root causes as conditions; DeepEval 4.3+ grades them, older
+versions ignore the key). The file is a JSON array because
 that is what ``add_goldens_from_json_file`` parses.
 
 **Ragas** (``ragas``): ``SingleTurnSample`` fields — ``user_input``, ``retrieved_contexts``,

@@ -11,7 +11,6 @@ Runs in the ragas consumer venv (tests/consumers/envs.py), never in reviewdesk's
 
 import json
 import sys
-import typing as t
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -29,7 +28,7 @@ for line in lines:
 @dataclass
 class NotTheRejectedAnswer(SingleTurnMetric):
     name: str = "not_the_rejected_answer"
-    _required_columns: t.Dict[MetricType, t.Set[str]] = field(
+    _required_columns: dict[MetricType, set[str]] = field(
         default_factory=lambda: {MetricType.SINGLE_TURN: {"user_input", "response"}}
     )
 
