@@ -24,6 +24,9 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("REVIEWDESK_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("REVIEWDESK_CONFIG_DIR", str(base / "config"))
     monkeypatch.delenv("REVIEWDESK_WORKSPACE", raising=False)
+    # Settings read REVIEWDESK_<FIELD> over the file: a developer's own must not leak into a test.
+    for name in ("REVIEWER", "SHORTCUTS", "RECENT_WORKSPACES", "COLOR_SCHEME", "SCHEMA_VERSION"):
+        monkeypatch.delenv(f"REVIEWDESK_{name}", raising=False)
 
 
 @pytest.fixture
