@@ -24,6 +24,22 @@ class WorkspaceError(ReviewdeskError):
     """The workspace file cannot be opened, created or upgraded."""
 
 
+class WorkspaceLockedError(WorkspaceError):
+    """Another process holds the workspace's write lock (an import, a purge, an upgrade) past the wait.
+
+    Nothing of the refused write was stored; trying again once the other process is done works.
+    """
+
+    def __init__(self, message: str, *, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+        """Who holds the lock, for messages: ``reviewdesk import (pid 4242)`` or ``another program``."""
+
+
+class DiskFullError(WorkspaceError):
+    """The disk (or the file-size limit) ran out while writing; what was being written was not kept."""
+
+
 class CaseNotFoundError(ReviewdeskError):
     """No case matches the id the user gave."""
 

@@ -1,13 +1,28 @@
-"""Opening the workspace file: engine, pragmas, migrations, permissions."""
+"""Opening the workspace file: engine, pragmas, transactions, migrations, permissions.
+
+Transactions are ours, not the driver's: Python's sqlite3 would start one only before an
+INSERT/UPDATE/DELETE and run DDL (``CREATE VIRTUAL TABLE``) outside any, so a migration killed
+halfway left its table without its version bump. The driver's own handling is switched off
+(``isolation_level = None``) and every SQLAlchemy transaction emits its own ``BEGIN`` — the
+pysqlite recipe of the SQLAlchemy docs — so DDL commits with the rest of its migration.
+Writers that read before they write (an import batch, a label) begin ``IMMEDIATE``: they take
+the write lock first, so two processes cannot both read a trace and then both write it.
+
+A workspace is marked as ours in the SQLite header (``application_id``, ``user_version``);
+``--workspace`` pointed at another program's database is refused before anything is changed.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import shutil
 import sqlite3
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +31,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, ExceptionContext, create_engine, event
+from sqlalchemy import URL, Connection, Engine, ExceptionContext, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from reviewdesk.domain.errors import WorkspaceError
+from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+APPLICATION_ID = 0x52764453  # "RvDS" in the SQLite header: this file is a reviewdesk workspace
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Set by ``writing``: transactions begun in this context take the write lock at once, and wait
+# for it at most this long (the window's label writes wait briefly and retry, saying why).
+_IMMEDIATE: ContextVar[int | None] = ContextVar("reviewdesk_immediate", default=None)
 
 
 def dump_json(value: Any) -> str:
@@ -48,14 +69,59 @@ def _finite(value: Any) -> Any:
 
 
 def _set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Our own BEGIN (``_begin``): the driver must neither open transactions nor commit before DDL.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL: readers never block the writer, and a crash leaves the last committed state.
     cursor.execute("PRAGMA journal_mode=WAL")
     # FULL: a committed label survives a power cut, not only an application crash.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    """Every transaction starts with our ``BEGIN``; ``IMMEDIATE`` for writers that read first."""
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # VACUUM and checkpoints run outside any transaction
+    wait = _IMMEDIATE.get()
+    if options.get("reviewdesk_immediate") and wait is None:
+        wait = BUSY_TIMEOUT_MS
+    if wait is None:
+        conn.exec_driver_sql("BEGIN")
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def writing(wait_ms: int = BUSY_TIMEOUT_MS) -> Iterator[None]:
+    """Transactions begun inside take the write lock when they begin, waiting at most ``wait_ms``.
+
+    For writes that read what they change (a label folds the case's current label): holding
+    the lock from the first read means no other process can write in between. A lock held past
+    ``wait_ms`` raises ``WorkspaceLockedError`` with nothing written.
+    """
+    token = _IMMEDIATE.set(wait_ms)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+def immediate(conn: Connection) -> Connection:
+    """``conn`` with its next transaction begun ``IMMEDIATE`` (the write lock taken first)."""
+    return conn.execution_options(reviewdesk_immediate=True)
+
+
+def _url(path: Path) -> URL:
+    """The engine URL of ``path``, built from parts: a ``?`` or ``%41`` in a file name stays the name."""
+    return URL.create("sqlite", database=str(path))
 
 
 def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
@@ -67,10 +133,16 @@ def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
     """
     path = path.expanduser().resolve()
     if read_only:
-        engine = create_engine(f"sqlite:///{path}", creator=_read_only_connect(path), json_serializer=dump_json)
+        if not path.is_file():
+            raise WorkspaceError(f"no workspace at {path}")
+        check_is_workspace(path)
+        engine = create_engine(_url(path), creator=_read_only_connect(path), json_serializer=dump_json)
         event.listen(engine, "connect", _set_read_only_pragmas)
+        event.listen(engine, "begin", _begin)
         event.listen(engine, "handle_error", _refuse_writes(path, read_only_reason(path) or "opened read-only"))
         return engine
+    if path.exists():
+        check_is_workspace(path)  # before the first connection switches the file to WAL
     try:
         _make_private_dirs(path.parent)
         if not path.exists():
@@ -78,10 +150,56 @@ def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise WorkspaceError(f"cannot create the workspace {path}: {exc.strerror or exc}") from None
-    engine = create_engine(f"sqlite:///{path}", json_serializer=dump_json)
+    engine = create_engine(_url(path), json_serializer=dump_json)
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     event.listen(engine, "handle_error", _refuse_writes(path, "the file or its folder cannot be written"))
     return engine
+
+
+def check_is_workspace(path: Path) -> None:
+    """Refuse a non-empty file that is not a reviewdesk workspace, without changing it.
+
+    Ours: an empty file, an SQLite database without tables, our ``application_id`` in the
+    header, or (workspaces made before the id was set) an ``alembic_version`` table beside our
+    ``cases`` and ``traces``. The header is read as bytes and the tables through a read-only
+    connection, so nothing is written and the journal mode stays as it is.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not header:
+        return
+    if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
+        raise WorkspaceError(
+            f"{path} is not a reviewdesk workspace (not an SQLite database); nothing was changed."
+            " Give --workspace a new file name or an existing workspace."
+        )
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id == APPLICATION_ID:
+        return
+    if application_id != 0:
+        raise WorkspaceError(
+            f"{path} is another program's SQLite database (application id {application_id:#010x}), not a"
+            " reviewdesk workspace; nothing was changed. Give --workspace a new file name or an existing workspace."
+        )
+    try:
+        probe = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(f"{path} cannot be read as a workspace: {exc}; nothing was changed") from None
+    if not tables or {"alembic_version", "cases", "traces"} <= tables:
+        return
+    shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+    raise WorkspaceError(
+        f"{path} is an SQLite database of another program (tables {shown}), not a reviewdesk workspace;"
+        " nothing was changed. Give --workspace a new file name or an existing workspace."
+    )
 
 
 def _make_private_dirs(folder: Path) -> None:
@@ -113,17 +231,24 @@ def read_only_reason(path: Path) -> str | None:
 
 
 def _read_only_connect(path: Path) -> Callable[[], sqlite3.Connection]:
-    """A connection factory that never writes to the file, the -wal or the -shm.
+    """A connection factory that never writes to the file, the -wal or the -shm, nor creates them.
 
-    ``mode=ro`` reads a WAL workspace correctly, even one another process is writing; but SQLite
-    cannot open a WAL database that way when it would have to create the -shm file (read-only
-    medium, cleanly closed workspace). Then, and only if no -wal file holds changes that would be
-    ignored, we open it ``immutable=1``: nothing else can be changing a file on a read-only medium.
+    A cleanly closed workspace has no -wal and no -shm: ``mode=ro`` would create both (and a
+    0444 workspace would get 0444 companions that keep it unwritable after the owner's
+    ``chmod``), so it is opened ``immutable=1``, which creates nothing. That reader does not see
+    changes another process makes after it opened; re-open to see them. When a -wal or -shm is
+    there (the workspace is open elsewhere, or was not closed cleanly), ``mode=ro`` reads it
+    correctly, even while another process writes; if SQLite cannot (read-only folder), and no
+    -wal file holds changes that would be ignored, it falls back to ``immutable=1`` too.
     """
     quoted = urllib.parse.quote(str(path))
     uri = f"file:{quoted}?mode=ro"
     if not path.is_file():
         raise WorkspaceError(f"no workspace at {path}")
+    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if not any(p.exists() for p in companions):
+        immutable = f"file:{quoted}?immutable=1"
+        return lambda: sqlite3.connect(immutable, uri=True, check_same_thread=False)
     try:
         probe = sqlite3.connect(uri, uri=True)
         try:
@@ -146,6 +271,7 @@ def _read_only_connect(path: Path) -> Callable[[], sqlite3.Connection]:
 
 
 def _set_read_only_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    dbapi_connection.isolation_level = None  # our own BEGIN, as on writable workspaces
     cursor = dbapi_connection.cursor()
     # query_only: even a bug that tries to write gets SQLITE_READONLY, never a changed file.
     cursor.execute("PRAGMA query_only=ON")
@@ -155,21 +281,91 @@ def _set_read_only_pragmas(dbapi_connection: Any, connection_record: Any) -> Non
 
 
 def _refuse_writes(path: Path, reason: str) -> Callable[[ExceptionContext], None]:
-    """Turn SQLite's "attempt to write a readonly database" into a message naming the file.
+    """Turn SQLite's refusals into messages naming the file: read-only, locked, disk full.
 
     Every write path (imports, labels, purges, settings) goes through the engine, so this one hook
-    gives each of them the same clear refusal instead of a driver traceback.
+    gives each of them the same clear refusal instead of a driver traceback. Each is raised from
+    a statement that SQLite did not apply; the transaction it was part of is rolled back whole.
     """
 
     def handle(context: ExceptionContext) -> None:
         original = context.original_exception
-        if isinstance(original, sqlite3.OperationalError) and "readonly database" in str(original):
+        if not isinstance(original, sqlite3.OperationalError):
+            return
+        text = str(original)
+        if "readonly database" in text:
             raise WorkspaceError(
                 f"{path} is read-only ({reason}): this command would change the workspace, so nothing was"
                 " written. Reading, listing and exporting still work."
             ) from None
+        if "database is locked" in text or "database table is locked" in text:
+            holder = lock_holder(path)
+            raise WorkspaceLockedError(
+                f"{path} is locked by {holder}: nothing was written; try again when it is done", holder=holder
+            ) from None
+        if "database or disk is full" in text or ("disk I/O error" in text and _disk_nearly_full(path)):
+            raise DiskFullError(disk_full_message(path)) from None
 
     return handle
+
+
+def disk_full_message(path: Path) -> str:
+    return (
+        f"disk full: {path} could not be written, and nothing of this change was kept (the workspace is as it"
+        " was before). Free some space and try again."
+    )
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+# -- who holds the write lock -------------------------------------------------------------------
+# SQLite does not say which process holds a lock. Our long writers (imports, purges, upgrades)
+# leave a note beside the workspace while they run, so a waiting window can say who it waits for.
+
+
+def _holder_note(path: Path) -> Path:
+    return path.with_name(path.name + "-writer")
+
+
+@contextmanager
+def holding_writes(path: Path, what: str) -> Iterator[None]:
+    """Leave a note saying that ``what`` (``reviewdesk import``) of this process writes ``path``."""
+    note = _holder_note(path.expanduser().resolve())
+    try:
+        note.write_text(json.dumps({"pid": os.getpid(), "what": what}), encoding="utf-8")
+        written = True
+    except OSError:  # a read-only folder: the lock message just cannot name us
+        written = False
+    try:
+        yield
+    finally:
+        if written:
+            try:
+                if json.loads(note.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                    note.unlink()
+            except (OSError, ValueError):
+                pass
+
+
+def lock_holder(path: Path) -> str:
+    """Who holds ``path``'s write lock, as far as we can tell: ``reviewdesk import (pid 4242)``."""
+    try:
+        note = json.loads(_holder_note(path).read_text(encoding="utf-8"))
+        pid, what = int(note["pid"]), str(note["what"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "another process"  # the note of a writer that was killed
+    except OSError:
+        pass  # alive, owned by someone else
+    return f"{what} (pid {pid})"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -191,6 +387,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _mark_as_workspace(engine: Engine) -> None:
+    """Our application id and schema number in the SQLite header (``file(1)`` and we can tell)."""
+    number = int(head_revision())
+    with engine.begin() as conn:
+        current = conn.exec_driver_sql("PRAGMA application_id").scalar()
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+        if current != APPLICATION_ID:
+            conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        if version != number:
+            conn.exec_driver_sql(f"PRAGMA user_version={number}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the workspace schema to ``revision`` (creating it from the first revision if new)."""
     script = ScriptDirectory(str(MIGRATIONS))
@@ -205,7 +413,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             f"{engine.url.database} was written by a newer reviewdesk (schema {current}); upgrade reviewdesk to open it"
         )
     try:
-        command.upgrade(alembic_config(engine), revision)
+        if current != head_revision():
+            with holding_writes(Path(str(engine.url.database)), "a reviewdesk upgrade"):
+                command.upgrade(alembic_config(engine), revision)
+        if revision == "head":
+            _mark_as_workspace(engine)
     except OperationalError as exc:
         raise WorkspaceError(f"cannot upgrade the workspace {engine.url.database}: {exc.orig}") from None
 
