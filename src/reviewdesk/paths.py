@@ -6,7 +6,11 @@ Environment overrides (tests set them so they never touch a developer's real dat
 
 from __future__ import annotations
 
+import importlib.resources
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
@@ -37,9 +41,22 @@ def demo_workspace() -> Path:
     return data_dir() / f"demo{WORKSPACE_SUFFIX}"
 
 
-def resources_dir() -> Path:
-    """``resources/`` of a source checkout, or the copy installed inside the package."""
-    packaged = Path(__file__).parent / "resources"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "resources"
+def resource(*parts: str) -> Traversable:
+    """A file or folder of ``reviewdesk/resources/`` (the demo data, icons, desktop files).
+
+    Read through ``importlib.resources``, so it is found wherever the package is: a checkout, an
+    installed wheel, a zip, a PyInstaller bundle. Nothing here lives outside the package.
+    """
+    return importlib.resources.files("reviewdesk").joinpath("resources", *parts)
+
+
+@contextmanager
+def resource_file(*parts: str) -> Iterator[Path]:
+    """One resource file as a real path for as long as the block runs (extracted if it is zipped)."""
+    with importlib.resources.as_file(resource(*parts)) as path:
+        yield path
+
+
+def demo_files() -> list[str]:
+    """Names of the demo trace files, in import order."""
+    return sorted(entry.name for entry in resource("demo").iterdir() if entry.name.endswith(".jsonl"))

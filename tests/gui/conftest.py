@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import DATA, REPO
 
-DEMO_FILE = REPO / "resources" / "demo" / "support_copilot.jsonl"
+DEMO_FILE = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jsonl"
 INSTRUMENTED = DATA / "instrumented"
 
 

@@ -20,7 +20,9 @@ from reviewdesk.services import review
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.dialogs import CheatSheet
 
-STALE_SOURCE_TRACE = "90759bea"  # demo trace #23: the archived policy is cited (see resources/demo/EXPECTED.md)
+STALE_SOURCE_TRACE = (
+    "90759bea"  # demo trace #23: the archived policy is cited (see src/reviewdesk/resources/demo/EXPECTED.md)
+)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from tests.robustness.helpers import checkpoint, raw_bytes
 
 SEEDED = corpus(2026)
 TRACE = "5eed" + "0" * 27 + "1"
-DEMO = REPO / "resources" / "demo" / "support_copilot.jsonl"
+DEMO = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jsonl"
 
 
 def _messages(text: str) -> str:

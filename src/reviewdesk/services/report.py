@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from reviewdesk import __version__
@@ -38,7 +38,6 @@ from reviewdesk.services.insights import (
 )
 from reviewdesk.services.review_sampling import achieved_margin, sample_size_for_margin
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
 MAX_IDS = 24
 """Case ids listed per figure; the rest are counted (the GUI opens them all)."""
 
@@ -54,7 +53,8 @@ def _finalize(value: Any) -> Any:
 
 def environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        # Package data read through importlib.resources: found in a wheel, a zip or a bundle alike.
+        loader=PackageLoader("reviewdesk", "report_templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         finalize=_finalize,
         undefined=StrictUndefined,

@@ -1,4 +1,4 @@
-"""The demo workspace labeled as ``resources/demo/EXPECTED.md`` says a careful reviewer would.
+"""The demo workspace labeled as ``src/reviewdesk/resources/demo/EXPECTED.md`` says a careful reviewer would.
 
 Shared by the insights, report and GUI tests (and by the screenshots in docs/): import the real
 demo trace file, then write every label through ``services.labels.record_label`` — the same path
@@ -19,7 +19,7 @@ from reviewdesk.services.labels import record_label
 from reviewdesk.services.workspace import Workspace, open_workspace
 
 REPO = Path(__file__).resolve().parents[3]
-DEMO_FILE = REPO / "resources" / "demo" / "support_copilot.jsonl"
+DEMO_FILE = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jsonl"
 
 # trace prefix: (#, verdict, root causes, comment, evidence, reviewer, seconds)
 DEMO_LABELS: dict[str, tuple[int, str, tuple[str, ...], str | None, tuple[tuple[str, str, str], ...], str, float]] = {

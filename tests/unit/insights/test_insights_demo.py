@@ -1,7 +1,7 @@
 """Every figure of the insights on the labeled demo workspace, against values computed by hand.
 
 The workspace is the real demo trace file, labeled through ``record_label`` as ``demo_labels``
-says (which follows resources/demo/EXPECTED.md). The expected numbers below are counted from
+says (which follows src/reviewdesk/resources/demo/EXPECTED.md). The expected numbers below are counted from
 that table: trace numbers (#n) are EXPECTED.md's.
 """
 

@@ -1,8 +1,11 @@
-"""The bundled demo data imports cleanly and carries the cases resources/demo/EXPECTED.md promises."""
+"""The bundled demo data imports cleanly and carries the cases src/reviewdesk/resources/demo/EXPECTED.md promises."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +18,10 @@ from reviewdesk.services.workspace import open_workspace
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     ws = open_workspace(tmp_path_factory.mktemp("demo") / "demo.reviewdesk")
-    files = sorted((paths.resources_dir() / "demo").glob("*.jsonl"))
-    assert files, "no demo data"
-    result = imports.import_files(ws, files)
+    names = paths.demo_files()
+    assert names == ["support_copilot.jsonl"]
+    with paths.resource_file("demo", names[0]) as path:
+        result = imports.import_files(ws, [path])
     assert all(s.ok for s in result.files), [s.errors for s in result.files]
     loaded = {row.trace_id[:8]: cases.get_case(ws, row.case_id) for row in cases.list_cases(ws)}
     ws.close()
@@ -84,3 +88,11 @@ def test_multi_turn_history_is_not_counted_as_this_turns_tools(demo: dict[str, C
     # The first call of turn 2 replays turn 1: system, user, the failed tool call and its answer, reply, user.
     assert [m.role for m in second_turn.input.messages] == ["system", "user", "assistant", "tool", "assistant", "user"]
     assert all(not call.error for call in second_turn.tool_calls)  # turn 1's failed lookup is history
+
+
+def test_the_generator_reproduces_the_committed_demo_files(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, str(repo / "tools" / "generate_demo.py"), "--out-dir", str(tmp_path)], check=True)
+    for name in ("support_copilot.jsonl", "EXPECTED.md"):
+        committed = paths.resource("demo", name).read_bytes()
+        assert (tmp_path / name).read_bytes() == committed, f"{name}: run tools/generate_demo.py and commit the result"

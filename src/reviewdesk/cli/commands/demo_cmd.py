@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from typing import Any
 
 from reviewdesk import paths
@@ -20,13 +21,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    demo_dir = paths.resources_dir() / "demo"
-    files = sorted(demo_dir.glob("*.jsonl"))
-    if not files:
-        raise ReviewdeskError(f"no demo data found in {demo_dir}")
+    names = paths.demo_files()
+    if not names:
+        raise ReviewdeskError(f"no demo data found in {paths.resource('demo')}")
     ws = open_workspace(args.workspace or paths.demo_workspace())
     try:
-        result = imports.import_files(ws, files)
+        with ExitStack() as stack:
+            files = [stack.enter_context(paths.resource_file("demo", name)) for name in names]
+            result = imports.import_files(ws, files)
         if import_cmd.print_summaries(result.files):
             return 1
         print(f"demo workspace: {ws.path}\n")
