@@ -134,3 +134,73 @@ def test_tables_are_deterministic(labeled_export: Exported, tmp_path: Path, fmt:
     finally:
         ws.close()
     assert again.read_bytes() == files[fmt].read_bytes()
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_phoenix_examples_are_the_clients_upload_type(request: pytest.FixtureRequest, fixture: str) -> None:
+    import typing
+
+    import typing_extensions
+    from phoenix.client.resources.datasets import _InputDatasetExample, _is_input_dataset_example
+    from pydantic import TypeAdapter
+
+    _, files = request.getfixturevalue(fixture)
+    # The SDK's own TypedDict, re-declared field for field as typing_extensions.TypedDict: pydantic
+    # refuses a typing.TypedDict on Python 3.11. Required/NotRequired markers are kept.
+    hints = typing.get_type_hints(_InputDatasetExample, include_extras=True)
+    adapter = TypeAdapter(typing_extensions.TypedDict("PhoenixExample", hints, total=False))  # type: ignore[operator]
+    lines = records(files["phoenix-dataset"])
+    assert lines
+    for line in lines:
+        assert _is_input_dataset_example(line)  # what create_dataset(examples=…) checks
+        adapter.validate_python(line, strict=True)
+        assert set(line) <= set(_InputDatasetExample.__annotations__)
+        assert line["splits"] in (["reference"], ["regression"])
+        assert_valid_chat(line["input"]["messages"])
+        assert line["output"] == {} if line["splits"] == ["regression"] else set(line["output"]) == {"answer"}
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_braintrust_records_insert_and_run_offline(
+    request: pytest.FixtureRequest, fixture: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Each line binds to the SDK's ``Dataset.insert``; ``braintrust.Eval`` (no_send_logs) runs the records
+    with the recorded answers replayed: rejected answers score 0, approved ones 1."""
+    import inspect
+
+    from braintrust import Eval
+    from braintrust.logger import Dataset
+
+    from tests.consumers.replay import expected_outcomes, recorded_answers
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for key in ("BRAINTRUST_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    _, files = request.getfixturevalue(fixture)
+    lines = records(files["braintrust-dataset"])
+    insert = inspect.signature(Dataset.insert)
+    for line in lines:
+        insert.bind(None, **line)  # exactly the keyword arguments insert() takes
+        assert isinstance(line["metadata"], dict) and all(isinstance(k, str) for k in line["metadata"])
+        assert_valid_chat(line["input"]["messages"])
+    answers = recorded_answers(files["reviewdesk-jsonl"])
+
+    def task(input, hooks):  # the replay model: the answer recorded for this case
+        return answers[hooks.metadata["case_id"]]
+
+    def reviewed(input, output, expected, metadata):
+        if expected is not None:
+            return 1.0 if output == expected else 0.0
+        return 1.0 if output and output != metadata.get("rejected_output") else 0.0
+
+    result = Eval(
+        "reviewdesk-offline",
+        data=lambda: [{k: line[k] for k in ("input", "expected", "metadata", "tags", "id")} for line in lines],
+        task=task,
+        scores=[reviewed],
+        no_send_logs=True,
+    )
+    scored = {r.metadata["case_id"]: r.scores["reviewed"] == 1.0 for r in result.results}
+    outcomes = expected_outcomes(files["reviewdesk-jsonl"])
+    assert {c: v for c, v in scored.items() if c in outcomes} == {c: v for c, v in outcomes.items() if c in scored}
+    assert True in scored.values() and False in scored.values()

@@ -29,6 +29,8 @@ class ExportItem:
     """The root span of the source trace (``None`` when the workspace holds no spans for it)."""
     output_span_id: str | None = None
     """The LLM span whose output is the case's answer: the last one that answered, else the last one."""
+    split: str | None = None
+    """``train``, ``test`` or ``validation`` when the export is split (``--split``), else ``None``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,18 @@ from the case id, again so uploads upsert), ``inputs``, ``reference_outputs``, `
 ``split``. ``reference_outputs`` is the SDK's current name (it serialises to ``outputs`` on the
 wire; passing ``outputs`` to the SDK is deprecated). ``source_run_id`` is set only when the trace
 came from LangSmith and its id is a run UUID; otherwise the trace id is in ``metadata``.
+``split`` is the export's split (``train``/``test``/``validation``) with ``--split``, else
+``reference`` or ``regression``.
+
+**Phoenix** (``phoenix-dataset``): each line is a dataset example as the ``arize-phoenix-client``
+uploads it (its ``_InputDatasetExample``: ``input``, ``output``, ``metadata``, ``span_id``,
+``splits``, ``id``) — pass the lines as ``client.datasets.create_dataset(name=…, examples=[…])``.
+``splits`` is the export's split with ``--split``, else ``reference`` / ``regression``.
+
+**Braintrust** (``braintrust-dataset``): each line is a dataset record — the keyword arguments of
+the SDK's ``Dataset.insert``: ``id``, ``input``, ``expected``, ``metadata``, ``tags`` (verdict,
+root causes, ``reference``/``regression``). Braintrust datasets have no splits: with ``--split``
+each split is its own file.
 """
 
 from __future__ import annotations
@@ -77,9 +89,14 @@ def _run_uuid(case: Case) -> str | None:
         return None
 
 
+def _kind(expected: str | None) -> str:
+    return "regression" if expected is None else "reference"
+
+
 class LangsmithExamplesExporter(JsonLinesExporter):
     name = "langsmith-examples"
     title = "LangSmith examples (JSONL, ExampleCreate)"
+    holds_splits = True
 
     def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
         case = item.case
@@ -89,8 +106,9 @@ class LangsmithExamplesExporter(JsonLinesExporter):
             "id": str(uuid.uuid5(EXAMPLE_NAMESPACE, case.case_id)),
             "inputs": _inputs(case),
             "metadata": metadata,
-            # Splits let a run pick "the regressions" or "the references" out of one dataset.
-            "split": "regression" if expected is None else "reference",
+            # Splits let a run pick "the regressions" or "the references" out of one dataset,
+            # or the train / test part of a split export.
+            "split": item.split or _kind(expected),
         }
         if expected is not None:
             line["reference_outputs"] = {"answer": expected}
@@ -98,3 +116,45 @@ class LangsmithExamplesExporter(JsonLinesExporter):
         if run_id is not None:
             line["source_run_id"] = run_id
         return line
+
+
+class PhoenixDatasetExporter(JsonLinesExporter):
+    name = "phoenix-dataset"
+    title = "Phoenix dataset examples (JSONL for datasets.create_dataset)"
+    holds_splits = True
+
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        expected = mapping.expected_output(case)
+        line: dict[str, Any] = {
+            "id": f"reviewdesk-{case.case_id}",
+            "input": _inputs(case),
+            # Phoenix requires an output mapping: empty for a regression case (no good answer yet).
+            "output": {"answer": expected} if expected is not None else {},
+            "metadata": _metadata(item, options),
+            "splits": [item.split or _kind(expected)],
+        }
+        span = item.output_span_id or item.root_span_id
+        if span is not None:
+            line["span_id"] = span
+        return line
+
+
+class BraintrustDatasetExporter(JsonLinesExporter):
+    name = "braintrust-dataset"
+    title = "Braintrust dataset records (JSONL for Dataset.insert)"
+
+    def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
+        case = item.case
+        expected = mapping.expected_output(case)
+        label = case.labels
+        tags: list[str] = [label.verdict] if label is not None and label.verdict else []
+        tags += list(label.root_causes) if label is not None else []
+        tags.append(_kind(expected))
+        return {
+            "id": f"reviewdesk-{case.case_id}",
+            "input": _inputs(case),
+            "expected": expected,
+            "metadata": _metadata(item, options),
+            "tags": tags,
+        }

@@ -13,7 +13,12 @@ from reviewdesk.exporters.openai_formats import (
     OpenAIEvalsGradedExporter,
     OpenAIFinetuneExporter,
 )
-from reviewdesk.exporters.platform_datasets import LangfuseDatasetExporter, LangsmithExamplesExporter
+from reviewdesk.exporters.platform_datasets import (
+    BraintrustDatasetExporter,
+    LangfuseDatasetExporter,
+    LangsmithExamplesExporter,
+    PhoenixDatasetExporter,
+)
 from reviewdesk.exporters.promptfoo import PromptfooJsonlExporter, PromptfooYamlExporter
 from reviewdesk.exporters.rag_eval import DeepEvalExporter, RagasExporter
 from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
@@ -29,6 +34,8 @@ EXPORTERS: list[Exporter] = [
     OpenAIFinetuneExporter(),
     LangfuseDatasetExporter(),
     LangsmithExamplesExporter(),
+    PhoenixDatasetExporter(),
+    BraintrustDatasetExporter(),
     DeepEvalExporter(),
     RagasExporter(),
     CsvExporter(),

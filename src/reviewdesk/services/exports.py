@@ -18,8 +18,9 @@ writes beside the target and renames, so the file appears whole or not at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,9 +37,17 @@ from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
 from reviewdesk.files import atomic_output
 from reviewdesk.normalize import SpanKind, view_span
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit
+from reviewdesk.services import audit, splits
+from reviewdesk.services.export_manifest import (
+    UNSPLIT,
+    ManifestRecorder,
+    previous_manifest,
+    selection_json,
+    write_manifest,
+)
 from reviewdesk.services.labels import current_schema
 from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sample
+from reviewdesk.services.splits import SplitSpec
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
 from reviewdesk.storage.orm import LabelEventRow, LabelRow
@@ -93,6 +102,12 @@ class ExportResult:
     """Selected cases the format could not hold, counted by reason."""
     summary: str | None = None
     """What the file is for, when the format says (OpenAI Evals: the eval class whose samples it holds)."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """The files written, by split (``all`` when the export has no split or one file holds them)."""
+    splits: dict[str, int] = field(default_factory=dict)
+    """Cases per split (empty without ``--split``)."""
+    manifest: Path | None = None
+    """The dataset manifest written next to the export."""
 
 
 def select_cases(workspace: Workspace, selection: ExportSelection, exporter: Exporter | None = None) -> list[int]:
@@ -207,13 +222,17 @@ def export_cases(
     flt: CaseFilter | None = None,
     dataset_name: str | None = None,
     excel_bom: bool = False,
+    split: SplitSpec | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    """Write the selected cases to ``out``; the file appears whole or not at all.
+    """Write the selected cases to ``out``, and the dataset manifest next to it; each file appears whole.
 
     ``flt`` alone is shorthand for ``selection=ExportSelection(flt=flt)`` (the queue's filter).
-    ``dataset_name`` (Langfuse's ``datasetName``) defaults to the output file's stem;
-    ``excel_bom`` starts a CSV with a UTF-8 byte-order mark for Excel.
+    ``dataset_name`` (Langfuse's ``datasetName``, the manifest's name) defaults to the output
+    file's stem; ``excel_bom`` starts a CSV with a UTF-8 byte-order mark for Excel. ``split``
+    assigns each case a split: a format that keeps splits in its records (``holds_splits``:
+    LangSmith, Phoenix) writes one file, every other format one file per split
+    (``set.train.jsonl``, ``set.test.jsonl``).
     """
     exporter = registry.get_exporter(format_name)
     progress = progress or NullProgress()
@@ -222,15 +241,110 @@ def export_cases(
         selection = ExportSelection(flt=flt) if flt is not None else ExportSelection()
     elif flt is not None:
         raise ValueError("give selection or flt, not both")
+    previous = previous_manifest(out)  # a foreign file in the manifest's place stops us before any writing
     rowids, skipped = _select(workspace, selection, exporter)
     plan = ExportPlan(format=exporter.name, rowids=rowids, skipped=skipped)
-    options = export_options(workspace, dataset_name=dataset_name or out.stem, excel_bom=excel_bom)
-    progress.set_total(len(plan.rowids))
+    name = dataset_name or out.stem
+    options = export_options(workspace, dataset_name=name, excel_bom=excel_bom)
+    progress.set_total(len(plan.rowids) * (2 if split is not None else 1))
     progress.set_status(f"Exporting {exporter.name}")
-    with atomic_output(out) as handle:
-        count = exporter.write(_items(workspace, plan, exporter, progress), handle, options, NullProgress())
-    result = ExportResult(out, exporter.name, count, dict(plan.skipped), summary=registry.summary(exporter))
+    recorder = ManifestRecorder()
+
+    def recorded(items: Iterator[ExportItem]) -> Iterator[ExportItem]:
+        for item in items:
+            recorder.add(item)
+            yield item
+
+    files: dict[str, Path] = {}
+    if split is None:
+        with atomic_output(out) as handle:
+            count = exporter.write(
+                recorded(_items(workspace, plan, exporter, progress)), handle, options, NullProgress()
+            )
+        files[UNSPLIT] = out
+    else:
+        # Splits are drawn over the cases the format can hold, so every split is usable as it is.
+        assignment = assign_splits(_split_strata(workspace, plan, exporter, split, progress), split)
+        usable = ExportPlan(format=exporter.name, rowids=[r for r in plan.rowids if r in assignment.rowids])
+
+        def in_split(wanted: str | None) -> Iterator[ExportItem]:
+            for item in _items(workspace, usable, exporter, progress):
+                name_of = assignment.by_case[item.case.case_id]
+                if wanted is None or name_of == wanted:
+                    yield replace(item, split=name_of)
+
+        count = 0
+        if getattr(exporter, "holds_splits", False):
+            with atomic_output(out) as handle:
+                count = exporter.write(recorded(in_split(None)), handle, options, NullProgress())
+            files[UNSPLIT] = out
+        else:
+            for split_name in split.names:
+                target = split_file(out, split_name)
+                with atomic_output(target) as handle:
+                    count += exporter.write(recorded(in_split(split_name)), handle, options, NullProgress())
+                files[split_name] = target
+    manifest = write_manifest(
+        out,
+        name=name,
+        format_name=exporter.name,
+        files=files,
+        recorder=recorder,
+        selection=selection_json(selection, split),
+        label_schema_version=current_schema(workspace).version,
+        previous=previous,
+    )
+    splits = dict(sorted(Counter(c["split"] for c in recorder.cases.values()).items())) if split else {}
+    result = ExportResult(
+        out,
+        exporter.name,
+        count,
+        dict(plan.skipped),
+        summary=registry.summary(exporter),
+        files=files,
+        splits=splits,
+        manifest=manifest,
+    )
     return audit.record_export(workspace, result, selection)
+
+
+def split_file(out: Path, split_name: str) -> Path:
+    """``set.jsonl`` → ``set.train.jsonl``: the file of one split, for formats without a split field."""
+    return out.with_name(f"{out.stem}.{split_name}{out.suffix}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Assignment:
+    by_case: dict[str, str]
+    rowids: frozenset[int]
+
+
+def _split_strata(
+    workspace: Workspace, plan: ExportPlan, exporter: Exporter, spec: SplitSpec, progress: Progress
+) -> _Strata:
+    """Each usable case's stratum for the split: its first root cause, or its workflow."""
+    probe = ExportPlan(format=exporter.name, rowids=plan.rowids)
+    strata = _Strata()
+    for rowid, item in _rowid_items(workspace, probe, exporter, progress):
+        case = item.case
+        if spec.by == "workflow":
+            stratum = case.workflow or ""
+        else:
+            stratum = case.labels.root_causes[0] if case.labels and case.labels.root_causes else ""
+        strata.by_case[case.case_id] = stratum
+        strata.rowid_of[case.case_id] = rowid
+    return strata
+
+
+@dataclass(slots=True)
+class _Strata:
+    by_case: dict[str, str] = field(default_factory=dict)
+    rowid_of: dict[str, int] = field(default_factory=dict)
+
+
+def assign_splits(strata: _Strata, spec: SplitSpec) -> _Assignment:
+    by_case = splits.assign_splits(strata.by_case, spec)
+    return _Assignment(by_case=by_case, rowids=frozenset(strata.rowid_of[c] for c in by_case))
 
 
 def _items(workspace: Workspace, plan: ExportPlan, exporter: Exporter, progress: Progress) -> Iterator[ExportItem]:

@@ -23,7 +23,10 @@ def test_export_with_label_filters_and_sample(
     out = tmp_path / "gold.jsonl"
     argv = ["--format", "inspect", "-o", str(out), "--verdict", "fail", "--has-corrected-output", "--reviewer", "carol"]
     assert run(labeled, *argv) == 0
-    assert capsys.readouterr().out.strip() == f"wrote 2 case(s) to {out} (inspect)"
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote 2 case(s) to {out} (inspect)",
+        f"  manifest: {tmp_path / 'gold.manifest.json'}",
+    ]
     assert {json.loads(line)["id"] for line in out.read_text().splitlines()} == {
         labeled.case_ids["genai:A"],
         labeled.case_ids["new:B"],

@@ -27,6 +27,8 @@ FORMATS = [
     "openai-finetune",
     "langfuse-dataset",
     "langsmith-examples",
+    "phoenix-dataset",
+    "braintrust-dataset",
     "deepeval",
     "ragas",
     "csv",
@@ -60,6 +62,8 @@ def provenance_of(fmt: str, record: dict[str, Any]) -> dict[str, Any]:
         "openai-evals-graded",
         "langfuse-dataset",
         "langsmith-examples",
+        "phoenix-dataset",
+        "braintrust-dataset",
     ):
         return dict(record["metadata"])
     if fmt == "ragas":

@@ -2,8 +2,9 @@
 
 Beyond the list filters shared with ``reviewdesk cases``, an export can select on the label
 (``--reviewer``, ``--labeled-since``, ``--has-corrected-output``) and draw a stratified sample
-(``--sample N --sample-by root-cause|workflow --seed S``). The same workspace and options always
-write the same bytes.
+(``--sample N --sample-by root-cause|workflow --seed S``) and split it (``--split 80/20[/10]``,
+stratified, seeded by ``--seed``). A dataset manifest is written next to the file. The same
+workspace and options always write the same bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from reviewdesk.cli.progress_bar import TextProgress
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.exporters import registry
 from reviewdesk.services import exports
-from reviewdesk.services.sampling import SampleSpec
+from reviewdesk.services.sampling import SampleBy, SampleSpec
+from reviewdesk.services.splits import SplitSpec, parse_shares
 
 
 def _since(text: str) -> datetime:
@@ -75,6 +77,16 @@ def register(sub: Any) -> None:
         "--sample-by", choices=["root-cause", "workflow"], default="root-cause", help="stratum (default: root-cause)"
     )
     sample.add_argument("--seed", type=int, default=0, help="random seed of the sample (default: 0)")
+    splits = p.add_argument_group("train/test split")
+    splits.add_argument(
+        "--split",
+        metavar="SHARES",
+        help="split the cases, e.g. 80/20 (train/test) or 70/20/10 (train/test/validation), stratified; "
+        "LangSmith and Phoenix get a split field, other formats one file per split",
+    )
+    splits.add_argument(
+        "--split-by", choices=["root-cause", "workflow"], default="root-cause", help="stratum (default: root-cause)"
+    )
     p.set_defaults(run=run)
 
 
@@ -92,6 +104,14 @@ def selection(args: argparse.Namespace) -> exports.ExportSelection:
         has_corrected_output=args.corrected,
         sample=spec,
     )
+
+
+def split_spec(args: argparse.Namespace) -> SplitSpec | None:
+    """The ``--split`` the command line describes (``--seed`` seeds it as it does the sample)."""
+    if args.split is None:
+        return None
+    by: SampleBy = "workflow" if args.split_by == "workflow" else "root_cause"
+    return SplitSpec(shares=parse_shares(args.split), by=by, seed=args.seed)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
             selection=selection(args),
             dataset_name=args.dataset_name,
             excel_bom=args.excel_bom,
+            split=split_spec(args),
             progress=progress,
         )
         progress.finish()
@@ -121,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.cases} case(s) to {result.path} ({result.format})")
     if result.summary:
         print(f"  {result.summary}")
+    for name, count in result.splits.items():
+        where = result.files.get(name, result.path)
+        print(f"  {name}: {count} case(s) in {where}")
+    if result.manifest is not None:
+        print(f"  manifest: {result.manifest}")
     for reason, count in sorted(result.skipped.items()):
         print(f"  skipped {count} case(s): {reason}", file=sys.stderr)
     return 0
