@@ -24,6 +24,7 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import cases, exports, formats
 from reviewdesk.services.exports import ExportPlan, ExportSelection
 from reviewdesk.services.sampling import SampleSpec
+from reviewdesk.services.splits import SplitSpec
 from reviewdesk.ui.views.export_dialog import ExportDialog
 from tests.gui.conftest import wait_idle
 from tests.unit.insights.demo_labels import DEMO_LABELS, labeled_demo_workspace
@@ -318,6 +319,7 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
         dialog.sample_size,
         dialog.sample_by,
         dialog.seed,
+        dialog.split_enabled,
         dialog.ok_button,
     ]
     reached = []
@@ -361,3 +363,58 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
         qtbot.keyClick(target.focusProxy() or target, key)
         assert other.result() == result.value, (widget, key)
         assert not other.isVisible()
+
+
+def test_split_options_preview_and_export_like_the_cli(qtbot, window, tmp_path, monkeypatch):
+    out = tmp_path / "split.jsonl"
+    seen: dict[str, object] = {}
+
+    def accept(dialog: ExportDialog) -> int:
+        _set_format(dialog, "inspect")
+        dialog.path.setText(str(out))
+        assert not dialog.seed.isEnabled() and not dialog.split_shares.isEnabled()
+        dialog.split_enabled.setChecked(True)
+        assert dialog.seed.isEnabled() and dialog.split_shares.isEnabled()  # the split uses the seed too
+        dialog.split_shares.setCurrentIndex(dialog.split_shares.findData("70/20/10"))
+        dialog.split_by.setCurrentIndex(dialog.split_by.findData("workflow"))
+        dialog.seed.setValue(11)
+        assert not dialog.excel_bom.isVisibleTo(dialog)  # a CSV option only
+        spec = dialog.split_spec()
+        assert spec is not None and (spec.shares, spec.by, spec.seed) == ((70, 20, 10), "workflow", 11)
+        plan = _counted(qtbot, dialog)
+        seen["plan"], seen["preview"] = plan, dialog.preview.text()
+        dialog.grab().save(str(tmp_path / "export_dialog_split.png"))
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+    window.choose_export()
+    wait_idle(qtbot, window)
+    plan = seen["plan"]
+    assert isinstance(plan, ExportPlan) and set(plan.splits) == {"train", "test", "validation"}
+    preview = str(seen["preview"])
+    for name, count in plan.splits.items():
+        assert f"{name} {count}" in preview
+        assert len(_records(tmp_path / f"split.{name}.jsonl")) == count
+    args = build_parser().parse_args(
+        ["export", "--format", "inspect", "-o", "x", "--split", "70/20/10", "--split-by", "workflow", "--seed", "11"]
+    )
+    assert export_cmd.split_spec(args) == SplitSpec(shares=(70, 20, 10), by="workflow", seed=11)
+    assert (tmp_path / "split.manifest.json").exists()
+    assert "manifest split.manifest.json" in window.statusBar().currentMessage()
+
+
+def test_csv_bom_option_reaches_the_file(qtbot, window, tmp_path, monkeypatch):
+    out = tmp_path / "cases.csv"
+
+    def accept(dialog: ExportDialog) -> int:
+        _set_format(dialog, "csv")
+        dialog.path.setText(str(out))
+        assert dialog.excel_bom.isVisibleTo(dialog)
+        dialog.excel_bom.setChecked(True)
+        _counted(qtbot, dialog)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+    window.choose_export()
+    wait_idle(qtbot, window)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -89,6 +89,8 @@ class ExportPlan:
     before it is drawn, since it draws only from the cases the format can hold)."""
     accepted: int = 0
     """Cases the format takes; counted as the cases are loaded."""
+    splits: dict[str, int] = field(default_factory=dict)
+    """With a split: cases per split (``plan_export(split=…)``)."""
 
 
 @dataclass(slots=True)
@@ -183,9 +185,12 @@ def plan_export(
     format_name: str,
     selection: ExportSelection | None = None,
     *,
+    split: SplitSpec | None = None,
     progress: Progress | None = None,
 ) -> ExportPlan:
     """Select the cases and apply the format's skip rules without writing (the dialog's preview count).
+
+    With ``split``, ``ExportPlan.splits`` counts the cases each split will get, as the export assigns them.
 
     Loads every selected case, so it costs about as much as the export minus the writing. A
     ``progress`` whose ``cancel_requested()`` turns true stops it between batches with
@@ -196,8 +201,12 @@ def plan_export(
     rowids, skipped = _select(workspace, selection or ExportSelection(), exporter)
     plan = ExportPlan(format=exporter.name, rowids=rowids, skipped=skipped)
     progress.set_total(len(plan.rowids))
-    for _ in _items(workspace, plan, exporter, progress):
-        pass
+    if split is None:
+        for _ in _items(workspace, plan, exporter, progress):
+            pass
+    else:
+        strata = _split_strata(workspace, plan, exporter, split, progress, counted=plan)
+        plan.splits = dict(sorted(Counter(assign_splits(strata, split).by_case.values()).items()))
     return plan
 
 
@@ -320,10 +329,19 @@ class _Assignment:
 
 
 def _split_strata(
-    workspace: Workspace, plan: ExportPlan, exporter: Exporter, spec: SplitSpec, progress: Progress
+    workspace: Workspace,
+    plan: ExportPlan,
+    exporter: Exporter,
+    spec: SplitSpec,
+    progress: Progress,
+    *,
+    counted: ExportPlan | None = None,
 ) -> _Strata:
-    """Each usable case's stratum for the split: its first root cause, or its workflow."""
-    probe = ExportPlan(format=exporter.name, rowids=plan.rowids)
+    """Each usable case's stratum for the split: its first root cause, or its workflow.
+
+    Skips and accepted cases are counted into ``counted`` (the preview's plan), else into a probe.
+    """
+    probe = counted or ExportPlan(format=exporter.name, rowids=plan.rowids)
     strata = _Strata()
     for rowid, item in _rowid_items(workspace, probe, exporter, progress):
         case = item.case

@@ -68,7 +68,7 @@ from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.case_view import CaseView
 from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, PreferencesDialog, root_cause_picker
-from reviewdesk.ui.views.export_dialog import ExportDialog
+from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
 from reviewdesk.ui.views.insights_view import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
 from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
@@ -646,6 +646,7 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def choose_export(self) -> None:
+        """The export dialog, then the export on the task runner; the status bar says what was written."""
         fixed = self.model.fixed_rowids
         # A list opened from the insights is exported as that list, in its order.
         queue = (
@@ -663,12 +664,16 @@ class MainWindow(QMainWindow):
             selection = dialog.selection()
             name = dialog.format_name()
             out = dialog.output_path()
+            split = dialog.split_spec()
+            bom = dialog.wants_excel_bom()
         finally:
             dialog.deleteLater()
         self.runner.op(
-            lambda progress: exports.export_cases(workspace, name, out, selection=selection, progress=progress)
+            lambda progress: exports.export_cases(
+                workspace, name, out, selection=selection, split=split, excel_bom=bom, progress=progress
+            )
         ).with_progress("Exporting", self).success(
-            lambda res: self.statusBar().showMessage(f"Wrote {res.cases} case(s) to {res.path}", 8000)
+            lambda res: self.statusBar().showMessage(export_message(res), 8000)
         ).failure(lambda exc, details: show_error(self, exc, details, title="Export failed")).run()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -2,8 +2,10 @@
 
 Which cases: the current queue (its filter, or the fixed list opened from the insights — the main
 window passes it in as an ``ExportSelection``), narrowed by what only the label knows (reviewer,
-labeled since, corrected output) and an optional stratified sample. ``selection()`` maps the
-widgets to ``ExportSelection`` and ``SampleSpec`` exactly as ``reviewdesk export`` maps its flags.
+labeled since, corrected output) and an optional stratified sample; then an optional
+train/test(/validation) split and, for CSV, a BOM for Excel. ``selection()`` and ``split_spec()``
+map the widgets to ``ExportSelection``, ``SampleSpec`` and ``SplitSpec`` exactly as ``reviewdesk
+export`` maps its flags.
 
 The preview line is ``exports.plan_export`` run as a read on the main window's ``TaskRunner``,
 never on the GUI thread, ``PREVIEW_DELAY_MS`` after the last change. Every change bumps a
@@ -46,6 +48,7 @@ from reviewdesk.progress import Progress
 from reviewdesk.services import exports
 from reviewdesk.services.exports import ExportPlan, ExportSelection
 from reviewdesk.services.sampling import SampleSpec
+from reviewdesk.services.splits import SPLIT_NAMES, SplitSpec, parse_shares
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.ui.tasks import Op, TaskRunner
 
@@ -59,6 +62,8 @@ CORRECTED_CHOICES: tuple[tuple[str, bool | None], ...] = (
     ("Only cases without one", False),
 )
 SAMPLE_BY_CHOICES = (("root cause", "root_cause"), ("workflow", "workflow"))
+SPLIT_CHOICES = ((80, 20), (70, 30), (90, 10), (50, 50), (70, 20, 10), (80, 10, 10), (60, 20, 20))
+"""Shares offered for the train/test(/validation) split (``--split`` takes any)."""
 
 
 def _cases(n: int) -> str:
@@ -80,7 +85,7 @@ def describe_queue(queue: ExportSelection) -> str:
 
 
 def preview_text(plan: ExportPlan) -> str:
-    """``142 cases selected · 120 will be written · 22 skipped: no expected output (22)``."""
+    """``142 cases selected · 120 will be written · 22 skipped: no expected output (22) · test 24, train 96``."""
     selected = len(plan.rowids)
     skipped = sum(plan.skipped.values())
     parts = [f"{_cases(selected)} selected", f"{plan.accepted:,} will be written"]
@@ -89,10 +94,24 @@ def preview_text(plan: ExportPlan) -> str:
             f"{reason} ({count:,})" for reason, count in sorted(plan.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         parts.append(f"{skipped:,} skipped: {reasons}")
+    if plan.splits:
+        parts.append(", ".join(f"{name} {count:,}" for name, count in plan.splits.items()))
     text = " · ".join(parts)
     if plan.accepted == 0:
         why = "no case matches these options" if selected == 0 else "the format cannot hold any selected case"
         text += f". Nothing to export: {why}."
+    return text
+
+
+def export_message(result: exports.ExportResult) -> str:
+    """The status-bar line after an export: what was written where, per split, and what the file is for."""
+    text = f"Wrote {result.cases} case(s) to {result.path}"
+    if result.splits:
+        text += " (" + ", ".join(f"{name} {count}" for name, count in result.splits.items()) + ")"
+    if result.manifest is not None:
+        text += f" · manifest {result.manifest.name}"
+    if result.summary:
+        text += f" · {result.summary}"
     return text
 
 
@@ -201,6 +220,7 @@ class ExportDialog(QDialog):
         per_label.setBuddy(self.sample_by)
         seed_label = QLabel("see&d")
         seed_label.setBuddy(self.seed)
+        self._seed_label = seed_label
         self._sample_widgets: tuple[QWidget, ...] = (self.sample_size, per_label, self.sample_by, seed_label, self.seed)
         sample_row = QHBoxLayout()
         for widget in self._sample_widgets:
@@ -211,6 +231,33 @@ class ExportDialog(QDialog):
             "Draw up to N cases per root cause or per workflow; the seed makes it repeatable"
         )
         form.addRow(self.sample_enabled, sample_row)
+
+        self.split_enabled = QCheckBox("&Train/test split")
+        self.split_shares = QComboBox()
+        for shares in SPLIT_CHOICES:
+            names = "/".join(SPLIT_NAMES[: len(shares)])
+            text = "/".join(map(str, shares))
+            self.split_shares.addItem(f"{text} ({names})", text)  # a string: Qt keeps no Python tuple
+        self.split_by = QComboBox()
+        for text, by in SAMPLE_BY_CHOICES:
+            self.split_by.addItem(text, by)
+        split_by_label = QLabel("stratified b&y")
+        split_by_label.setBuddy(self.split_by)
+        self._split_widgets: tuple[QWidget, ...] = (self.split_shares, split_by_label, self.split_by)
+        split_row = QHBoxLayout()
+        for widget in self._split_widgets:
+            widget.setEnabled(False)
+            split_row.addWidget(widget)
+        split_row.addStretch(1)
+        self.split_enabled.setToolTip(
+            "Assign each case to train/test(/validation), stratified, with the seed above; LangSmith and "
+            "Phoenix keep the split in the file, other formats get one file per split"
+        )
+        form.addRow(self.split_enabled, split_row)
+
+        self.excel_bom = QCheckBox("Start the CSV with a UTF-8 BOM (for E&xcel)")
+        self.excel_bom.setToolTip("Excel reads a CSV without a byte-order mark in the local code page")
+        form.addRow("", self.excel_bom)
 
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
@@ -247,6 +294,10 @@ class ExportDialog(QDialog):
             self.sample_size,
             self.sample_by,
             self.seed,
+            self.split_enabled,
+            self.split_shares,
+            self.split_by,
+            self.excel_bom,
             self.ok_button,
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
         ]
@@ -273,6 +324,10 @@ class ExportDialog(QDialog):
         self.sample_size.valueChanged.connect(self._schedule)
         self.sample_by.currentIndexChanged.connect(self._schedule)
         self.seed.valueChanged.connect(self._schedule)
+        self.split_enabled.toggled.connect(self._split_toggled)
+        self.split_shares.currentIndexChanged.connect(self._schedule)
+        self.split_by.currentIndexChanged.connect(self._schedule)
+        self._show_format_options()
 
         self.resize(640, self.sizeHint().height())
         self.format.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -306,8 +361,33 @@ class ExportDialog(QDialog):
             sample=sample,
         )
 
+    def split_spec(self) -> SplitSpec | None:
+        """The split the widgets ask for (the seed is the one the sample uses, as ``--seed`` is)."""
+        if not self.split_enabled.isChecked():
+            return None
+        shares = parse_shares(str(self.split_shares.currentData()))
+        return SplitSpec(shares=shares, by=self.split_by.currentData(), seed=self.seed.value())
+
+    def wants_excel_bom(self) -> bool:
+        return self.format_name() == "csv" and self.excel_bom.isChecked()
+
     # --- reacting to the user ------------------------------------------------------------------
+    def _show_format_options(self) -> None:
+        self.excel_bom.setVisible(self.format_name() == "csv")
+
+    def _split_toggled(self, on: bool) -> None:
+        for widget in self._split_widgets:
+            widget.setEnabled(on)
+        self._seed_enabled()
+        self._schedule()
+
+    def _seed_enabled(self) -> None:
+        on = self.sample_enabled.isChecked() or self.split_enabled.isChecked()
+        self.seed.setEnabled(on)
+        self._seed_label.setEnabled(on)
+
     def _format_changed(self) -> None:
+        self._show_format_options()
         if self._auto_name and self.path.text().strip():
             current = Path(self.path.text().strip())
             self.path.setText(str(current.with_suffix(exports.file_ending(self.format_name()))))
@@ -319,6 +399,7 @@ class ExportDialog(QDialog):
     def _sample_toggled(self, on: bool) -> None:
         for widget in self._sample_widgets:
             widget.setEnabled(on)
+        self._seed_enabled()
         self._schedule()
 
     def _browse(self) -> None:
@@ -356,10 +437,10 @@ class ExportDialog(QDialog):
 
     def _count(self) -> None:
         generation = self._generation
-        workspace, name, selection = self._workspace, self.format_name(), self.selection()
+        workspace, name, selection, split = self._workspace, self.format_name(), self.selection(), self.split_spec()
 
         def work(progress: Progress) -> ExportPlan:
-            return exports.plan_export(workspace, name, selection, progress=progress)
+            return exports.plan_export(workspace, name, selection, split=split, progress=progress)
 
         op = self._runner.op(work, write=False)
         op.success(lambda plan: self._counted(generation, plan)).failure(
