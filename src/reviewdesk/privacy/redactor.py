@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from reviewdesk.domain.spans import RawSpan, SpanEvent
-from reviewdesk.privacy.detectors import Finding, Scanner, is_card_number
+from reviewdesk.privacy.detectors import Finding, Scanner, is_card_number, phone_number_key
 from reviewdesk.privacy.settings import RedactionSettings
 
 _MAX_DEPTH = 64
@@ -37,11 +37,27 @@ _MAX_DEPTH = 64
 _SENSITIVE_KEY = re.compile(
     r"(?:^|[._\-\s])(?:password|passwd|pwd|passphrase|secret|client[_\-]?secret|api[_\-]?key|x[_\-]api[_\-]key"
     r"|access[_\-]?token|refresh[_\-]?token|auth[_\-]?token|id[_\-]?token|session[_\-]?token|bearer[_\-]?token"
-    r"|authorization|proxy[_\-]authorization|private[_\-]?key|cookie|set[_\-]cookie)$",
+    r"|authorization|proxy[_\-]authorization|private[_\-]?key|cookie|set[_\-]cookie"
+    r"|secret[_\-]?access[_\-]?key|security[_\-]?token)$",
     re.IGNORECASE,
 )
+# A key naming a phone number: its value is checked as one whole (a bare ``4155552671``, or an integer).
+_PHONE_KEY = re.compile(
+    r"(?:^|[._\-\s])(?:phone|mobile|cell|cellphone|tel|telephone|msisdn|fax|whatsapp|sms)(?:[_\-]?(?:number|no|nr))?$",
+    re.IGNORECASE,
+)
+# camelCase word boundaries (``dbPassword`` → ``db_Password``), so key patterns see the words.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_CLEAN_KEYS = 100_000
 _PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
+
+
+def _names(key: str) -> str:
+    """What an attribute key names: ``"secret"``, ``"phone"`` or ``""``."""
+    words = _CAMEL.sub("_", key)
+    if _SENSITIVE_KEY.search(words):
+        return "secret"
+    return "phone" if _PHONE_KEY.search(words) else ""
 
 
 class TraceNumbering:
@@ -80,11 +96,16 @@ class Redactor:
         self.scanner = Scanner(settings)
         self._key = key
         self._card_ints = "CARD" not in settings.disabled_kinds
-        self._clean_keys: dict[str, bool] = {}  # map key -> whether it names a credential
+        self._phones = "PHONE" not in settings.disabled_kinds
+        self._regions = list(settings.phone_regions)
+        # map key -> what it names: a credential ("secret"), a phone number ("phone") or nothing ("")
+        self._clean_keys: dict[str, str] = {}
 
     def digest(self, kind: str, value_key: str) -> bytes:
         """The keyed hash a value is remembered by: without the workspace's secret it reveals nothing."""
-        return hmac.new(self._key, f"{kind}\x00{value_key}".encode(), hashlib.sha256).digest()[:16]
+        # ``surrogatepass``: a decoded ``\\ud83d`` may leave half a surrogate pair in a custom rule's value.
+        message = f"{kind}\x00{value_key}".encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).digest()[:16]
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -127,7 +148,7 @@ class Redactor:
         if isinstance(value, list):
             items = [self.redact_value(item, numbering, depth=depth + 1) for item in value]
             return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
-        if self._card_ints and type(value) is int and 10**11 <= value < 10**19 and is_card_number(str(value)):
+        if self._card_ints and type(value) is int and 10**14 <= value < 10**16 and is_card_number(str(value)):
             return self._placeholder("CARD", str(value), numbering)
         return value
 
@@ -137,17 +158,19 @@ class Redactor:
         clean_keys = self._clean_keys
         for key, item in value.items():
             # Attribute keys repeat on every span: a key with nothing to replace is looked up once.
-            sensitive = clean_keys.get(key) if type(key) is str else False
+            names = clean_keys.get(key) if type(key) is str else ""
             new_key = key
-            if sensitive is None:
+            if names is None:
                 new_key = self.redact_text(key, numbering)
-                sensitive = _SENSITIVE_KEY.search(key) is not None
+                names = _names(key)
                 if new_key is key:
                     if len(clean_keys) >= _MAX_CLEAN_KEYS:
                         clean_keys.clear()
-                    clean_keys[key] = sensitive
-            if sensitive:
+                    clean_keys[key] = names
+            if names == "secret":
                 new_item = self._redact_whole(item, numbering, depth)
+            elif names == "phone" and self._phones and (phone := self._whole_phone(item)) is not None:
+                new_item = self._placeholder("PHONE", phone, numbering)
             elif type(item) is str:
                 new_item = self._redact_string(item, numbering, depth + 1)
             else:
@@ -155,6 +178,14 @@ class Redactor:
             changed = changed or new_key is not key or new_item is not item
             out[new_key] = new_item
         return out if changed else value
+
+    def _whole_phone(self, value: Any) -> str | None:
+        """The E.164 key of a phone-named field's value that is a phone number as a whole."""
+        if type(value) is int and 10**6 < value < 10**15:
+            return phone_number_key(str(value), self._regions)
+        if isinstance(value, str) and value.strip().isdigit():  # written any other way, the scanner finds it
+            return phone_number_key(value, self._regions)
+        return None
 
     def _redact_whole(self, value: Any, numbering: TraceNumbering | None, depth: int) -> Any:
         """A credential-named value: every non-empty string in it is a secret."""

@@ -118,3 +118,57 @@ def test_phone_regions_decide_numbers_without_country_code() -> None:
 
 def test_builtin_kinds_are_listed_once() -> None:
     assert len(BUILTIN_KINDS) == len(set(BUILTIN_KINDS))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "logo@2x.png and icon@3x.webp",
+        "version 2.1.0.4, build 10.0.1.7, requests==1.2.3.4, Chrome/17.10.9.10",
+        "order 4155552671 shipped; order no. 2257586088",
+        "reference 4000123412341236 and ref: 4111111111111111",
+        "sk-admin-dashboard-settings-page and sk-proj-roadmap-q3-planning-notes",
+        "ts=4910730537426 ended 6300559378468692598",
+        "secret: true, api_key_name: production, password_reset_url: https://x.example/r",
+        "SELECT * FROM orders WHERE id = 4178058335",
+        "arn:aws:iam::123456789012:role/admin",
+    ],
+)
+def test_false_positives_of_issue_16_are_left_alone(text: str) -> None:
+    assert kinds_in(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kontakt: jürgen.groß@müller.example.de", [("EMAIL", "jürgen.groß@müller.example.de")]),
+        ("ring 0044 20 7946 0958 after 6", [("PHONE", "0044 20 7946 0958")]),
+        ("tel +44\u00a020\u00a07946\u00a00958", [("PHONE", "+44\u00a020\u00a07946\u00a00958")]),
+        ("card 4111.1111.1111.1111 exp", [("CARD", "4111.1111.1111.1111")]),
+        ("iban de89 3704 0044 0532 0130 00 please", [("IBAN", "de89 3704 0044 0532 0130 00")]),
+        ("SSN 123-45-6789 on file", [("US_SSN", "123-45-6789")]),
+        ("NI number AB 12 34 56 C.", [("UK_NINO", "AB 12 34 56 C")]),
+        ("login ana, password: hunter22", [("PASSWORD", "hunter22")]),
+        ("config dbPassword=s3cr3t! loaded", [("PASSWORD", "s3cr3t!")]),
+        ("api-key: 0123456789abcdef0123456789abcdef", [("SECRET", "0123456789abcdef0123456789abcdef")]),
+        ("please call 4155552671 tomorrow", [("PHONE", "4155552671")]),
+    ],
+)
+def test_kinds_of_issue_16_are_found(text: str, expected: list[tuple[str, str]]) -> None:
+    assert kinds_in(text) == expected
+
+
+def test_found_in_decoded_text_is_replaced_in_the_original_whole() -> None:
+    text = 'x {"a": "pay\\n4111 1111 1111 1111", "b": "tom%40example.com", "c": "ana&#64;x.example"}'
+    found = kinds_in(text)
+    assert found == [
+        ("CARD", "4111 1111 1111 1111"),
+        ("EMAIL", "tom%40example.com"),
+        ("EMAIL", "ana&#64;x.example"),
+    ]
+
+
+def test_a_jwt_whose_body_does_not_decode_is_a_jwt() -> None:
+    text = "t eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2lnbmF0dXJl end"
+    assert [k for k, _ in kinds_in(text)] == ["JWT"]
+    assert kinds_in("eyJub3QganNvbg.abc.def is no token") == []  # the header must decode to JSON

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.privacy import RedactionSettings
 from reviewdesk.privacy.redactor import Redactor, TraceNumbering
-from tests.robustness.corpus import corpus
+from tests.robustness.corpus import Seeded, variants
+from tests.robustness.corpus import seeded as all_seeded
 
 KEY = b"unit-test-key-0123456789abcdef!!"
-SEEDED = corpus(11)
+SEEDED = all_seeded(11)
 
 
 def redactor(**overrides: object) -> Redactor:
@@ -127,6 +129,24 @@ def test_deep_values_are_bounded() -> None:
 
 def test_disabled_redaction_is_the_callers_choice_but_scrub_needs_no_numbering() -> None:
     assert redactor().redact_text("to ana@x.example", None) == "to [EMAIL]"
+
+
+@pytest.mark.parametrize("variant", variants(11) + variants(12), ids=lambda v: v.label)
+def test_every_encoding_and_kind_of_issue_16_is_redacted(variant: Seeded) -> None:
+    value = variant.structured if variant.structured is not None else variant.sentence
+    out = redactor().redact_value(value, TraceNumbering())
+    stored = out if isinstance(out, str) else orjson.dumps(out).decode()
+    assert [n for n in variant.needles if n in stored] == [], stored
+    if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
+        # Replaced in place: a JSON string (or URL, or HTML) still decodes, with the placeholder in it.
+        assert "[" + variant.kind in stored or "[SECRET" in stored, stored
+
+
+def test_json_encoded_text_keeps_its_encoding() -> None:
+    text = orjson.dumps("line one\n4111 1111 1111 1111 and ana\u0040x.example").decode()
+    text = text.replace("\\\\", "\\")  # the escapes as a JSON encoder writes them
+    out = redactor().redact_value(text, TraceNumbering())
+    assert orjson.loads(out) == "line one\n[CARD_1] and [EMAIL_1]"
 
 
 # -- properties -------------------------------------------------------------------------------
