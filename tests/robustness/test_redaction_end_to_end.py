@@ -27,10 +27,11 @@ from reviewdesk.services import cases, labels
 from reviewdesk.services.workspace import open_workspace
 from tests.conftest import REPO
 from tests.otlp_builder import request, span, write_jsonl
-from tests.robustness.corpus import Seeded, seeded
+from tests.robustness.corpus import Seeded
+from tests.robustness.corpus import seeded as all_seeded
 from tests.robustness.helpers import checkpoint, raw_bytes
 
-SEEDED = seeded(2026)
+SEEDED = all_seeded(2026)
 TRACE = "5eed" + "0" * 27 + "1"
 DEMO = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jsonl"
 
