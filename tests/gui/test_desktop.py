@@ -19,7 +19,7 @@ def test_every_action_is_in_a_menu_with_its_shortcut(make_main_window, demo_work
     window = make_main_window(demo_workspace)
     menus = {menu.title().replace("&", ""): menu for menu in window.menuBar().findChildren(QMenu)}
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles[:5] == ["File", "Edit", "View", "Review", "Help"]
+    assert titles[:6] == ["File", "Edit", "View", "Read", "Review", "Help"]
     in_menus = {a for menu in menus.values() for a in menu.actions()}
     for spec in ACTIONS:
         action = window.action_map[spec.id]

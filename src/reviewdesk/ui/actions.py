@@ -31,6 +31,18 @@ class ActionId(StrEnum):
     TOGGLE_SPANS = "view.toggle_spans"
     FOCUS_QUEUE = "view.focus_queue"
     INSIGHTS = "view.insights"
+    READ_PROMPT = "read.prompt"
+    READ_CONTEXT = "read.context"
+    READ_TOOLS = "read.tools"
+    READ_OUTPUT = "read.output"
+    READ_SPANS = "read.spans"
+    PAGE_DOWN = "read.page_down"
+    PAGE_UP = "read.page_up"
+    PANE_START = "read.start"
+    PANE_END = "read.end"
+    NEXT_ITEM = "read.next_item"
+    PREVIOUS_ITEM = "read.previous_item"
+    MAXIMISE_PANE = "read.maximise"
     NEXT = "review.next"
     PREVIOUS = "review.previous"
     PASS = "review.pass"
@@ -57,6 +69,14 @@ class ActionId(StrEnum):
 
 
 ROOT_CAUSE_ACTIONS: tuple[ActionId, ...] = tuple(ActionId(f"review.root_cause_{n}") for n in range(1, 10))
+READ_PANE_ACTIONS: tuple[ActionId, ...] = (
+    ActionId.READ_PROMPT,
+    ActionId.READ_CONTEXT,
+    ActionId.READ_TOOLS,
+    ActionId.READ_OUTPUT,
+    ActionId.READ_SPANS,
+)
+"""Alt+1 … Alt+5, in the order of ``case_view.READING_TARGETS``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +189,35 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Switch between the review desk and the insights: failure rates, releases, trends, cost, sources",
         checkable=True,
     ),
+    *(
+        ActionSpec(action_id, f"Read {title}", (f"Alt+{n}",), "Read", f"Move the keyboard to {title} (Esc leaves)")
+        for n, (action_id, title) in enumerate(
+            zip(READ_PANE_ACTIONS, ("&prompt", "&context", "&tools", "&output", "&spans"), strict=True), 1
+        )
+    ),
+    ActionSpec(
+        ActionId.PAGE_DOWN, "Page &down", ("Space",), "Read", "Scroll the pane being read one page", autorepeat=True
+    ),
+    ActionSpec(ActionId.PAGE_UP, "Page &up", ("Shift+Space",), "Read", autorepeat=True),
+    ActionSpec(ActionId.PANE_START, "To the &start", ("Home",), "Read"),
+    ActionSpec(ActionId.PANE_END, "To the &end", ("End",), "Read"),
+    ActionSpec(
+        ActionId.NEXT_ITEM,
+        "&Next item",
+        ("N",),
+        "Read",
+        "Next message, document or tool call of the pane (next span on the Spans tab)",
+        autorepeat=True,
+    ),
+    ActionSpec(ActionId.PREVIOUS_ITEM, "P&revious item", ("Shift+N",), "Read", autorepeat=True),
+    ActionSpec(
+        ActionId.MAXIMISE_PANE,
+        "&Maximise pane",
+        ("M",),
+        "Read",
+        "The pane being read takes the case area (M again restores)",
+        checkable=True,
+    ),
     ActionSpec(ActionId.NEXT, "&Next case", ("J",), "Review", autorepeat=True),
     ActionSpec(ActionId.PREVIOUS, "&Previous case", ("K",), "Review", autorepeat=True),
     ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review", writes=True),
@@ -207,7 +256,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
 SPECS: dict[ActionId, ActionSpec] = {spec.id: spec for spec in ACTIONS}
 WRITE_ACTIONS: frozenset[ActionId] = frozenset(spec.id for spec in ACTIONS if spec.writes)
 REVIEW_SURFACE_ACTIONS: frozenset[ActionId] = frozenset(
-    spec.id for spec in ACTIONS if spec.review_surface or spec.menu == "Review"
+    spec.id for spec in ACTIONS if spec.review_surface or spec.menu in ("Read", "Review")
 )
 
 
@@ -218,7 +267,7 @@ def enabled(spec: ActionSpec, *, read_only: bool, insights_shown: bool) -> bool:
     return not (insights_shown and spec.id in REVIEW_SURFACE_ACTIONS)
 
 
-MENUS: tuple[str, ...] = ("File", "Edit", "View", "Review", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Read", "Review", "Help")
 
 
 def keys_for(spec: ActionSpec, overrides: dict[str, list[str]]) -> tuple[str, ...]:

@@ -54,6 +54,7 @@ from reviewdesk.settings import Settings, save_settings
 from reviewdesk.ui import state
 from reviewdesk.ui.actions import (
     MENUS,
+    READ_PANE_ACTIONS,
     ROOT_CAUSE_ACTIONS,
     SPECS,
     ActionId,
@@ -66,7 +67,7 @@ from reviewdesk.ui.errors import message_box, show_error
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.theme import apply_color_scheme
-from reviewdesk.ui.views.case_view import CaseView
+from reviewdesk.ui.views.case_view import READING_TARGETS, CaseView
 from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, PreferencesDialog, root_cause_picker
 from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
 from reviewdesk.ui.views.insights_view import InsightsView
@@ -217,6 +218,13 @@ class MainWindow(QMainWindow):
             ),
             ActionId.TOGGLE_SPANS: self.case_view.toggle_tab,
             ActionId.FOCUS_QUEUE: self.focus_review_surface,
+            ActionId.PAGE_DOWN: lambda: self.case_view.page(1),
+            ActionId.PAGE_UP: lambda: self.case_view.page(-1),
+            ActionId.PANE_START: self.case_view.to_start,
+            ActionId.PANE_END: self.case_view.to_end,
+            ActionId.NEXT_ITEM: lambda: self.case_view.step_item(1),
+            ActionId.PREVIOUS_ITEM: lambda: self.case_view.step_item(-1),
+            ActionId.MAXIMISE_PANE: self.toggle_maximise,
             ActionId.NEXT: self.next_case,
             ActionId.PREVIOUS: self.previous_case,
             ActionId.PASS: lambda: self.set_verdict("pass"),
@@ -234,11 +242,14 @@ class MainWindow(QMainWindow):
         }
         for number, action_id in enumerate(ROOT_CAUSE_ACTIONS, 1):
             handlers[action_id] = functools.partial(self.toggle_root_cause_number, number)
+        for action_id, title in zip(READ_PANE_ACTIONS, READING_TARGETS, strict=True):
+            handlers[action_id] = functools.partial(self.case_view.focus_pane, title)
         for action_id, handler in handlers.items():
             self.action_map[action_id].triggered.connect(lambda _checked=False, h=handler: h())
         self.action_map[ActionId.TOGGLE_QUEUE].setChecked(True)
         self.label_panel.change_requested.connect(self.record)
         self.label_panel.leave_editor.connect(self.focus_review_surface)
+        self.case_view.leave_pane.connect(self.focus_review_surface)
         self.label_panel.attach_requested.connect(self.attach_evidence)
         self.queue_view.filter_applied.connect(self._queue_changed)
         self.queue_view.return_to_table.connect(self.focus_review_surface)
@@ -478,6 +489,10 @@ class MainWindow(QMainWindow):
         self.label_panel.flush_text()
         self.next_case()
         self.focus_review_surface()
+
+    def toggle_maximise(self) -> None:
+        self.case_view.toggle_maximise()
+        self.action_map[ActionId.MAXIMISE_PANE].setChecked(self.case_view.maximised is not None)
 
     def focus_review_surface(self) -> None:
         """The queue table holds the keyboard: J/K/arrows move, letters and digits label."""

@@ -13,11 +13,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -35,6 +35,9 @@ from reviewdesk.ui.widgets.waterfall import BAR_ROLE, WaterfallDelegate
 
 _DATE_KEYS = ("updated", "updated_at", "last_updated", "last_modified", "modified", "date", "published", "created_at")
 PANES = ("Prompt", "Context", "Tools", "Output")
+SPANS = "Spans"
+READING_TARGETS = (*PANES, SPANS)
+"""What Alt+1 … Alt+5 focus, in that order."""
 
 
 def pretty(value: Any) -> str:
@@ -90,6 +93,9 @@ def cited(doc: Document, output: str | None) -> bool:
 class CaseView(QWidget):
     """Header, the four panes (tab "Case") and the span waterfall (tab "Spans")."""
 
+    leave_pane = Signal()
+    """Esc in a pane or the span tree: the keyboard goes back to the review surface."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: CaseDetail | None = None
@@ -117,23 +123,35 @@ class CaseView(QWidget):
         self.pane_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.pane_splitter.setChildrenCollapsible(False)
         self.panes: dict[str, TextPane] = {}
-        for title in PANES:
+        self.pane_boxes: dict[str, QWidget] = {}
+        self.captions: dict[str, QLabel] = {}
+        for number, title in enumerate(PANES, 1):
             box = QWidget()
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(2, 2, 2, 2)
             box_layout.setSpacing(2)
-            caption = QLabel(title)
+            caption = QLabel()
+            caption.setObjectName(f"caption_{title.lower()}")
             caption.setTextFormat(Qt.TextFormat.PlainText)
+            caption.setToolTip(f"Alt+{number} reads this pane: Space pages, N steps items, M maximises, Esc leaves")
             font = caption.font()
             font.setBold(True)
             caption.setFont(font)
             box_layout.addWidget(caption)
             pane = TextPane(title)
             pane.setMinimumWidth(140)
+            pane.focus_changed.connect(lambda _on, t=title: self._mark_focus())
+            pane.installEventFilter(self)
             box_layout.addWidget(pane, 1)
             self.panes[title] = pane
+            self.pane_boxes[title] = box
+            self.captions[title] = caption
             self.pane_splitter.addWidget(box)
         self.tabs.addTab(self.pane_splitter, "Case")
+        self.maximised: str | None = None
+        self._last_pane = PANES[0]
+        # The pane that reads the keyboard is framed in the highlight colour (light and dark).
+        self.setStyleSheet("QPlainTextEdit:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }")
 
         self.span_splitter = QSplitter(Qt.Orientation.Vertical)
         self.span_tree = QTreeWidget()
@@ -149,10 +167,10 @@ class CaseView(QWidget):
         self.span_tree.setColumnWidth(1, 70)
         self.span_tree.setColumnWidth(2, 80)
         self.span_tree.currentItemChanged.connect(self._show_span)
-        self.span_attributes = QPlainTextEdit()
+        self.span_tree.installEventFilter(self)
+        self.span_attributes = TextPane("Span attributes")
         self.span_attributes.setObjectName("span_attributes")
-        self.span_attributes.setReadOnly(True)
-        self.span_attributes.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.span_attributes.installEventFilter(self)
         mono = self.span_attributes.font()
         mono.setFamilies(["monospace"])
         mono.setFixedPitch(True)
@@ -162,11 +180,96 @@ class CaseView(QWidget):
         self.span_splitter.setSizes([300, 300])
         self.tabs.addTab(self.span_splitter, "Spans")
         self._spans_by_item: dict[int, RawSpan] = {}
+        self._mark_focus()
         self.show_empty("No case selected. Import traces with Ctrl+O, or drop files on the window.")
 
     # --- public --------------------------------------------------------------------------------
     def toggle_tab(self) -> None:
-        self.tabs.setCurrentIndex(1 - self.tabs.currentIndex())
+        if self.tabs.currentIndex() == 0:
+            self.focus_pane(SPANS)
+        else:
+            self.tabs.setCurrentIndex(0)
+            self.leave_pane.emit()
+
+    # --- reading from the keyboard -------------------------------------------------------------
+    def focus_pane(self, title: str) -> None:
+        """Give ``title`` (a pane, or ``SPANS`` for the span tree) the keyboard."""
+        if title == SPANS:
+            self.tabs.setCurrentIndex(1)
+            self.span_tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        self.tabs.setCurrentIndex(0)
+        if self.maximised is not None and self.maximised != title:
+            self.toggle_maximise()  # reading another pane brings the others back
+        self._last_pane = title
+        self.panes[title].setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def reading_pane(self) -> TextPane:
+        """The pane the reading keys act on: the focused one, else the one read last."""
+        if self.tabs.currentIndex() == 1:
+            return self.span_attributes
+        for title, pane in self.panes.items():
+            if pane.hasFocus():
+                self._last_pane = title
+                return pane
+        return self.panes[self._last_pane]
+
+    def page(self, step: int) -> None:
+        self.reading_pane().page(step)
+
+    def to_start(self) -> None:
+        self.reading_pane().to_start()
+
+    def to_end(self) -> None:
+        self.reading_pane().to_end()
+
+    def step_item(self, step: int) -> int | None:
+        """Next/previous item of the reading pane; on the Spans tab, the next/previous span."""
+        if self.tabs.currentIndex() == 1:
+            below = self.span_tree.itemBelow if step > 0 else self.span_tree.itemAbove
+            current = self.span_tree.currentItem()
+            target = below(current) if current is not None else self.span_tree.topLevelItem(0)
+            if target is not None:
+                self.span_tree.setCurrentItem(target)
+            return None
+        return self.reading_pane().step_item(step)
+
+    def toggle_maximise(self) -> None:
+        """The reading pane takes the whole case area, or all four panes come back."""
+        if self.maximised is None:
+            title = self.reading_pane().title if self.tabs.currentIndex() == 0 else self._last_pane
+            self.maximised = title
+            for other, box in self.pane_boxes.items():
+                box.setVisible(other == title)
+        else:
+            self.maximised = None
+            for box in self.pane_boxes.values():
+                box.setVisible(True)
+        self._mark_focus()
+
+    def _mark_focus(self) -> None:
+        for number, (title, caption) in enumerate(self.captions.items(), 1):
+            focused = self.panes[title].hasFocus()
+            zoom = "   (maximised, M restores)" if self.maximised == title else ""
+            caption.setText(f"{'▶ ' if focused else ''}{title}   Alt+{number}{zoom}")
+            palette = caption.palette()
+            role = caption.foregroundRole()
+            palette.setColor(
+                role, self.palette().highlight().color() if focused else self.palette().windowText().color()
+            )
+            caption.setPalette(palette)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Esc gives the keyboard back to the queue, from a pane or the span tree alike.
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and watched in (self.span_tree, self.span_attributes, *self.panes.values())
+        ):
+            self.leave_pane.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def show_empty(self, message: str) -> None:
         self.detail = None
@@ -230,6 +333,7 @@ class CaseView(QWidget):
             pane.body(case.input.user_request, highlight=True)
         for message in messages:
             is_request = message.role == "user" and message.content == case.input.user_request
+            pane.item_anchor()
             pane.meta(
                 f"{message.role}{' (request)' if is_request else ''}{f' · {message.name}' if message.name else ''}"
             )
@@ -241,12 +345,12 @@ class CaseView(QWidget):
             pane.empty("no conversation recorded")
         template = case.input.prompt_template
         if template is not None and (template.name or template.version):
-            pane.heading("Prompt template")
+            pane.heading("Prompt template", item=True)
             pane.body(f"{template.name or '(unnamed)'}  version {template.version or '–'}")
             if template.variables:
                 pane.meta("variables:")
                 pane.body(pretty(template.variables), mono=True)
-        pane.heading("System instructions")
+        pane.heading("System instructions", item=True)
         if case.input.system_instructions:
             pane.body(case.input.system_instructions)
         else:
@@ -265,7 +369,7 @@ class CaseView(QWidget):
         for doc in docs:
             mark = "  ✓ cited in the output" if cited(doc, case.generation.output) else ""
             score = f"score {doc.score:.3f}" if doc.score is not None else "no score"
-            pane.heading(f"#{doc.rank}  {doc.id or '(no id)'}{mark}")
+            pane.heading(f"#{doc.rank}  {doc.id or '(no id)'}{mark}", item=True)
             meta = [score]
             if doc.source:
                 meta.append(doc.source)
@@ -285,7 +389,7 @@ class CaseView(QWidget):
         if not case.tool_calls:
             pane.empty("No tool calls.")
         for number, call in enumerate(case.tool_calls, 1):
-            pane.heading(f"{number}. {call.name}   {_ms(call.duration_ms)}")
+            pane.heading(f"{number}. {call.name}   {_ms(call.duration_ms)}", item=True)
             if call.arguments is not None:
                 pane.meta("arguments")
                 pane.body(pretty(call.arguments), mono=True)
@@ -303,23 +407,23 @@ class CaseView(QWidget):
         pane = self.panes["Output"]
         pane.start()
         gen = case.generation
-        pane.heading("Answer")
+        pane.heading("Answer", item=True)
         if gen.output:
             pane.body(gen.output)
         else:
             pane.empty("no output recorded")
         if gen.refusal:
-            pane.heading("Refusal")
+            pane.heading("Refusal", item=True)
             pane.body(gen.refusal, error=True)
         facts = [f"finish reason {gen.finish_reason or '–'}", gen.provider, gen.request_model]
         pane.meta(" · ".join(fact for fact in facts if fact))
         if gen.parameters:
             pane.meta("parameters " + ", ".join(f"{k}={v}" for k, v in gen.parameters.items()))
         if case.error is not None and case.status == "error":
-            pane.heading("Error")
+            pane.heading("Error", item=True)
             pane.body(f"{case.error.type or 'error'}: {case.error.message or ''}", error=True)
         if case.outcome.feedback:
-            pane.heading("Feedback in the trace")
+            pane.heading("Feedback in the trace", item=True)
             for fb in case.outcome.feedback:
                 value = fb.label if fb.label is not None else fb.score
                 comment = f" — {fb.comment}" if fb.comment else ""
@@ -392,7 +496,9 @@ class CaseView(QWidget):
             "links": span.links,
         }
         # setPlainText: attribute values are untrusted trace content (bidi and controls made visible).
-        self.span_attributes.setPlainText(visible(json.dumps(raw, indent=2, ensure_ascii=False, default=str)))
+        self.span_attributes.start()
+        self.span_attributes.body(json.dumps(raw, indent=2, ensure_ascii=False, default=str), mono=True)
+        self.span_attributes.finish()
 
     def current_span(self) -> RawSpan | None:
         item = self.span_tree.currentItem()

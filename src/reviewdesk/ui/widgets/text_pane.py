@@ -8,12 +8,24 @@ zero-width and control characters are shown as ``⟨U+XXXX⟩`` marks (``widgets
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QTextCharFormat, QTextCursor, QTextOption
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QGuiApplication,
+    QKeyEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextOption,
+)
+from PySide6.QtWidgets import QAbstractSlider, QPlainTextEdit, QWidget
 
 from reviewdesk.ui.widgets.inert import visible
 
 MAX_BLOCK_CHARS = 200_000  # a 50 MB tool result must not freeze the pane: show the head
+READING_KEYS = frozenset({Qt.Key.Key_Space, Qt.Key.Key_Home, Qt.Key.Key_End})
+"""Keys the window's reading actions own (paging): a focused pane must not claim them first."""
 
 
 def _is_dark() -> bool:
@@ -33,18 +45,103 @@ def highlight_background() -> QColor:
 
 
 class TextPane(QPlainTextEdit):
-    """Read-only, word-wrapped, keyboard-selectable text built from formatted plain-text runs."""
+    """Read-only, word-wrapped, keyboard-selectable text built from formatted plain-text runs.
+
+    Items (a message, a document, a tool call) start at an *anchor*: ``step_item`` scrolls the
+    next or previous one to the top. ``page``, ``to_start`` and ``to_end`` scroll without
+    moving anything else, so reading keys never touch the case or its label.
+    """
+
+    focus_changed = Signal(bool)
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.title = title
         self.setObjectName(f"pane_{title.lower()}")
         self.setReadOnly(True)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setUndoRedoEnabled(False)
         self.setAccessibleName(title)
+        self.anchors: list[int] = []
+        """Character positions where an item starts, in document order."""
 
     def start(self) -> None:
         self.clear()
+        self.anchors = []
+
+    def item_anchor(self) -> None:
+        """The next text written starts an item (N / Shift+N step between items)."""
+        self.anchors.append(self.document().characterCount() - 1)
+
+    # --- reading -------------------------------------------------------------------------------
+    def page(self, step: int) -> None:
+        bar = self.verticalScrollBar()
+        bar.triggerAction(
+            QAbstractSlider.SliderAction.SliderPageStepAdd
+            if step > 0
+            else QAbstractSlider.SliderAction.SliderPageStepSub
+        )
+
+    def to_start(self) -> None:
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+
+    def to_end(self) -> None:
+        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+    def at_end(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum()
+
+    def current_item(self) -> int:
+        """Index of the item shown at the top of the pane (-1 above the first one)."""
+        top = self.firstVisibleBlock().position()
+        index = -1
+        for number, position in enumerate(self.anchors):
+            if position <= top:
+                index = number
+        return index
+
+    def step_item(self, step: int) -> int | None:
+        """Scroll item ``current ± 1`` to the top; its index, or None at either end."""
+        if not self.anchors:
+            return None
+        target = self.current_item() + step
+        if step < 0 and self.current_item() >= 0:
+            # Back from the middle of an item goes to its start first.
+            block = self.document().findBlock(self.anchors[self.current_item()])
+            if self.firstVisibleBlock().blockNumber() > block.blockNumber():
+                target = self.current_item()
+        if not 0 <= target < len(self.anchors):
+            return None
+        self.show_item(target)
+        return target
+
+    def show_item(self, index: int) -> None:
+        block = self.document().findBlock(self.anchors[index])
+        cursor = self.textCursor()
+        cursor.setPosition(block.position())
+        self.setTextCursor(cursor)
+        self.verticalScrollBar().setValue(block.firstLineNumber())
+
+    def event(self, event: QEvent) -> bool:
+        # The reading keys are window actions (see ui.actions); a read-only text edit would
+        # otherwise claim Home/End for its caret and Space would do nothing at all.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in READING_KEYS
+        ):
+            event.ignore()
+            return True
+        return super().event(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_changed.emit(True)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_changed.emit(False)
 
     def _insert(self, text: str, fmt: QTextCharFormat) -> None:
         if len(text) > MAX_BLOCK_CHARS:
@@ -53,10 +150,12 @@ class TextPane(QPlainTextEdit):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(visible(text), fmt)
 
-    def heading(self, text: str) -> None:
+    def heading(self, text: str, *, item: bool = False) -> None:
         fmt = QTextCharFormat()
         fmt.setFontWeight(QFont.Weight.Bold)
         self._separate()
+        if item:
+            self.item_anchor()
         self._insert(text + "\n", fmt)
 
     def meta(self, text: str) -> None:
