@@ -522,8 +522,8 @@ def measure(path: Path, *, opens: int, searches: int, reviews: int) -> list[str]
         root_t.append(steps[1])
         next_t.append(steps[2])
         total_t.append(sum(steps))
-    label = window.label_panel.label
-    assert label is None or label.verdict is None, "next case should be unlabeled"
+    shown = window.label_panel.label
+    assert shown is None or shown.verdict is None, "next case should be unlabeled"
     lines.append(_row("F (verdict written)", verdict_t, 30))
     lines.append(_row("5 (root cause written)", root_t, 30))
     lines.append(_row("Ctrl+Enter (save → next case shown)", next_t, 30))

@@ -89,7 +89,7 @@ def test_openai_evals_files_fit_their_eval_class(labeled_export: Exported) -> No
 
 
 def test_parquet_loads_in_pyarrow_with_typed_columns(labeled_export: Exported) -> None:
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     from reviewdesk.exporters.tabular import COLUMNS
 

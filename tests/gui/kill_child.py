@@ -27,8 +27,10 @@ def main() -> None:
     QTest.keyClick(table, Qt.Key.Key_F)
     QTest.keyClick(table, Qt.Key.Key_3)
     QTest.keyClick(table, Qt.Key.Key_C)
-    QTest.keyClicks(QApplication.focusWidget(), "killed right after")
-    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    focus = QApplication.focusWidget()
+    assert focus is not None, "the comment field has the focus after C"
+    QTest.keyClicks(focus, "killed right after")
+    QTest.keyClick(focus, Qt.Key.Key_Escape)
     panel = window.label_panel
     rc = window.schema.root_causes[2].id
     assert panel.verdict_buttons["fail"].isChecked() and panel.root_cause_checks[rc].isChecked()

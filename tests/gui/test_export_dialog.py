@@ -76,7 +76,7 @@ def _expect(dialog: ExportDialog, plan: ExportPlan) -> None:
         assert "skipped" not in text
 
 
-def _records(path: Path) -> list[dict]:
+def _records(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -325,6 +325,7 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
     reached = []
     for _ in range(len(controls) + 3):
         focus = QApplication.focusWidget()
+        assert focus is not None
         # An editable combo box or spin box gives the focus to its line edit.
         reached.append(focus.parentWidget() if focus not in controls and focus.parentWidget() in controls else focus)
         qtbot.keyClick(focus, Qt.Key.Key_Tab)
@@ -343,13 +344,13 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # Stratified s&ample
     qtbot.waitUntil(lambda: not dialog.sample_enabled.isChecked())  # a mnemonic clicks after a short flash
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)  # Re&viewer
-    qtbot.waitUntil(lambda: dialog.reviewer.hasFocus() or dialog.reviewer.isAncestorOf(QApplication.focusWidget()))
+    qtbot.waitUntil(lambda: dialog.reviewer.hasFocus() or dialog.reviewer.isAncestorOf(QApplication.focusWidget()))  # type: ignore[arg-type]
 
     _counted(qtbot, dialog)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # in the reviewer's text field
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted.value)
 
-    for widget, key, result in (
+    for name, key, result in (
         ("path", Qt.Key.Key_Return, QDialog.DialogCode.Accepted),
         ("sample_size", Qt.Key.Key_Enter, QDialog.DialogCode.Accepted),
         ("reviewer", Qt.Key.Key_Escape, QDialog.DialogCode.Rejected),
@@ -358,10 +359,10 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
         other.sample_enabled.setChecked(True)
         other.show()
         qtbot.waitExposed(other)
-        target = getattr(other, widget)
+        target = getattr(other, name)
         target.setFocus()
         qtbot.keyClick(target.focusProxy() or target, key)
-        assert other.result() == result.value, (widget, key)
+        assert other.result() == result.value, (name, key)
         assert not other.isVisible()
 
 

@@ -23,6 +23,7 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import review
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.ui.actions import SPECS, WRITE_ACTIONS, ActionId
+from reviewdesk.ui.main_window import MainWindow
 from tests.gui.conftest import demo_files
 
 
@@ -89,7 +90,7 @@ def test_gui_read_only_refuses_every_write(qtbot, demo_workspace, monkeypatch: p
     checked: list[bool] = []
 
     def fake_exec() -> int:  # instead of the event loop: drive the shown window, then "quit"
-        window = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window" and w.isVisible())
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
         qtbot.waitExposed(window)
         try:
             _assert_read_only_window(qtbot, window, "opened read-only")

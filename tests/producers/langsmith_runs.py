@@ -112,7 +112,7 @@ def _chat_model(responses: list[Any]) -> Any:
 
         def _get_ls_params(self, stop: Any = None, **kwargs: Any) -> Any:
             params = super()._get_ls_params(stop=stop, **kwargs)
-            params.update(ls_provider="openai", ls_model_name=REQUEST_MODEL, ls_model_type="chat", ls_temperature=0.2)
+            params.update(ls_provider="openai", ls_model_name=REQUEST_MODEL, ls_model_type="chat", ls_temperature=0.2)  # type: ignore[call-arg]
             return params
 
     return ScriptedChatOpenAI(messages=iter(responses))

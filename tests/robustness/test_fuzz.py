@@ -188,7 +188,7 @@ def _field(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(valid, valid, _json)
 
 
-_any_value = st.deferred(
+_any_value: st.SearchStrategy[dict[str, Any]] = st.deferred(
     lambda: st.one_of(
         st.builds(lambda v: {"stringValue": v}, _field(st.text(max_size=30))),
         st.builds(lambda v: {"intValue": v}, _field(st.integers().map(str))),

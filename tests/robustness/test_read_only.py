@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_read_only_mode_reads_and_refuses_every_write(tmp_path: Path) -> None:
         assert cases.get_case(ws, f"{1:032x}").labels is not None
         writes = [
             lambda: labels.record_label(ws, f"{2:032x}", LabelChange(verdict="fail")),
-            lambda: purge.purge(ws, older_than=purge.timedelta(days=1)),
+            lambda: purge.purge(ws, older_than=timedelta(days=1)),
             lambda: redaction.update_settings(ws, lambda s: {"enabled": False}),
         ]
         for write in writes:

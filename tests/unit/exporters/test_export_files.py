@@ -86,7 +86,7 @@ def test_promptfoo_literal_escapes_every_template_opener(text: str) -> None:
 def test_csv_and_parquet_carry_tool_calls_with_arguments_and_results(tmp_path: Path) -> None:
     import json
 
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     built = hostile.build(tmp_path / "h.reviewdesk")
     ws = built.open()

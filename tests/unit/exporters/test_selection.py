@@ -66,7 +66,7 @@ def test_labeled_since_splits_on_the_last_change(labeled: LabeledWorkspace) -> N
     try:
         from reviewdesk.services import cases
 
-        times = sorted(cases.get_case(ws, cid).labels.labeled_at for cid in labeled.case_ids.values())  # type: ignore[union-attr]
+        times = sorted(cases.get_case(ws, cid).labels.labeled_at for cid in labeled.case_ids.values())  # type: ignore[union-attr,type-var]
     finally:
         ws.close()
     middle = times[len(times) // 2]

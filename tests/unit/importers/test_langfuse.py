@@ -160,7 +160,7 @@ def test_sample_forms_give_the_same_case(tmp_path: Path) -> None:
 
 def test_python_repr_and_json_string_fields(tmp_path: Path) -> None:
     """Trace fields as Python reprs ("None", "True", "[]"), input and metadata as JSON strings."""
-    record = {
+    record: dict[str, Any] = {
         "trace": {
             "id": "0123456789abcdef0123456789abcdef",
             "name": "repr-trace",

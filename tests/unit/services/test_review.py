@@ -40,7 +40,7 @@ def test_queue_pages_are_stable_and_complete(loaded: Workspace) -> None:
     assert paged == every
     rows = review.summaries(loaded, every)
     started = [rows[r].started_at for r in every]
-    assert started == sorted(started)
+    assert started == sorted(started)  # type: ignore[type-var]
 
 
 def test_search_covers_request_output_context_and_tools(loaded: Workspace) -> None:
@@ -76,7 +76,7 @@ def test_facets_and_smart_queues(loaded: Workspace) -> None:
     slowest = _rowids(loaded, smart_queue("slowest").filter)
     rows = review.summaries(loaded, slowest)
     latencies = [rows[r].latency_ms for r in slowest]
-    assert latencies == sorted(latencies, reverse=True)
+    assert latencies == sorted(latencies, reverse=True)  # type: ignore[type-var]
     assert {q.id for q in SMART_QUEUES} >= {"unreviewed", "errors", "worst", "costliest", "slowest"}
     error_type = facets.error_types[0].key
     assert set(_rowids(loaded, CaseFilter(error_type=error_type))) <= set(errors)
@@ -203,7 +203,7 @@ def test_search_plans_agree_on_what_matches(
     info = review.queue_info(loaded, flt)
     assert info.count == len(found)
     if broad:  # sorted as asked
-        assert latencies == sorted(latencies, reverse=True) and not info.in_import_order
+        assert latencies == sorted(latencies, reverse=True) and not info.in_import_order  # type: ignore[type-var]
     else:  # too many to sort: import order, newest import last (descending: first)
         assert found == sorted(found, reverse=True) and info.in_import_order
     assert review.queue_info(loaded, CaseFilter(text="order")).in_import_order
