@@ -195,12 +195,13 @@ def test_braintrust_records_insert_and_run_offline(
 
     result = Eval(
         "reviewdesk-offline",
-        data=lambda: [{k: line[k] for k in ("input", "expected", "metadata", "tags", "id")} for line in lines],
+        # Plain dicts and a plain function: what Eval accepts at run time, narrower than its hints.
+        data=lambda: [{k: line[k] for k in ("input", "expected", "metadata", "tags", "id")} for line in lines],  # type: ignore[arg-type]
         task=task,
-        scores=[reviewed],
+        scores=[reviewed],  # type: ignore[list-item]
         no_send_logs=True,
     )
-    scored = {r.metadata["case_id"]: r.scores["reviewed"] == 1.0 for r in result.results}
+    scored = {r.metadata["case_id"]: r.scores["reviewed"] == 1.0 for r in result.results}  # type: ignore[index]
     outcomes = expected_outcomes(files["reviewdesk-jsonl"])
     assert {c: v for c, v in scored.items() if c in outcomes} == {c: v for c, v in outcomes.items() if c in scored}
     assert True in scored.values() and False in scored.values()
