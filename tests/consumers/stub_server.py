@@ -91,14 +91,14 @@ class Stub:
             self.langsmith_examples.extend(rows)
             return [{"id": r.get("id")} for r in rows]
         if method == "GET" and path == "/examples":
-            dataset = query.get("dataset", [None])[0]
+            wanted = query.get("dataset", [""])[0]
             offset = int(query.get("offset", ["0"])[0])
-            rows = [
+            found = [
                 dict(e, created_at=NOW, modified_at=NOW)
                 for e in self.langsmith_examples
-                if e.get("dataset_id") == dataset
+                if e.get("dataset_id") == wanted
             ]
-            return rows[offset : offset + int(query.get("limit", ["100"])[0])]
+            return found[offset : offset + int(query.get("limit", ["100"])[0])]
         return None
 
 

@@ -69,8 +69,11 @@ def test_langfuse_upload_read_back_and_run_experiment(
         def task(*, item: Any, **_: Any) -> str:
             return answers[item.metadata["case_id"]]
 
-        def reviewed(*, output: str, expected_output: str | None, metadata: dict[str, Any], **_: Any) -> Evaluation:
-            return Evaluation(name="reviewed", value=judge(output, expected_output, metadata.get("rejected_output")))
+        def reviewed(
+            *, input: Any, output: Any, expected_output: Any, metadata: dict[str, Any] | None, **_: dict[str, Any]
+        ) -> Evaluation:
+            rejected = (metadata or {}).get("rejected_output")
+            return Evaluation(name="reviewed", value=judge(output, expected_output, rejected))
 
         result = dataset.run_experiment(name="reviewdesk-offline", task=task, evaluators=[reviewed])
         client.shutdown()
@@ -108,7 +111,7 @@ def test_langsmith_upload_read_back_and_evaluate(request: pytest.FixtureRequest,
         # One evaluate() per example: cases can share their inputs word for word (the same request in
         # two traces) while their recorded answers differ, and a target sees only the inputs.
         for example in examples:
-            answer = answers[example.metadata["case_id"]]
+            answer = answers[(example.metadata or {})["case_id"]]
             results = evaluate(
                 lambda inputs, answer=answer: {"answer": answer},
                 data=[example],
