@@ -43,7 +43,7 @@ WRONG_TOOL_FIX = "I can cancel your Premium subscription once you confirm the ac
 # (key, reviewer, change) in the order they are recorded.
 LABELS: list[tuple[str, str, LabelChange]] = [
     ("oi:A", "alice", LabelChange(verdict="pass", scores={"correctness": 5, "groundedness": 5})),
-    ("oi:A", "bob", LabelChange(scores={"correctness": 5, "groundedness": 4})),
+    ("oi:A", "bob", LabelChange(verdict="pass", scores={"correctness": 5, "groundedness": 4})),
     ("oi:B", "carol", LabelChange(verdict="fail", root_causes=["tool_error"], comment="The user got no answer.")),
     (
         "genai:A",

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -20,6 +23,7 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import audit, cases, imports, labels, purge, redaction
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.storage import engine as storage_engine
+from reviewdesk.storage import label_log
 from tests.conftest import DATA
 from tests.otlp_builder import span, write_jsonl
 from tests.robustness.helpers import consistency_problems
@@ -81,3 +85,65 @@ def test_fixture_opens_in_this_version_with_everything_intact(revision: str, tmp
     assert consistency_problems(path) == []
     # And it opens again as it is (no second upgrade, nothing to fix).
     open_workspace(path).close()
+
+
+def _label_tables(path: Path) -> tuple[dict[int, tuple[str | None, Any]], list[tuple[int, int, str, str, Any]]]:
+    """``labels`` (reviewer, data) by case and every label event, read with plain sqlite3 (JSON decoded)."""
+    conn = sqlite3.connect(path)
+    try:
+        current = {
+            rowid: (who, json.loads(data))
+            for rowid, who, data in conn.execute("SELECT case_rowid, reviewer, data FROM labels")
+        }
+        events = [
+            (rowid, case, at, who, json.loads(change))
+            for rowid, case, at, who, change in conn.execute(
+                "SELECT event_rowid, case_rowid, created_at, reviewer, change FROM label_events ORDER BY event_rowid"
+            )
+        ]
+    finally:
+        conn.close()
+    return current, events
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_upgrade_makes_each_label_its_reviewers_with_the_whole_history(revision: str, tmp_path: Path) -> None:
+    path = tmp_path / f"rev-{revision}.reviewdesk"
+    shutil.copyfile(FIXTURES / path.name, path)
+    before_labels, before_events = _label_tables(path)
+    assert before_labels and before_events  # the fixture has labels to lose
+    open_workspace(path).close()
+
+    after_labels, after_events = _label_tables(path)
+    assert after_labels == before_labels  # 100% of the labels: the resolved label is the old label
+    assert after_events == before_events  # 100% of the events, untouched
+    conn = sqlite3.connect(path)
+    try:
+        ids = [row[0] for row in conn.execute("SELECT event_id FROM label_events ORDER BY event_rowid")]
+        owners = dict(conn.execute("SELECT case_rowid, reviewer FROM labels"))
+        of = conn.execute("SELECT case_rowid, label_of, kind FROM label_events").fetchall()
+        mine = {
+            (r, who): json.loads(data)
+            for r, who, data in conn.execute("SELECT case_rowid, reviewer, data FROM reviewer_labels")
+        }
+        states = dict(conn.execute("SELECT case_rowid, resolution FROM labels"))
+        verdicts = dict(conn.execute("SELECT case_rowid, verdict FROM labels"))
+        workspace_id = conn.execute("SELECT value FROM workspace_settings WHERE key = 'workspace.id'").fetchone()
+    finally:
+        conn.close()
+    # Event ids: UUIDv7, unique, in the events' order (so folding by id folds as before).
+    assert len(set(ids)) == len(ids) and ids == sorted(ids)
+    assert all(uuid.UUID(event_id).version == 7 for event_id in ids)
+    # Every event belongs to its case's label's reviewer, whoever made it (bo's label holds ana's event).
+    assert all(kind == "label" and label_of == owners[case_rowid] for case_rowid, label_of, kind in of)
+    assert mine == {(rowid, who): data for rowid, (who, data) in before_labels.items()}
+    assert states == {rowid: ("single" if verdicts[rowid] else None) for rowid in before_labels}
+    assert workspace_id is not None and uuid.UUID(json.loads(workspace_id[0]))
+    # And the label tables are exactly what rebuilding them from the events gives.
+    ws = open_workspace(path)
+    try:
+        with ws.session() as session, session.begin():
+            label_log.rebuild(session.connection(), list(before_labels))
+    finally:
+        ws.close()
+    assert _label_tables(path) == (before_labels, before_events)

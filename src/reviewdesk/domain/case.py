@@ -25,8 +25,10 @@ from pydantic import (
 
 from reviewdesk.domain.labels import Label, LabelChange
 
-CASE_FORMAT_VERSION = 2
-"""2 added the optional ``label_history``; a version-1 case is a valid version-2 case without it."""
+CASE_FORMAT_VERSION = 3
+"""2 added the optional ``label_history``; 3 the team-review fields (``resolution``,
+``reviewer_labels``, and each history event's ``id``, ``kind``, ``label_of``, ``settles``). Each
+version's cases are valid cases of the next without the new fields."""
 
 Status = Literal["ok", "error"]
 JsonValue = Any  # arguments, results and metadata are whatever JSON the trace carried
@@ -198,10 +200,26 @@ class LabelHistoryEvent(_Model):
     """Version of the label schema the change was made under."""
     change: LabelChange
     """The label fields this event set, exactly as stored: a field it did not set is absent."""
+    id: str | None = None
+    """The event's UUIDv7, the same in every workspace (format 3; restore and merge store an event once)."""
+    kind: Literal["label", "adjudication"] = "label"
+    """``label``: a change to ``label_of``'s label; ``adjudication``: a decision on the case (format 3)."""
+    label_of: str | None = None
+    """Whose label the change applies to (format 3; before, every event belonged to the label's last reviewer)."""
+    settles: list[str] | None = None
+    """An adjudication's settled reviewers (format 3)."""
 
     @field_serializer("change")
     def _set_fields_only(self, change: LabelChange, info: SerializationInfo) -> dict[str, Any]:
         return change.model_dump(mode=info.mode, exclude_unset=True)
+
+    @model_serializer(mode="wrap")
+    def _omit_team_fields_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in ("id", "label_of", "settles"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Case(_Model):
@@ -233,7 +251,15 @@ class Case(_Model):
     outcome: Outcome = Field(default_factory=Outcome)
     span_count: int = 0
     labels: Label | None = None
-    """The current label, derived from the label events; ``null`` until the case is labeled."""
+    """The resolved label, derived from the label events; ``null`` until the case is labeled.
+
+    With one reviewer it is their label; with several, see ``resolution`` (docs/team-review.md)."""
+    resolution: Literal["single", "consensus", "disputed", "adjudicated"] | None = None
+    """How ``labels`` was reached: one reviewer, all agreeing, disagreeing (no verdict), or decided
+    by an adjudicator. ``null`` while no reviewer gave a verdict; left out of the JSON then."""
+    reviewer_labels: dict[str, Label] | None = None
+    """Each reviewer's own current label, by reviewer. Only the ``reviewdesk-jsonl`` export fills
+    it; left out of the JSON when unset."""
     label_history: list[LabelHistoryEvent] | None = None
     """Every label event of the case, oldest first; folding their changes in order gives ``labels``.
 
@@ -245,6 +271,7 @@ class Case(_Model):
     @model_serializer(mode="wrap")
     def _omit_absent_history(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if self.label_history is None:
-            data.pop("label_history", None)
+        for key in ("label_history", "resolution", "reviewer_labels"):
+            if getattr(self, key) is None:
+                data.pop(key, None)
         return data

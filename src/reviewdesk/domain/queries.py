@@ -29,6 +29,14 @@ class CaseFilter:
     """Only cases that failed review or errored at run time."""
     text: str | None = None
     """Words searched (full text, prefix match) in the request, output, retrieved context and tool results."""
+    resolution: str | None = None
+    """Resolution state of the resolved label: ``single``, ``consensus``, ``disputed`` or ``adjudicated``."""
+    resolved_only: bool = False
+    """Only cases with a decided resolved label (``single``, ``consensus`` or ``adjudicated``)."""
+    assigned_to: str | None = None
+    """Only cases assigned to this reviewer (``reviewdesk assign``)."""
+    pending_for: str | None = None
+    """Only cases this reviewer has not given a verdict yet."""
     sort: SortKey = "started"
     descending: bool = False
 
@@ -60,6 +68,12 @@ SMART_QUEUES: tuple[SmartQueue, ...] = (
     SmartQueue("costliest", "Costliest", "Highest cost first.", CaseFilter(sort="cost", descending=True)),
     SmartQueue("slowest", "Slowest", "Highest latency first.", CaseFilter(sort="latency", descending=True)),
     SmartQueue("flagged", "Escalated", "Cases flagged for escalation.", CaseFilter(review="flagged")),
+    SmartQueue(
+        "disputed",
+        "Disputed",
+        "Cases whose reviewers disagree on the verdict or the root causes, oldest first.",
+        CaseFilter(resolution="disputed"),
+    ),
 )
 
 

@@ -49,7 +49,7 @@ from reviewdesk.services.labels import current_schema
 from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sample
 from reviewdesk.services.splits import SplitSpec
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import queries
+from reviewdesk.storage import label_log, queries
 from reviewdesk.storage.orm import LabelEventRow, LabelRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
@@ -382,8 +382,11 @@ def _rowid_items(
             reviewers = _reviewers(session, chunk)
             # Only the lossless format carries the label log: one query per chunk, nothing for the others.
             histories = queries.label_histories(session, chunk) if exporter.name == _WITH_HISTORY else None
+            own = label_log.reviewer_labels(session.connection(), chunk) if histories is not None else {}
             for rowid in chunk:
                 item = _item(session, rowid, reviewers.get(rowid, ()), None if histories is None else histories[rowid])
+                if histories is not None:
+                    item.case.reviewer_labels = own[rowid] or None
                 progress.advance(1)
                 reason = exporter.skip_reason(item)
                 if reason is not None:

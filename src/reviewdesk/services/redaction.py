@@ -175,7 +175,14 @@ class BatchRedactor:
             data = case.model_dump(mode="json")
             identity = {key: data.pop(key) for key in ("case_id", "trace_id")}  # ids stay as exported
             clean = self.redactor.redact_value(data, numbering)
-            redacted.append(case if clean is data else Case.model_validate({**clean, **identity}))
+            if clean is data:
+                redacted.append(case)
+            else:
+                restored = Case.model_validate({**clean, **identity})
+                # Event ids are identity too: a digit run in a UUID must not become a placeholder.
+                for event, original in zip(restored.label_history or [], case.label_history or [], strict=True):
+                    event.id = original.id
+                redacted.append(restored)
             counts.update(numbering.counts)
             new_rows += [(case.trace_id, kind, digest, number) for kind, digest, number in numbering.new]
             known[case.trace_id] = {**known.get(case.trace_id, {}), **{(k, d): n for k, d, n in numbering.new}}

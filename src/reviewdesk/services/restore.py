@@ -20,9 +20,12 @@ For each case:
 * a line without one (format version 1) has its label written as one label event that sets every
   field of the exported label, with the exported reviewer, time and schema version, and the
   current label row is exactly the exported label;
-* either way, if the case already has a label here, an identical one is left alone and a
-  different one is kept as it is (counted as ``labels_kept``) — merging reviews is a separate
-  feature — and no event is added.
+* events with ids (format 3) merge as a set with the case's events here: those already here are
+  skipped, the others added, and the case's labels rebuilt from all of them (as a review
+  package merge does);
+* events without ids (formats 1 and 2): if the case already has a label here, an identical one
+  is left alone and a different one is kept as it is (counted as ``labels_kept``), and no event
+  is added.
 
 Like trace imports: one transaction per batch, an import record per file, and a file whose
 content was restored in full before is a no-op.
@@ -39,9 +42,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewdesk.domain.case import Case, LabelHistoryEvent
+from reviewdesk.domain import team
+from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import FormatError, LabelError, RecordError, ReviewdeskError
-from reviewdesk.domain.labels import Label, LabelChange, apply_change
+from reviewdesk.domain.ids import uuid7
+from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.team import LabelEvent
 from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
 from reviewdesk.progress import Progress
@@ -55,8 +61,8 @@ from reviewdesk.services.import_records import (
 )
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import search, writes
-from reviewdesk.storage.orm import CaseRootCauseRow, CaseRow, LabelEventRow, LabelRow, LabelSchemaRow
+from reviewdesk.storage import label_log, search, writes
+from reviewdesk.storage.orm import CaseRow, LabelRow, LabelSchemaRow
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
@@ -181,43 +187,81 @@ def _write_batch(
 
 @dataclass(frozen=True, slots=True)
 class _Replayed:
-    """What a line's label becomes here: the current label and the events that lead to it."""
+    """What a line's label becomes here: the resolved label and the events that lead to it."""
 
     label: Label
-    events: list[LabelHistoryEvent]
+    events: list[LabelEvent]
+    identified: bool
+    """Every event carried its own id (format 3): the events merge as a set with those here."""
 
 
 def _checked_label(case: Case, schemas: dict[int, LabelSchemaRow]) -> _Replayed | None:
     """The label events to write for ``case`` (``None``: it has no label); ``LabelError`` says why not.
 
     With a ``label_history`` the events are the exported ones, each validated against its own
-    schema version, and folding them must give exactly the exported label. Without one (a
-    version-1 line) the single event sets every field of the exported label.
+    schema version, and folding them (each reviewer's label, then the resolution rule) must give
+    exactly the exported label. Events without an id (format 2) get one from their time, in
+    file order; events without ``label_of`` belong to the label's last reviewer, as the upgrade
+    of a workspace from before team review does. Without a history (a version-1 line) the single
+    event sets every field of the exported label.
     """
     if case.label_history is None:
         if case.labels is None:
             return None
         _check_change(schemas, case.labels.schema_version, _full_change(case.labels))
         label = case.labels
-        event = LabelHistoryEvent(
+        reviewer = label.reviewer or UNKNOWN_REVIEWER
+        event = LabelEvent(
+            event_id=uuid7(label.labeled_at),
             at=label.labeled_at or datetime.now(UTC),
-            reviewer=label.reviewer or UNKNOWN_REVIEWER,
+            reviewer=reviewer,
             schema_version=label.schema_version,
             change=_full_change(label),
+            label_of=reviewer,
         )
-        return _Replayed(label=label, events=[event])
-    folded: Label | None = None
-    for number, event in enumerate(case.label_history, start=1):
+        return _Replayed(label=label, events=[event], identified=False)
+    owner = (case.labels.reviewer if case.labels else None) or (
+        case.label_history[-1].reviewer if case.label_history else UNKNOWN_REVIEWER
+    )
+    events: list[LabelEvent] = []
+    previous: str | None = None
+    for number, exported in enumerate(case.label_history, start=1):
         try:
-            _check_change(schemas, event.schema_version, event.change)
+            _check_change(schemas, exported.schema_version, exported.change)
         except LabelError as exc:
             raise LabelError(f"label_history event {number}: {exc}") from None
-        folded = apply_change(
-            folded, event.change, reviewer=event.reviewer, at=event.at, schema_version=event.schema_version
+        event_id = exported.id or uuid7(exported.at, after=previous)
+        previous = event_id
+        events.append(
+            LabelEvent(
+                event_id=event_id,
+                at=exported.at,
+                reviewer=exported.reviewer,
+                change=exported.change,
+                schema_version=exported.schema_version,
+                seconds_spent=exported.seconds_spent,
+                kind=exported.kind,
+                label_of=None if exported.kind == "adjudication" else (exported.label_of or owner),
+                settles=tuple(exported.settles or ()),
+            )
         )
+    folded_case = team.case_labels(events)
+    folded = folded_case.resolved
     if folded != case.labels:
         raise LabelError(_mismatch(folded, case.labels, len(case.label_history)))
-    return None if folded is None else _Replayed(label=folded, events=case.label_history)
+    if case.reviewer_labels is not None and folded_case.by_reviewer != case.reviewer_labels:
+        differ = sorted(
+            name
+            for name in set(folded_case.by_reviewer) | set(case.reviewer_labels)
+            if folded_case.by_reviewer.get(name) != case.reviewer_labels.get(name)
+        )
+        raise LabelError(
+            f"label_history ({len(case.label_history)} event(s)) does not lead to reviewer_labels"
+            f" (reviewers whose label differs: {', '.join(differ)})"
+        )
+    if folded is None:
+        return None
+    return _Replayed(label=folded, events=events, identified=all(e.id for e in case.label_history))
 
 
 def _check_change(schemas: dict[int, LabelSchemaRow], version: int, change: LabelChange) -> None:
@@ -253,37 +297,16 @@ def _full_change(label: Label) -> LabelChange:
 
 
 def _restore_label(session: Session, case_rowid: int, replayed: _Replayed, summary: RestoreSummary) -> None:
-    label = replayed.label
-    data = label.model_dump(mode="json")
+    conn = session.connection()
     current = session.get(LabelRow, case_rowid)
-    if current is not None:
-        if current.data != data:
+    if current is not None and not replayed.identified:
+        # Events without ids cannot be matched with those here: the label here is kept as it is.
+        if current.data != replayed.label.model_dump(mode="json"):
             summary.labels_kept += 1
         return
-    rows = [
-        LabelEventRow(
-            case_rowid=case_rowid,
-            created_at=event.at,
-            reviewer=event.reviewer,
-            change=event.change.model_dump(mode="json", exclude_unset=True),
-            seconds_spent=event.seconds_spent,
-            schema_version=event.schema_version,
-        )
-        for event in replayed.events
-    ]
-    session.add_all(rows)
-    session.flush()
-    session.add(
-        LabelRow(
-            case_rowid=case_rowid,
-            verdict=label.verdict,
-            escalate=label.escalate,
-            reviewer=rows[-1].reviewer,
-            labeled_at=rows[-1].created_at,
-            data=data,
-            last_event_rowid=rows[-1].event_rowid,
-        )
-    )
-    session.add_all(CaseRootCauseRow(case_rowid=case_rowid, root_cause=rc) for rc in dict.fromkeys(label.root_causes))
+    added = label_log.append_events(conn, [(case_rowid, event) for event in replayed.events])
+    if not added:
+        return
+    label_log.rebuild(conn, [case_rowid])
     summary.labels_restored += 1
-    summary.label_events += len(rows)
+    summary.label_events += len(added)

@@ -140,7 +140,7 @@ def history(workspace: Workspace, case_rowid: int) -> list[HistoryEntry]:
 
 def _events(session: Any, case_rowid: int) -> list[HistoryEntry]:
     rows = session.execute(
-        select(LabelEventRow).where(LabelEventRow.case_rowid == case_rowid).order_by(LabelEventRow.event_rowid)
+        select(LabelEventRow).where(LabelEventRow.case_rowid == case_rowid).order_by(LabelEventRow.event_id)
     ).scalars()
     return [
         HistoryEntry(

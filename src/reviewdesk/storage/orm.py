@@ -192,11 +192,23 @@ class LabelSchemaRow(Base):
 
 
 class LabelEventRow(Base):
-    """One label change: the append-only audit log from which the current label is derived."""
+    """One label change: the append-only audit log from which the current labels are derived."""
 
     __tablename__ = "label_events"
+    # A unique index rather than a constraint: migration 0004 adds the column to existing
+    # workspaces, and SQLite can add an index to a table but not a constraint.
+    __table_args__ = (Index("ix_label_events_event_id", "event_id", unique=True),)
 
     event_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    """UUIDv7: the event's identity in every workspace (merges store an event once) and its order."""
+    kind: Mapped[str] = mapped_column(String(16))
+    """``label`` (a change to ``label_of``'s label) or ``adjudication`` (a decision on the case)."""
+    label_of: Mapped[str | None] = mapped_column(String(256))
+    """Whose label a ``label`` event changes (its reviewer's own, or for events from before team
+    review, the label's last reviewer); ``None`` for an adjudication."""
+    settles: Mapped[list[str] | None] = mapped_column(JsonText)
+    """For an adjudication: the reviewers whose labels it settled."""
     case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     reviewer: Mapped[str] = mapped_column(String(256), index=True)
@@ -207,7 +219,11 @@ class LabelEventRow(Base):
 
 
 class LabelRow(Base):
-    """The current label of a case (derived from ``label_events``; rebuilt from them if in doubt)."""
+    """The resolved label of a case (derived from ``label_events``; rebuilt from them if in doubt).
+
+    With one reviewer it is that reviewer's label; with several, ``resolution`` says how it was
+    reached (``domain.team``). Every reader of "the case's label" reads this table.
+    """
 
     __tablename__ = "labels"
     __table_args__ = (CheckConstraint("verdict IS NULL OR verdict IN ('pass', 'fail', 'unsure')", name="verdict"),)
@@ -220,6 +236,31 @@ class LabelRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonText)
     """The whole current label (a ``Label``)."""
     last_event_rowid: Mapped[int] = mapped_column(ForeignKey("label_events.event_rowid"))
+    resolution: Mapped[str | None] = mapped_column(String(16), index=True)
+    """``single``, ``consensus``, ``disputed`` or ``adjudicated``; ``None`` while no reviewer gave a verdict."""
+
+
+class ReviewerLabelRow(Base):
+    """One reviewer's current label of a case, folded from the events that belong to it."""
+
+    __tablename__ = "reviewer_labels"
+
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+    verdict: Mapped[str | None] = mapped_column(String(8))
+    labeled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    """The reviewer's whole current label (a ``Label``)."""
+
+
+class AssignmentRow(Base):
+    """A case handed to a reviewer (``reviewdesk assign``)."""
+
+    __tablename__ = "assignments"
+
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CaseRootCauseRow(Base):

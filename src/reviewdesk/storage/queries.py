@@ -12,12 +12,15 @@ from reviewdesk.domain.case import Case, LabelHistoryEvent
 from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, Facets, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.domain.team import RESOLVED_STATES
 from reviewdesk.storage.orm import (
+    AssignmentRow,
     CaseRootCauseRow,
     CaseRow,
     ImportRecord,
     LabelEventRow,
     LabelRow,
+    ReviewerLabelRow,
     SpanRow,
     TraceRow,
 )
@@ -51,16 +54,34 @@ def _filtered(statement: Select[Any], flt: CaseFilter, *, probe_text: bool = Fal
             statement = statement.where(attribute == value)
     # A case counts as reviewed once it has a verdict: a comment alone, or a label undone back to
     # nothing, leaves it in the unreviewed queue.
+    # A disputed case has no resolved verdict, but its reviewers have given theirs: it is reviewed.
+    disputed = LabelRow.resolution == "disputed"
     if flt.review == "unreviewed":
-        statement = statement.where(LabelRow.verdict.is_(None))
+        statement = statement.where(LabelRow.verdict.is_(None), or_(LabelRow.resolution.is_(None), ~disputed))
     elif flt.review == "labeled":
-        statement = statement.where(LabelRow.verdict.is_not(None))
+        statement = statement.where(or_(LabelRow.verdict.is_not(None), disputed))
     elif flt.review == "flagged":
         statement = statement.where(LabelRow.escalate.is_(True))
     if flt.verdict is not None:
         statement = statement.where(LabelRow.verdict == flt.verdict)
     if flt.worst:
         statement = statement.where(or_(CaseRow.status == "error", LabelRow.verdict == "fail"))
+    if flt.resolution is not None:
+        statement = statement.where(LabelRow.resolution == flt.resolution)
+    if flt.resolved_only:
+        statement = statement.where(LabelRow.resolution.in_(RESOLVED_STATES))
+    if flt.assigned_to is not None:
+        statement = statement.where(
+            CaseRow.case_rowid.in_(select(AssignmentRow.case_rowid).where(AssignmentRow.reviewer == flt.assigned_to))
+        )
+    if flt.pending_for is not None:
+        statement = statement.where(
+            CaseRow.case_rowid.not_in(
+                select(ReviewerLabelRow.case_rowid).where(
+                    ReviewerLabelRow.reviewer == flt.pending_for, ReviewerLabelRow.verdict.is_not(None)
+                )
+            )
+        )
     if flt.root_cause is not None:
         statement = statement.where(
             CaseRow.case_rowid.in_(
@@ -309,11 +330,12 @@ def load_case(session: Session, case_rowid: int) -> Case:
     case = Case.model_validate(row.data)
     if label is not None:
         case.labels = Label.model_validate(label.data)
+        case.resolution = label.resolution  # type: ignore[assignment]  # the table's check keeps it valid
     return case
 
 
 def label_histories(session: Session, case_rowids: Sequence[int]) -> dict[int, list[LabelHistoryEvent]]:
-    """The label events of these cases in the order they were written (``[]`` for a case without any).
+    """The label events of these cases in the order they fold in (``[]`` for a case without any).
 
     One query: callers pass a bounded chunk of row ids (SQLite limits bound parameters).
     """
@@ -326,11 +348,15 @@ def label_histories(session: Session, case_rowids: Sequence[int]) -> dict[int, l
             LabelEventRow.seconds_spent,
             LabelEventRow.schema_version,
             LabelEventRow.change,
+            LabelEventRow.event_id,
+            LabelEventRow.kind,
+            LabelEventRow.label_of,
+            LabelEventRow.settles,
         )
         .where(LabelEventRow.case_rowid.in_(list(found)))
-        .order_by(LabelEventRow.case_rowid, LabelEventRow.event_rowid)
+        .order_by(LabelEventRow.case_rowid, LabelEventRow.event_id)
     )
-    for rowid, at, reviewer, seconds, schema_version, change in rows:
+    for rowid, at, reviewer, seconds, schema_version, change, event_id, kind, label_of, settles in rows:
         found[rowid].append(
             LabelHistoryEvent(
                 at=at,
@@ -338,6 +364,10 @@ def label_histories(session: Session, case_rowids: Sequence[int]) -> dict[int, l
                 seconds_spent=seconds,
                 schema_version=schema_version,
                 change=LabelChange.model_validate(change),  # only the stored keys count as set
+                id=event_id,
+                kind=kind,
+                label_of=label_of,
+                settles=settles,
             )
         )
     return found

@@ -73,17 +73,33 @@ def test_labels_a_case_with_every_option(fresh: LabeledWorkspace, capsys: pytest
 def test_later_changes_keep_what_they_do_not_name(fresh: LabeledWorkspace, capsys: pytest.CaptureFixture[str]) -> None:
     case_id = fresh.case_ids["oi:A"]
     assert run(fresh, case_id, "--verdict", "pass", "--score", "correctness=5", "--reviewer", "alice") == 0
-    assert run(fresh, case_id, "--score", "groundedness=4", "--reviewer", "bob", "--json") == 0
+    assert run(fresh, case_id, "--score", "groundedness=4", "--reviewer", "alice", "--json") == 0
     printed = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert printed["verdict"] == "pass"
     assert printed["scores"] == {"correctness": 5, "groundedness": 4}  # --score merges into the scores
-    assert printed["reviewer"] == "bob"
+    assert printed["reviewer"] == "alice"
     ws = open_workspace(fresh.path)
     try:
-        assert [e.reviewer for e in labels.label_history(ws, case_id)] == ["alice", "bob"]
+        assert [e.reviewer for e in labels.label_history(ws, case_id)] == ["alice", "alice"]
     finally:
         ws.close()
-    assert run(fresh, case_id, "--no-root-causes", "--reviewer", "bob") == 0
+    assert run(fresh, case_id, "--no-root-causes", "--reviewer", "alice") == 0
+
+
+def test_another_reviewer_writes_their_own_label(fresh: LabeledWorkspace, capsys: pytest.CaptureFixture[str]) -> None:
+    case_id = fresh.case_ids["oi:A"]
+    assert run(fresh, case_id, "--verdict", "pass", "--score", "correctness=5", "--reviewer", "alice") == 0
+    assert run(fresh, case_id, "--score", "groundedness=4", "--reviewer", "bob", "--json") == 0
+    printed = json.loads(capsys.readouterr().out.splitlines()[-1])
+    # bob's label starts from nothing: alice's verdict and scores are hers, not his.
+    assert (printed["verdict"], printed["scores"], printed["reviewer"]) == (None, {"groundedness": 4}, "bob")
+    ws = open_workspace(fresh.path)
+    try:
+        both = labels.case_labels(ws, case_id)
+        assert both.by_reviewer["alice"].scores == {"correctness": 5}
+        assert (both.resolution, both.resolved and both.resolved.reviewer) == ("single", "alice")
+    finally:
+        ws.close()
 
 
 def test_unknown_root_cause_is_refused_with_the_valid_ones(

@@ -79,19 +79,47 @@ def test_importing_the_traces_afterwards_adds_spans_and_keeps_labels(labeled: La
         ws.close()
 
 
-def test_an_existing_different_label_is_kept(labeled: LabeledWorkspace, tmp_path: Path) -> None:
+def test_an_existing_label_merges_with_the_restored_ones(labeled: LabeledWorkspace, tmp_path: Path) -> None:
     exported = export(labeled, "reviewdesk-jsonl", tmp_path).path
     other = build(tmp_path / "other.reviewdesk", label=False)
     ws = other.open()
     try:
-        labels.record_label(ws, other.case_ids["oi:A"], LabelChange(verdict="fail", root_causes=["hallucination"]))
+        change = LabelChange(verdict="fail", root_causes=["hallucination"])
+        labels.record_label(ws, other.case_ids["oi:A"], change, reviewer="zoe")
         summary = imports.import_files(ws, [exported]).files[0]
         assert isinstance(summary, imports.RestoreSummary)
         assert summary.cases_created == 0  # the cases exist already (built from spans): content kept
-        assert summary.labels_restored == 7
-        assert summary.labels_kept == 1
-        assert cases.get_case(ws, other.case_ids["oi:A"]).labels.verdict == "fail"  # type: ignore[union-attr]
+        # Format-3 events carry their ids: they join zoe's event instead of being refused.
+        assert (summary.labels_restored, summary.labels_kept) == (8, 0)
+        both = labels.case_labels(ws, other.case_ids["oi:A"])
+        assert sorted(both.by_reviewer) == ["alice", "bob", "zoe"]
+        assert both.by_reviewer["zoe"].verdict == "fail"
+        assert both.resolution == "disputed"  # zoe says fail, alice and bob pass
         assert cases.get_case(ws, other.case_ids["genai:A"]).labels.root_causes == ["hallucination", "stale_source"]  # type: ignore[union-attr]
+    finally:
+        ws.close()
+
+
+def test_an_existing_label_is_kept_against_events_without_ids(labeled: LabeledWorkspace, tmp_path: Path) -> None:
+    lines = [json.loads(line) for line in export(labeled, "reviewdesk-jsonl", tmp_path).path.read_text().splitlines()]
+    for line in lines:  # as a format-2 file wrote them: no event ids, no owners
+        line["format_version"] = 2
+        line.pop("reviewer_labels", None)
+        line.pop("resolution", None)
+        for event in line["label_history"]:
+            event.pop("id")
+            event.pop("label_of")
+            event.pop("kind")
+    old = tmp_path / "v2.jsonl"
+    old.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    other = build(tmp_path / "other.reviewdesk", label=False)
+    ws = other.open()
+    try:
+        labels.record_label(ws, other.case_ids["oi:A"], LabelChange(verdict="fail", root_causes=["hallucination"]))
+        summary = imports.import_files(ws, [old]).files[0]
+        assert isinstance(summary, imports.RestoreSummary)
+        assert (summary.labels_restored, summary.labels_kept) == (7, 1)
+        assert cases.get_case(ws, other.case_ids["oi:A"]).labels.verdict == "fail"  # type: ignore[union-attr]
     finally:
         ws.close()
 

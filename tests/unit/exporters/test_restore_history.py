@@ -107,7 +107,7 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 def test_the_export_carries_every_label_event(trip: RoundTrip) -> None:
     lines = _lines(trip.exported)
-    assert {line["format_version"] for line in lines} == {2}
+    assert {line["format_version"] for line in lines} == {3}
     by_id = {line["case_id"]: line for line in lines}
     src = open_workspace(trip.source)
     try:
@@ -268,11 +268,16 @@ def test_a_version_1_file_restores_as_before(tmp_path: Path) -> None:
         again = exports.export_cases(ws, "reviewdesk-jsonl", tmp_path / "again.jsonl").path
     finally:
         ws.close()
-    # Exported again: the same cases, now in version 2 with the one-event history.
+    # Exported again: the same cases, now in version 3 with the one-event history.
     for original, line in zip(originals, _lines(again), strict=True):
-        assert line["format_version"] == 2
+        assert line["format_version"] == 3
         history = line.pop("label_history")
         assert len(history) == (0 if original["labels"] is None else 1)
+        if original["labels"] is not None:
+            # The one event is its reviewer's label, which is the resolved one.
+            assert line.pop("resolution") == "single"
+            assert line.pop("reviewer_labels") == {original["labels"]["reviewer"]: original["labels"]}
+            assert history[0]["label_of"] == original["labels"]["reviewer"]
         line["format_version"] = 1
         assert orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode() in written
 
@@ -334,7 +339,13 @@ def test_redaction_on_restore_covers_the_history(tmp_path: Path) -> None:
     assert label is not None and label.comment == f"{placeholder} confirmed the fix"
     (evidence,) = historical["evidence"]
     assert "[EMAIL_" in evidence["ref"] and placeholder not in evidence["ref"]
-    assert label.evidence == [Evidence.model_validate(evidence)]
+    # The evidence is alice's; bob's verdict makes his label the resolved one.
+    ws = open_workspace(target)
+    try:
+        alice = labels.case_labels(ws, case_id).by_reviewer["alice"]
+    finally:
+        ws.close()
+    assert alice.evidence == [Evidence.model_validate(evidence)]
     checkpoint(target)
     assert secret.encode() not in raw_bytes(target) and other.encode() not in raw_bytes(target)
 

@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
     escalate = p.add_mutually_exclusive_group()
     escalate.add_argument("--escalate", dest="escalate", action="store_const", const=True, help="flag for escalation")
     escalate.add_argument("--no-escalate", dest="escalate", action="store_const", const=False, help="clear the flag")
-    p.add_argument("--reviewer", metavar="NAME", help="who is labeling (default: the login name)")
+    p.add_argument("--reviewer", metavar="NAME", help="who is labeling (default: a review package's reviewer, else the login name)")
     p.add_argument("--json", action="store_true", help="print the resulting label as JSON")
     p.set_defaults(run=run)
 
@@ -93,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
         case = cases.get_case(ws, args.case)
-        change = change_from(args, case.labels.scores if case.labels else None)
-        label, _ = labels.record_label(ws, case.case_id, change, reviewer=args.reviewer)
+        reviewer = args.reviewer or labels.workspace_reviewer(ws)
+        own = labels.case_labels(ws, case.case_id).by_reviewer.get(reviewer)
+        change = change_from(args, own.scores if own else None)
+        label, _ = labels.record_label(ws, case.case_id, change, reviewer=reviewer)
     finally:
         ws.close()
     if args.json:

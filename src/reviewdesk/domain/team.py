@@ -1,0 +1,125 @@
+"""Team review: each reviewer's label of a case, and the resolved label the rest of the app uses.
+
+Every label event belongs to one reviewer's label (``label_of``) or is an adjudication. A case's
+labels are rebuilt by folding its events in event-id order (UUIDv7: time order, the same in
+every workspace), so merging the same events in any order gives the same labels. The rule that
+turns the reviewers' labels into the one resolved label (docs/team-review.md):
+
+* ``adjudicated``: an adjudicator decided; the resolved label is the latest decision, whatever
+  the reviewers changed afterwards (a decision stands until a newer one);
+* otherwise only reviewers whose label has a verdict take part;
+* none: no resolution, the case is unreviewed (the resolved label is the latest reviewer label,
+  so a lone comment is still shown);
+* one: ``single``, the resolved label is that reviewer's label;
+* several agreeing on the verdict and on the set of root causes: ``consensus``, the resolved
+  label is the most recently changed of their labels (scores, comments and corrected outputs
+  may differ; the latest stands for the case);
+* several disagreeing: ``disputed``, the resolved label has no verdict, no root causes and no
+  scores (there is nothing yet to count), and is escalated if any reviewer escalated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from reviewdesk.domain.labels import Label, LabelChange, apply_change
+
+Resolution = Literal["single", "consensus", "disputed", "adjudicated"]
+RESOLUTIONS: tuple[Resolution, ...] = ("single", "consensus", "disputed", "adjudicated")
+RESOLVED_STATES: tuple[Resolution, ...] = ("single", "consensus", "adjudicated")
+"""The states whose resolved label has a decided verdict (``--resolved-only`` keeps these)."""
+EventKind = Literal["label", "adjudication"]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEvent:
+    """One label event as the log holds it, independent of any workspace's row ids."""
+
+    event_id: str
+    """UUIDv7: globally unique and time-ordered; the event's identity in merges."""
+    at: datetime
+    reviewer: str
+    """Who made the change (the adjudicator for an adjudication)."""
+    change: LabelChange
+    schema_version: int
+    seconds_spent: float | None = None
+    kind: EventKind = "label"
+    label_of: str | None = None
+    """Whose label the change applies to (``None`` for an adjudication). Usually ``reviewer``;
+    events from before team review all belong to the label's last reviewer."""
+    settles: tuple[str, ...] = ()
+    """For an adjudication: the reviewers whose labels it settled."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLabels:
+    """Everything a case's events fold into."""
+
+    by_reviewer: dict[str, Label]
+    adjudication: Label | None
+    resolved: Label | None
+    resolution: Resolution | None
+
+
+def fold(events: Iterable[LabelEvent]) -> tuple[dict[str, Label], Label | None]:
+    """Each reviewer's label and the latest adjudication, folded in event-id order."""
+    by_reviewer: dict[str, Label] = {}
+    adjudication: Label | None = None
+    for event in sorted(events, key=lambda e: e.event_id):
+        if event.kind == "adjudication":
+            adjudication = apply_change(
+                None, event.change, reviewer=event.reviewer, at=event.at, schema_version=event.schema_version
+            )
+            continue
+        owner = event.label_of or event.reviewer
+        by_reviewer[owner] = apply_change(
+            by_reviewer.get(owner),
+            event.change,
+            reviewer=event.reviewer,
+            at=event.at,
+            schema_version=event.schema_version,
+        )
+    return by_reviewer, adjudication
+
+
+def _sort_key_time(label: Label) -> float:
+    return label.labeled_at.timestamp() if label.labeled_at else 0.0
+
+
+def agree(labels: Iterable[Label]) -> bool:
+    """Whether labels agree on the verdict and on the set of root causes."""
+    keys = {(label.verdict, frozenset(label.root_causes)) for label in labels}
+    return len(keys) <= 1
+
+
+def resolve(by_reviewer: Mapping[str, Label], adjudication: Label | None) -> CaseLabels:
+    """The resolved label and resolution state of a case (the rule in this module's docstring)."""
+    reviewers = dict(by_reviewer)
+    if adjudication is not None:
+        return CaseLabels(reviewers, adjudication, adjudication, "adjudicated")
+    if not reviewers:
+        return CaseLabels(reviewers, None, None, None)
+    ordered = sorted(reviewers.items(), key=lambda item: (_sort_key_time(item[1]), item[0]))
+    voting = [(name, label) for name, label in ordered if label.verdict is not None]
+    if not voting:
+        return CaseLabels(reviewers, None, ordered[-1][1], None)
+    if len(voting) == 1:
+        return CaseLabels(reviewers, None, voting[0][1], "single")
+    if agree(label for _, label in voting):
+        return CaseLabels(reviewers, None, voting[-1][1], "consensus")
+    latest = voting[-1][1]
+    disputed = Label(
+        escalate=any(label.escalate for _, label in voting),
+        labeled_at=latest.labeled_at,
+        schema_version=max(label.schema_version for _, label in voting),
+    )
+    return CaseLabels(reviewers, None, disputed, "disputed")
+
+
+def case_labels(events: Iterable[LabelEvent]) -> CaseLabels:
+    """Fold and resolve: what a case's label tables hold, from its events alone."""
+    by_reviewer, adjudication = fold(events)
+    return resolve(by_reviewer, adjudication)

@@ -1,0 +1,290 @@
+"""The label tables: the event log, each reviewer's label, the resolved label, assignments.
+
+Every write goes the same way: append events (an event whose id is already here is skipped,
+which makes merges idempotent), then rebuild the affected cases' labels from all their events
+(``domain.team.case_labels``). Rebuilding rather than patching is what makes the result
+independent of the order events arrived in. Plain SQLAlchemy Core only (no SQLite dialect), so
+a PostgreSQL workspace can use the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.team import CaseLabels, LabelEvent, case_labels
+from reviewdesk.storage.orm import (
+    AssignmentRow,
+    CaseRootCauseRow,
+    CaseRow,
+    LabelEventRow,
+    LabelRow,
+    ReviewerLabelRow,
+)
+
+_IN_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def event_from_row(row: Any) -> LabelEvent:
+    """A ``LabelEvent`` from a row with the ``label_events`` columns."""
+    return LabelEvent(
+        event_id=row.event_id,
+        at=row.created_at,
+        reviewer=row.reviewer,
+        change=LabelChange.model_validate(row.change),  # only the stored keys count as set
+        schema_version=row.schema_version,
+        seconds_spent=row.seconds_spent,
+        kind=row.kind,
+        label_of=row.label_of,
+        settles=tuple(row.settles or ()),
+    )
+
+
+_EVENT_COLUMNS = (
+    LabelEventRow.event_rowid,
+    LabelEventRow.case_rowid,
+    LabelEventRow.event_id,
+    LabelEventRow.created_at,
+    LabelEventRow.reviewer,
+    LabelEventRow.change,
+    LabelEventRow.schema_version,
+    LabelEventRow.seconds_spent,
+    LabelEventRow.kind,
+    LabelEventRow.label_of,
+    LabelEventRow.settles,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event with its row ids in this workspace."""
+
+    event_rowid: int
+    case_rowid: int
+    event: LabelEvent
+
+
+def events_of(conn: Connection, case_rowids: Sequence[int]) -> dict[int, list[StoredEvent]]:
+    """The events of these cases, each case's in event-id (time) order."""
+    found: dict[int, list[StoredEvent]] = {rowid: [] for rowid in case_rowids}
+    for chunk in _chunks(list(found)):
+        rows = conn.execute(
+            select(*_EVENT_COLUMNS)
+            .where(LabelEventRow.case_rowid.in_(chunk))
+            .order_by(LabelEventRow.case_rowid, LabelEventRow.event_id)
+        )
+        for row in rows:
+            found[row.case_rowid].append(StoredEvent(row.event_rowid, row.case_rowid, event_from_row(row)))
+    return found
+
+
+def latest_event_id(conn: Connection, case_rowid: int) -> str | None:
+    value = conn.execute(
+        select(func.max(LabelEventRow.event_id)).where(LabelEventRow.case_rowid == case_rowid)
+    ).scalar()
+    return str(value) if value else None
+
+
+def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(event_ids)):
+        found.update(conn.execute(select(LabelEventRow.event_id).where(LabelEventRow.event_id.in_(chunk))).scalars())
+    return found
+
+
+def _event_values(case_rowid: int, event: LabelEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "case_rowid": case_rowid,
+        "created_at": event.at,
+        "reviewer": event.reviewer,
+        "change": event.change.model_dump(mode="json", exclude_unset=True),
+        "seconds_spent": event.seconds_spent,
+        "schema_version": event.schema_version,
+        "kind": event.kind,
+        "label_of": event.label_of if event.kind == "label" else None,
+        "settles": list(event.settles) if event.kind == "adjudication" else None,
+    }
+
+
+def append_events(conn: Connection, events: Sequence[tuple[int, LabelEvent]]) -> list[tuple[int, LabelEvent]]:
+    """Append ``(case_rowid, event)`` pairs whose event id is not here yet; returns those added."""
+    present = existing_event_ids(conn, [event.event_id for _, event in events])
+    fresh: dict[str, tuple[int, LabelEvent]] = {}
+    for case_rowid, event in events:
+        if event.event_id not in present and event.event_id not in fresh:
+            fresh[event.event_id] = (case_rowid, event)
+    added = sorted(fresh.values(), key=lambda item: item[1].event_id)
+    if added:
+        conn.execute(insert(LabelEventRow), [_event_values(rowid, event) for rowid, event in added])
+    return added
+
+
+def rebuild(conn: Connection, case_rowids: Sequence[int]) -> dict[int, CaseLabels]:
+    """Rewrite the reviewer labels, resolved label and root-cause rows of these cases from their events."""
+    rowids = list(dict.fromkeys(case_rowids))
+    events = events_of(conn, rowids)
+    folded = {rowid: case_labels(e.event for e in events[rowid]) for rowid in rowids}
+    for chunk in _chunks(rowids):
+        conn.execute(delete(ReviewerLabelRow).where(ReviewerLabelRow.case_rowid.in_(chunk)))
+        conn.execute(delete(LabelRow).where(LabelRow.case_rowid.in_(chunk)))
+        conn.execute(delete(CaseRootCauseRow).where(CaseRootCauseRow.case_rowid.in_(chunk)))
+    reviewer_rows: list[dict[str, Any]] = []
+    label_rows: list[dict[str, Any]] = []
+    cause_rows: list[dict[str, Any]] = []
+    for rowid in rowids:
+        labels = folded[rowid]
+        for reviewer, label in sorted(labels.by_reviewer.items()):
+            reviewer_rows.append(
+                {
+                    "case_rowid": rowid,
+                    "reviewer": reviewer,
+                    "verdict": label.verdict,
+                    "labeled_at": label.labeled_at,
+                    "data": label.model_dump(mode="json"),
+                }
+            )
+        resolved = labels.resolved
+        if resolved is None:
+            continue
+        label_rows.append(
+            {
+                "case_rowid": rowid,
+                "verdict": resolved.verdict,
+                "escalate": resolved.escalate,
+                "reviewer": resolved.reviewer,
+                "labeled_at": resolved.labeled_at,
+                "data": resolved.model_dump(mode="json"),
+                # The case's latest event in this workspace (what the consistency check expects).
+                "last_event_rowid": max(e.event_rowid for e in events[rowid]),
+                "resolution": labels.resolution,
+            }
+        )
+        cause_rows.extend({"case_rowid": rowid, "root_cause": rc} for rc in dict.fromkeys(resolved.root_causes))
+    for table, rows in ((ReviewerLabelRow, reviewer_rows), (LabelRow, label_rows), (CaseRootCauseRow, cause_rows)):
+        if rows:
+            conn.execute(insert(table), rows)
+    return folded
+
+
+# -- reads ------------------------------------------------------------------------------------------
+
+
+def reviewer_labels(conn: Connection, case_rowids: Sequence[int]) -> dict[int, dict[str, Label]]:
+    """Each reviewer's current label of these cases."""
+    found: dict[int, dict[str, Label]] = {rowid: {} for rowid in case_rowids}
+    for chunk in _chunks(list(found)):
+        rows = conn.execute(
+            select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer, ReviewerLabelRow.data)
+            .where(ReviewerLabelRow.case_rowid.in_(chunk))
+            .order_by(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer)
+        )
+        for rowid, reviewer, data in rows:
+            found[rowid][reviewer] = Label.model_validate(data)
+    return found
+
+
+def resolutions(conn: Connection, case_rowids: Sequence[int]) -> dict[int, str | None]:
+    """The resolution state of these cases (``None``: no verdict yet, or no label)."""
+    found: dict[int, str | None] = dict.fromkeys(case_rowids)
+    for chunk in _chunks(list(found)):
+        rows = conn.execute(select(LabelRow.case_rowid, LabelRow.resolution).where(LabelRow.case_rowid.in_(chunk)))
+        found.update({rowid: resolution for rowid, resolution in rows})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    """One reviewer's label of one case, reduced to what agreement figures compare."""
+
+    case_rowid: int
+    reviewer: str
+    verdict: str | None
+    root_causes: tuple[str, ...]
+    scores: dict[str, int]
+
+
+def rating_rows(conn: Connection, case_rowids: Sequence[int] | None = None) -> list[RatingRow]:
+    """Every reviewer label (of these cases, or of all) for agreement figures, by case then reviewer."""
+    statement = select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer, ReviewerLabelRow.data).order_by(
+        ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer
+    )
+    batches: Iterable[Any]
+    if case_rowids is None:
+        batches = [conn.execute(statement)]
+    else:
+        batches = (
+            conn.execute(statement.where(ReviewerLabelRow.case_rowid.in_(c))) for c in _chunks(list(case_rowids))
+        )
+    rows: list[RatingRow] = []
+    for batch in batches:
+        for rowid, reviewer, data in batch:
+            rows.append(
+                RatingRow(
+                    case_rowid=rowid,
+                    reviewer=reviewer,
+                    verdict=data.get("verdict"),
+                    root_causes=tuple(data.get("root_causes") or ()),
+                    scores=dict(data.get("scores") or {}),
+                )
+            )
+    return rows
+
+
+def case_rowids_by_id(conn: Connection, case_ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(case_ids)):
+        found.update(
+            {
+                case_id: rowid
+                for case_id, rowid in conn.execute(
+                    select(CaseRow.case_id, CaseRow.case_rowid).where(CaseRow.case_id.in_(chunk))
+                )
+            }
+        )
+    return found
+
+
+# -- assignments ------------------------------------------------------------------------------------
+
+
+def assignments(conn: Connection, *, reviewer: str | None = None) -> list[tuple[int, str, str, datetime]]:
+    """``(case_rowid, case_id, reviewer, assigned_at)`` of every assignment (of one reviewer), by case id."""
+    statement = (
+        select(AssignmentRow.case_rowid, CaseRow.case_id, AssignmentRow.reviewer, AssignmentRow.assigned_at)
+        .join(CaseRow, CaseRow.case_rowid == AssignmentRow.case_rowid)
+        .order_by(CaseRow.case_id, AssignmentRow.reviewer)
+    )
+    if reviewer is not None:
+        statement = statement.where(AssignmentRow.reviewer == reviewer)
+    return [(int(r), str(c), str(who), at) for r, c, who, at in conn.execute(statement)]
+
+
+def add_assignments(conn: Connection, rows: Sequence[tuple[int, str]], at: datetime) -> None:
+    if rows:
+        conn.execute(
+            insert(AssignmentRow), [{"case_rowid": rowid, "reviewer": who, "assigned_at": at} for rowid, who in rows]
+        )
+
+
+def remove_assignments(conn: Connection, case_rowids: Sequence[int]) -> None:
+    for chunk in _chunks(list(case_rowids)):
+        conn.execute(delete(AssignmentRow).where(AssignmentRow.case_rowid.in_(chunk)))
+
+
+def labeled_pairs(conn: Connection) -> set[tuple[int, str]]:
+    """``(case_rowid, reviewer)`` of every reviewer label with a verdict (a reviewer is done with a case)."""
+    rows = conn.execute(
+        select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer).where(ReviewerLabelRow.verdict.is_not(None))
+    )
+    return {(int(rowid), str(who)) for rowid, who in rows}
