@@ -25,7 +25,6 @@ from reviewdesk.storage import label_log
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
 
-
 PACKAGE_REVIEWER_KEY = "package.reviewer"
 """The setting a review package names its reviewer under (``services.packages``)."""
 

@@ -116,7 +116,7 @@ def test_manifest_pins_the_dataset_and_says_what_changed(labeled: LabeledWorkspa
 
     ws = labeled.open()
     try:
-        labels.record_label(ws, labeled.case_ids["legacy:A"], LabelChange(comment="Still wrong."), reviewer="erin")
+        labels.record_label(ws, labeled.case_ids["legacy:A"], LabelChange(comment="Still wrong."), reviewer="alice")
     finally:
         ws.close()
     later = run_export(labeled, "inspect", out, split=SplitSpec((50, 50), seed=2))

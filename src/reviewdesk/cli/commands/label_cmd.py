@@ -52,7 +52,9 @@ def register(sub: Any) -> None:
     escalate = p.add_mutually_exclusive_group()
     escalate.add_argument("--escalate", dest="escalate", action="store_const", const=True, help="flag for escalation")
     escalate.add_argument("--no-escalate", dest="escalate", action="store_const", const=False, help="clear the flag")
-    p.add_argument("--reviewer", metavar="NAME", help="who is labeling (default: a review package's reviewer, else the login name)")
+    p.add_argument(
+        "--reviewer", metavar="NAME", help="who is labeling (default: a review package's reviewer, else the login name)"
+    )
     p.add_argument("--json", action="store_true", help="print the resulting label as JSON")
     p.set_defaults(run=run)
 
