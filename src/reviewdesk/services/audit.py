@@ -85,8 +85,12 @@ def record(
         governance.append_audit(own, at=at, actor=who, action=action, subject=subject, details=plain)
 
 
-def record_import(workspace: Workspace, summary: ImportSummary) -> None:
-    """One line per file given to ``import``: what it added, skipped and redacted."""
+def record_import(workspace: Workspace, summary: ImportSummary, *, conn: Connection | None = None) -> None:
+    """One line per file given to ``import``: what it added, skipped and redacted.
+
+    With ``conn``, in the transaction that closes the import record, so the two agree whatever
+    happens next. Each batch of the import has its own line too, written with the batch.
+    """
     if summary.already_imported:
         outcome = "already imported"
     elif summary.failed:
@@ -109,8 +113,11 @@ def record_import(workspace: Workspace, summary: ImportSummary) -> None:
             "skipped": summary.skipped,
             "redactions": dict(summary.redactions),
             "error": summary.failed,
+            "import": summary.import_rowid,
         },
+        conn=conn,
     )
+    summary.audited = True
 
 
 def record_export(workspace: Workspace, result: ExportResult, selection: ExportSelection | None = None) -> ExportResult:
@@ -149,9 +156,18 @@ def _jsonable(details: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def entries(
-    workspace: Workspace, *, case_ref: str | None = None, labels: bool = True, operations: bool = True
+    workspace: Workspace,
+    *,
+    case_ref: str | None = None,
+    labels: bool = True,
+    operations: bool = True,
+    batches: bool = False,
 ) -> list[AuditEntry]:
-    """The audit trail in time order. With ``case_ref``: that case's label events only."""
+    """The audit trail in time order. With ``case_ref``: that case's label events only.
+
+    Each import batch is logged with the batch (``outcome: batch``); ``batches=False`` shows
+    them only for imports that have no closing line (the closing line sums them up).
+    """
     found: list[AuditEntry] = []
     case_rowid = resolve_case(workspace, case_ref) if case_ref is not None else None
     with workspace.session() as session:
@@ -178,7 +194,17 @@ def entries(
                     )
                 )
         if operations and case_rowid is None:
-            for row in session.execute(select(AuditRow).order_by(AuditRow.audit_rowid)).scalars():
+            rows = list(session.execute(select(AuditRow).order_by(AuditRow.audit_rowid)).scalars())
+            # An import's batch lines are folded into its closing line once it has one; an
+            # import cut short before it could be closed keeps them (what it did is in them).
+            closed = {
+                row.details.get("import")
+                for row in rows
+                if row.action == "import" and row.details.get("outcome") not in (None, "batch")
+            }
+            for row in rows:
+                if not batches and row.details.get("outcome") == "batch" and row.details.get("import") in closed:
+                    continue
                 found.append(
                     AuditEntry(
                         time=row.created_at,

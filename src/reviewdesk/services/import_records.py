@@ -9,6 +9,7 @@ shows mean the same thing whichever path a file took.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy import insert, select, update
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import governance
 from reviewdesk.storage.orm import ImportRecord
 
 MAX_KEPT_ERRORS = 1000
@@ -47,6 +49,10 @@ class ImportSummary:
     """Values replaced by placeholders before writing, by kind (``EMAIL``, ``AWS_KEY`` …)."""
     name: str = ""
     """How messages name the file: its name, or ``bundle.zip/member.json`` for an archive member."""
+    import_rowid: int | None = None
+    """The import record, once the import has begun."""
+    audited: bool = False
+    """Its closing audit line is written (with the import record's, in one transaction)."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -117,12 +123,25 @@ def begin_import(
             )
             .returning(ImportRecord.import_rowid)
         )
-        return int(inserted.scalar_one())
+        import_rowid = int(inserted.scalar_one())
+        # Who runs it: the next open of the workspace tells a live import from an abandoned one.
+        governance.put_setting(conn, running_key(import_rowid), {"pid": os.getpid()}, datetime.now(UTC))
+        return import_rowid
+
+
+def running_key(import_rowid: int) -> str:
+    """The workspace setting naming the process that runs an import, while it runs."""
+    return f"{governance.RUNNING_IMPORT}{import_rowid}"
 
 
 def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summary: ImportSummary) -> None:
-    """Close the import record with its final status and counts."""
+    """Close the import record with its final status and counts, and write its closing audit line."""
+    from reviewdesk.services import audit  # audit's own import names ImportSummary
+
     with workspace.engine.begin() as conn:
+        governance.delete_setting(conn, running_key(import_rowid))
+        summary.import_rowid = import_rowid
+        audit.record_import(workspace, summary, conn=conn)
         conn.execute(
             update(ImportRecord)
             .where(ImportRecord.import_rowid == import_rowid)

@@ -14,6 +14,7 @@ indexed and committed on a second thread while the next one is prepared (ADR 000
 
 from __future__ import annotations
 
+import copy
 import gc
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -44,6 +45,7 @@ from reviewdesk.services.import_records import (
 )
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
+from reviewdesk.storage.engine import immediate
 from reviewdesk.storage.orm import ImportRecord
 
 BATCH_SPANS = 5000
@@ -102,7 +104,8 @@ def _import_path(workspace: Workspace, path: Path, forced: registry.Format | Non
             _import_one(workspace, path, importer, summary, progress)
     except ReviewdeskError as exc:
         summary.failed = str(exc)
-    audit.record_import(workspace, summary)
+    if not summary.audited:  # refused before it began (no such file, already imported)
+        audit.record_import(workspace, summary)
     return summary
 
 
@@ -191,6 +194,7 @@ class _BatchWriter:
         self._thread: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
         self._in_flight_traces: set[str] = set()
+        self.batches = 0
 
     def add(self, spans: list[RawSpan]) -> None:
         for span in spans:
@@ -208,21 +212,32 @@ class _BatchWriter:
         trace_ids = list(batch)
         if not self._in_flight_traces.isdisjoint(trace_ids):
             self.drain()
-        # What is committed is all this batch depends on: none of its traces is in flight.
+        # A hint only: which traces were stored when this batch was read. What is written is
+        # decided again under the write lock (``_write_new``), because another process may be
+        # importing other halves of the same traces at the same time.
         with self.workspace.engine.connect() as conn:
             existing = writes.existing_traces(conn, trace_ids)
             known = self.redactor.known_numbering(conn, trace_ids) if not existing else {}
         if existing:
             self.drain()
-            with self.workspace.engine.begin() as conn:
+            with immediate(self.workspace.engine.connect()) as conn, conn.begin():
                 self._write(conn, batch, now)
             return
+        # Redaction replaces a span's fields (it never changes the values in place): shallow
+        # copies keep the spans as read, in case the lock shows the traces are no longer new.
+        raw = {t: {sid: copy.copy(span) for sid, span in spans.items()} for t, spans in batch.items()}
         prepared = self._prepare_new(batch, known, now)
         self.drain()
-        conn = self.workspace.engine.connect()
-        transaction = conn.begin()
+        conn = immediate(self.workspace.engine.connect())
+        transaction = conn.begin()  # BEGIN IMMEDIATE: the read-modify-write of these traces is ours
         try:
-            self._write_new(conn, prepared)
+            if not self._write_new(conn, prepared):
+                # Another import stored some of these traces since: redact with their numbering
+                # and rebuild from all their stored spans, in this same transaction.
+                self._write(conn, raw, now)
+                transaction.commit()
+                conn.close()
+                return
         except BaseException:
             transaction.rollback()
             conn.close()
@@ -257,9 +272,16 @@ class _BatchWriter:
             rows.append(writes.case_columns(case, 0, now))  # the trace's row id is known once it is written
         return _NewTraces(batch, redacted, rows)
 
-    def _write_new(self, conn: Connection, prepared: _NewTraces) -> None:
-        """Write the rows of a prepared batch of new traces; the search index and commit follow."""
+    def _write_new(self, conn: Connection, prepared: _NewTraces) -> bool:
+        """Write the rows of a prepared batch of new traces; the search index and commit follow.
+
+        ``False``, with nothing written, when some of the traces are in the workspace after all
+        (stored by another process since the batch was prepared).
+        """
         batch = prepared.batch
+        if writes.existing_traces(conn, list(batch)):
+            return False
+        before = dict(self.summary.redactions)
         self.redactor.store(conn, prepared.redactions, self.summary)
         rowids = writes.insert_traces(conn, list(batch), self.import_rowid)
         added = writes.insert_spans(
@@ -269,12 +291,25 @@ class _BatchWriter:
             row["trace_rowid"] = rowids[trace_id]
         writes.upsert_cases(conn, prepared.case_rows)
         writes.set_span_counts(conn, {rowids[t]: len(spans) for t, spans in batch.items()}, self.import_rowid)
-        self._count(conn, spans=added, created=len(rowids), completed=0)
+        self._count(conn, spans=added, created=len(rowids), completed=0, redactions_before=before)
+        return True
 
     def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
+        """Write a batch in a transaction begun ``IMMEDIATE``: everything read here stays true until it commits."""
+        existing = writes.existing_traces(conn, list(batch))
+        # Spans stored before (an interrupted import run again, an overlapping file) are not
+        # written again, so they are neither redacted nor counted again: the redaction report
+        # counts what is stored.
+        stored_ids = writes.stored_span_ids(conn, [rowid for rowid, _ in existing.values()])
+        for trace_id, (rowid, _) in existing.items():
+            seen = stored_ids.get(rowid, set())
+            batch[trace_id] = {sid: span for sid, span in batch[trace_id].items() if sid not in seen}
+        batch = {t: spans for t, spans in batch.items() if spans}
+        if not batch:
+            return
+        before = dict(self.summary.redactions)
         batch = self.redactor.redact(conn, batch, self.summary)  # before anything of the batch is written
         trace_ids = list(batch)
-        existing = writes.existing_traces(conn, trace_ids)
         created = writes.insert_traces(conn, [t for t in trace_ids if t not in existing], self.import_rowid)
         rowids = {**{t: rowid for t, (rowid, _) in existing.items()}, **created}
         added = writes.insert_spans(
@@ -300,14 +335,42 @@ class _BatchWriter:
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)
         writes.set_span_counts(conn, counts, self.import_rowid)
-        self._count(conn, spans=added, created=len(created), completed=completed)
+        self._count(conn, spans=added, created=len(created), completed=completed, redactions_before=before)
 
-    def _count(self, conn: Connection, *, spans: int, created: int, completed: int) -> None:
-        """Add a batch to the import's running counters, in the batch's transaction."""
+    def _count(
+        self, conn: Connection, *, spans: int, created: int, completed: int, redactions_before: dict[str, int]
+    ) -> None:
+        """Add a batch to the import's running counters and the audit log, in the batch's transaction.
+
+        So whatever a crash leaves of an import, each batch that is in the workspace has its
+        audit entry and its counts, and nothing that is not there has one.
+        """
         self.summary.spans += spans
         self.summary.traces += created + completed
         self.summary.cases_created += created
         self.summary.cases_updated += completed
+        self.batches += 1
+        redacted = {
+            kind: count - redactions_before.get(kind, 0)
+            for kind, count in self.summary.redactions.items()
+            if count != redactions_before.get(kind, 0)
+        }
+        audit.record(
+            self.workspace,
+            "import",
+            str(self.summary.path),
+            {
+                "outcome": "batch",
+                "import": self.import_rowid,
+                "batch": self.batches,
+                "format": self.format_name,
+                "spans": spans,
+                "cases_created": created,
+                "cases_updated": completed,
+                "redactions": redacted,
+            },
+            conn=conn,
+        )
         conn.execute(
             update(ImportRecord)
             .where(ImportRecord.import_rowid == self.import_rowid)

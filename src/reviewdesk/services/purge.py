@@ -13,7 +13,8 @@ free, so it then
 3. checkpoints the WAL with ``TRUNCATE``, so the write-ahead log does not keep old page images.
 
 ``secure_delete`` is on during the transaction as well, so freed content is zeroed even before the
-VACUUM. Import records stay (the audit log refers to them), without their data.
+VACUUM. Import records stay (the audit log refers to them), without their data and without the
+content hash of their file, so importing a purged file again restores it.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, exists, func, select, text
+from sqlalchemy import delete, exists, func, select, text, update
 
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.privacy import RetentionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
-from reviewdesk.storage.orm import CaseRow, LabelEventRow, SpanRow, TraceRow
+from reviewdesk.storage.orm import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
 
 SETTINGS_KEY = "retention"
 _IN_CHUNK = 500
@@ -128,12 +129,24 @@ def purge(
         if dry_run or not doomed:
             return _finish(workspace, result)
         conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        forgotten: set[int] = set()
         for start in range(0, len(rowids), _IN_CHUNK):
             chunk = rowids[start : start + _IN_CHUNK]
+            found = conn.execute(select(SpanRow.import_rowid).where(SpanRow.trace_rowid.in_(chunk)).distinct())
+            forgotten.update(rowid for rowid in found.scalars() if rowid is not None)
             # Cascades take spans, cases, label events, labels and root causes; a trigger takes
             # the search rows.
             conn.execute(delete(TraceRow).where(TraceRow.trace_rowid.in_(chunk)))
         governance.forget_numbering(conn, [trace_id for _, trace_id in doomed])
+        # The files these spans came from are no longer "imported in full": importing one again
+        # must restore what was purged, not answer "already imported".
+        forgotten_list = sorted(forgotten)
+        for start in range(0, len(forgotten_list), _IN_CHUNK):
+            conn.execute(
+                update(ImportRecord)
+                .where(ImportRecord.import_rowid.in_(forgotten_list[start : start + _IN_CHUNK]))
+                .values(content_sha256="")
+            )
         conn.execute(text("INSERT INTO case_search(case_search) VALUES ('optimize')"))
         audit.record(
             workspace,
@@ -145,6 +158,7 @@ def purge(
                 "cases": result.cases,
                 "spans": result.spans,
                 "kept_labeled": result.kept_labeled,
+                "imports_forgotten": len(forgotten),
             },
             conn=conn,
             actor=actor,

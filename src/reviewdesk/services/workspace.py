@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewdesk import paths
 from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
 from reviewdesk.storage import engine as storage_engine
-from reviewdesk.storage.orm import LabelSchemaRow
+from reviewdesk.storage import governance
+from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
 
 
 @dataclass
@@ -56,7 +58,72 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
     storage_engine.upgrade(engine)
     workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
     _ensure_label_schema(workspace)
+    close_abandoned_imports(workspace)
     return workspace
+
+
+def close_abandoned_imports(workspace: Workspace) -> list[int]:
+    """Mark imports whose process is gone (killed, crashed, power cut) as interrupted; their row ids.
+
+    Their committed batches stay (each has its audit line); the record gets status ``failed``
+    with an "interrupted" error and the audit log a closing line, so nothing stays ``running``
+    forever. Importing the file again completes it. Imports of live processes are left alone.
+    """
+    any_running = select(ImportRecord.import_rowid).where(ImportRecord.status == "running").limit(1)
+    with workspace.engine.connect() as conn:
+        if conn.execute(any_running).first() is None:
+            return []
+    closed: list[int] = []
+    now = datetime.now(UTC)
+    with storage_engine.immediate(workspace.engine.connect()) as conn, conn.begin():
+        table = ImportRecord.__table__
+        running = conn.execute(select(table).where(table.c.status == "running")).all()
+        notes = governance.keys_with_prefix(conn, governance.RUNNING_IMPORT)
+        counts = governance.import_redactions(conn)
+        for record in running:
+            note = notes.get(f"{governance.RUNNING_IMPORT}{record.import_rowid}")
+            pid = note.get("pid") if isinstance(note, dict) else None
+            if isinstance(pid, int) and _process_alive(pid):
+                continue
+            message = (
+                "interrupted: the importing process ended before the import finished; the batches it"
+                " committed were kept, and importing the file again completes it"
+            )
+            conn.execute(
+                update(ImportRecord)
+                .where(ImportRecord.import_rowid == record.import_rowid)
+                .values(status="failed", finished_at=now, errors=[*(record.errors or []), message])
+            )
+            governance.delete_setting(conn, f"{governance.RUNNING_IMPORT}{record.import_rowid}")
+            governance.append_audit(
+                conn,
+                at=now,
+                actor="reviewdesk",
+                action="import",
+                subject=record.path,
+                details={
+                    "outcome": "interrupted",
+                    "import": record.import_rowid,
+                    "format": record.format,
+                    "traces": record.traces,
+                    "spans": record.spans,
+                    "cases_created": record.cases,
+                    "skipped": record.skipped,
+                    "redactions": counts.get(record.import_rowid, {}),
+                },
+            )
+            closed.append(record.import_rowid)
+    return closed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def _open_read_only(path: Path, reason: str) -> Workspace:

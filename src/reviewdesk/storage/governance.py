@@ -91,6 +91,22 @@ def put_setting(conn: Connection, key: str, value: Any, now: datetime) -> None:
     )
 
 
+RUNNING_IMPORT = "import.running."
+"""Key prefix of the settings naming the process of each running import (``import.running.<rowid>``)."""
+
+
+def delete_setting(conn: Connection, key: str) -> None:
+    conn.execute(delete(WorkspaceSettingRow).where(WorkspaceSettingRow.key == key))
+
+
+def keys_with_prefix(conn: Connection, prefix: str) -> dict[str, Any]:
+    """The settings whose key starts with ``prefix``, with their JSON."""
+    rows = conn.execute(
+        select(WorkspaceSettingRow.key, WorkspaceSettingRow.value).where(WorkspaceSettingRow.key.startswith(prefix))
+    )
+    return {key: value for key, value in rows}
+
+
 # -- redaction numbering and counts -----------------------------------------------------------------
 
 

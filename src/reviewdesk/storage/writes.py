@@ -123,6 +123,16 @@ def load_spans(conn: Connection, trace_rowid_list: Sequence[int]) -> dict[int, l
     return spans
 
 
+def stored_span_ids(conn: Connection, trace_rowid_list: Sequence[int]) -> dict[int, set[str]]:
+    """The span ids stored for each of the given traces."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks(trace_rowid_list):
+        rows = conn.execute(select(SpanRow.trace_rowid, SpanRow.span_id).where(SpanRow.trace_rowid.in_(chunk)))
+        for trace_rowid, span_id in rows:
+            found.setdefault(trace_rowid, set()).add(span_id)
+    return found
+
+
 def row_to_span(row: Any, trace_id: str) -> RawSpan:
     return RawSpan(
         trace_id=trace_id,
