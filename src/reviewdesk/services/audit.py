@@ -28,6 +28,7 @@ from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.governance import AuditRow
 from reviewdesk.storage.orm import CaseRow, LabelEventRow
 
@@ -81,7 +82,7 @@ def record(
     if conn is not None:
         governance.append_audit(conn, at=at, actor=who, action=action, subject=subject, details=plain)
         return
-    with workspace.engine.begin() as own:
+    with begin_write(workspace.engine) as own:
         governance.append_audit(own, at=at, actor=who, action=action, subject=subject, details=plain)
 
 

@@ -21,6 +21,7 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.orm import ImportRecord
 
 MAX_KEPT_ERRORS = 1000
@@ -97,7 +98,7 @@ def begin_import(
     nothing" means the same thing everywhere. ``name`` is the file name recorded when ``path``
     is not what the user named (a member of an archive, read from a temporary copy).
     """
-    with workspace.engine.begin() as conn:
+    with begin_write(workspace.engine) as conn:
         done = conn.execute(
             select(ImportRecord.import_rowid).where(
                 ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
@@ -138,7 +139,7 @@ def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summa
     """Close the import record with its final status and counts, and write its closing audit line."""
     from reviewdesk.services import audit  # audit's own import names ImportSummary
 
-    with workspace.engine.begin() as conn:
+    with begin_write(workspace.engine) as conn:
         governance.delete_setting(conn, running_key(import_rowid))
         summary.import_rowid = import_rowid
         audit.record_import(workspace, summary, conn=conn)

@@ -22,6 +22,7 @@ from reviewdesk.domain.team import CaseLabels, LabelEvent
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log
+from reviewdesk.storage.engine import writing
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
 
@@ -84,7 +85,7 @@ def record_label(
     validate_change(schema, change)
     case_rowid = resolve_case(workspace, case_ref)
     who = reviewer or default_reviewer()
-    with workspace.session() as session, session.begin():
+    with writing(), workspace.session() as session, session.begin():
         conn = session.connection()
         event = LabelEvent(
             event_id=uuid7(after=label_log.latest_event_id(conn, case_rowid)),
@@ -116,7 +117,7 @@ def record_adjudication(
         raise LabelError("an adjudication needs a verdict")
     case_rowid = resolve_case(workspace, case_ref)
     who = adjudicator or default_reviewer()
-    with workspace.session() as session, session.begin():
+    with writing(), workspace.session() as session, session.begin():
         conn = session.connection()
         event = LabelEvent(
             event_id=uuid7(after=label_log.latest_event_id(conn, case_rowid)),

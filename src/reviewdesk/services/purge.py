@@ -31,6 +31,7 @@ from reviewdesk.privacy import RetentionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.orm import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
 
 SETTINGS_KEY = "retention"
@@ -71,7 +72,7 @@ def set_retention(
     before = get_retention(workspace)
     if after == before:
         return after
-    with workspace.engine.begin() as conn:
+    with begin_write(workspace.engine) as conn:
         governance.put_setting(conn, SETTINGS_KEY, after.model_dump(mode="json"), datetime.now(UTC))
         audit.record(
             workspace,
@@ -115,7 +116,7 @@ def purge(
         .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
         .where(age < cutoff.astimezone(UTC).replace(tzinfo=None))
     )
-    with workspace.engine.begin() as conn:
+    with begin_write(workspace.engine) as conn:
         rows = conn.execute(old).all()
         doomed = [(rowid, trace_id) for rowid, trace_id, is_labeled in rows if not (keep_labeled and is_labeled)]
         result.kept_labeled = len(rows) - len(doomed)

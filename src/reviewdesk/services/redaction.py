@@ -27,6 +27,7 @@ from reviewdesk.privacy import RedactionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.orm import ImportRecord
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def update_settings(
     Invalid values (a bad regular expression, an unknown region) are refused with the reason,
     before anything is written.
     """
-    with workspace.engine.begin() as conn:
+    with begin_write(workspace.engine) as conn:
         before = _settings(conn)
         try:
             after = RedactionSettings.model_validate({**before.model_dump(), **change(before)})
@@ -100,7 +101,7 @@ class BatchRedactor:
 
     def __init__(self, workspace: Workspace, import_rowid: int) -> None:
         self.import_rowid = import_rowid
-        with workspace.engine.begin() as conn:
+        with begin_write(workspace.engine) as conn:
             settings = _settings(conn)
             key = _secret(conn) if settings.enabled else b""
         self.settings = settings

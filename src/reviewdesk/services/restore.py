@@ -62,6 +62,7 @@ from reviewdesk.services.import_records import (
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, search, writes
+from reviewdesk.storage.engine import writing
 from reviewdesk.storage.orm import CaseRow, LabelRow, LabelSchemaRow
 
 BATCH_CASES = 500
@@ -127,7 +128,7 @@ def _write_batch(
 ) -> None:
     """Write one batch of cases and labels in one transaction."""
     now = datetime.now(UTC)
-    with workspace.session() as session, session.begin():
+    with writing(), workspace.session() as session, session.begin():
         # Redacted before anything is written, with this workspace's rules.
         clean = redactor.redact_cases(session.connection(), [r.case for r in batch], summary)
         batch = [

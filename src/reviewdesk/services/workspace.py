@@ -15,6 +15,7 @@ from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance
+from reviewdesk.storage.engine import writing
 from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
 
 
@@ -139,7 +140,7 @@ def _open_read_only(path: Path, reason: str) -> Workspace:
 
 
 def _ensure_label_schema(workspace: Workspace) -> None:
-    with workspace.session() as session, session.begin():
+    with writing(), workspace.session() as session, session.begin():
         if session.execute(select(LabelSchemaRow.version).limit(1)).first() is None:
             session.add(
                 LabelSchemaRow(

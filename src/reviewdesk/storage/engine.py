@@ -100,18 +100,29 @@ def _begin(conn: Connection) -> None:
 
 
 @contextmanager
-def writing(wait_ms: int = BUSY_TIMEOUT_MS) -> Iterator[None]:
+def writing(wait_ms: int | None = None) -> Iterator[None]:
     """Transactions begun inside take the write lock when they begin, waiting at most ``wait_ms``.
 
     For writes that read what they change (a label folds the case's current label): holding
-    the lock from the first read means no other process can write in between. A lock held past
-    ``wait_ms`` raises ``WorkspaceLockedError`` with nothing written.
+    the lock from the first read means no other process can write in between — a deferred
+    transaction would instead fail at once ("database is locked") when another process commits
+    between its read and its write. A lock held past ``wait_ms`` raises ``WorkspaceLockedError``
+    with nothing written. ``None`` keeps the wait of an enclosing ``writing`` (the window's
+    shorter one), else the default.
     """
-    token = _IMMEDIATE.set(wait_ms)
+    current = _IMMEDIATE.get()
+    token = _IMMEDIATE.set(wait_ms if wait_ms is not None else current if current is not None else BUSY_TIMEOUT_MS)
     try:
         yield
     finally:
         _IMMEDIATE.reset(token)
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction begun ``IMMEDIATE``: every write path of the services uses it."""
+    with writing(), engine.connect() as conn, conn.begin():
+        yield conn
 
 
 def immediate(conn: Connection) -> Connection:
