@@ -78,7 +78,7 @@ def test_killed_imports_leave_true_bookkeeping(tmp_path: Path) -> None:
             ]
             outcomes = [e.details["outcome"] for e in logged]
             assert outcomes[-1] == "interrupted" and set(outcomes[:-1]) == {"batch"}, outcomes
-            stored = _query(path, f"SELECT count(*) FROM spans WHERE import_rowid = {rowid}")[0][0]
+            stored = int(str(_query(path, f"SELECT count(*) FROM spans WHERE import_rowid = {rowid}")[0][0]))
             assert stored > 0
             assert sum(e.details["spans"] for e in logged if e.details["outcome"] == "batch") == stored
             assert logged[-1].details["spans"] == stored
