@@ -288,3 +288,25 @@ def labeled_pairs(conn: Connection) -> set[tuple[int, str]]:
         select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer).where(ReviewerLabelRow.verdict.is_not(None))
     )
     return {(int(rowid), str(who)) for rowid, who in rows}
+
+
+_STRATUM_COLUMNS = {"workflow": CaseRow.workflow, "release": CaseRow.release, "tenant": CaseRow.tenant}
+
+
+def case_strata(conn: Connection, case_rowids: Sequence[int], by: str) -> dict[int, tuple[str, ...]]:
+    """The stratum names of each case for sampling: its workflow, release, tenant or resolved root causes."""
+    found: dict[int, list[str]] = {rowid: [] for rowid in case_rowids}
+    for chunk in _chunks(list(found)):
+        if by == "root-cause":
+            rows = conn.execute(
+                select(CaseRootCauseRow.case_rowid, CaseRootCauseRow.root_cause).where(
+                    CaseRootCauseRow.case_rowid.in_(chunk)
+                )
+            )
+        else:
+            column = _STRATUM_COLUMNS[by]
+            rows = conn.execute(select(CaseRow.case_rowid, column).where(CaseRow.case_rowid.in_(chunk)))
+        for rowid, value in rows:
+            if value is not None:
+                found[rowid].append(str(value))
+    return {rowid: tuple(sorted(values)) for rowid, values in found.items()}

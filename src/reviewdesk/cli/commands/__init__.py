@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from reviewdesk.cli.commands import (
+    assign_cmd,
     audit_cmd,
     cases_cmd,
     demo_cmd,
@@ -31,6 +32,7 @@ COMMANDS: list[ModuleType] = [
     cases_cmd,
     show_cmd,
     label_cmd,
+    assign_cmd,
     export_cmd,
     findings_cmd,
     report_cmd,

@@ -20,6 +20,14 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--verdict", choices=["pass", "fail", "unsure"])
     group.add_argument("--root-cause")
     group.add_argument(
+        "--resolution",
+        choices=["single", "consensus", "disputed", "adjudicated"],
+        help="how the case's label was reached",
+    )
+    group.add_argument(
+        "--resolved-only", action="store_true", help="only cases with a decided label (single, consensus, adjudicated)"
+    )
+    group.add_argument(
         "--search",
         help="full-text search: every word, as a prefix, in the request, output, documents, tool calls and ids",
     )
@@ -35,6 +43,8 @@ def case_filter(args: argparse.Namespace) -> CaseFilter:
         review=args.review,
         verdict=args.verdict,
         root_cause=args.root_cause,
+        resolution=getattr(args, "resolution", None),
+        resolved_only=getattr(args, "resolved_only", False),
         text=args.search,
         sort=getattr(args, "sort", "started"),
         descending=getattr(args, "desc", False),
