@@ -10,6 +10,8 @@ from collections.abc import Callable
 from types import ModuleType
 
 from reviewdesk.cli.commands import (
+    adjudicate_cmd,
+    agreement_cmd,
     assign_cmd,
     audit_cmd,
     cases_cmd,
@@ -33,6 +35,8 @@ COMMANDS: list[ModuleType] = [
     show_cmd,
     label_cmd,
     assign_cmd,
+    agreement_cmd,
+    adjudicate_cmd,
     export_cmd,
     findings_cmd,
     report_cmd,

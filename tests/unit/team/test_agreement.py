@@ -1,0 +1,143 @@
+"""Agreement figures against published worked examples and small cases computed by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reviewdesk.cli.main import main
+from reviewdesk.domain.labels import LabelChange
+from reviewdesk.services import agreement, labels
+from reviewdesk.services.agreement import alpha_from_coincidences, figures
+from reviewdesk.storage.label_log import RatingRow
+from tests.consumers.labeled import LabeledWorkspace, build
+
+# Fleiss (1971), Table 1: 30 patients, each diagnosed by 6 psychiatrists into 5 categories
+# (1 depression, 2 personality disorder, 3 schizophrenia, 4 neurosis, 5 other). Fleiss: kappa = .430.
+FLEISS_1971 = [
+    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5], [2, 2, 2, 4, 4, 4],
+    [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4], [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5],
+    [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4], [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5],
+    [3, 3, 3, 3, 3, 5], [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4], [1, 4, 4, 4, 4, 5],
+    [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4], [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+]  # fmt: skip
+
+# Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 observers, 12 units, values
+# 1-5, * missing. Published: nominal alpha = .743, ordinal alpha = .815.
+KRIPPENDORFF_2011 = {
+    "A": "1 2 3 3 2 1 4 1 2 * * *",
+    "B": "1 2 3 3 2 2 4 1 2 5 * 3",
+    "C": "* 3 3 3 2 3 4 2 2 5 1 *",
+    "D": "1 2 3 3 2 4 4 1 2 5 1 *",
+}
+
+
+def _krippendorff() -> dict[int, dict[str, object]]:
+    ratings: dict[int, dict[str, object]] = {}
+    for who, line in KRIPPENDORFF_2011.items():
+        for unit, value in enumerate(line.split()):
+            if value != "*":
+                ratings.setdefault(unit, {})[who] = int(value)
+    return ratings
+
+
+def test_fleiss_1971() -> None:
+    ratings = {case: {f"r{n}": v for n, v in enumerate(row)} for case, row in enumerate(FLEISS_1971)}
+    result = figures(ratings, "nominal", [1, 2, 3, 4, 5])  # type: ignore[arg-type]
+    assert result.fleiss_kappa == pytest.approx(0.4302, abs=5e-5)
+    assert (result.cases, result.reviewers) == (30, 6)
+
+
+def test_krippendorff_2011_reliability_data() -> None:
+    ratings = _krippendorff()
+    nominal = figures(ratings, "nominal", [1, 2, 3, 4, 5])  # type: ignore[arg-type]
+    assert nominal.krippendorff_alpha == pytest.approx(0.743, abs=5e-4)
+    assert figures(ratings, "ordinal", [1, 2, 3, 4, 5]).krippendorff_alpha == pytest.approx(0.815, abs=5e-4)  # type: ignore[arg-type]
+    assert nominal.cases == 11  # unit 12 has one value only: not pairable
+    assert nominal.fleiss_kappa is None  # units have 2, 3 or 4 values
+    assert nominal.alpha_ci95 is not None
+    lo, hi = nominal.alpha_ci95
+    assert lo < 0.743 < hi <= 1.0
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal"])
+def test_our_coincidence_alpha_equals_the_package(level: str) -> None:
+    # The bootstrap draws use our alpha: on the data itself it must be the package's.
+    from reviewdesk.services.agreement import _coincidences
+
+    ratings = _krippendorff()
+    matrix = sum(_coincidences([int(v) - 1 for v in by.values()], 5) for by in ratings.values() if len(by) >= 2)  # type: ignore[call-overload]
+    ours = alpha_from_coincidences(np.stack([matrix]), level)[0]  # type: ignore[arg-type]
+    assert ours == pytest.approx(figures(ratings, level, [1, 2, 3, 4, 5]).krippendorff_alpha)  # type: ignore[arg-type]
+
+
+def test_small_case_by_hand() -> None:
+    # 4 cases, 2 reviewers: agree pass, agree fail, disagree (pass/fail), agree pass.
+    # Observed agreement 3/4. Cohen: p_e = 3/4*2/4 + 1/4*2/4 = 0.5, so kappa = (0.75-0.5)/0.5 = 0.5.
+    # Alpha (nominal): coincidences pass-pass 4, fail-fail 2, pass-fail 1, fail-pass 1; n = 8,
+    # n_pass 5, n_fail 3: alpha = 1 - 7 * 2 / (2 * 5 * 3) = 1 - 14/30.
+    ratings = {
+        1: {"a": "pass", "b": "pass"},
+        2: {"a": "fail", "b": "fail"},
+        3: {"a": "pass", "b": "fail"},
+        4: {"a": "pass", "b": "pass"},
+    }
+    result = figures(ratings, "nominal", ["pass", "fail", "unsure"])  # type: ignore[arg-type]
+    assert result.percent_agreement == pytest.approx(0.75)
+    assert result.krippendorff_alpha == pytest.approx(1 - 14 / 30)
+    (pair,) = result.pairs
+    assert pair.cohen_kappa == pytest.approx(0.5) and pair.cases == 4
+    # Fleiss, 2 raters: P_bar = 0.75, p_pass = 5/8, p_fail = 3/8, P_e = 34/64: (0.75 - 34/64)/(30/64) = 7/15.
+    assert result.fleiss_kappa == pytest.approx(7 / 15)
+
+
+def test_no_variation_is_undefined_not_perfect() -> None:
+    same = {1: {"a": "pass", "b": "pass"}, 2: {"a": "pass", "b": "pass"}}
+    result = figures(same, "nominal", ["pass", "fail"])  # type: ignore[arg-type]
+    assert result.krippendorff_alpha is None and result.percent_agreement == 1.0
+
+
+def test_compute_dimensions_and_matrix() -> None:
+    rows = [
+        RatingRow(1, "a", "fail", ("hallucination",), {"correctness": 2}),
+        RatingRow(1, "b", "fail", ("hallucination", "stale_source"), {"correctness": 1}),
+        RatingRow(2, "a", "pass", (), {"correctness": 5}),
+        RatingRow(2, "b", "pass", (), {"correctness": 5}),
+        RatingRow(3, "a", "fail", ("stale_source",), {}),
+        RatingRow(3, "b", "pass", (), {}),
+    ]
+    result = agreement.compute(rows, ["hallucination", "stale_source", "tool_error"], ["correctness"])
+    assert result.verdict.percent_agreement == pytest.approx(2 / 3)
+    assert result.root_causes["hallucination"].percent_agreement == pytest.approx(1.0)
+    assert result.root_causes["stale_source"].percent_agreement == pytest.approx(1 / 3)
+    assert result.root_cause_set.percent_agreement == pytest.approx(1 / 3)  # only case 2's empty sets agree
+    assert result.scores["correctness"].cases == 2
+    assert result.root_causes["tool_error"].krippendorff_alpha is None  # never present: undefined
+    assert result.reviewers == ["a", "b"]
+    assert result.matrix == [[1.0, pytest.approx(2 / 3)], [pytest.approx(2 / 3), 1.0]]
+    data = result.to_json()
+    keys = {"krippendorff_alpha", "percent_agreement", "cases", "reviewers"}
+    assert set(data["verdict"]) >= keys and set(data["root_causes"]["hallucination"]) >= keys
+
+
+def test_cli_json_on_a_workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    team: LabeledWorkspace = build(tmp_path / "w.reviewdesk", label=False)
+    ws = team.open()
+    keys = sorted(team.case_ids)
+    try:
+        for n, key in enumerate(keys[:4]):
+            labels.record_label(ws, team.case_ids[key], LabelChange(verdict="pass"), reviewer="a")
+            labels.record_label(ws, team.case_ids[key], LabelChange(verdict="pass" if n < 3 else "fail"), reviewer="b")
+    finally:
+        ws.close()
+    assert main(["--workspace", str(team.path), "agreement", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"]["percent_agreement"] == pytest.approx(0.75)
+    assert (data["verdict"]["cases"], data["verdict"]["reviewers"]) == (4, 2)
+    # pass-pass x3 and pass-fail: n_pass 7, n_fail 1, D_o pairs 2: alpha = 1 - 7 * 2 / (2 * 7 * 1) = 0.
+    assert data["verdict"]["krippendorff_alpha"] == pytest.approx(0.0, abs=1e-9)
+    assert "hallucination" in data["root_causes"]
