@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewdesk import paths
-from reviewdesk.domain.errors import WorkspaceError
+from reviewdesk.domain.errors import WorkspaceError, WorkspaceLockedError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
+from reviewdesk.progress import Progress
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -115,6 +121,33 @@ def close_abandoned_imports(workspace: Workspace) -> list[int]:
             )
             closed.append(record.import_rowid)
     return closed
+
+
+WINDOW_LOCK_WAIT_MS = 150
+"""How long a label write on the window's thread waits for another process's write lock."""
+
+
+def write_now(write: Callable[[], T], *, wait_ms: int) -> T:
+    """Run ``write`` waiting at most ``wait_ms`` for the write lock (``WorkspaceLockedError`` past it)."""
+    with storage_engine.writing(wait_ms):
+        return write()
+
+
+def write_when_unlocked(write: Callable[[], T], progress: Progress, *, wait_ms: int = 1000, pause: float = 0.2) -> T:
+    """Run ``write``, retrying while another process holds the write lock; for a worker thread.
+
+    Each attempt waits ``wait_ms`` for the lock; between attempts the progress status says who
+    holds it (``waiting for the workspace (locked by reviewdesk import (pid 4242))``). A refused
+    attempt wrote nothing, so retrying is safe. Cancelling gives up with the last lock error.
+    """
+    while True:
+        try:
+            return write_now(write, wait_ms=wait_ms)
+        except WorkspaceLockedError as exc:
+            progress.set_status(f"waiting for the workspace (locked by {exc.holder})")
+            if progress.cancel_requested():
+                raise
+            time.sleep(pause)
 
 
 def _process_alive(pid: int) -> bool:

@@ -47,7 +47,8 @@ def show_error(parent: QWidget | None, exc: BaseException, details: str = "", *,
             parent,
             title,
             f"Something went wrong that reviewdesk did not expect:\n{type(exc).__name__}: {exc}\n\n"
-            "Your labels are safe: each one was saved when you made it.",
+            "Labels the window showed as saved are in the workspace; what was being done when this"
+            " happened may not have been saved.",
             details=details,
             icon=QMessageBox.Icon.Critical,
         )

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.domain.errors import ReviewdeskError, WorkspaceLockedError
 from reviewdesk.domain.labels import LabelChange, Verdict
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
@@ -49,7 +49,13 @@ from reviewdesk.services import audit, exports, formats, imports, purge, redacti
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.import_records import describe_file, describe_result
 from reviewdesk.services.review import CaseDetail, LabelResult, ReviewSession
-from reviewdesk.services.workspace import Workspace, open_workspace
+from reviewdesk.services.workspace import (
+    WINDOW_LOCK_WAIT_MS,
+    Workspace,
+    open_workspace,
+    write_now,
+    write_when_unlocked,
+)
 from reviewdesk.settings import Settings, save_settings
 from reviewdesk.ui import state
 from reviewdesk.ui.actions import (
@@ -141,6 +147,13 @@ class MainWindow(QMainWindow):
         self._connect()
         self.reviewer_label = QLabel()
         self.reviewer_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.waiting_label = QLabel()  # "Label not saved yet: waiting for the workspace (locked by …)"
+        self.waiting_label.setObjectName("waiting_label")
+        self.waiting_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.waiting_label.setStyleSheet("color: #b45309; font-weight: bold;")
+        self.waiting_label.hide()
+        self._waiting_write = False
+        self.statusBar().addPermanentWidget(self.waiting_label)
         self.statusBar().addPermanentWidget(self.reviewer_label)
         self._update_reviewer_label()
         self._apply_read_only()
@@ -516,21 +529,63 @@ class MainWindow(QMainWindow):
         if detail is None or self._refuse_write("labeled"):
             self.label_panel.show_label(self.label_panel.label)
             return
+        if self._waiting_write:
+            # One change at a time: a second one would be computed from a label not saved yet.
+            self.statusBar().showMessage("Not labeled: the previous change is still waiting for the workspace.", 6000)
+            self.label_panel.show_label(self.label_panel.label)
+            return
         now = time.monotonic()
         spent, self._last_mark = now - self._last_mark, now
-        try:
-            result = self.session.record(
-                detail.case_rowid,
-                detail.case.case_id,
-                change,
-                before=self.label_panel.label,
-                seconds_spent=round(spent, 1),
+        session, before = self.session, self.label_panel.label
+
+        def write() -> LabelResult:
+            return session.record(
+                detail.case_rowid, detail.case.case_id, change, before=before, seconds_spent=round(spent, 1)
             )
+
+        try:
+            # Almost always the lock is free and this returns at once; another process's write
+            # (an import, a purge's VACUUM, an upgrade) makes it give up after a moment instead of
+            # freezing the window for the whole busy timeout.
+            result = write_now(write, wait_ms=WINDOW_LOCK_WAIT_MS)
+        except WorkspaceLockedError as exc:
+            self._write_when_unlocked(write, exc.holder)
+            return
         except ReviewdeskError as exc:
             show_error(self, exc)
             self.label_panel.show_label(self.label_panel.label)
             return
         self._apply_label_result(result)
+
+    def _write_when_unlocked(self, write: Callable[[], LabelResult], holder: str) -> None:
+        """Retry a label write on the single writer until the lock is free; say so until then.
+
+        The label panel keeps showing the stored label: nothing claims the change is saved
+        before it is.
+        """
+        self._waiting_write = True
+        self.label_panel.show_label(self.label_panel.label)
+        self._show_waiting(f"waiting for the workspace (locked by {holder})")
+
+        def saved(result: LabelResult) -> None:
+            self._waiting_write = False
+            self._show_waiting("")
+            self._apply_label_result(result)
+            self.statusBar().showMessage(f"Saved the label of case {result.case_id} once the workspace was free.", 6000)
+
+        def failed(exc: BaseException, details: str) -> None:
+            self._waiting_write = False
+            self._show_waiting("")
+            self.label_panel.show_label(self.label_panel.label)
+            show_error(self, exc, details, title="Label not saved")
+
+        self.runner.op(lambda progress: write_when_unlocked(write, progress)).status(self._show_waiting).success(
+            saved
+        ).failure(failed).run()
+
+    def _show_waiting(self, text: str) -> None:
+        self.waiting_label.setText(f"Label not saved yet: {text}; retrying…" if text else "")
+        self.waiting_label.setVisible(bool(text))
 
     def _apply_label_result(self, result: LabelResult) -> None:
         self._details.pop(result.case_rowid, None)

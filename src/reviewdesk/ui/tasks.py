@@ -83,6 +83,8 @@ class Op(Generic[T]):
         self.write = write
         self.on_success: Callable[[T], None] | None = None
         self.on_failure: Callable[[BaseException, str], None] | None = None
+        self.on_status: Callable[[str], None] | None = None
+        self._last_status = ""
         self.progress = QtProgress()
         self._title: str | None = None
         self._parent: QWidget | None = None
@@ -99,6 +101,11 @@ class Op(Generic[T]):
         self.on_failure = callback
         return self
 
+    def status(self, callback: Callable[[str], None]) -> Op[T]:
+        """``callback(text)`` on the GUI thread whenever the op's status text changes (no dialog)."""
+        self.on_status = callback
+        return self
+
     def with_progress(self, title: str, parent: QWidget | None) -> Op[T]:
         self._title = title
         self._parent = parent
@@ -106,7 +113,7 @@ class Op(Generic[T]):
 
     def run(self) -> None:
         self._started = time.monotonic()
-        if self._title is not None:
+        if self._title is not None or self.on_status is not None:
             self._timer = QTimer()
             self._timer.setInterval(POLL_MS)
             self._timer.timeout.connect(self._poll)
@@ -115,6 +122,13 @@ class Op(Generic[T]):
 
     # GUI thread only from here on.
     def _poll(self) -> None:
+        if self.on_status is not None:
+            status = self.progress.snapshot()[2]
+            if status != self._last_status:
+                self._last_status = status
+                self.on_status(status)
+        if self._title is None:
+            return
         if self._dialog is None:
             if (time.monotonic() - self._started) * 1000 < SHOW_DELAY_MS:
                 return
