@@ -11,6 +11,7 @@ file it replaces, so another user or a CI job can read an export as they could a
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,21 +19,40 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from reviewdesk.domain.errors import DiskFullError
+
+# A full disk, a full quota, or the file-size limit (RLIMIT_FSIZE): the same for the user.
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """A binary handle whose content replaces ``path`` only if the block ends without an error."""
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise DiskFullError(_disk_full(path)) from None
+        raise
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
         os.chmod(tmp_name, _final_mode(path))
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            raise DiskFullError(_disk_full(path)) from None
         raise
+
+
+def _disk_full(path: Path) -> str:
+    return (
+        f"disk full: {path} could not be written; nothing was written there (a file of that name from before"
+        " is unchanged). Free some space and try again."
+    )
 
 
 def _umask() -> int:

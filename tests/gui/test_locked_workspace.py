@@ -99,7 +99,8 @@ def test_a_label_waits_for_the_lock_without_freezing_or_claiming(
         if holder.poll() is None:
             holder.kill()
             holder.wait()
-    assert window.label_panel.label.verdict == "fail"
+    saved = window.label_panel.label
+    assert saved is not None and saved.verdict == "fail"
     assert not window.waiting_label.isVisible()
     assert _events(demo_workspace) == before + 1  # saved exactly once
     assert messages == []

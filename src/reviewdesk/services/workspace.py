@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewdesk import paths
-from reviewdesk.domain.errors import WorkspaceError, WorkspaceLockedError
+from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
 from reviewdesk.progress import Progress
 from reviewdesk.storage import engine as storage_engine
@@ -62,10 +62,21 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
     if read_only or reason is not None:
         return _open_read_only(path, reason or "opened read-only")
     engine = storage_engine.create_workspace_engine(path)
-    storage_engine.upgrade(engine)
-    workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
-    _ensure_label_schema(workspace)
-    close_abandoned_imports(workspace)
+    try:
+        storage_engine.upgrade(engine)
+        workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
+        _ensure_label_schema(workspace)
+        close_abandoned_imports(workspace)
+    except DiskFullError:
+        engine.dispose()
+        if read_only is False or storage_engine.read_only_reason(path) is not None:
+            raise
+        # No room for the -wal and -shm a writer needs: an existing workspace still opens for
+        # reading, and every write is refused with "read-only (disk full)".
+        try:
+            return _open_read_only(path, "disk full")
+        except WorkspaceError:
+            raise DiskFullError(storage_engine.disk_full_message(path)) from None
     return workspace
 
 
