@@ -7,6 +7,7 @@ between tests or into a developer's home.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,18 +32,30 @@ def demo_files() -> list[Path]:
     return sorted(p for p in INSTRUMENTED.glob("*.json*") if p.name != "expected.json")
 
 
-@pytest.fixture
-def demo_workspace(tmp_path: Path) -> Path:
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo imported once per test session (a few seconds each time on a busy machine)."""
     from reviewdesk.services import imports
     from reviewdesk.services.workspace import open_workspace
 
-    path = tmp_path / "demo.reviewdesk"
+    path = tmp_path_factory.mktemp("demo-template") / "demo.reviewdesk"
     ws = open_workspace(path)
     try:
         result = imports.import_files(ws, demo_files())
         assert all(s.failed is None for s in result.files)
     finally:
         ws.close()
+    return path
+
+
+@pytest.fixture
+def demo_workspace(_demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the imported demo workspace: each test may change its own freely."""
+    path = tmp_path / "demo.reviewdesk"
+    for suffix in ("", "-wal", "-shm"):  # a closed workspace has no WAL left, but copy whatever exists
+        source = _demo_template.with_name(_demo_template.name + suffix)
+        if source.exists():
+            shutil.copy2(source, path.with_name(path.name + suffix))
     return path
 
 

@@ -15,6 +15,7 @@ from reviewdesk.services.workspace import open_workspace
 from tests.conftest import REPO
 
 
+@pytest.mark.slow  # a kill -9 test: runs in the slow stage with the other kill and fuzz tests
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_kill_right_after_label_change_loses_nothing(demo_workspace: Path, tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "REVIEWDESK_CONFIG_DIR": str(tmp_path / "config")}

@@ -41,6 +41,9 @@ from tests.conftest import DATA
 from tests.robustness.fuzz import Tally, check_input, fuzz, seed_paths, seeds
 from tests.robustness.helpers import consistency_problems
 
+# The fuzzers run in the slow stage (tools/test.sh): about a minute under CI's fixed seeds.
+pytestmark = pytest.mark.slow
+
 INPUTS = int(os.environ.get("REVIEWDESK_FUZZ_INPUTS", "800"))
 EXAMPLES = int(os.environ.get("REVIEWDESK_FUZZ_EXAMPLES", "60"))
 _CI = bool(os.environ.get("CI"))

@@ -141,6 +141,7 @@ def _check_cli(path: Path, traces: Path, out_dir: Path, reason: str, capsys: pyt
         assert f"{path} is read-only ({reason})" in err, (write, err)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to drop to another user")
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv")
 def test_read_only_file_for_another_user() -> None:

@@ -129,6 +129,7 @@ def test_read_only_opens_leave_no_wal_or_shm(tmp_path: Path, capsys: pytest.Capt
         workspace.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
 def test_importing_a_fifo_or_a_pipe_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "traces.fifo"
