@@ -45,7 +45,7 @@ from reviewdesk.services.import_records import (
 )
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
-from reviewdesk.storage.engine import immediate
+from reviewdesk.storage.engine import holding_writes, immediate
 from reviewdesk.storage.orm import ImportRecord
 
 BATCH_SPANS = 5000
@@ -77,11 +77,13 @@ def import_files(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for path in files:
-            if progress.cancel_requested():
-                break
-            summaries.append(_import_path(workspace, path, forced, progress))
-            progress.advance(0)
+        # A window waiting for the write lock can then say who holds it.
+        with holding_writes(workspace.path, "reviewdesk import"):
+            for path in files:
+                if progress.cancel_requested():
+                    break
+                summaries.append(_import_path(workspace, path, forced, progress))
+                progress.advance(0)
     finally:
         if collecting:
             gc.enable()

@@ -31,7 +31,7 @@ from reviewdesk.privacy import RetentionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
-from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.engine import begin_write, holding_writes
 from reviewdesk.storage.orm import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
 
 SETTINGS_KEY = "retention"
@@ -170,7 +170,10 @@ def purge(
 
 def compact(workspace: Workspace) -> None:
     """Rewrite the file without free pages and empty the WAL, so deleted content is gone from disk."""
-    with workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with (
+        holding_writes(workspace.path, "reviewdesk purge (VACUUM)"),
+        workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+    ):
         conn.exec_driver_sql("VACUUM")
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     # Pooled connections keep the file open but hold no old pages; dispose so nothing lingers.
