@@ -70,7 +70,8 @@ def test_our_coincidence_alpha_equals_the_package(level: str) -> None:
     from reviewdesk.services.agreement import _coincidences
 
     ratings = _krippendorff()
-    matrix = sum(_coincidences([int(v) - 1 for v in by.values()], 5) for by in ratings.values() if len(by) >= 2)  # type: ignore[call-overload,misc]
+    pairable = [by for by in ratings.values() if len(by) >= 2]
+    matrix = np.sum([_coincidences([int(str(v)) - 1 for v in by.values()], 5) for by in pairable], axis=0)
     ours = alpha_from_coincidences(np.stack([matrix]), level)[0]  # type: ignore[arg-type]
     assert ours == pytest.approx(figures(ratings, level, [1, 2, 3, 4, 5]).krippendorff_alpha)  # type: ignore[arg-type]
 
