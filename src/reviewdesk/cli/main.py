@@ -27,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="workspace file (default: $REVIEWDESK_WORKSPACE, else default.reviewdesk in the user data directory)",
     )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="install the launcher, icons and file types for the current user (XDG desktops) and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -37,6 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.install_desktop_entry:
+            from reviewdesk import desktop
+
+            for path in desktop.install():
+                print(path)
+            return 0
         if args.command is None:
             # No command: open the window, as a desktop launcher or a double-click would.
             from reviewdesk.cli.commands import gui_cmd

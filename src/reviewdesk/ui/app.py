@@ -16,9 +16,10 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from reviewdesk import __version__, paths
+from reviewdesk import __version__, desktop, paths
 from reviewdesk.domain.errors import ReviewdeskError, WorkspaceError
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.settings import load_settings
@@ -60,6 +61,16 @@ def check_display() -> None:
         )
 
 
+def set_icon_and_desktop_name(app: QApplication) -> None:
+    """Icon and desktop-file name from the files --install-desktop-entry installs (reviewdesk.desktop),
+    so the window, the task bar and the launcher show the same icon and name."""
+    app.setDesktopFileName(desktop.APP_ID)
+    icon = QIcon()
+    for size in desktop.ICON_SIZES:
+        icon.addFile(str(paths.resource("icons", f"reviewdesk-{size}.png")))
+    app.setWindowIcon(icon)
+
+
 def application(argv: Sequence[str] | None = None) -> QApplication:
     """The process's ``QApplication``, created once with reviewdesk's name and style."""
     existing = QApplication.instance()
@@ -70,6 +81,7 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("reviewdesk")
     app.setOrganizationName("reviewdesk")
     app.setApplicationVersion(__version__)
+    set_icon_and_desktop_name(app)
     app.setStyle("Fusion")
     return app
 

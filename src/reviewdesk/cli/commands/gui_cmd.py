@@ -14,6 +14,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("gui", help="open the review window (the default when no command is given)")
     # A separate dest: the subparser's default would otherwise overwrite the global --workspace.
     p.add_argument("--workspace", dest="gui_workspace", type=Path, metavar="PATH", help="workspace file to open")
+    # What a desktop launcher passes (Exec=... gui %f): the double-clicked workspace, if any.
+    p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="workspace file to open (as --workspace)")
     p.add_argument(
         "--read-only",
         dest="read_only",
@@ -24,7 +26,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return open_gui(getattr(args, "gui_workspace", None) or args.workspace, read_only=getattr(args, "read_only", False))
+    workspace = getattr(args, "gui_workspace", None) or getattr(args, "file", None) or args.workspace
+    return open_gui(workspace, read_only=getattr(args, "read_only", False))
 
 
 def open_gui(workspace: Path | None, *, read_only: bool = False) -> int:
