@@ -79,6 +79,18 @@ READ_PANE_ACTIONS: tuple[ActionId, ...] = (
 """Alt+1 … Alt+5, in the order of ``case_view.READING_TARGETS``."""
 
 
+KEYED_ROOT_CAUSES = 9
+"""Root causes 1–9 have their digit; the next nine are ``0`` (the picker) then a digit."""
+
+
+def root_cause_keys(number: int) -> str:
+    """How root cause ``number`` (1-based) is reached: ``5``, or ``0 3`` (0 opens the picker, then 3)."""
+    if number <= KEYED_ROOT_CAUSES:
+        return str(number)
+    second = number - KEYED_ROOT_CAUSES
+    return f"0 {second}" if second <= 9 else "0 …"
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
     """How one command looks and is triggered."""

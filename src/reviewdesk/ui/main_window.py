@@ -46,6 +46,7 @@ from reviewdesk.domain.labels import LabelChange, Verdict
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
 from reviewdesk.services import audit, exports, formats, imports, purge, redaction, review
+from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.import_records import describe_file, describe_result
 from reviewdesk.services.review import CaseDetail, LabelResult, ReviewSession
@@ -608,21 +609,47 @@ class MainWindow(QMainWindow):
         if self._detail is None:
             return
         selected = list(self.label_panel.label.root_causes) if self.label_panel.label else []
-        dialog = root_cause_picker(self.schema, selected, self)
-        if dialog.exec() and isinstance(dialog.value(), str):
-            self.label_panel.toggle_root_cause(str(dialog.value()))
+        chosen = self._ask_root_cause(selected)
+        if chosen is not None:
+            self.label_panel.toggle_root_cause(chosen)
+
+    def _ask_root_cause(self, selected: list[str], prompt: str | None = None) -> str | None:
+        """The picker, run modally; the keyboard is back on the review surface when it returns."""
+        dialog = root_cause_picker(self.schema, selected, self, prompt=prompt)
+        try:
+            value = dialog.value() if dialog.exec() else None
+        finally:
+            dialog.deleteLater()
+            self._return_keyboard()
+        return value if isinstance(value, str) else None
+
+    def _return_keyboard(self) -> None:
+        # A closed dialog hands activation back asynchronously: focus the window now, so the very
+        # next key (F right after picking a cause) reaches the review surface's shortcuts.
+        self.activateWindow()
         self.focus_review_surface()
 
     def attach_evidence(self) -> None:
+        """V: evidence for a root cause; without one chosen, ask which first (no silent guess)."""
         if self._detail is None:
             return
         chosen = list(self.label_panel.label.root_causes) if self.label_panel.label else []
-        dialog = EvidenceDialog(self.schema, chosen, self._detail.case, self._detail.spans, self)
-        if dialog.exec():
-            evidence = dialog.evidence()
-            if evidence is not None:
-                self.label_panel.attach_evidence(evidence)
-        self.focus_review_surface()
+        if not chosen:
+            picked = self._ask_root_cause([], "Evidence for which root cause? Type its name, Enter picks:")
+            if picked is None:
+                return
+            chosen = [picked]
+        case, spans = self._detail.case, self._detail.spans
+        guess = evidence_items.likely(case, spans, chosen[0])
+        dialog = EvidenceDialog(self.schema, chosen, case, spans, self, preselect=guess)
+        try:
+            if dialog.exec():
+                found = dialog.evidence()
+                if found is not None:
+                    self.label_panel.attach_evidence(found)
+        finally:
+            dialog.deleteLater()
+            self._return_keyboard()
 
     def undo(self) -> None:
         if self._refuse_write("undone"):

@@ -21,11 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.domain.case import Case
-from reviewdesk.domain.labels import Evidence, EvidenceKind
+from reviewdesk.domain.labels import Evidence
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.review import LabelSchema
 from reviewdesk.settings import Settings
-from reviewdesk.ui.actions import ACTIONS, MENUS, keys_for, shortcut_text
+from reviewdesk.ui.actions import ACTIONS, KEYED_ROOT_CAUSES, MENUS, keys_for, root_cause_keys, shortcut_text
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+ORDER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class CheatSheet(QDialog):
@@ -48,6 +52,13 @@ class CheatSheet(QDialog):
                     if number <= len(schema.root_causes):
                         text = f"Root cause: {schema.root_causes[number - 1].title}"
                 rows.append((menu, text, shortcut_text(keys_for(spec, overrides))))
+        if schema is not None:
+            # The causes past nine: 0 opens the picker, their digit picks them there.
+            rows += [
+                ("Review", f"Root cause: {rc.title}", root_cause_keys(number))
+                for number, rc in enumerate(schema.root_causes, 1)
+                if number > KEYED_ROOT_CAUSES
+            ]
         rows += [
             ("Scores", "Set the focused score / clear it", "1–5 / 0, Backspace"),
             ("Scores", "Next / previous score", "Tab / Shift+Tab"),
@@ -72,7 +83,9 @@ class CheatSheet(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(560, 620)
+        # Tall enough for every row at once: the cheat sheet is read, not scrolled.
+        rows_height = table.verticalHeader().defaultSectionSize() * (len(rows) + 1) + 80
+        self.resize(600, min(rows_height, 1000))
 
 
 class FilterList(QDialog):
@@ -98,24 +111,36 @@ class FilterList(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(460, 420)
+        self.keys: dict[str, object] = {}
+        self.picked: object | None = None
+        """The entry chosen by its key (``value`` returns it before the list's current entry)."""
+        self.resize(560, 460)
 
-    def add(self, text: str, value: object) -> None:
+    def add(self, text: str, value: object, *, name: str | None = None, key: str | None = None) -> None:
+        """One entry; ``name`` is matched before the rest of ``text``, ``key`` picks it at once."""
         item = QListWidgetItem(text)
         item.setData(Qt.ItemDataRole.UserRole, value)
+        item.setData(NAME_ROLE, (name or text).lower())
+        item.setData(ORDER_ROLE, self.list.count())
+        if key is not None:
+            self.keys[key] = value
         self.list.addItem(item)
         if self.list.currentRow() < 0:
             self.list.setCurrentRow(0)
 
     def _filter(self, text: str) -> None:
-        needle = text.lower()
-        first = -1
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            hidden = needle not in item.text().lower()
-            item.setHidden(hidden)
-            if not hidden and first < 0:
-                first = row
+        """Entries whose name holds every typed word come first, then those whose text does."""
+        words = text.lower().split()
+        items = [self.list.takeItem(0) for _ in range(self.list.count())]
+        ranked: list[tuple[int, int, QListWidgetItem]] = []
+        for item in items:
+            name, full = str(item.data(NAME_ROLE)), item.text().lower()
+            rank = 0 if all(w in name for w in words) else 1 if all(w in full for w in words) else 2
+            item.setHidden(rank == 2)
+            ranked.append((rank, int(item.data(ORDER_ROLE)), item))
+        for _rank, _order, item in sorted(ranked, key=lambda r: (r[0], r[1])):
+            self.list.addItem(item)
+        first = next((row for row in range(self.list.count()) if not self.list.item(row).isHidden()), -1)
         if first >= 0:
             self.list.setCurrentRow(first)
 
@@ -125,6 +150,17 @@ class FilterList(QDialog):
         if watched is self.filter_edit and isinstance(event, QKeyEvent) and event.key() in arrows:
             if event.type() == QEvent.Type.KeyPress:
                 self._step(-1 if event.key() == Qt.Key.Key_Up else 1)
+            return True
+        # A key of the list (a digit) typed into an empty filter picks its entry: two keys in all.
+        if (
+            watched is self.filter_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and not self.filter_edit.text()
+            and event.text() in self.keys
+        ):
+            self.picked = self.keys[event.text()]
+            self.accept()
             return True
         return super().eventFilter(watched, event)
 
@@ -136,38 +172,41 @@ class FilterList(QDialog):
             self.list.setCurrentRow(row)
 
     def value(self) -> object | None:
+        if self.picked is not None:
+            return self.picked
         item = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None and not item.isHidden() else None
 
 
-def root_cause_picker(schema: LabelSchema, selected: list[str], parent: QWidget | None) -> FilterList:
-    dialog = FilterList("Root cause", "Toggle a root cause (✓ = chosen):", parent)
+def root_cause_picker(
+    schema: LabelSchema, selected: list[str], parent: QWidget | None, *, prompt: str | None = None
+) -> FilterList:
+    dialog = FilterList(
+        "Root cause",
+        prompt or "Toggle a root cause (✓ = chosen). Type its name, or the digit after 0 shown on the left:",
+        parent,
+    )
     for number, rc in enumerate(schema.root_causes, 1):
-        key = f"{number}  " if number <= 9 else "    "
+        keys = root_cause_keys(number)
         mark = "✓" if rc.id in selected else "  "
-        dialog.add(f"{mark} {key}{rc.title} — {rc.layer}: {rc.description}", rc.id)
+        second = keys[2:] if keys.startswith("0 ") and keys != "0 …" else None
+        dialog.add(f"{mark} {keys:>3}  {rc.title} — {rc.layer}: {rc.description}", rc.id, name=rc.title, key=second)
+    dialog.list.setObjectName("root_cause_list")
     return dialog
-
-
-def evidence_candidates(case: Case, spans: list[RawSpan]) -> list[tuple[str, EvidenceKind, str]]:
-    """``(text, kind, ref)`` for each document, tool call and span a root cause can point at."""
-    items: list[tuple[str, EvidenceKind, str]] = []
-    for doc in sorted(case.retrieval.documents, key=lambda d: d.rank):
-        ref = doc.id or f"rank-{doc.rank}"
-        items.append((f"document #{doc.rank} {ref}  {(doc.content or '')[:60]}", "document", ref))
-    for number, call in enumerate(case.tool_calls, 1):
-        ref = call.span_id or call.call_id or f"call-{number}"
-        items.append((f"tool call {number}. {call.name}{'  (error)' if call.error else ''}", "tool_call", ref))
-    for span in spans:
-        items.append((f"span {span.name} [{span.span_id}]{'  (failed)' if span.failed else ''}", "span", span.span_id))
-    return items
 
 
 class EvidenceDialog(QDialog):
     """Attach a document, tool call or span to one root cause."""
 
     def __init__(
-        self, schema: LabelSchema, chosen: list[str], case: Case, spans: list[RawSpan], parent: QWidget | None = None
+        self,
+        schema: LabelSchema,
+        chosen: list[str],
+        case: Case,
+        spans: list[RawSpan],
+        parent: QWidget | None = None,
+        *,
+        preselect: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Attach evidence")
@@ -181,11 +220,15 @@ class EvidenceDialog(QDialog):
         layout.addLayout(form)
         self.items = QListWidget()
         self.items.setObjectName("evidence_items")
-        for text, kind, ref in evidence_candidates(case, spans):
+        current = 0
+        for row, (text, kind, ref) in enumerate(evidence_items.candidates(case, spans)):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, (kind, ref))
+            item.setToolTip(text)
             self.items.addItem(item)
-        self.items.setCurrentRow(0)
+            if preselect == (kind, ref):
+                current = row
+        self.items.setCurrentRow(current)
         self.items.itemActivated.connect(lambda _item: self.accept())
         layout.addWidget(self.items, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

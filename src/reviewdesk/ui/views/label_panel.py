@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.labels import SCORE_RANGE, VERDICTS, Evidence, Label, LabelChange, Verdict
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import LabelSchema, describe_change
+from reviewdesk.ui.actions import root_cause_keys
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.score_row import ScoreRow
 
 TEXT_IDLE_MS = 1200
-KEYED_ROOT_CAUSES = 9
 
 
 class LabelPanel(QScrollArea):
@@ -207,7 +207,7 @@ class LabelPanel(QScrollArea):
                 self._root_cause_grid.addWidget(caption, row, 0, 1, 2)
                 row += 1
                 column = 0
-            key = str(number) if number <= KEYED_ROOT_CAUSES else "·"
+            key = root_cause_keys(number)
             check = QCheckBox(f"{key}  {rc.title}")
             check.setObjectName(f"rc_{rc.id}")
             check.setToolTip(f"{rc.id}: {rc.description}")

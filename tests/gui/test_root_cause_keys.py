@@ -1,0 +1,124 @@
+"""Every root cause within two keys, the picker by name, and V asking for a root cause.
+
+The dialogs run for real (``exec``); keys reach them through a timer, as a reviewer types while
+the dialog is up, and the keys after it go wherever the focus really is.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
+
+from reviewdesk.ui.actions import root_cause_keys
+
+
+def _type_into_dialog(qtbot, *keys: Qt.Key | str) -> None:
+    """When the next modal dialog shows, type ``keys`` into its focused widget."""
+
+    def send() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QDialog):
+            QTimer.singleShot(20, send)
+            return
+        # Never hang the suite: a dialog the keys did not close is rejected (and the test fails).
+        QTimer.singleShot(3000, dialog.reject)
+        for key in keys:
+            target = getattr(dialog, "filter_edit", None) or QApplication.focusWidget() or dialog
+            if isinstance(key, str):
+                qtbot.keyClicks(target, key)
+            else:
+                qtbot.keyClick(target, key)
+
+    QTimer.singleShot(0, send)
+
+
+def _key(qtbot, key: Qt.Key) -> None:
+    # A closed dialog hands the activation back through the window system: wait for it, as the
+    # next physical key would arrive after it.
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeWindow(), QMainWindow), timeout=2000)
+    target = QApplication.focusWidget()
+    assert target is not None, "keyboard focus was lost"
+    qtbot.keyClick(target, key)
+
+
+def test_every_root_cause_has_at_most_two_keys(make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    for number, rc in enumerate(window.schema.root_causes, 1):
+        keys = root_cause_keys(number)
+        assert len(keys.split()) <= 2 and "…" not in keys, rc.id
+        assert window.label_panel.root_cause_checks[rc.id].text().startswith(keys)
+
+
+def test_zero_then_digit_toggles_the_cause_past_nine(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    causes = [rc.id for rc in window.schema.root_causes]
+    assert len(causes) > 9
+    tool_error = causes.index("tool_error") + 1
+    _type_into_dialog(qtbot, root_cause_keys(tool_error).split()[1])
+    _key(qtbot, Qt.Key.Key_0)
+    assert window.label_panel.label is not None and window.label_panel.label.root_causes == ["tool_error"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.queue_view.table, timeout=2000)
+
+
+def test_picker_matches_names_first_and_gives_the_keyboard_back(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    _type_into_dialog(qtbot, "tool err", Qt.Key.Key_Return)
+    _key(qtbot, Qt.Key.Key_0)
+    assert window.label_panel.label is not None and window.label_panel.label.root_causes == ["tool_error"]
+    # F right after the picker closes is a verdict, not a lost key.
+    _key(qtbot, Qt.Key.Key_F)
+    assert window.label_panel.label.verdict == "fail"
+
+
+def test_picker_ranks_a_name_match_above_a_description_match(qtbot, make_main_window, demo_workspace):
+    from reviewdesk.ui.views.dialogs import root_cause_picker
+
+    window = make_main_window(demo_workspace)
+    dialog = root_cause_picker(window.schema, [], window)
+    # "data" is in Sensitive data's name and in other causes' descriptions.
+    qtbot.keyClicks(dialog.filter_edit, "data")
+    assert dialog.value() == "sensitive_data"
+    dialog.deleteLater()
+
+
+def test_v_without_a_root_cause_asks_for_one_and_preselects_the_failing_call(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    window.queue_view.select_queue("all")
+    row = next(
+        r
+        for r in range(window.model.rowCount())
+        if window.model.summary(r).tool_errors and window.model.summary(r).tool_calls > 1
+    )
+    window.select_row(row)
+    window.focus_review_surface()
+    case = window.case_view.detail.case
+    failing = next(n for n, call in enumerate(case.tool_calls, 1) if call.error)
+    # First dialog: which root cause (typed by name); second: the evidence, Enter takes the preselected item.
+    _type_into_dialog(qtbot, "tool err", Qt.Key.Key_Return)
+    QTimer.singleShot(300, lambda: _type_into_dialog(qtbot, Qt.Key.Key_Return))
+    _key(qtbot, Qt.Key.Key_V)
+    label = window.label_panel.label
+    assert label is not None and label.root_causes == ["tool_error"]
+    assert len(label.evidence) == 1 and label.evidence[0].kind == "tool_call"
+    call = case.tool_calls[failing - 1]
+    assert label.evidence[0].ref == (call.span_id or call.call_id or f"call-{failing}")
+    _key(qtbot, Qt.Key.Key_P)
+    assert window.label_panel.label.verdict == "pass"
+
+
+def test_cheat_sheet_lists_the_picker_causes_with_their_keys(make_main_window, demo_workspace):
+    from reviewdesk.ui.views.dialogs import CheatSheet
+
+    window = make_main_window(demo_workspace)
+    sheet = CheatSheet({}, window.schema, window)
+    from PySide6.QtWidgets import QTableWidget
+
+    table = sheet.findChild(QTableWidget, "cheat_sheet")
+    rows = {(table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())}
+    for number, rc in enumerate(window.schema.root_causes, 1):
+        assert (f"Root cause: {rc.title}", root_cause_keys(number)) in rows or number <= 9
+    assert (
+        "Root cause: Tool error",
+        root_cause_keys([r.id for r in window.schema.root_causes].index("tool_error") + 1),
+    ) in rows
+    sheet.deleteLater()
