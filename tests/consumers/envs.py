@@ -76,6 +76,10 @@ def _run(argv: list[str], what: str, **kwargs: Any) -> None:
         raise RuntimeError(f"{what} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
 
 
+NO_DEPS = frozenset({"evals"})
+"""Consumers whose requirements file is a complete freeze installed with ``--no-deps`` (see the file)."""
+
+
 def consumer_python(name: str) -> Path:
     """The Python of the ``name`` consumer venv, built from ``requirements-<name>.txt`` if needed."""
     requirements = HERE / f"requirements-{name}.txt"
@@ -99,6 +103,7 @@ def consumer_python(name: str) -> Path:
                 "--quiet",
                 "--disable-pip-version-check",
                 "--only-binary=:all:",
+                *(["--no-deps"] if name in NO_DEPS else []),
                 "-r",
                 str(requirements),
             ],

@@ -43,6 +43,20 @@ MATCH_CLASS = "evals.elsuite.basic.match:Match"
 GRADED_CLASS = "evals.elsuite.modelgraded.classify:ModelBasedClassify"
 
 
+def evals_input(item: ExportItem) -> list[dict[str, Any]]:
+    """The input conversation for OpenAI Evals: Chat Completions messages, with ``""`` for no text.
+
+    The evals library formats every message's content as text (model-graded specs escape its
+    braces), so a tool-calling assistant turn carries ``""`` rather than ``null`` — still a valid
+    Chat Completions message.
+    """
+    messages = chat.input_messages(item.case)
+    for message in messages:
+        if message.get("content") is None:
+            message["content"] = ""
+    return messages
+
+
 class OpenAIEvalsExporter(JsonLinesExporter):
     name = "openai-evals"
     title = "OpenAI Evals samples for Match/Includes/FuzzyMatch (JSONL: input, ideal)"
@@ -58,7 +72,7 @@ class OpenAIEvalsExporter(JsonLinesExporter):
         expected = mapping.expected_output(item.case)
         if expected is None:
             return None
-        return {"input": chat.input_messages(item.case), "ideal": expected, "metadata": mapping.provenance(item)}
+        return {"input": evals_input(item), "ideal": expected, "metadata": mapping.provenance(item)}
 
 
 def graded_criteria(item: ExportItem, options: ExportOptions) -> str:
@@ -79,7 +93,7 @@ class OpenAIEvalsGradedExporter(JsonLinesExporter):
 
     def record(self, item: ExportItem, options: ExportOptions) -> dict[str, Any] | None:
         line: dict[str, Any] = {
-            "input": chat.input_messages(item.case),
+            "input": evals_input(item),
             "criteria": graded_criteria(item, options),
             "metadata": mapping.provenance(item),
         }
