@@ -220,7 +220,7 @@ def merge_package(workspace: Workspace, path: Path) -> MergeReport:
                 )
                 if changed_here:
                     report.conflicts.append(names[rowid])
-            label_log.rebuild(conn, touched)
+            label_log.rebuild(conn, touched, local)
     return report
 
 

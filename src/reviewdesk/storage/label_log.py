@@ -130,10 +130,16 @@ def append_events(conn: Connection, events: Sequence[tuple[int, LabelEvent]]) ->
     return added
 
 
-def rebuild(conn: Connection, case_rowids: Sequence[int]) -> dict[int, CaseLabels]:
-    """Rewrite the reviewer labels, resolved label and root-cause rows of these cases from their events."""
+def rebuild(
+    conn: Connection, case_rowids: Sequence[int], events: dict[int, list[StoredEvent]] | None = None
+) -> dict[int, CaseLabels]:
+    """Rewrite the reviewer labels, resolved label and root-cause rows of these cases from their events.
+
+    ``events``: the cases' events as ``events_of`` just read them in this transaction (saves reading twice).
+    """
     rowids = list(dict.fromkeys(case_rowids))
-    events = events_of(conn, rowids)
+    if events is None:
+        events = events_of(conn, rowids)
     folded = {rowid: case_labels(e.event for e in events[rowid]) for rowid in rowids}
     for chunk in _chunks(rowids):
         conn.execute(delete(ReviewerLabelRow).where(ReviewerLabelRow.case_rowid.in_(chunk)))
