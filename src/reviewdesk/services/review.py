@@ -237,10 +237,11 @@ class ReviewSession:
         """Restore the label as it was before the last change (as a new event)."""
         if not self._undo:
             return None
-        step = self._undo.pop()
+        step = self._undo[-1]  # popped once written: a refused write (locked, disk full) keeps it
         label, changes = label_service.record_label(
             self.workspace, step.case_id, full_change(step.before), reviewer=self.reviewer
         )
+        self._undo.pop()
         self._redo.append(step)
         return LabelResult(step.case_rowid, step.case_id, label, changes)
 
@@ -248,9 +249,10 @@ class ReviewSession:
         """Apply again the change last undone (as a new event)."""
         if not self._redo:
             return None
-        step = self._redo.pop()
+        step = self._redo[-1]
         label, changes = label_service.record_label(
             self.workspace, step.case_id, full_change(step.after), reviewer=self.reviewer
         )
+        self._redo.pop()
         self._undo.append(step)
         return LabelResult(step.case_rowid, step.case_id, label, changes)

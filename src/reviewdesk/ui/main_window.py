@@ -664,7 +664,8 @@ class MainWindow(QMainWindow):
 
     def _undo_redo(self, step: Callable[[], LabelResult | None], verb: str) -> None:
         try:
-            result = step()
+            # Locked by another process: refused after a moment with who holds it, and undoable again.
+            result = write_now(step, wait_ms=WINDOW_LOCK_WAIT_MS)
         except ReviewdeskError as exc:
             show_error(self, exc)
             return
