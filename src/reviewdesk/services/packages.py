@@ -233,3 +233,14 @@ def merge_packages(workspace: Workspace, paths: list[Path]) -> list[MergeReport 
         except PackageError as exc:
             results.append(exc)
     return results
+
+
+def is_blind(workspace: Workspace) -> bool:
+    """The workspace's blind-review setting (a package carries its source's)."""
+    with workspace.session() as session:
+        return bool(governance.get_setting(session.connection(), BLIND_KEY))
+
+
+def set_blind(workspace: Workspace, on: bool) -> None:
+    with workspace.session() as session, session.begin():
+        governance.put_setting(session.connection(), BLIND_KEY, on, datetime.now(UTC))

@@ -155,3 +155,24 @@ def test_refused_packages_change_nothing(
     assert main(["--workspace", str(other.path), "package", "merge", str(made.path)]) == 1
     assert "made from another workspace" in capsys.readouterr().err
     assert _state(team.path) == before
+
+
+def test_blind_setting_travels_in_the_package(
+    team: LabeledWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wsarg = ["--workspace", str(team.path)]
+    assert main([*wsarg, "team", "blind"]) == 0
+    assert capsys.readouterr().out.strip() == "blind review is off"
+    assert main([*wsarg, "team", "blind", "on"]) == 0
+    assert capsys.readouterr().out.strip() == "blind review is on"
+    ws = team.open()
+    try:
+        assignment.assign(ws, ["ana"], seed=1)
+        made = packages.create_package(ws, "ana", tmp_path / "ana.rdpkg")
+    finally:
+        ws.close()
+    package = open_workspace(made.path)
+    try:
+        assert packages.is_blind(package)
+    finally:
+        package.close()

@@ -28,6 +28,7 @@ from reviewdesk.cli.commands import (
     schema_cmd,
     show_cmd,
     stats_cmd,
+    team_cmd,
 )
 
 COMMANDS: list[ModuleType] = [
@@ -39,6 +40,7 @@ COMMANDS: list[ModuleType] = [
     agreement_cmd,
     adjudicate_cmd,
     package_cmd,
+    team_cmd,
     export_cmd,
     findings_cmd,
     report_cmd,
