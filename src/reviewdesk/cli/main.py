@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 bad input or data error, 2 usage error — with the rea
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    for subparser in sub.choices.values():
+        # `reviewdesk import F --workspace X` as well as `reviewdesk --workspace X import F`.
+        # SUPPRESS: given only before the command, the subcommand must not reset it to None.
+        if "--workspace" not in subparser._option_string_actions:
+            subparser.add_argument("--workspace", type=Path, default=argparse.SUPPRESS, help="workspace file")
     return parser
 
 
@@ -62,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reviewdesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `reviewdesk cases | head`: the reader left. Exit quietly, as CLI tools do; stdout goes
+        # to /dev/null so the interpreter's final flush does not raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the pipe
 
 
 if __name__ == "__main__":
