@@ -113,3 +113,55 @@ def test_import_summary_text_is_the_cli_text(qtbot, make_main_window, tmp_path, 
     assert main(["--workspace", str(tmp_path / "cli.reviewdesk"), "import", str(EXPORT_V1)]) == 0
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed == window.last_import_summary.splitlines()[1:]
+
+
+def test_dropping_a_folder_and_a_zip_imports_their_trace_files(qtbot, make_main_window, tmp_path, messages):
+    import shutil
+    import zipfile
+
+    folder = tmp_path / "runs"
+    (folder / "day1").mkdir(parents=True)
+    shutil.copy(DATA / "instrumented" / "openinference_openai.json", folder / "day1" / "oi.json")
+    (folder / "README.md").write_text("# not a trace\n")
+    bundle = tmp_path / "more.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.write(DATA / "formats" / "otel_console_agent.txt", "console.txt")
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    _drop(window, [folder, bundle])
+    wait_idle(qtbot, window)
+    assert messages == []
+    assert window.model.rowCount() == 3
+    assert window.last_import_summary.splitlines()[1:] == [
+        "runs/day1/oi.json (otlp-json): 2 new case(s), 9 span(s) added",
+        "more.zip/console.txt (otel-console): 1 new case(s), 3 span(s) added",
+    ]
+
+
+def test_import_folder_action_and_a_gz_through_the_dialog(qtbot, make_main_window, tmp_path, monkeypatch, messages):
+    import gzip
+
+    from reviewdesk.ui.actions import ActionId
+
+    folder = tmp_path / "phoenix"
+    folder.mkdir()
+    (folder / "spans.json").write_bytes((DATA / "formats" / "phoenix_rest_spans.json").read_bytes())
+    packed = tmp_path / "jaeger.json.gz"
+    packed.write_bytes(gzip.compress((DATA / "formats" / "jaeger_ui_agent.json").read_bytes()))
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(folder))
+    window.action_map[ActionId.IMPORT_FOLDER].trigger()
+    wait_idle(qtbot, window)
+    assert window.model.rowCount() == 2
+    asked = {}
+
+    def fake_dialog(parent, caption, directory, name_filter):
+        asked["filter"] = name_filter
+        return [str(packed)], name_filter
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", fake_dialog)
+    window.choose_import()
+    wait_idle(qtbot, window)
+    assert "*.gz" in asked["filter"] and "*.zip" in asked["filter"]
+    assert window.model.rowCount() == 3
+    assert "jaeger.json.gz (jaeger-ui): 1 new case(s)" in window.last_import_summary
+    assert messages == []

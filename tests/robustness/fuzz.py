@@ -312,6 +312,7 @@ def seed_paths(data_dir: Path) -> list[Path]:
     """The seed files: every sample each importer reads (reviewdesk's own export included)."""
     found: list[Path] = []
     candidates = [*data_dir.glob("samples/*.json*"), *data_dir.glob("instrumented/*.json*")]
+    candidates += [p for p in data_dir.glob("formats/*") if p.suffix in (".json", ".jsonl", ".txt")]
     for path in sorted([*candidates, *data_dir.glob("exports/*.jsonl")]):
         if path.name == "expected.json":
             continue

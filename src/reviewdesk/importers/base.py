@@ -34,10 +34,12 @@ class ReadContext:
     report: Callable[[RecordError], None]
     """Called for each record (or span) that is skipped; reading then goes on."""
     skipped: list[RecordError] = field(default_factory=list)
+    name: str = ""
+    """How messages name the file when ``path`` is a scratch copy (``bundle.zip/a.json``)."""
 
     @property
     def display_name(self) -> str:
-        return self.path.name
+        return self.name or self.path.name
 
 
 class Importer(Protocol):

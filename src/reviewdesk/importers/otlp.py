@@ -132,6 +132,35 @@ def decode_request(document: Any, context: ReadContext, *, where: str) -> list[R
     return spans
 
 
+def decode_span(
+    raw: Any,
+    context: ReadContext,
+    where: str,
+    *,
+    resource: dict[str, Any] | None = None,
+    scope: dict[str, Any] | None = None,
+) -> RawSpan:
+    """One OTLP/JSON ``Span`` object, as the formats that map onto OTLP hand it over.
+
+    Those importers (bare OTLP spans, Jaeger, the SDK console exporter, Phoenix) reshape their
+    records into OTLP's span JSON — attribute values may be plain JSON — and decode them here,
+    so every such format gets the same checks and the same ``RawSpan``. A bad span raises a
+    ``RecordError`` naming ``where``.
+    """
+    try:
+        return _span(raw, resource or {}, scope or {}, context, where)
+    except _Bad as exc:
+        raise RecordError(context.display_name, where, str(exc)) from None
+
+
+def decode_attributes(items: Any, context: ReadContext, where: str) -> dict[str, Any]:
+    """An OTLP ``[{key, value}]`` attribute list (e.g. a resource's), checked like a span's."""
+    try:
+        return _attributes(items)
+    except _Bad as exc:
+        raise RecordError(context.display_name, where, str(exc)) from None
+
+
 def _dig_list(node: Any, key: str) -> list[Any]:
     if node is None:
         return []
@@ -363,4 +392,11 @@ def is_traces_data(document: Any) -> bool:
     return isinstance(document, dict) and isinstance(document.get("resourceSpans"), list)
 
 
-__all__ = ["FormatError", "OtlpJsonImporter", "OtlpJsonLinesImporter", "decode_request"]
+__all__ = [
+    "FormatError",
+    "OtlpJsonImporter",
+    "OtlpJsonLinesImporter",
+    "decode_attributes",
+    "decode_request",
+    "decode_span",
+]

@@ -12,9 +12,14 @@ from pathlib import Path
 
 from reviewdesk.domain.errors import FormatError, UsageError
 from reviewdesk.importers.base import SNIFF_BYTES, Importer
+from reviewdesk.importers.jaeger import JaegerUiImporter
 from reviewdesk.importers.langfuse import LangfuseImporter
 from reviewdesk.importers.langsmith import LangSmithImporter
+from reviewdesk.importers.looks_like import looks_like
+from reviewdesk.importers.otel_console import OtelConsoleImporter
 from reviewdesk.importers.otlp import OtlpJsonImporter, OtlpJsonLinesImporter
+from reviewdesk.importers.otlp_variants import JaegerApiV3Importer, OtlpSpansImporter, TempoImporter
+from reviewdesk.importers.phoenix import PhoenixImporter
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 
 MAX_FIRST_LINE = 512 * 1024 * 1024
@@ -22,14 +27,23 @@ MAX_FIRST_LINE = 512 * 1024 * 1024
 Format = Importer | CaseExportImporter
 """An entry of the registry: a trace format, or reviewdesk's own export."""
 
-# reviewdesk's export first (its sniffer wants case keys no trace has), then OTLP; the vendor
-# sniffers look for their own record keys and never claim an OTLP file.
+# reviewdesk's export first (its sniffer wants case keys no trace has), then OTLP — Jaeger's
+# API v3 wraps OTLP in "result", which the OTLP document sniffer would take for its own — then
+# the formats whose records have keys no other has (Phoenix's span_kind next to context,
+# the console exporter's SpanKind.*, Jaeger's traceID with processes); the vendor sniffers
+# look for their own record keys and never claim any of those; bare OTLP spans last.
 IMPORTERS: list[Format] = [
     CaseExportImporter(),
     OtlpJsonLinesImporter(),
+    JaegerApiV3Importer(),
+    TempoImporter(),
     OtlpJsonImporter(),
+    PhoenixImporter(),
+    OtelConsoleImporter(),
+    JaegerUiImporter(),
     LangfuseImporter(),
     LangSmithImporter(),
+    OtlpSpansImporter(),
 ]
 
 
@@ -44,8 +58,8 @@ def get_importer(name: str) -> Format:
     raise UsageError(f"unknown import format {name!r}; supported: {', '.join(importer_names())}")
 
 
-def detect(path: Path) -> Format:
-    """The importer for ``path``, judged from its content."""
+def detect(path: Path, name: str | None = None) -> Format:
+    """The importer for ``path``, judged from its content; ``name`` is how messages call the file."""
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
@@ -54,17 +68,34 @@ def detect(path: Path) -> Format:
                 # sniffers can tell a JSON-lines file from one long document.
                 head += handle.readline(MAX_FIRST_LINE)
     except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise FormatError(f"{name or path}: cannot read: {exc.strerror or exc}") from None
     if not head.strip():
-        raise FormatError(f"{path.name}: the file is empty")
+        raise FormatError(f"{name or path.name}: the file is empty")
     for importer in IMPORTERS:
         if importer.sniff(head):
             return importer
+    raise FormatError(not_a_trace_file(name or path.name, head))
+
+
+def not_a_trace_file(name: str, head: bytes) -> str:
+    """The refusal: what the file looks like, and every format that is read."""
     supported = "; ".join(f"{i.name} ({i.title})" for i in IMPORTERS)
-    raise FormatError(f"{path.name}: not a trace file reviewdesk can read. Supported formats: {supported}")
+    return (
+        f"{name}: not a trace file reviewdesk can read: it looks like {looks_like(head)}. "
+        f"Supported formats: {supported}; and .gz, .zip or a directory of these"
+    )
+
+
+def is_trace_file(path: Path) -> bool:
+    """Whether some importer recognises ``path`` (a directory's or an archive's member is imported then)."""
+    try:
+        detect(path)
+    except FormatError:
+        return False
+    return True
 
 
 def file_dialog_filter() -> str:
-    """Name filter for a file dialog, built from every importer's endings."""
-    endings = sorted({e for i in IMPORTERS for e in i.file_endings})
+    """Name filter for a file dialog, built from every importer's endings (and the bundles')."""
+    endings = sorted({e for i in IMPORTERS for e in i.file_endings} | {".gz", ".zip"})
     return f"Trace files ({' '.join('*' + e for e in endings)});;All files (*)"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, RootTransaction, update
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
-from reviewdesk.importers import registry
+from reviewdesk.importers import bundles, registry
 from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
@@ -69,8 +70,7 @@ def import_files(
     progress = progress or NullProgress()
     forced = registry.get_importer(format_name) if format_name else None
     summaries: list[ImportSummary] = []
-    sizes = {path: path.stat().st_size if path.is_file() else 0 for path in files}
-    progress.set_total(sum(sizes.values()) or None)
+    progress.set_total(bundles.total_size(files) or None)
     # An import allocates millions of small acyclic objects (parsed JSON, spans); the cyclic
     # garbage collector would walk the whole batch held in memory again and again (15-20% of
     # the import's CPU). Reference counting frees them anyway, so pause it for the import.
@@ -78,32 +78,62 @@ def import_files(
     gc.disable()
     try:
         # A window waiting for the write lock can then say who holds it.
-        with holding_writes(workspace.path, "reviewdesk import"):
+        with (
+            holding_writes(workspace.path, "reviewdesk import"),
+            tempfile.TemporaryDirectory(prefix="reviewdesk-import-") as scratch,
+        ):
             for path in files:
                 if progress.cancel_requested():
                     break
-                summaries.append(_import_path(workspace, path, forced, progress))
-                progress.advance(0)
+                summaries += _import_given(workspace, path, Path(scratch), forced, progress)
     finally:
         if collecting:
             gc.enable()
     return ImportResult(files=summaries, changes=_changes(summaries))
 
 
-def _import_path(workspace: Workspace, path: Path, forced: registry.Format | None, progress: Progress) -> ImportSummary:
-    """Detect, route and import one file; its summary says what happened, failure included."""
-    summary = ImportSummary(path=path)
+def _import_given(
+    workspace: Workspace, path: Path, scratch: Path, forced: registry.Format | None, progress: Progress
+) -> list[ImportSummary]:
+    """Import what one given path holds: a file, or every trace file of a directory, ``.zip`` or ``.gz``."""
+    if not path.exists():
+        return [_failed(workspace, path, f"{path}: no such file")]
+    expansion = bundles.Expansion()
+    is_trace = registry.is_trace_file if forced is None else (lambda _: True)
+    summaries: list[ImportSummary] = []
+    for item in bundles.expand([path], scratch, expansion, is_trace):
+        if progress.cancel_requested():
+            break
+        summaries.append(_import_file(workspace, item, forced, progress))
+        progress.advance(0)
+    if not summaries and not progress.cancel_requested():
+        looked_at = ", ".join(f"{o.name} ({o.reason})" for o in expansion.left_out[:5])
+        more = f" and {len(expansion.left_out) - 5} more" if len(expansion.left_out) > 5 else ""
+        detail = f"; left out: {looked_at}{more}" if looked_at else " (it is empty)"
+        summaries.append(_failed(workspace, path, f"{path.name}: no trace files in it{detail}"))
+    return summaries
+
+
+def _failed(workspace: Workspace, path: Path, reason: str) -> ImportSummary:
+    summary = ImportSummary(path=path, failed=reason)
+    audit.record_import(workspace, summary)
+    return summary
+
+
+def _import_file(
+    workspace: Workspace, item: bundles.InputFile, forced: registry.Format | None, progress: Progress
+) -> ImportSummary:
+    """Detect, route and import one plain file; its summary says what happened, failure included."""
+    summary = ImportSummary(path=item.origin, name=item.name)
     try:
-        if not path.exists():
-            raise FormatError(f"{path}: no such file")
-        if not path.is_file():
-            raise FormatError(f"{path}: not a file")
-        importer = forced or registry.detect(path)
+        if not item.file.is_file():
+            raise FormatError(f"{item.name}: not a file")
+        importer = forced or registry.detect(item.file, item.name)
         if isinstance(importer, CaseExportImporter):
-            summary = RestoreSummary(path=path, format=importer.name)
-            restore.restore_one(workspace, path, summary, progress)
+            summary = RestoreSummary(path=item.origin, name=item.name, format=importer.name)
+            restore.restore_one(workspace, item.file, summary, progress)
         else:
-            _import_one(workspace, path, importer, summary, progress)
+            _import_one(workspace, item.file, importer, summary, progress)
     except ReviewdeskError as exc:
         summary.failed = str(exc)
     if not summary.audited:  # refused before it began (no such file, already imported)
@@ -121,19 +151,23 @@ def _changes(summaries: list[ImportSummary]) -> Changes:
 def _import_one(
     workspace: Workspace, path: Path, importer: Importer, summary: ImportSummary, progress: Progress
 ) -> None:
+    """Read ``path`` (the file, or its scratch copy) with ``importer`` into the workspace."""
     summary.format = importer.name
-    progress.set_status(f"Importing {path.name}")
+    progress.set_status(f"Importing {summary.name}")
     file_hash = file_sha256(path)
     size = path.stat().st_size
 
-    import_rowid = begin_import(workspace, path, format_name=importer.name, file_hash=file_hash, size=size)
+    import_rowid = begin_import(
+        workspace, summary.path, format_name=importer.name, file_hash=file_hash, size=size, name=summary.name
+    )
     if import_rowid is None:
         summary.already_imported = True
         progress.advance(size)
         return
 
-    writer = _BatchWriter(workspace, import_rowid, importer.name, path.name, summary)
-    context = ReadContext(path=path, file_hash=file_hash, report=record_skipped(summary, writer.redactor.scrub))
+    writer = _BatchWriter(workspace, import_rowid, importer.name, summary.name, summary)
+    report = record_skipped(summary, writer.redactor.scrub)
+    context = ReadContext(path=path, file_hash=file_hash, report=report, name=summary.name)
     done_bytes = 0
     status = "done"
     try:
@@ -168,7 +202,7 @@ def _import_one(
         and summary.skipped
         and not summary.cancelled
     ):
-        summary.failed = f"{path.name}: no valid spans found ({summary.skipped} records skipped)"
+        summary.failed = f"{summary.name}: no valid spans found ({summary.skipped} records skipped)"
 
 
 class _BatchWriter:

@@ -77,17 +77,19 @@ def restore_one(workspace: Workspace, path: Path, summary: RestoreSummary, progr
         head = handle.read(SNIFF_BYTES)
     if not reviewdesk_jsonl.sniff(head):  # ``--format reviewdesk-jsonl`` given for another file
         raise FormatError(f"{summary.name}: not a reviewdesk JSONL export (each line must be one case)")
-    progress.set_status(f"Restoring {path.name}")
+    progress.set_status(f"Restoring {summary.name}")
     file_hash = file_sha256(path)
     size = path.stat().st_size
-    import_rowid = begin_import(workspace, path, format_name=reviewdesk_jsonl.NAME, file_hash=file_hash, size=size)
+    import_rowid = begin_import(
+        workspace, summary.path, format_name=reviewdesk_jsonl.NAME, file_hash=file_hash, size=size, name=summary.name
+    )
     if import_rowid is None:
         summary.already_imported = True
         progress.advance(size)
         return
     redactor = redaction.BatchRedactor(workspace, import_rowid)
     report = record_skipped(summary, redactor.scrub)
-    context = ReadContext(path=path, file_hash=file_hash, report=report)
+    context = ReadContext(path=path, file_hash=file_hash, report=report, name=summary.name)
     status = "done"
     batch: list[reviewdesk_jsonl.CaseRecord] = []
     done_bytes = 0

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 class ActionId(StrEnum):
     OPEN_WORKSPACE = "file.open_workspace"
     IMPORT = "file.import"
+    IMPORT_FOLDER = "file.import_folder"
     EXPORT = "file.export"
     QUIT = "file.quit"
     UNDO = "edit.undo"
@@ -129,7 +130,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Import traces…",
         ("Ctrl+O",),
         "File",
-        "Import trace files (or drop them on the window)",
+        "Import trace files, .gz or .zip bundles, or a reviewdesk export (or drop them on the window)",
+        writes=True,
+    ),
+    ActionSpec(
+        ActionId.IMPORT_FOLDER,
+        "Import &folder…",
+        ("Ctrl+Alt+O",),
+        "File",
+        "Import every trace file in a folder and its subfolders",
         writes=True,
     ),
     ActionSpec(ActionId.EXPORT, "&Export eval set…", ("Ctrl+Shift+E",), "File", "Export the cases of the queue"),

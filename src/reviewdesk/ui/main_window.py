@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         handlers: dict[ActionId, Callable[[], object]] = {
             ActionId.OPEN_WORKSPACE: self.choose_workspace,
             ActionId.IMPORT: self.choose_import,
+            ActionId.IMPORT_FOLDER: self.choose_import_folder,
             ActionId.EXPORT: self.choose_export,
             ActionId.QUIT: self.close,
             ActionId.UNDO: self.undo,
@@ -709,6 +710,11 @@ class MainWindow(QMainWindow):
         files, _ = QFileDialog.getOpenFileNames(self, "Import traces", str(Path.home()), formats.import_file_filter())
         if files:
             self.import_paths([Path(f) for f in files])
+
+    def choose_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of traces", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
 
     def import_paths(self, files: list[Path]) -> None:
         if self._refuse_write("imported"):

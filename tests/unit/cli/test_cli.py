@@ -74,7 +74,8 @@ def test_unknown_file_lists_supported_formats(
     other.write_text("a,b\n1,2\n")
     code, _, err = run(capsys, "--workspace", str(ws_path), "import", str(other))
     assert code == 1
-    assert "table.csv: not a trace file reviewdesk can read. Supported formats:" in err
+    assert "table.csv: not a trace file reviewdesk can read: it looks like CSV or other tabular text." in err
+    assert "Supported formats: reviewdesk-jsonl" in err and "jaeger-ui" in err
     assert "otlp-jsonl" in err
 
 

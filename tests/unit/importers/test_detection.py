@@ -28,15 +28,27 @@ EXPECTED = {
     "samples/langfuse_trace_microsoft_agent_genai.json": "langfuse",
     "samples/langsmith_run_wrap_openai.json": "langsmith",
     "samples/langsmith_run_wrap_openai_stream.json": "langsmith",
+    "formats/otel_console_agent.txt": "otel-console",
+    "formats/tempo_agent.json": "tempo",
+    "formats/jaeger_api_v3_agent.json": "jaeger-api-v3",
+    "formats/jaeger_api_v3_snapshot.json": "jaeger-api-v3",
+    "formats/jaeger_ui_agent.json": "jaeger-ui",
+    "formats/jaeger_ui_fixture_01.json": "jaeger-ui",
+    "formats/otlp_spans_agent.json": "otlp-spans",
+    "formats/phoenix_rest_spans.json": "phoenix",
+    "formats/phoenix_dataframe_records.json": "phoenix",
+    "formats/phoenix_dataframe_columns.json": "phoenix",
 }
-TRACE_DIRS = ("instrumented", "samples", "langfuse", "langsmith", "bundles")
+TRACE_DIRS = ("instrumented", "samples", "langfuse", "langsmith", "bundles", "formats")
 
 
 def _data_files() -> list[str]:
     return sorted(
         str(p.relative_to(DATA))
         for p in DATA.rglob("*")
-        if p.is_file() and p.suffix in (".json", ".jsonl", ".ndjson") and p.relative_to(DATA).parts[0] in TRACE_DIRS
+        if p.is_file()
+        and p.suffix in (".json", ".jsonl", ".ndjson", ".txt")
+        and p.relative_to(DATA).parts[0] in TRACE_DIRS
     )
 
 
@@ -50,6 +62,10 @@ def test_every_data_file_is_claimed_by_the_right_importer(name: str) -> None:
         assert not any(c in ("langfuse", "langsmith") for c in claimed), f"{name} claimed by {claimed}"
         return
     assert registry.detect(path).name == want
+    # Each format's sniffer claims its own files: detection does not hang on the registry's order
+    # (only OTLP-JSON also claims Jaeger's API v3 wrapping, which is why v3 is tried first).
+    assert want in claimed
+    assert len(set(claimed) - {want, "otlp-json"}) == 0, f"{name} claimed by {claimed}"
     # The vendor importers and OTLP never both claim a file.
     vendor = {"langfuse", "langsmith"} & set(claimed)
     otlp = {"otlp-json", "otlp-jsonl"} & set(claimed)
