@@ -17,7 +17,7 @@ from reviewdesk.domain.errors import RecordError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.importers.base import Chunk, ReadContext
 from reviewdesk.importers.jsonfile import Record
-from reviewdesk.importers.vendor_json import BadRecord
+from reviewdesk.importers.vendor_json import MAX_DEPTH, BadRecord, nested_deeper_than
 
 # ijson's C backend copies a value that spans buffers once per buffer: with its default 64 KiB,
 # a 50 MB string (a huge prompt) took 30 s. 4 MiB buffers make that linear at little memory.
@@ -35,6 +35,12 @@ def stream_items(context: ReadContext, prefix: str, *, noun: str = "record") -> 
         values = ijson.items(handle, prefix, use_float=True, multiple_values=True, buf_size=_BUFFER)
         try:
             for number, value in enumerate(values, start=1):
+                if nested_deeper_than(value, MAX_DEPTH):
+                    # orjson refuses such documents whole; a stream parser builds them, and
+                    # nothing a trace means is nested this deep (nor can it be stored).
+                    reason = f"nested deeper than {MAX_DEPTH} levels"
+                    context.report(RecordError(context.display_name, f"{noun} {number}", reason))
+                    continue
                 yield Record(value, f"{noun} {number}", handle.tell())
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -70,7 +70,7 @@ def _decoding(decoder: Any, value: str, field: str) -> Any:
 def _checked(raw: str, decoded: Any, field: str) -> Any:
     if decoded is raw or isinstance(decoded, (bool, type(None))):
         return decoded
-    if _nested_deeper_than(decoded, MAX_DEPTH):
+    if nested_deeper_than(decoded, MAX_DEPTH):
         raise BadRecord(f"'{field}' holds JSON nested deeper than {MAX_DEPTH} levels")
     try:
         orjson.dumps(decoded, option=orjson.OPT_NON_STR_KEYS)  # what storing it will do
@@ -160,7 +160,7 @@ def read_records(context: ReadContext, unwrap: Any) -> Iterator[Record]:
     for record in _records(context, unwrap):
         # Nothing a trace means is nested this deep, and storing it would overflow the JSON
         # encoder: such a record is bad input, named like any other.
-        if _nested_deeper_than(record.value, MAX_DEPTH):
+        if nested_deeper_than(record.value, MAX_DEPTH):
             context.report(RecordError(context.display_name, record.where, f"nested deeper than {MAX_DEPTH} levels"))
             continue
         yield record
@@ -190,7 +190,7 @@ def read_chunks(
 MAX_DEPTH = 64
 
 
-def _nested_deeper_than(value: Any, limit: int) -> bool:
+def nested_deeper_than(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         node, depth = stack.pop()

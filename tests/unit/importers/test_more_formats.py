@@ -274,3 +274,14 @@ def test_a_refused_file_says_what_it_looks_like(tmp_path: Path, text: str, want:
     with pytest.raises(Exception, match="Supported formats") as info:
         registry.detect(path)
     assert f"thing.json: not a trace file reviewdesk can read: it looks like {want}" in str(info.value)
+
+
+def test_a_record_nested_past_the_limit_is_refused_by_name(tmp_path: Path) -> None:
+    """Found by the fuzzer: a stream parser builds what orjson refuses, and its repr overflowed the stack."""
+    document = json.loads((FORMATS / "jaeger_api_v3_agent.json").read_text())
+    text = json.dumps(document).replace('"attributes": [', '"attributes": ' + "[" * 1100 + "]" * 1100 + ', "x": [', 1)
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    spans, errors = read(path)
+    assert spans == []
+    assert [str(e) for e in errors] == ["deep.json: resource 1: nested deeper than 64 levels"]
