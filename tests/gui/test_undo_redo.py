@@ -80,3 +80,18 @@ def test_new_change_clears_redo(qtbot, make_main_window, demo_workspace):
     assert not window.session.can_redo
     _key(qtbot, Qt.Key.Key_Y, CTRL)  # nothing to redo: no change
     assert _stored(demo_workspace, window.current_case_rowid).case.labels.verdict == "fail"
+
+
+def test_undo_and_redo_say_what_they_changed(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    case_id = window.case_view.detail.case.case_id
+    _key(qtbot, Qt.Key.Key_F)
+    _key(qtbot, Qt.Key.Key_P)
+    _key(qtbot, Qt.Key.Key_Z, CTRL)
+    assert window.last_undo_message == f"Undid: verdict pass → fail on case {case_id[:6]}"
+    assert window.statusBar().currentMessage() == window.last_undo_message
+    _key(qtbot, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert window.last_undo_message == f"Redid: verdict fail → pass on case {case_id[:6]}"
+    _key(qtbot, Qt.Key.Key_Z, CTRL)
+    _key(qtbot, Qt.Key.Key_Z, CTRL)
+    assert window.last_undo_message == f"Undid: verdict fail → none on case {case_id[:6]}"

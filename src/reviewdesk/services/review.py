@@ -177,6 +177,30 @@ def describe_change(change: dict[str, Any]) -> str:
     return " · ".join(parts) or "no change"
 
 
+def label_difference(before: Label | None, after: Label | None) -> str:
+    """``verdict fail → pass · root causes tool_error → none``: what changed between two labels."""
+    old, new = before or Label(), after or Label()
+    parts: list[str] = []
+
+    def show(value: object) -> str:
+        if value in (None, [], {}, ""):
+            return "none"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}={v}" for k, v in value.items())
+        text = " ".join(str(value).split())
+        return text if len(text) <= 30 else text[:30] + "…"
+
+    for name in ("verdict", "root_causes", "scores", "escalate", "comment", "corrected_output"):
+        was, now = getattr(old, name), getattr(new, name)
+        if was != now:
+            parts.append(f"{name.replace('_', ' ')} {show(was)} → {show(now)}")
+    if len(old.evidence) != len(new.evidence) or old.evidence != new.evidence:
+        parts.append(f"evidence {len(old.evidence)} → {len(new.evidence)} item(s)")
+    return " · ".join(parts) or "no change"
+
+
 def full_change(label: Label | None) -> LabelChange:
     """A change that sets every field to what ``label`` holds (``None``: back to unlabeled)."""
     label = label or Label()
@@ -228,6 +252,14 @@ class ReviewSession:
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)
+
+    def next_undo(self) -> tuple[Label | None, Label | None] | None:
+        """``(label now, label after undo)`` of the change undo would revert (for its message)."""
+        return (self._undo[-1].after, self._undo[-1].before) if self._undo else None
+
+    def next_redo(self) -> tuple[Label | None, Label | None] | None:
+        """``(label now, label after redo)`` of the change redo would apply again."""
+        return (self._redo[-1].before, self._redo[-1].after) if self._redo else None
 
     @property
     def can_redo(self) -> bool:

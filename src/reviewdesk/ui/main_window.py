@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError, WorkspaceLockedError
-from reviewdesk.domain.labels import LabelChange, Verdict
+from reviewdesk.domain.labels import Label, LabelChange, Verdict
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
 from reviewdesk.services import audit, exports, formats, imports, purge, redaction, review
@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
         self._count_generation = 0
         self._workspace_generation = 0
         self.last_import_summary = ""
+        self.last_undo_message = ""
+        """What the last undo/redo changed ("Undid: verdict fail → pass on case 9411c3")."""
         """What the last import added and redacted (shown in the status bar; kept for tests)."""
 
         self.model = CaseTableModel(workspace, self)
@@ -656,14 +658,19 @@ class MainWindow(QMainWindow):
         if self._refuse_write("undone"):
             return
         self.label_panel.flush_text()
-        self._undo_redo(self.session.undo, "Undid")
+        self._undo_redo(self.session.undo, "Undid", self.session.next_undo())
 
     def redo(self) -> None:
         if self._refuse_write("redone"):
             return
-        self._undo_redo(self.session.redo, "Redid")
+        self._undo_redo(self.session.redo, "Redid", self.session.next_redo())
 
-    def _undo_redo(self, step: Callable[[], LabelResult | None], verb: str) -> None:
+    def _undo_redo(
+        self,
+        step: Callable[[], LabelResult | None],
+        verb: str,
+        labels: tuple[Label | None, Label | None] | None,
+    ) -> None:
         try:
             # Locked by another process: refused after a moment with who holds it, and undoable again.
             result = write_now(step, wait_ms=WINDOW_LOCK_WAIT_MS)
@@ -678,7 +685,9 @@ class MainWindow(QMainWindow):
             if row is not None:
                 self.select_row(row)
         self._apply_label_result(result)
-        self.statusBar().showMessage(f"{verb} a label change on case {result.case_id}.", 4000)
+        what = review.label_difference(*labels) if labels is not None else "a label change"
+        self.last_undo_message = f"{verb}: {what} on case {result.case_id[:6]}"
+        self.statusBar().showMessage(self.last_undo_message, 6000)
 
     def _update_undo_actions(self) -> None:
         self._update_actions()
