@@ -99,6 +99,15 @@ def _begin(conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
+def _begin_read_only(conn: Connection) -> None:
+    """A read-only workspace takes no write lock: a write is refused at its first statement.
+
+    So a service that reads before it would write (an import finding its file already
+    imported) answers as it would on a writable workspace.
+    """
+    conn.exec_driver_sql("BEGIN")
+
+
 @contextmanager
 def writing(wait_ms: int | None = None) -> Iterator[None]:
     """Transactions begun inside take the write lock when they begin, waiting at most ``wait_ms``.
@@ -149,7 +158,7 @@ def create_workspace_engine(path: Path, *, read_only: bool = False) -> Engine:
         check_is_workspace(path)
         engine = create_engine(_url(path), creator=_read_only_connect(path), json_serializer=dump_json)
         event.listen(engine, "connect", _set_read_only_pragmas)
-        event.listen(engine, "begin", _begin)
+        event.listen(engine, "begin", _begin_read_only)
         event.listen(engine, "handle_error", _refuse_writes(path, read_only_reason(path) or "opened read-only"))
         return engine
     if path.exists():
