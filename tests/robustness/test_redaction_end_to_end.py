@@ -294,3 +294,72 @@ def test_restoring_an_unredacted_export_redacts_it(tmp_path: Path) -> None:
     assert case.input.user_request == "Write to [EMAIL_1] please"
     assert case.labels is not None and case.labels.comment == "customer [EMAIL_1] complained"
     assert secret.encode() not in raw_bytes(strict)
+
+
+SAMPLE = Path("/work/shared/samples/langfuse_trace_langgraph_python.json")
+LANGFUSE = REPO / "tests" / "data" / "langfuse_trace_langgraph_python.json"
+
+
+def test_ids_file_names_and_skipped_records_are_redacted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Values in ids the application chose, in the file's path and name, and in a skipped record's
+    message, cut where the old snippet cut it (60 characters), reach neither the workspace nor an export."""
+    source = LANGFUSE if LANGFUSE.exists() else SAMPLE
+    if not source.exists():
+        pytest.skip("the Langfuse sample is not in this checkout")
+    document = json.loads(source.read_text())
+    trace_tag, span_tag, dir_tag, file_tag, error_tag = "zqtraceid", "zqspanid", "zqfolder", "zqfilename", "zqerrmsg"
+    old_trace = document["trace"]["id"]
+    text = json.dumps(document).replace(old_trace, f"checkout-{trace_tag}.owner@shop.example-7")
+    observations = [o["id"] for o in document["observations"]]
+    for n, old in enumerate(observations):
+        text = text.replace(old, f"step-{n}-{span_tag}{n}.owner@shop.example")
+    document = json.loads(text)
+    # A record refused for its bad time: the value puts the address's local part inside the first
+    # 60 characters of the quote and its "@" past them.
+    bad = dict(document["observations"][0])
+    bad["id"] = "bad-record"
+    bad["startTime"] = "not a time, " + "y" * 30 + f"{error_tag}.someone@shop.example"
+    document["observations"].append(bad)
+    folder = tmp_path / f"{dir_tag}.user@corp.example"
+    folder.mkdir()
+    path = folder / f"export-{file_tag}.user@corp.example.json"
+    path.write_text(json.dumps(document))
+    ws_path = tmp_path / "ids.reviewdesk"
+    assert main(["--workspace", str(ws_path), "import", str(path)]) == 1  # one record skipped
+    capsys.readouterr()
+    tags = [trace_tag, span_tag, dir_tag, file_tag, error_tag]
+    ws = open_workspace(ws_path)
+    try:
+        listed = cases.list_cases(ws)
+        assert len(listed) == 1
+        case_id = listed[0].case_id
+        trace_id = cases.get_case(ws, case_id).trace_id
+        assert trace_id.startswith("[EMAIL_") and trace_tag not in trace_id, trace_id
+        spans = cases.get_spans(ws, case_id)
+        assert len(spans) == len(observations) and all("[EMAIL_" in s.span_id for s in spans)
+        # The same value gives the same id token, so parents still point at their spans.
+        ids = {s.span_id for s in spans}
+        assert all(s.parent_span_id is None or s.parent_span_id in ids for s in spans)
+        labels.record_label(ws, case_id, LabelChange(verdict="fail", root_causes=["sensitive_data"]))
+    finally:
+        ws.close()
+    checkpoint(ws_path)
+    stored = raw_bytes(ws_path)
+    assert [t for t in tags if t.encode() in stored] == []
+    written = []
+    for exporter in EXPORTERS:
+        target = tmp_path / "exports" / f"{exporter.name}{exporter.file_ending}"
+        assert main(["--workspace", str(ws_path), "export", "--format", exporter.name, "-o", str(target)]) == 0
+        written.append(target)
+    audit_csv = tmp_path / "exports" / "audit.csv"
+    assert main(["--workspace", str(ws_path), "audit", "--csv", "-o", str(audit_csv)]) == 0
+    written.append(audit_csv)
+    capsys.readouterr()
+    for target in written:
+        data = target.read_bytes()
+        if target.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            data = json.dumps(pq.read_table(target).to_pylist(), default=str).encode()
+        assert [t for t in tags if t.encode() in data] == [], target.name
+    assert b'"file":"[EMAIL].json"' in (tmp_path / "exports" / "reviewdesk-jsonl.jsonl").read_bytes()

@@ -353,7 +353,7 @@ def _attach_trace(trace: dict[str, Any], trace_id: str, spans: list[RawSpan]) ->
         end = start
         if start is not None and isinstance(latency, (int, float)) and not isinstance(latency, bool):
             if not abs(latency) < 1e10:  # seconds: centuries, or more than a float can scale
-                raise BadRecord(f"'trace.latency' is out of range: {latency!r:.60}")
+                raise BadRecord(f"'trace.latency' is out of range: {latency!r:.2000}")
             end = in_range(start + int(latency * 1e9), "trace.latency", latency)
         root = RawSpan(
             trace_id=trace_id,

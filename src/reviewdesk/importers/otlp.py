@@ -200,11 +200,11 @@ def _int(value: Any, field: str) -> int | None:
         return _in_range(value, field)
     if isinstance(value, str) and _decimal(value):
         if len(value) > 20:  # past 64 bits (and int()'s digit limit)
-            raise _Bad(f"'{field}' {value[:40]} is out of the 64-bit range")
+            raise _Bad(f"'{field}' {value[:40]} is out of the 64-bit range")  # digits only: no value to cut
         return _in_range(int(value), field)
     if isinstance(value, float) and value.is_integer():
         return _in_range(int(value), field)
-    raise _Bad(f"'{field}' must be an integer or a decimal string, got {value!r:.40}")
+    raise _Bad(f"'{field}' must be an integer or a decimal string, got {value!r:.2000}")
 
 
 def _decimal(text: str) -> bool:
@@ -222,7 +222,7 @@ def _enum(value: str, names: dict[str, int]) -> int:
 def _in_range(value: int, field: str) -> int:
     # OTLP's integers are 64-bit; a larger one would crash the write of the whole batch.
     if not _INT64[0] <= value <= _INT64[1]:
-        raise _Bad(f"'{field}' {str(value)[:40]} is out of the 64-bit range")
+        raise _Bad(f"'{field}' {str(value)[:40]} is out of the 64-bit range")  # digits only
     return value
 
 
@@ -246,7 +246,7 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
     if isinstance(kind, str):
         kind = _enum(kind, _KIND_NAMES)
     elif not isinstance(kind, int) or isinstance(kind, bool):
-        raise _Bad(f"'kind' must be an integer, got {kind!r:.40}")
+        raise _Bad(f"'kind' must be an integer, got {kind!r:.2000}")
     if not 0 <= kind <= 5:
         kind = 0  # an unknown kind, like an unknown status code below: unspecified
     status = raw.get("status") or {}
@@ -256,7 +256,7 @@ def _span(raw: Any, resource: dict[str, Any], scope: dict[str, Any], context: Re
     if isinstance(code, str):
         code = _enum(code, _STATUS_NAMES)
     elif not isinstance(code, int) or isinstance(code, bool):
-        raise _Bad(f"'status.code' must be an integer, got {code!r:.40}")
+        raise _Bad(f"'status.code' must be an integer, got {code!r:.2000}")
     message = status.get("message")
     if message is not None and not isinstance(message, str):
         raise _Bad("'status.message' must be a string")
@@ -313,7 +313,7 @@ def _attributes(items: Any) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, dict) or not isinstance(key := item.get("key"), str):
-            raise _Bad(f"attribute {item!r:.60} has no string 'key'")
+            raise _Bad(f"attribute {item!r:.2000} has no string 'key'")
         value = item.get("value")
         # Fast path for the common case; everything else goes through the full decoder.
         if type(value) is dict and len(value) == 1 and type(text := value.get("stringValue")) is str:
@@ -338,7 +338,7 @@ def _any_value(value: Any, depth: int) -> Any:
         try:
             return _in_range(int(raw), "intValue")
         except (TypeError, ValueError, OverflowError):
-            raise _Bad(f"intValue {raw!r:.40} is not an integer") from None
+            raise _Bad(f"intValue {raw!r:.2000} is not an integer") from None
     if "doubleValue" in value:
         raw = value["doubleValue"]
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -348,7 +348,7 @@ def _any_value(value: Any, depth: int) -> Any:
         try:
             return float(raw)
         except (TypeError, ValueError):
-            raise _Bad(f"doubleValue {raw!r:.40} is not a number") from None
+            raise _Bad(f"doubleValue {raw!r:.2000} is not a number") from None
     if "boolValue" in value:
         return bool(value["boolValue"])
     if "arrayValue" in value:
@@ -361,7 +361,7 @@ def _any_value(value: Any, depth: int) -> Any:
             if isinstance(kv, dict):
                 key = kv.get("key")
                 if not isinstance(key, str):
-                    raise _Bad(f"kvlistValue key {key!r:.40} is not a string")
+                    raise _Bad(f"kvlistValue key {key!r:.2000} is not a string")
                 result[key] = _any_value(kv.get("value"), depth + 1)
         return result
     if "bytesValue" in value:

@@ -106,18 +106,18 @@ def time_ns(value: Any, field: str) -> int | None:
     text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         if len(text.lstrip("-").split(".", 1)[0]) > 20:  # past any 64-bit time (and int()'s digit limit)
-            raise BadRecord(f"'{field}' is out of range: {value!r:.60}")
+            raise BadRecord(f"'{field}' is out of range: {value!r:.2000}")
         return in_range(_epoch_ns(float(text), int(text) if text.lstrip("-").isdigit() else float(text)), field, value)
     match = _ISO.fullmatch(text)
     if match is None:
-        raise BadRecord(f"'{field}' is not a timestamp: {value!r:.60}")
+        raise BadRecord(f"'{field}' is not a timestamp: {value!r:.2000}")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second or 0), 0, 0, 0))
     except (ValueError, OverflowError):
-        raise BadRecord(f"'{field}' is not a valid date: {value!r:.60}") from None
+        raise BadRecord(f"'{field}' is not a valid date: {value!r:.2000}") from None
     if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31 and int(hour) < 24 and int(minute) < 60):
-        raise BadRecord(f"'{field}' is not a valid date: {value!r:.60}")
+        raise BadRecord(f"'{field}' is not a valid date: {value!r:.2000}")
     nanos = int((fraction or "0")[:9].ljust(9, "0"))
     if zone and zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
@@ -131,7 +131,7 @@ def in_range(nanos: int, field: str, value: Any) -> int:
     """``nanos``, or a ``BadRecord`` when it does not fit a 64-bit integer."""
     # Times are stored as SQLite INTEGER (64-bit): a date past the year 2262 is not a trace time.
     if not -(2**63) <= nanos < 2**63:
-        raise BadRecord(f"'{field}' is out of range: {value!r:.60}")
+        raise BadRecord(f"'{field}' is out of range: {value!r:.2000}")
     return nanos
 
 

@@ -38,7 +38,7 @@ PERSONAL_KINDS: tuple[str, ...] = ("IBAN", "CARD", "US_SSN", "UK_NINO", "EMAIL",
 # Letters, digits, and the marks of scripts that have them: an address may be written in any script.
 _EMAIL = re.compile(
     r"(?<![\w.%+\-])[^\W_][\w.%+\-]{0,63}@(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+"
-    r"(?:[^\W\d_]{2,24}|xn--[a-z0-9\-]{1,59})(?![\w\-])"
+    r"(?:[^\W\d_]{2,24}|xn--[a-z0-9\-]{1,59})(?!\w)"  # a top-level label has no "-": "a@b.example-7" ends at "e"
 )
 # ``logo@2x.png`` and ``icon@3x.webp`` are file names of image assets, not addresses.
 _FILE_ENDINGS = frozenset((
@@ -157,8 +157,11 @@ class EmailDetector:
         for match in _EMAIL.finditer(text):
             value = match.group()
             if value.rsplit(".", 1)[-1].lower() in _FILE_ENDINGS:
-                continue
-            yield Finding("EMAIL", match.start(), match.end(), value.casefold())
+                # A file name: "logo@2x.png" is an asset, "export-ana@shop.example.json" holds an address.
+                value = value.rsplit(".", 1)[0]
+                if "." not in value.split("@", 1)[1]:
+                    continue
+            yield Finding("EMAIL", match.start(), match.start() + len(value), value.casefold())
 
 
 class CardDetector:

@@ -49,6 +49,7 @@ _PHONE_KEY = re.compile(
 # camelCase word boundaries (``dbPassword`` → ``db_Password``), so key patterns see the words.
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_CLEAN_KEYS = 100_000
+_RANDOM_ID = re.compile(r"[0-9A-Fa-f]{8,64}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
 
 
@@ -130,6 +131,28 @@ class Redactor:
         if numbering is None:
             return f"[{kind}]"
         return numbering.placeholder(kind, self.digest(kind, value_key))
+
+    def redact_id(self, text: str) -> str:
+        """An id chosen by the application (``user-ana@x.example-7``) with each value replaced.
+
+        Ids name traces and spans across files, so they cannot use a trace's numbering: the token is
+        the first bytes of the value's keyed hash (``[EMAIL_3f9a1c2b]``), the same in every trace and
+        file of the workspace and, without the key, telling nothing of the value. Random hex and
+        UUID ids (OTLP's, Langfuse's, LangSmith's) are returned as they are without a scan.
+        """
+        if _RANDOM_ID.fullmatch(text):
+            return text
+        findings = self.scanner.scan(text)
+        if not findings:
+            return text
+        parts: list[str] = []
+        position = 0
+        for finding in findings:
+            parts.append(text[position : finding.start])
+            parts.append(f"[{finding.kind}_{self.digest(finding.kind, finding.key)[:4].hex()}]")
+            position = finding.end
+        parts.append(text[position:])
+        return "".join(parts)
 
     # -- values -------------------------------------------------------------------------------
 

@@ -100,10 +100,13 @@ def record_import(workspace: Workspace, summary: ImportSummary, *, conn: Connect
         outcome = "cancelled"
     else:
         outcome = "done"
+    from reviewdesk.services import redaction  # it records settings changes here: imported late
+
+    scrub = redaction.scrubber(workspace)
     record(
         workspace,
         "import",
-        str(summary.path),
+        scrub(str(summary.path)),
         {
             "outcome": outcome,
             "format": summary.format,
@@ -113,7 +116,7 @@ def record_import(workspace: Workspace, summary: ImportSummary, *, conn: Connect
             "cases_updated": summary.cases_updated,
             "skipped": summary.skipped,
             "redactions": dict(summary.redactions),
-            "error": summary.failed,
+            "error": scrub(summary.failed) if summary.failed else None,
             "import": summary.import_rowid,
         },
         conn=conn,

@@ -19,12 +19,15 @@ from sqlalchemy import insert, select, update
 
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
+from reviewdesk.services import redaction
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.orm import ImportRecord
 
 MAX_KEPT_ERRORS = 1000
+MAX_MESSAGE = 400
+"""A kept message is cut to this many characters, after scrubbing; importers quote up to 2,000 of a value."""
 
 
 @dataclass(slots=True)
@@ -96,8 +99,10 @@ def begin_import(
 
     Shared by every import path (trace files, restored exports), so "the same file twice adds
     nothing" means the same thing everywhere. ``name`` is the file name recorded when ``path``
-    is not what the user named (a member of an archive, read from a temporary copy).
+    is not what the user named (a member of an archive, read from a temporary copy). Path and
+    name are stored redacted (``redaction.scrubber``).
     """
+    scrub = redaction.scrubber(workspace)
     with begin_write(workspace.engine) as conn:
         done = conn.execute(
             select(ImportRecord.import_rowid).where(
@@ -109,8 +114,8 @@ def begin_import(
         inserted = conn.execute(
             insert(ImportRecord)
             .values(
-                path=str(path.resolve()),
-                file_name=name or path.name,
+                path=scrub(str(path.resolve())),
+                file_name=scrub(name or path.name),
                 format=format_name,
                 content_sha256=file_hash,
                 size_bytes=size,
@@ -164,7 +169,9 @@ def record_skipped(summary: ImportSummary, scrub: Callable[[str], str] = str) ->
     def report(error: RecordError) -> None:
         summary.skipped += 1
         if len(summary.errors) < MAX_KEPT_ERRORS:
-            summary.errors.append(scrub(str(error)))
+            # Scrubbed whole, then cut: a value cut in half before scrubbing is no longer recognized.
+            message = scrub(str(error))
+            summary.errors.append(message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…")
 
     return report
 

@@ -222,18 +222,18 @@ class _BatchWriter:
         self.workspace = workspace
         self.import_rowid = import_rowid
         self.format_name = format_name
-        self.file_name = file_name
         self.summary = summary
         self.by_trace: dict[str, dict[str, RawSpan]] = {}
         self.pending = 0
         self.redactor = redaction.BatchRedactor(workspace, import_rowid)
+        self.file_name = self.redactor.scrub(file_name)  # every case carries it as provenance
         self._thread: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
         self._in_flight_traces: set[str] = set()
         self.batches = 0
 
     def add(self, spans: list[RawSpan]) -> None:
-        for span in spans:
+        for span in map(self.redactor.redact_ids, spans):
             # The same span twice in one batch (re-sent by an exporter): keep the last copy.
             bucket = self.by_trace.setdefault(span.trace_id, {})
             if span.span_id not in bucket:

@@ -194,10 +194,41 @@ class BatchRedactor:
         return redacted
 
     def scrub(self, message: str) -> str:
-        """A skipped record's message with any sensitive value in its quoted snippet replaced."""
+        """A skipped record's message (or a file name) with any sensitive value replaced, unnumbered."""
         if self.redactor is None:
             return message
         return self.redactor.redact_text(message, None)
+
+    def redact_ids(self, span: RawSpan) -> RawSpan:
+        """``span`` with values in its trace, span and parent ids replaced (``Redactor.redact_id``).
+
+        Called as each span is read, before spans are grouped by trace: the redacted trace id is the
+        trace's id everywhere (cases, exports, numbering), the same for every file of the trace.
+        """
+        if self.redactor is None:
+            return span
+        redact = self.redactor.redact_id
+        span.trace_id = redact(span.trace_id)
+        span.span_id = redact(span.span_id)
+        if span.parent_span_id:
+            span.parent_span_id = redact(span.parent_span_id)
+        return span
+
+
+def scrubber(workspace: Workspace) -> Callable[[str], str]:
+    """Unnumbered redaction with the workspace's rules, for text outside spans: file paths, messages.
+
+    The imported file's path and name are stored with the import and carried by every case (and so
+    every export row) as provenance; a name like ``export-ana@x.example.jsonl`` must not be.
+    """
+    with workspace.engine.connect() as conn:
+        settings = _settings(conn)
+    if not settings.enabled:
+        return str
+    from reviewdesk.privacy.redactor import Redactor
+
+    redactor = Redactor(settings, key=b"")  # unnumbered placeholders use no key
+    return lambda text: redactor.redact_text(text, None)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reviewdesk.services import cases, imports
+from reviewdesk.services.import_records import MAX_MESSAGE
 from reviewdesk.services.workspace import Workspace
 
 TRACE = "0123456789abcdef0123456789abcdef"
@@ -174,9 +175,11 @@ def test_vendor_times_past_64_bits_are_named_record_errors(workspace: Workspace,
     path = tmp_path / "times.jsonl"
     path.write_text("\n".join(lines) + "\n")
     summary = imports.import_files(workspace, [path], format_name="langfuse").files[0]
+    # Quoted whole, then cut to the kept length after scrubbing (so no value is cut before it is scrubbed).
+    cut = MAX_MESSAGE - 1
     assert summary.errors == [
-        f"times.jsonl: line 1: 'startTime' is out of range: '{'9' * 59}",
-        f"times.jsonl: line 2: 'endTime' is out of range: '{'9' * 59}",
+        f"times.jsonl: line 1: 'startTime' is out of range: '{'9' * 5000}"[:cut] + "…",
+        f"times.jsonl: line 2: 'endTime' is out of range: '{'9' * 400}.5'"[:cut] + "…",
         "times.jsonl: line 3: 'trace.latency' is out of range: 1e+300",
     ]
     assert cases.get_case(workspace, TRACE).span_count == 1
