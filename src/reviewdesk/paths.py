@@ -29,6 +29,11 @@ def config_dir() -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def redaction_keys_dir() -> Path:
+    """Where each workspace's redaction key lives, by workspace id: never inside or beside a workspace."""
+    return data_dir() / "keys"
+
+
 def default_workspace() -> Path:
     """``REVIEWDESK_WORKSPACE`` if set, else ``default.reviewdesk`` in the user data directory."""
     override = os.environ.get("REVIEWDESK_WORKSPACE")

@@ -102,7 +102,7 @@ def record_import(workspace: Workspace, summary: ImportSummary, *, conn: Connect
         outcome = "done"
     from reviewdesk.services import redaction  # it records settings changes here: imported late
 
-    scrub = redaction.scrubber(workspace)
+    scrub = redaction.scrubber(workspace, conn)
     record(
         workspace,
         "import",

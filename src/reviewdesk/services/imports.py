@@ -227,6 +227,7 @@ class _BatchWriter:
         self.pending = 0
         self.redactor = redaction.BatchRedactor(workspace, import_rowid)
         self.file_name = self.redactor.scrub(file_name)  # every case carries it as provenance
+        self.audited_path = self.redactor.scrub(str(summary.path))  # each batch's audit line names it
         self._thread: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
         self._in_flight_traces: set[str] = set()
@@ -394,7 +395,7 @@ class _BatchWriter:
         audit.record(
             self.workspace,
             "import",
-            str(self.summary.path),
+            self.audited_path,
             {
                 "outcome": "batch",
                 "import": self.import_rowid,

@@ -10,7 +10,6 @@ redacted spans, so nothing downstream ever sees a raw value.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.privacy import RedactionSettings
-from reviewdesk.services import audit
+from reviewdesk.services import audit, redaction_key
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from reviewdesk.services.import_records import ImportSummary
 
 SETTINGS_KEY = "redaction"
-SECRET_KEY = "redaction.secret"
 
 
 def get_settings(workspace: Workspace) -> RedactionSettings:
@@ -78,16 +76,6 @@ def update_settings(
     return after
 
 
-def _secret(conn: Connection) -> bytes:
-    """The workspace's HMAC key for placeholder numbering (migration 0003 makes it; this, if lost)."""
-    stored = governance.get_setting(conn, SECRET_KEY)
-    if isinstance(stored, str):
-        return bytes.fromhex(stored)
-    key = secrets.token_bytes(32)
-    governance.put_setting(conn, SECRET_KEY, key.hex(), datetime.now(UTC))
-    return key
-
-
 @dataclass(slots=True)
 class BatchRedactions:
     """What redacting one batch added: placeholder numbers to remember and replacements by kind."""
@@ -101,9 +89,10 @@ class BatchRedactor:
 
     def __init__(self, workspace: Workspace, import_rowid: int) -> None:
         self.import_rowid = import_rowid
-        with begin_write(workspace.engine) as conn:
+        with workspace.engine.connect() as conn:
             settings = _settings(conn)
-            key = _secret(conn) if settings.enabled else b""
+        # The key is in the user's data directory, never in the workspace (services.redaction_key).
+        key = redaction_key.load_key(workspace) if settings.enabled else b""
         self.settings = settings
         self.redactor: Redactor | None = None
         if settings.enabled:
@@ -215,14 +204,19 @@ class BatchRedactor:
         return span
 
 
-def scrubber(workspace: Workspace) -> Callable[[str], str]:
+def scrubber(workspace: Workspace, conn: Connection | None = None) -> Callable[[str], str]:
     """Unnumbered redaction with the workspace's rules, for text outside spans: file paths, messages.
 
     The imported file's path and name are stored with the import and carried by every case (and so
     every export row) as provenance; a name like ``export-ana@x.example.jsonl`` must not be.
+    With ``conn``, the settings are read in that transaction (a second connection opened inside a
+    write would wait for the write lock its own caller holds).
     """
-    with workspace.engine.connect() as conn:
+    if conn is not None:
         settings = _settings(conn)
+    else:
+        with workspace.engine.connect() as own:
+            settings = _settings(own)
     if not settings.enabled:
         return str
     from reviewdesk.privacy.redactor import Redactor

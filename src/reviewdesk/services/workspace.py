@@ -17,6 +17,7 @@ from reviewdesk import paths
 from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
 from reviewdesk.progress import Progress
+from reviewdesk.services import redaction_key
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import writing
@@ -67,6 +68,7 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
         workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
         _ensure_label_schema(workspace)
         close_abandoned_imports(workspace)
+        redaction_key.move_key_out(workspace)  # a key kept in the file (schema 0003) goes to the key file
     except DiskFullError:
         engine.dispose()
         if read_only is False or storage_engine.read_only_reason(path) is not None:
