@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from reviewdesk.domain.case import Case
+from reviewdesk.domain.case import Case, Usage
 from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.inert import terminal_safe
@@ -57,7 +57,7 @@ def case_table(rows: Sequence[CaseSummary]) -> str:
             one_line(r.model, 22),
             _ms(r.latency_ms),
             "" if r.total_tokens is None else str(r.total_tokens),
-            _money(r.cost_usd),
+            _money(r.cost_usd) or (f"{_money(r.estimated_cost_usd)} est" if r.estimated_cost_usd is not None else ""),
             r.verdict or "",
             r.user_request,
         )
@@ -71,6 +71,8 @@ def case_table(rows: Sequence[CaseSummary]) -> str:
         cells = [str(c or "").ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
         lines.append("  ".join([*cells, one_line(row[-1], request_width)]).rstrip())
     lines.append(f"{len(rows)} case(s)")
+    if any(r.cost_is_estimated for r in rows):
+        lines.append("est: estimated from list prices (the trace records no cost); see reviewdesk prices")
     return "\n".join(lines)
 
 
@@ -86,6 +88,7 @@ def summary_json(row: CaseSummary) -> dict[str, Any]:
         "latency_ms": row.latency_ms,
         "total_tokens": row.total_tokens,
         "cost_usd": row.cost_usd,
+        "estimated_cost_usd": row.estimated_cost_usd,
         "error_type": row.error_type,
         "tool_calls": row.tool_calls,
         "tool_errors": row.tool_errors,
@@ -110,6 +113,24 @@ def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _case_cost(usage: Usage) -> str:
+    """The recorded cost; else the estimate, marked, with the prices it used; else ``-``."""
+    if usage.cost_usd is not None:
+        return _money(usage.cost_usd)
+    estimate = usage.cost_estimate
+    if estimate is None:
+        return "-"
+    if estimate.usd is None:
+        return f"unknown (no price for {safe(', '.join(estimate.unpriced_models))}; see reviewdesk prices)"
+    text = f"{_money(estimate.usd)} estimated ({safe(estimate.prices)})"
+    if estimate.calls_unpriced:
+        missing = f": no price for {safe(', '.join(estimate.unpriced_models))}" if estimate.unpriced_models else ""
+        text += (
+            f", {estimate.calls_unpriced} of {estimate.calls_priced + estimate.calls_unpriced} calls left out{missing}"
+        )
+    return text
+
+
 def case_text(case: Case) -> str:
     g, u = case.generation, case.usage
     # Every field below comes from the trace (or from whoever labeled it) and goes through safe().
@@ -123,9 +144,10 @@ def case_text(case: Case) -> str:
         f"   source {safe(case.source.file)} ({safe(case.source.format)})",
         f"  model {safe(g.model) or '-'}   provider {safe(g.provider) or '-'}"
         f"   tokens in {_count(u.input_tokens)} / out {_count(u.output_tokens)} / total {_count(u.total_tokens)}"
-        f"   cost {_money(u.cost_usd) or '-'}"
-        f"   LLM calls {u.llm_calls}",
+        f"   cost {_case_cost(u)}   LLM calls {u.llm_calls}",
     ]
+    if u.cached_input_tokens or u.reasoning_tokens:
+        out.append(f"  of which cached input {_count(u.cached_input_tokens)}   reasoning {_count(u.reasoning_tokens)}")
     if case.error:
         parts = [safe(case.error.type), safe(case.error.message)]
         out.append("  ERROR " + ": ".join(p for p in parts if p))
@@ -212,6 +234,8 @@ def stats_json(stats: WorkspaceStats) -> dict[str, Any]:
         "cases_with_tokens": stats.cases_with_tokens,
         "cost_usd": None if stats.cost_usd is None else round(stats.cost_usd, 6),
         "cases_with_cost": stats.cases_with_cost,
+        "estimated_cost_usd": None if stats.estimated_cost_usd is None else round(stats.estimated_cost_usd, 6),
+        "cases_with_estimate": stats.cases_with_estimate,
         "by_workflow": counts(stats.by_workflow),
         "by_release": counts(stats.by_release),
         "by_model": counts(stats.by_model),
@@ -230,12 +254,13 @@ def _stats_tokens(stats: WorkspaceStats) -> str:
 
 
 def _stats_cost(stats: WorkspaceStats) -> str:
-    if stats.cost_usd is None:
-        return "cost unknown"
-    text = f"cost ${stats.cost_usd:.4f}"
-    if stats.cases_with_cost < stats.cases:
-        text += f" (recorded in {stats.cases_with_cost} of {stats.cases} cases)"
-    return text
+    """Recorded and estimated cost apart: an estimate is not what was billed."""
+    parts = []
+    if stats.cost_usd is not None:
+        parts.append(f"cost recorded ${stats.cost_usd:.4f} ({stats.cases_with_cost} of {stats.cases} cases)")
+    if stats.estimated_cost_usd is not None:
+        parts.append(f"estimated ${stats.estimated_cost_usd:.4f} ({stats.cases_with_estimate} of {stats.cases} cases)")
+    return "   ".join(parts) if parts else "cost unknown"
 
 
 def stats_text(stats: WorkspaceStats) -> str:

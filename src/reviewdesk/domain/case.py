@@ -25,10 +25,11 @@ from pydantic import (
 
 from reviewdesk.domain.labels import Label, LabelChange
 
-CASE_FORMAT_VERSION = 3
+CASE_FORMAT_VERSION = 4
 """2 added the optional ``label_history``; 3 the team-review fields (``resolution``,
-``reviewer_labels``, and each history event's ``id``, ``kind``, ``label_of``, ``settles``). Each
-version's cases are valid cases of the next without the new fields."""
+``reviewer_labels``, and each history event's ``id``, ``kind``, ``label_of``, ``settles``); 4
+``usage.cached_input_tokens``, ``reasoning_tokens`` and ``cost_estimate``. Each version's cases are
+valid cases of the next without the new fields."""
 
 Status = Literal["ok", "error"]
 JsonValue = Any  # arguments, results and metadata are whatever JSON the trace carried
@@ -160,14 +161,51 @@ class ToolCall(_Model):
     call_id: str | None = None
 
 
+class CostEstimate(_Model):
+    """The cost of a trace that records none, estimated from list prices (``reviewdesk prices``)."""
+
+    usd: float | None
+    """Sum over the LLM calls that could be priced, in US dollars; ``None`` when none could be."""
+    prices: str
+    """The price table and its version, e.g. ``genai-prices 0.2.3``; workspace prices say so and when
+    they were last changed (``workspace prices of 2026-12-02T14:00:00Z + genai-prices 0.2.3``)."""
+    calls_priced: int
+    calls_unpriced: int = 0
+    """LLM calls left out: no token counts, or a model no price table knows (the estimate is then low)."""
+    unpriced_models: list[str] = Field(default_factory=list)
+    """Models of the calls left out for want of a price, to add with ``reviewdesk prices set``."""
+    overridden_models: list[str] = Field(default_factory=list)
+    """Models priced with the workspace's own prices instead of the table's."""
+
+
 class Usage(_Model):
     """Tokens and cost summed over every LLM call of the trace."""
 
     input_tokens: int | None = None
+    """Input tokens, cached ones included; ``None`` when no call counted them (unknown is not 0)."""
     output_tokens: int | None = None
+    """Output tokens, reasoning ones included."""
     total_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    """Input tokens read from the provider's prompt cache (billed at a lower price)."""
+    reasoning_tokens: int | None = None
+    """Output tokens spent on reasoning, when the provider counts them apart."""
     cost_usd: float | None = None
+    """The cost the trace itself records; it always wins over an estimate."""
+    cost_estimate: CostEstimate | None = None
+    """Set only when the trace records no cost: what its calls cost at list prices."""
     llm_calls: int = 0
+
+    @property
+    def cost(self) -> float | None:
+        """The recorded cost, else the estimate's (see ``cost_is_estimated``)."""
+        if self.cost_usd is not None:
+            return self.cost_usd
+        return self.cost_estimate.usd if self.cost_estimate is not None else None
+
+    @property
+    def cost_is_estimated(self) -> bool:
+        return self.cost_usd is None and self.cost_estimate is not None and self.cost_estimate.usd is not None
 
 
 class Feedback(_Model):
@@ -226,7 +264,8 @@ class Case(_Model):
     """One trace, normalized into one reviewable interaction."""
 
     format_version: int = CASE_FORMAT_VERSION
-    """Version of this format; readers refuse newer versions. 2 added ``label_history``."""
+    """Version of this format; readers refuse newer versions. 2 added ``label_history``, 3 the
+    team-review fields, 4 the cost estimate and the cached and reasoning token counts."""
     case_id: str
     """Short stable id derived from the trace id."""
     trace_id: str

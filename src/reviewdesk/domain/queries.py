@@ -107,6 +107,17 @@ class CaseSummary:
     verdict: str | None = None
     root_causes: tuple[str, ...] = field(default_factory=tuple)
     escalate: bool = False
+    estimated_cost_usd: float | None = None
+    """Set only when the trace records no cost (``cost_usd`` is then ``None``)."""
+
+    @property
+    def cost(self) -> float | None:
+        """The recorded cost, else the estimate."""
+        return self.cost_usd if self.cost_usd is not None else self.estimated_cost_usd
+
+    @property
+    def cost_is_estimated(self) -> bool:
+        return self.cost_usd is None and self.estimated_cost_usd is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +155,9 @@ class WorkspaceStats:
     cost_usd: float | None = None
     """Sum of the costs the traces recorded; ``None`` when no trace recorded one."""
     cases_with_cost: int = 0
+    estimated_cost_usd: float | None = None
+    """Sum of the estimates of the cases whose trace records no cost (kept apart from ``cost_usd``)."""
+    cases_with_estimate: int = 0
     by_workflow: list[Count] = field(default_factory=list)
     by_release: list[Count] = field(default_factory=list)
     by_model: list[Count] = field(default_factory=list)

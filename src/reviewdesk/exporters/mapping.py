@@ -215,6 +215,7 @@ def provenance(item: ExportItem) -> dict[str, Any]:
     """
     case = item.case
     label = case.labels
+    estimate = case.usage.cost_estimate
     return {
         "case_id": case.case_id,
         "source_trace_id": case.trace_id,
@@ -232,6 +233,11 @@ def provenance(item: ExportItem) -> dict[str, Any]:
         "labeled_at": iso(label.labeled_at) if label else None,
         "expected_from": expected_from(case),
         "comment": label.comment if label else None,
+        # Cost as the trace recorded it, and apart from it the estimate from list prices (with the
+        # prices used) when the trace records none: an estimate must not pass for a bill.
+        "cost_usd": case.usage.cost_usd,
+        "estimated_cost_usd": estimate.usd if estimate is not None else None,
+        "cost_estimate_prices": estimate.prices if estimate is not None and estimate.usd is not None else None,
     }
 
 

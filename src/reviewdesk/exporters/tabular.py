@@ -66,6 +66,8 @@ COLUMNS: tuple[str, ...] = (
     "output_tokens",
     "total_tokens",
     "cost_usd",
+    "estimated_cost_usd",
+    "cost_estimate_prices",
     "latency_ms",
 )
 """Columns before the score columns, in file order."""
@@ -119,6 +121,8 @@ def row(item: ExportItem) -> dict[str, Any]:
         "output_tokens": case.usage.output_tokens,
         "total_tokens": case.usage.total_tokens,
         "cost_usd": case.usage.cost_usd,
+        "estimated_cost_usd": prov["estimated_cost_usd"],
+        "cost_estimate_prices": prov["cost_estimate_prices"],
         "latency_ms": case.latency_ms,
         "scores": dict(label.scores) if label else {},
     }
@@ -218,6 +222,7 @@ class ParquetExporter:
             "output_tokens": pa.int64(),
             "total_tokens": pa.int64(),
             "cost_usd": pa.float64(),
+            "estimated_cost_usd": pa.float64(),
             "latency_ms": pa.float64(),
         }
         schema = pa.schema([(c, fields.get(c, text)) for c in COLUMNS] + [(f"score_{n}", pa.int64()) for n in scores])

@@ -6,8 +6,9 @@ applies the case rules of ``docs/case-rules.md`` to the views of one trace. Pure
 I/O, so every importer — OTLP today, Langfuse and LangSmith next — shares one set of rules.
 """
 
-from reviewdesk.normalize.case_builder import build_case
+from reviewdesk.normalize.case_builder import build_case, case_usage
 from reviewdesk.normalize.conventions import view_span
+from reviewdesk.normalize.cost import table_version
 from reviewdesk.normalize.view import SpanKind, SpanView
 
-__all__ = ["SpanKind", "SpanView", "build_case", "view_span"]
+__all__ = ["SpanKind", "SpanView", "build_case", "case_usage", "table_version", "view_span"]

@@ -26,16 +26,21 @@ from reviewdesk.domain.case import (
     Usage,
 )
 from reviewdesk.domain.ids import case_id_for_trace
+from reviewdesk.domain.prices import PriceBook
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize.conventions import view_span
 from reviewdesk.normalize.conventions.common import answer_text, as_str, maybe_json, request_text
+from reviewdesk.normalize.cost import BUILT_IN, CallUsage, estimate
 from reviewdesk.normalize.view import SpanKind, SpanView
 
 _IDENTITY_FIELDS = ("workflow", "release", "session_id", "user_id", "tenant")
 
 
-def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str) -> Case:
-    """Normalize the spans of one trace (in any order, any mix of conventions) into a case."""
+def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str, prices: PriceBook = BUILT_IN) -> Case:
+    """Normalize the spans of one trace (in any order, any mix of conventions) into a case.
+
+    ``prices`` are the workspace's prices for the cost estimate of a trace that records no cost.
+    """
     if not spans:
         raise ValueError("a case needs at least one span")
     views = _in_start_order([view_span(s) for s in spans])
@@ -75,10 +80,17 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
     case.generation = _generation(root, llms)
     case.tool_calls = _tool_calls(views, llms)
     case.retrieval = _retrieval(views)
-    case.usage = _usage(llms)
+    case.usage = _usage(llms, prices)
     case.outcome = Outcome(feedback=[f for v in views for f in v.feedback])
     case.status, case.error = _status(root, views)
     return case
+
+
+def case_usage(spans: Sequence[RawSpan], prices: PriceBook = BUILT_IN) -> Usage:
+    """The ``usage`` of the case these spans make (the same rule as ``build_case``'s), for
+    re-estimating stored cases when prices change without rebuilding anything else."""
+    views = _in_start_order([view_span(s) for s in spans])
+    return _usage([v for v in views if v.kind is SpanKind.LLM], prices)
 
 
 def _in_start_order(views: list[SpanView]) -> list[SpanView]:
@@ -329,7 +341,7 @@ def _retrieval(views: list[SpanView]) -> Retrieval:
     return retrieval
 
 
-def _usage(llms: list[SpanView]) -> Usage:
+def _usage(llms: list[SpanView], prices: PriceBook) -> Usage:
     def total(values: list[int | None]) -> int | None:
         present = [v for v in values if v is not None]
         return sum(present) if present else None
@@ -343,12 +355,31 @@ def _usage(llms: list[SpanView]) -> Usage:
         elif view.input_tokens is not None or view.output_tokens is not None:
             per_call_totals.append((view.input_tokens or 0) + (view.output_tokens or 0))
     costs = [v.cost_usd for v in llms if v.cost_usd is not None]
-    return Usage(
+    usage = Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=total(per_call_totals),
+        cached_input_tokens=total([v.cached_input_tokens for v in llms]),
+        reasoning_tokens=total([v.reasoning_tokens for v in llms]),
         cost_usd=round(sum(costs), 8) if costs else None,
         llm_calls=len(llms),
+    )
+    if usage.cost_usd is None:  # the trace's own cost always wins; an estimate only fills its absence
+        usage.cost_estimate = estimate([_call_usage(v) for v in llms], prices)
+    return usage
+
+
+def _call_usage(view: SpanView) -> CallUsage:
+    start = view.span.start_ns
+    return CallUsage(
+        # What answered is what was billed; a call that failed before answering is priced as asked.
+        model=view.response_model or view.request_model,
+        provider=view.provider,
+        input_tokens=view.input_tokens,
+        output_tokens=view.output_tokens,
+        cached_input_tokens=view.cached_input_tokens,
+        reasoning_tokens=view.reasoning_tokens,
+        started_at=datetime.fromtimestamp(start / 1e9, tz=UTC) if start is not None else None,
     )
 
 

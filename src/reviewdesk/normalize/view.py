@@ -55,6 +55,8 @@ class SpanView:
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
     cost_usd: float | None = None
     prompt_template: PromptTemplate | None = None
     # tools

@@ -34,7 +34,7 @@ from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit, redaction, restore
+from reviewdesk.services import audit, cost_estimates, redaction, restore
 from reviewdesk.services.import_records import (
     ImportResult,
     ImportSummary,
@@ -228,6 +228,8 @@ class _BatchWriter:
         self.redactor = redaction.BatchRedactor(workspace, import_rowid)
         self.file_name = self.redactor.scrub(file_name)  # every case carries it as provenance
         self.audited_path = self.redactor.scrub(str(summary.path))  # each batch's audit line names it
+        with workspace.engine.connect() as conn:
+            self.prices = cost_estimates.load_prices(conn)  # for traces that record no cost
         self._thread: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
         self._in_flight_traces: set[str] = set()
@@ -305,7 +307,9 @@ class _BatchWriter:
         redacted = self.redactor.redact_spans(batch, known)  # before anything of the batch is written
         rows = []
         for spans in batch.values():
-            case = build_case(list(spans.values()), source_format=self.format_name, source_file=self.file_name)
+            case = build_case(
+                list(spans.values()), source_format=self.format_name, source_file=self.file_name, prices=self.prices
+            )
             rows.append(writes.case_columns(case, 0, now))  # the trace's row id is known once it is written
         return _NewTraces(batch, redacted, rows)
 
@@ -367,7 +371,7 @@ class _BatchWriter:
             else:
                 spans = list(batch[trace_id].values())
             counts[rowid] = len(spans)
-            case = build_case(spans, source_format=self.format_name, source_file=self.file_name)
+            case = build_case(spans, source_format=self.format_name, source_file=self.file_name, prices=self.prices)
             case_rows.append(writes.case_columns(case, rowid, now))
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)

@@ -223,6 +223,8 @@ class CaseFacts:
     escalate: bool = False
     reviewer: str | None = None
     labeled_at: datetime | None = None
+    estimated_cost_usd: float | None = None
+    """The cost estimate of a case whose trace records no cost (kept apart from ``cost_usd``)."""
 
     @property
     def labeled(self) -> bool:
@@ -303,6 +305,9 @@ class CostLatencyRow:
     failed_ids: tuple[str, ...]
     failed_cost: Distribution
     """Cost of the failed cases (the money spent on answers that were wrong)."""
+    estimated_cost: Distribution
+    """Estimated cost of the cases whose trace records none: list prices, not what was billed."""
+    failed_estimated_cost: Distribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -661,6 +666,7 @@ def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
         started_at=summary.started_at,
         latency_ms=summary.latency_ms,
         cost_usd=summary.cost_usd,
+        estimated_cost_usd=summary.estimated_cost_usd,
         total_tokens=summary.total_tokens,
         status=summary.status,
         tool_errors=summary.tool_errors,
@@ -850,6 +856,12 @@ def _cost_row(workflow: str, segment: str, members: Sequence[CaseFacts]) -> Cost
         tokens=Distribution.of([(f.case_id, float(f.total_tokens)) for f in members if f.total_tokens is not None]),
         failed_ids=_ids(failed),
         failed_cost=Distribution.of([(f.case_id, f.cost_usd) for f in failed if f.cost_usd is not None]),
+        estimated_cost=Distribution.of(
+            [(f.case_id, f.estimated_cost_usd) for f in members if f.estimated_cost_usd is not None]
+        ),
+        failed_estimated_cost=Distribution.of(
+            [(f.case_id, f.estimated_cost_usd) for f in failed if f.estimated_cost_usd is not None]
+        ),
     )
 
 

@@ -311,6 +311,10 @@ def _cost_section(insights: Insights) -> dict[str, Any]:
                 "failed": len(row.failed_ids),
                 "failed_cost": money(row.failed_cost.total),
                 "failed_cost_n": row.failed_cost.n,
+                # Estimates apart from recorded cost: list prices are not what was billed.
+                "estimated": _dist(row.estimated_cost, money),
+                "failed_estimated": money(row.failed_estimated_cost.total),
+                "failed_estimated_n": row.failed_estimated_cost.n,
             }
             for row in insights.cost_latency
         ],

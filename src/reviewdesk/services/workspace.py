@@ -17,7 +17,7 @@ from reviewdesk import paths
 from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
 from reviewdesk.progress import Progress
-from reviewdesk.services import redaction_key
+from reviewdesk.services import cost_estimates, redaction_key
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import writing
@@ -79,6 +79,13 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
             return _open_read_only(path, "disk full")
         except WorkspaceError:
             raise DiskFullError(storage_engine.disk_full_message(path)) from None
+    storage_engine.upgrade(engine)
+    workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
+    _ensure_label_schema(workspace)
+    close_abandoned_imports(workspace)
+    # Cases stored before cost estimates existed, or estimated with other prices, get the current
+    # estimate now (once: the workspace remembers which prices its estimates used).
+    cost_estimates.refresh_if_outdated(engine)
     return workspace
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -148,6 +149,8 @@ class CaseRow(Base):
     __table_args__ = (
         CheckConstraint("status IN ('ok', 'error')", name="status"),
         Index("ix_cases_workflow_started", "workflow", "started_at"),
+        # Sorting by cost: the recorded cost, else the estimate (storage.queries.COST_ORDER).
+        Index("ix_cases_cost", text("coalesce(cost_usd, estimated_cost_usd)")),
     )
 
     case_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,6 +171,9 @@ class CaseRow(Base):
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     total_tokens: Mapped[int | None] = mapped_column(Integer)
     cost_usd: Mapped[float | None] = mapped_column(Float, index=True)
+    """The cost the trace recorded."""
+    estimated_cost_usd: Mapped[float | None] = mapped_column(Float)
+    """The estimate from list prices (``usage.cost_estimate.usd``), set only when the trace records no cost."""
     tool_calls: Mapped[int] = mapped_column(Integer, default=0)
     tool_errors: Mapped[int] = mapped_column(Integer, default=0)
     documents: Mapped[int] = mapped_column(Integer, default=0)

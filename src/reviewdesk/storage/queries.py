@@ -27,9 +27,12 @@ from reviewdesk.storage.orm import (
 from reviewdesk.storage.search import match_query
 from reviewdesk.storage.writes import row_to_span
 
+# The cost a case is sorted by: the trace's own, else the estimate (index ix_cases_cost).
+COST_ORDER = func.coalesce(CaseRow.cost_usd, CaseRow.estimated_cost_usd)
+
 _SORT_COLUMNS: dict[str, Any] = {
     "started": CaseRow.started_at,
-    "cost": CaseRow.cost_usd,
+    "cost": COST_ORDER,
     "latency": CaseRow.latency_ms,
     "tokens": CaseRow.total_tokens,
 }
@@ -132,6 +135,7 @@ _SUMMARY_COLUMNS = (
     LabelRow.verdict,
     LabelRow.escalate,
     LabelRow.data,
+    CaseRow.estimated_cost_usd,
 )
 
 
@@ -157,6 +161,7 @@ def _summary(row: Any) -> CaseSummary:
         verdict=row[16],
         escalate=bool(row[17]),
         root_causes=tuple(label_data.get("root_causes", [])),
+        estimated_cost_usd=row[19],
     )
 
 
@@ -423,6 +428,8 @@ def workspace_stats(session: Session) -> WorkspaceStats:
             func.count().filter(known_tokens),
             func.sum(CaseRow.cost_usd),
             func.count(CaseRow.cost_usd),
+            func.sum(CaseRow.estimated_cost_usd),
+            func.count(CaseRow.estimated_cost_usd),
         )
     ).one()
     stats.input_tokens = None if totals[0] is None else int(totals[0])
@@ -430,6 +437,8 @@ def workspace_stats(session: Session) -> WorkspaceStats:
     stats.cases_with_tokens = int(totals[2])
     stats.cost_usd = None if totals[3] is None else float(totals[3])
     stats.cases_with_cost = int(totals[4])
+    stats.estimated_cost_usd = None if totals[5] is None else float(totals[5])
+    stats.cases_with_estimate = int(totals[6])
     stats.by_workflow = _counts(session, CaseRow.workflow)
     stats.by_release = _counts(session, CaseRow.release)
     stats.by_model = _counts(session, CaseRow.model)

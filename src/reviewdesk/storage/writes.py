@@ -183,6 +183,7 @@ def case_columns(case: Case, trace_rowid: int, now: datetime) -> dict[str, Any]:
         "output_tokens": case.usage.output_tokens,
         "total_tokens": case.usage.total_tokens,
         "cost_usd": case.usage.cost_usd,
+        "estimated_cost_usd": case.usage.cost_estimate.usd if case.usage.cost_estimate is not None else None,
         "tool_calls": len(case.tool_calls),
         "tool_errors": sum(1 for call in case.tool_calls if call.error),
         "documents": len(case.retrieval.documents),
@@ -207,3 +208,27 @@ def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         ),
         list(rows),
     )
+
+
+def cases_without_recorded_cost(conn: Connection, *, after_rowid: int, limit: int) -> list[tuple[int, int, Any]]:
+    """``(case_rowid, trace_rowid, data)`` of cases whose trace records no cost, in row order from
+    ``after_rowid`` on: the cases whose cost is an estimate, re-estimated page by page."""
+    rows = conn.execute(
+        select(CaseRow.case_rowid, CaseRow.trace_rowid, CaseRow.data)
+        .where(CaseRow.cost_usd.is_(None), CaseRow.case_rowid > after_rowid)
+        .order_by(CaseRow.case_rowid)
+        .limit(limit)
+    )
+    return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+
+def set_case_usage(conn: Connection, rows: Sequence[tuple[int, dict[str, Any], float | None]]) -> None:
+    """Store re-estimated cases: ``(case_rowid, data, estimated_cost_usd)``; nothing else changes."""
+    if not rows:
+        return
+    statement = (
+        update(CaseRow)
+        .where(CaseRow.case_rowid == bindparam("b_rowid"))
+        .values(data=bindparam("b_data"), estimated_cost_usd=bindparam("b_estimate"))
+    )
+    conn.execute(statement, [{"b_rowid": r, "b_data": d, "b_estimate": e} for r, d, e in rows])

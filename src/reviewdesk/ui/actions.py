@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     PREFERENCES = "edit.preferences"
     REDACTION = "edit.redaction_rules"
     RETENTION = "edit.retention"
+    PRICES = "edit.prices"
     TOGGLE_QUEUE = "view.toggle_queue"
     TOGGLE_SPANS = "view.toggle_spans"
     FOCUS_QUEUE = "view.focus_queue"
@@ -175,6 +176,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         (),
         "Edit",
         "How long cases are kept; delete old cases for good",
+        writes=True,
+    ),
+    ActionSpec(
+        ActionId.PRICES,
+        "&Model prices…",
+        (),
+        "Edit",
+        "The workspace's own model prices for estimated costs (traces that record no cost)",
         writes=True,
     ),
     ActionSpec(

@@ -45,7 +45,7 @@ from reviewdesk.domain.errors import ReviewdeskError, WorkspaceLockedError
 from reviewdesk.domain.labels import Label, LabelChange, Verdict
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Facets
 from reviewdesk.progress import Progress
-from reviewdesk.services import audit, exports, formats, imports, purge, redaction, review
+from reviewdesk.services import audit, exports, formats, imports, prices, purge, redaction, review
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.import_records import describe_file, describe_result
@@ -79,6 +79,7 @@ from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, PreferencesD
 from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
 from reviewdesk.ui.views.insights_view import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
+from reviewdesk.ui.views.prices_dialog import PricesDialog
 from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
 from reviewdesk.ui.views.queue_view import QueueView
 from reviewdesk.ui.widgets.inert import visible
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
             ActionId.PREFERENCES: self.edit_preferences,
             ActionId.REDACTION: self.edit_redaction,
             ActionId.RETENTION: self.edit_retention,
+            ActionId.PRICES: self.edit_prices,
             ActionId.INSIGHTS: lambda: self.show_insights(self.action_map[ActionId.INSIGHTS].isChecked()),
             ActionId.TOGGLE_QUEUE: lambda: self.queue_view.setVisible(
                 self.action_map[ActionId.TOGGLE_QUEUE].isChecked()
@@ -890,6 +892,45 @@ class MainWindow(QMainWindow):
             show_error(self, exc, title="Redaction rules")
             return
         self.statusBar().showMessage("Redaction rules saved: they apply to the next imports.", 6000)
+
+    def edit_prices(self) -> None:
+        """Apply the dialog's prices: each added, changed or removed model through ``services.prices``,
+        in the background (each change re-estimates the stored cases that record no cost)."""
+        if self._refuse_write("changed"):
+            return
+        workspace, reviewer = self.workspace, self.settings.reviewer
+        before = prices.get_prices(workspace).models
+        dialog = PricesDialog(prices.get_prices(workspace), prices.table(), self)
+        if not dialog.exec():
+            return
+        after = dialog.prices()
+        if after == before:
+            return
+
+        def work(_progress: Progress) -> int:
+            reestimated = 0
+            for name in before.keys() - after.keys():
+                reestimated = prices.unset_price(workspace, name, actor=reviewer).reestimated
+            for name, price in after.items():
+                if before.get(name) != price:
+                    reestimated = prices.set_price(
+                        workspace,
+                        name,
+                        input_per_mtok=price.input,
+                        output_per_mtok=price.output,
+                        cached_input_per_mtok=price.cached_input,
+                        actor=reviewer,
+                    ).reestimated
+            return reestimated
+
+        self.runner.op(work).with_progress("Re-estimating costs", self).success(self._prices_saved).failure(
+            lambda exc, details: show_error(self, exc, details, title="Model prices")
+        ).run()
+
+    def _prices_saved(self, reestimated: int) -> None:
+        # Re-estimating rewrote the case rows: reload rows and details as after an import.
+        self.on_changes(Changes(cases=True, traces=True))
+        self.statusBar().showMessage(f"Model prices saved; {reestimated} case(s) re-estimated.", 8000)
 
     def edit_retention(self) -> None:
         """Store the retention period; with "Purge now", count, confirm what goes, then purge."""

@@ -11,7 +11,7 @@ and then filled with raw SQL written for X's tables, not through today's models 
 labels and events a reader must find after upgrading (tests/robustness/test_upgrades.py).
 
 When you add a migration: add its revision to ``FILL`` below (copying the latest entry and
-adding what the new revision created), run this script for the revision before yours if it has
+adding what the new revision created) or to ``UPGRADED`` (when its migration converts the data), run this script for the revision before yours if it has
 no fixture yet, and commit the files. Fixtures are never regenerated for old revisions unless
 their data here changes: they stand for files users already have.
 """
@@ -241,6 +241,12 @@ def fill_0003(conn: sqlite3.Connection) -> None:
 
 FILL: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": fill_0001, "0002": fill_0002, "0003": fill_0003}
 
+# Revisions whose fixture is the previous revision's, upgraded by that revision's own migration:
+# 0004 (team review) converts every label and event it finds, so a 0003 workspace opened by the
+# 0004 release is exactly what users of that release have. Raw SQL for 0004's tables would have to
+# re-implement that conversion (event ids, owners, resolutions) and could only drift from it.
+UPGRADED: dict[str, str] = {"0004": "0003"}
+
 
 def expected() -> dict[str, object]:
     """What every fixture holds, whatever its revision: cases, and each case's labels and events."""
@@ -261,14 +267,25 @@ def expected() -> dict[str, object]:
 def make(revision: str) -> Path:
     target = HERE / f"rev-{revision}.reviewdesk"
     target.unlink(missing_ok=True)
+    fill = FILL.get(revision)
+    if fill is None:  # an UPGRADED revision: bring the earlier one's data up by its migration
+        fill = FILL[UPGRADED[revision]]
     engine = storage_engine.create_workspace_engine(target)
-    command.upgrade(storage_engine.alembic_config(engine), revision)
+    command.upgrade(storage_engine.alembic_config(engine), UPGRADED.get(revision, revision))
     engine.dispose()
     conn = sqlite3.connect(target)
     try:
         conn.execute("PRAGMA foreign_keys=ON")
         with conn:
-            FILL[revision](conn)
+            fill(conn)
+    finally:
+        conn.close()
+    if revision in UPGRADED:
+        engine = storage_engine.create_workspace_engine(target)
+        command.upgrade(storage_engine.alembic_config(engine), revision)
+        engine.dispose()
+    conn = sqlite3.connect(target)
+    try:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -280,7 +297,7 @@ def make(revision: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    for revision in argv or sorted(FILL):
+    for revision in argv or sorted({*FILL, *UPGRADED}):
         path = make(revision)
         print(f"{path.relative_to(HERE.parent.parent.parent)}: {path.stat().st_size:,} bytes")
     return 0

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewdesk.cli.main import main
+from reviewdesk.domain.case import CASE_FORMAT_VERSION
 from reviewdesk.domain.errors import CaseNotFoundError
 from reviewdesk.domain.labels import Evidence, Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter
@@ -107,7 +108,7 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 def test_the_export_carries_every_label_event(trip: RoundTrip) -> None:
     lines = _lines(trip.exported)
-    assert {line["format_version"] for line in lines} == {3}
+    assert {line["format_version"] for line in lines} == {CASE_FORMAT_VERSION}
     by_id = {line["case_id"]: line for line in lines}
     src = open_workspace(trip.source)
     try:
@@ -268,9 +269,9 @@ def test_a_version_1_file_restores_as_before(tmp_path: Path) -> None:
         again = exports.export_cases(ws, "reviewdesk-jsonl", tmp_path / "again.jsonl").path
     finally:
         ws.close()
-    # Exported again: the same cases, now in version 3 with the one-event history.
+    # Exported again: the same cases, now in the current version with the one-event history.
     for original, line in zip(originals, _lines(again), strict=True):
-        assert line["format_version"] == 3
+        assert line["format_version"] == CASE_FORMAT_VERSION
         history = line.pop("label_history")
         assert len(history) == (0 if original["labels"] is None else 1)
         if original["labels"] is not None:
@@ -279,6 +280,8 @@ def test_a_version_1_file_restores_as_before(tmp_path: Path) -> None:
             assert line.pop("reviewer_labels") == {original["labels"]["reviewer"]: original["labels"]}
             assert history[0]["label_of"] == original["labels"]["reviewer"]
         line["format_version"] = 1
+        for added_in_4 in ("cached_input_tokens", "reasoning_tokens", "cost_estimate"):
+            assert line["usage"].pop(added_in_4) is None  # a restored case has no spans to estimate from
         assert orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode() in written
 
 

@@ -102,6 +102,16 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         as_int(first(attrs.get("gen_ai.usage.output_tokens"), attrs.get("gen_ai.usage.completion_tokens"))),
     )
     view.setdefault("total_tokens", as_int(attrs.get("gen_ai.usage.total_tokens")))
+    view.setdefault(
+        "cached_input_tokens",
+        as_int(
+            first(attrs.get("gen_ai.usage.cache_read.input_tokens"), attrs.get("gen_ai.usage.cache_read_input_tokens"))
+        ),
+    )
+    view.setdefault(
+        "reasoning_tokens",
+        as_int(first(attrs.get("gen_ai.usage.reasoning.output_tokens"), attrs.get("gen_ai.usage.reasoning_tokens"))),
+    )
     view.setdefault("cost_usd", as_float(first(attrs.get("gen_ai.usage.cost"), attrs.get("gen_ai.cost.total"))))
 
     # Tools.

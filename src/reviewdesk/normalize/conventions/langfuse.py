@@ -20,6 +20,7 @@ from reviewdesk.domain.case import Feedback, PromptTemplate
 from reviewdesk.normalize.conventions.common import as_float, as_str, dig, first, text_of
 from reviewdesk.normalize.conventions.payloads import (
     decode,
+    detail_counts,
     documents,
     input_messages,
     output_details,
@@ -149,11 +150,15 @@ def _read_generation(
 
     usage = first(decode(attrs.get(_OBS + "usage_details")), decode(attrs.get("langfuse.export.observation.usage")))
     input_tokens, output_tokens, total_tokens = usage_counts(usage)
+    cached, reasoning = detail_counts(usage)
     if input_tokens is None and output_tokens is None:
         input_tokens, output_tokens, total_tokens = details.input_tokens, details.output_tokens, details.total_tokens
+        cached, reasoning = details.cached_input_tokens, details.reasoning_tokens
     view.setdefault("input_tokens", input_tokens)
     view.setdefault("output_tokens", output_tokens)
     view.setdefault("total_tokens", total_tokens)
+    view.setdefault("cached_input_tokens", cached)
+    view.setdefault("reasoning_tokens", reasoning)
     view.setdefault("cost_usd", _cost(attrs))
 
 

@@ -19,6 +19,7 @@ from reviewdesk.domain.case import Feedback, PromptTemplate
 from reviewdesk.normalize.conventions.common import as_float, as_int, as_str, first
 from reviewdesk.normalize.conventions.payloads import (
     decode,
+    detail_counts,
     documents,
     input_messages,
     output_details,
@@ -156,8 +157,10 @@ def _read_llm(
     # Token counts: the usage the SDK recorded on the run, the output's own usage, then the
     # counts LangSmith computed and stored on the run.
     counts = usage_counts(metadata.get("usage_metadata"))
+    extra_counts = detail_counts(metadata.get("usage_metadata"))
     if counts[0] is None and counts[1] is None:
         counts = (details.input_tokens, details.output_tokens, details.total_tokens)
+        extra_counts = (details.cached_input_tokens, details.reasoning_tokens)
     if counts[0] is None and counts[1] is None:
         counts = (
             as_int(attrs.get("langsmith.run.prompt_tokens")),
@@ -167,6 +170,8 @@ def _read_llm(
     view.setdefault("input_tokens", counts[0])
     view.setdefault("output_tokens", counts[1])
     view.setdefault("total_tokens", counts[2])
+    view.setdefault("cached_input_tokens", extra_counts[0])
+    view.setdefault("reasoning_tokens", extra_counts[1])
     view.setdefault("cost_usd", as_float(attrs.get("langsmith.run.total_cost")))
 
 

@@ -144,6 +144,8 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     view.setdefault("input_tokens", as_int(attrs.get("llm.token_count.prompt")))
     view.setdefault("output_tokens", as_int(attrs.get("llm.token_count.completion")))
     view.setdefault("total_tokens", as_int(attrs.get("llm.token_count.total")))
+    view.setdefault("cached_input_tokens", as_int(attrs.get("llm.token_count.prompt_details.cache_read")))
+    view.setdefault("reasoning_tokens", as_int(attrs.get("llm.token_count.completion_details.reasoning")))
     view.setdefault("cost_usd", as_float(attrs.get("llm.cost.total")))
 
     if view.attrs.has("llm.prompt_template."):

@@ -63,6 +63,7 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
         view.setdefault("finish_reason", finish_reason_of(completions[-1].get("finish_reason")))
         view.setdefault("refusal", as_str(completions[-1].get("refusal")))
     view.setdefault("total_tokens", as_int(attrs.get("llm.usage.total_tokens")))
+    view.setdefault("reasoning_tokens", as_int(attrs.get("llm.usage.reasoning_tokens")))
 
     raw_input, raw_output = attrs.get("traceloop.entity.input"), attrs.get("traceloop.entity.output")
     entity_input = maybe_json(raw_input)

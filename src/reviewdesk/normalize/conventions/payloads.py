@@ -410,6 +410,52 @@ class OutputDetails:
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+def detail_counts(usage: Any) -> tuple[int | None, int | None]:
+    """(cached input, reasoning output) from a usage mapping: OpenAI Chat (``prompt_tokens_details``),
+    Responses (``input_tokens_details``), LangChain (``input_token_details``), Anthropic
+    (``cache_read_input_tokens``), Langfuse usage details (``input_cached_tokens``, ``cache_read`` …)."""
+    usage = decode(usage)
+    if not isinstance(usage, dict):
+        return None, None
+    inputs = first(
+        _dict(usage.get("prompt_tokens_details")),
+        _dict(usage.get("input_tokens_details")),
+        _dict(usage.get("input_token_details")),
+        _dict(usage.get("prompt_details")),
+    )
+    outputs = first(
+        _dict(usage.get("completion_tokens_details")),
+        _dict(usage.get("output_tokens_details")),
+        _dict(usage.get("output_token_details")),
+        _dict(usage.get("completion_details")),
+    )
+    cached = first(
+        (inputs or {}).get("cached_tokens"),
+        (inputs or {}).get("cache_read"),
+        usage.get("cache_read_input_tokens"),
+        usage.get("input_cached_tokens"),
+        usage.get("input_cache_read"),
+        usage.get("prompt_details.cache_read"),
+        usage.get("cache_read"),
+    )
+    reasoning = first(
+        (outputs or {}).get("reasoning_tokens"),
+        (outputs or {}).get("reasoning"),
+        usage.get("output_reasoning_tokens"),
+        usage.get("output_reasoning"),
+        usage.get("completion_details.reasoning"),
+        usage.get("reasoning_tokens"),
+    )
+    return as_int(cached), as_int(reasoning)
+
+
+def _dict(value: Any) -> dict[str, Any] | None:
+    value = decode(value)
+    return value if isinstance(value, dict) and value else None
 
 
 def usage_counts(usage: Any) -> tuple[int | None, int | None, int | None]:
@@ -476,6 +522,7 @@ def output_details(value: Any) -> OutputDetails:
         counts = usage_counts(usage)
         if any(c is not None for c in counts):
             details.input_tokens, details.output_tokens, details.total_tokens = counts
+            details.cached_input_tokens, details.reasoning_tokens = detail_counts(usage)
             break
     return details
 

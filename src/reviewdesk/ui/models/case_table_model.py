@@ -39,8 +39,11 @@ def _ms(value: float | None) -> str:
     return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
 
 
-def _cost(value: float | None) -> str:
-    return "" if value is None else f"${value:.4f}"
+def _cost(row: CaseSummary) -> str:
+    """The recorded cost; an estimate from list prices is marked ``≈`` (it is not what was billed)."""
+    if row.cost_usd is not None:
+        return f"${row.cost_usd:.4f}"
+    return "" if row.estimated_cost_usd is None else f"≈${row.estimated_cost_usd:.4f}"
 
 
 def _one_line(text: str | None, width: int = 200) -> str:
@@ -75,7 +78,7 @@ COLUMNS: tuple[Column, ...] = (
     ("Request", lambda r: _one_line(r.user_request), _LEFT),
     ("Model", lambda r: r.model or "", _LEFT),
     ("Latency", lambda r: _ms(r.latency_ms), _RIGHT),
-    ("Cost", lambda r: _cost(r.cost_usd), _RIGHT),
+    ("Cost", _cost, _RIGHT),
     ("Error", lambda r: (r.error_type or "error") if r.status == "error" else "", _LEFT),
     ("Verdict", lambda r: r.verdict or "", _LEFT),
     ("Root causes", lambda r: ", ".join(r.root_causes), _LEFT),

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.case import Case, Document
+from reviewdesk.domain.case import Case, Document, Usage
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services.review import CaseDetail
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
@@ -305,7 +305,7 @@ class CaseView(QWidget):
             f"release {case.release}" if case.release else "no release",
             case.generation.model or "no model",
             f"tokens {tokens}",
-            f"cost ${usage.cost_usd:.4f}" if usage.cost_usd is not None else "cost –",
+            _cost_text(usage),
             f"latency {_ms(case.latency_ms)}",
             "ERROR" if case.status == "error" else "ok",
         ]
@@ -508,3 +508,16 @@ class CaseView(QWidget):
 def _tokens(count: int | None) -> str:
     """A token count; ``?`` when the trace did not count (unknown is not zero)."""
     return "?" if count is None else f"{count:,}"
+
+
+def _cost_text(usage: Usage) -> str:
+    """The recorded cost, else the estimate marked as one, with the prices it used."""
+    if usage.cost_usd is not None:
+        return f"cost ${usage.cost_usd:.4f}"
+    estimate = usage.cost_estimate
+    if estimate is None:
+        return "cost –"
+    if estimate.usd is None:
+        return f"cost – (no price for {', '.join(estimate.unpriced_models)})"
+    left_out = f", {estimate.calls_unpriced} call(s) unpriced" if estimate.calls_unpriced else ""
+    return f"cost ≈${estimate.usd:.4f} estimated ({estimate.prices}{left_out})"

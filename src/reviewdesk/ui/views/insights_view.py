@@ -417,7 +417,13 @@ class InsightsView(QWidget):
         page = _Page("page_cost")
         page.add(_heading("Latency per task: bar to the median, whisker to p95"))
         self.latency_chart = self._interval_chart(page, "latency_chart")
-        page.add(_note("n counts the cases that recorded the quantity: traces without a cost are not counted as free."))
+        page.add(
+            _note(
+                "n counts the cases that have the quantity: traces without a cost are not counted as free. "
+                "Recorded cost is what the traces say they cost; estimated cost (≈) prices the traces that "
+                "record none at list prices (Edit → Model prices…). The two are kept apart, never added."
+            )
+        )
         self.cost_table = self._table(page, "cost_table")
         page.finish()
         self.tabs.addTab(page, "Cost && latency")
@@ -707,8 +713,9 @@ class InsightsView(QWidget):
         def dist(d: Distribution, show: Callable[[float | None], str]) -> list[Cell]:
             return [num(d.n, d.case_ids), num(show(d.mean)), num(show(d.p50)), num(show(d.p95))]
 
-        headers = ["Workflow / segment", "Cases", "Cost n", "Cost mean", "Cost p50", "Cost p95", "Failed"]
-        headers += ["Cost of failed", "Latency n", "Latency mean", "p50", "p95"]
+        headers = ["Workflow / segment", "Cases", "Cost n", "Cost mean", "Cost p50", "Cost p95"]
+        headers += ["≈ Est. n", "≈ Est. mean", "≈ Est. p50", "≈ Est. p95", "Failed", "Cost of failed"]
+        headers += ["≈ Est. of failed", "Latency n", "Latency mean", "p50", "p95"]
         self.cost_table.set_rows(
             headers,
             [
@@ -716,8 +723,14 @@ class InsightsView(QWidget):
                     txt(r.workflow if r.segment == ALL else f"· {r.segment}", r.case_ids),
                     num(len(r.case_ids), r.case_ids),
                     *dist(r.cost, fmt.money),
+                    *dist(r.estimated_cost, fmt.money),
                     num(len(r.failed_ids), r.failed_ids),
                     num(fmt.money(r.failed_cost.total), r.failed_cost.case_ids, f"n = {r.failed_cost.n} with a cost"),
+                    num(
+                        fmt.money(r.failed_estimated_cost.total),
+                        r.failed_estimated_cost.case_ids,
+                        f"n = {r.failed_estimated_cost.n} with an estimate",
+                    ),
                     *dist(r.latency, fmt.duration),
                 ]
                 for r in insights.cost_latency
