@@ -59,6 +59,10 @@ def kind_of(path: Path) -> str:
     """``directory``, ``gzip``, ``zip`` or ``file``, judged from content."""
     if path.is_dir():
         return "directory"
+    if not path.is_file():
+        # A FIFO or a pipe (`<(zcat …)`) would block this open until a writer comes, and a read
+        # would consume what the importer needs: leave it to the importer's "not a file" refusal.
+        return "file"
     try:
         with path.open("rb") as handle:
             magic = handle.read(4)
