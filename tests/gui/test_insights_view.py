@@ -17,7 +17,7 @@ from reviewdesk.services.review_sampling import SamplingRequest
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.ui.app import application
 from reviewdesk.ui.tasks import TaskRunner
-from reviewdesk.ui.views.insights_view import CASE_IDS_ROLE, InsightsView
+from reviewdesk.ui.views.insights import CASE_IDS_ROLE, InsightsView
 from tests.unit.insights.demo_labels import labeled_demo_workspace
 
 
@@ -76,11 +76,11 @@ def test_every_table_model_passes_the_model_tester(qtmodeltester, view):
 
 def test_scope_and_overall_rate_show_n_and_interval(view):
     assert view.scope_label.text().startswith("30 case(s) (all cases) · 26 labeled · 4 unreviewed")
-    assert view.overall_label.text() == "Failure rate over all labeled cases: 31% [17–50%] 8/26 (1 unsure)"
+    assert view.rates.overall_label.text() == "Failure rate over all labeled cases: 31% [17–50%] 8/26 (1 unsure)"
 
 
 def test_clicking_a_rate_cell_opens_the_failed_cases(qtbot, view):
-    table = view.rate_table
+    table = view.rates.rate_table
     row = _row(table, "order_status")
     assert table.model().index(row, 3).data() == "50% [22–78%] 4/8"
     expected = next(r for r in view.insights.slices["workflow"] if r.key == "order_status")
@@ -89,7 +89,7 @@ def test_clicking_a_rate_cell_opens_the_failed_cases(qtbot, view):
 
 
 def test_clicking_a_chart_bar_opens_its_cases(qtbot, view):
-    chart = view.rate_chart
+    chart = view.rates.rate_chart
     rects = chart.element_rects()
     assert len(rects) == 3  # three workflows
     rect, ids = rects[1]
@@ -100,7 +100,7 @@ def test_clicking_a_chart_bar_opens_its_cases(qtbot, view):
 
 def test_trend_segments_open_the_weeks_cases(qtbot, view):
     view.tabs.setCurrentIndex(2)
-    chart = view.trend_chart
+    chart = view.trends.trend_chart
     qtbot.waitExposed(chart)
     rect, _ids = chart.element_rects()[1]  # week 41, second segment (fail)
     with qtbot.waitSignal(view.open_cases, timeout=2000) as blocker:
@@ -109,22 +109,22 @@ def test_trend_segments_open_the_weeks_cases(qtbot, view):
 
 
 def test_slice_switch_release_comparison_and_sources(qtbot, view):
-    view.slice_combo.setCurrentIndex(view.slice_combo.findData("language"))
-    assert [view.rate_table.model().index(r, 0).data() for r in range(5)] == ["en", "de", "es", "fr", "(none)"]
-    assert (view.release_a.currentText(), view.release_b.currentText()) == ("2026.10.1", "2026.11.0")
-    compare = view.compare_table.model()
+    view.rates.slice_combo.setCurrentIndex(view.rates.slice_combo.findData("language"))
+    assert [view.rates.rate_table.model().index(r, 0).data() for r in range(5)] == ["en", "de", "es", "fr", "(none)"]
+    assert (view.releases.release_a.currentText(), view.releases.release_b.currentText()) == ("2026.10.1", "2026.11.0")
+    compare = view.releases.compare_table.model()
     assert [compare.index(0, c).data() for c in (0, 1, 2, 3, 6)] == [
         "Failure rate", "18% [6–41%] 3/17", "56% [27–81%] 5/9", "+38 pts", "borderline"
     ]  # fmt: skip
-    docs = view.documents_table.model()
-    row = _row(view.documents_table, "policy-returns-2024-01")
+    docs = view.sources.documents_table.model()
+    row = _row(view.sources.documents_table, "policy-returns-2024-01")
     assert docs.index(row, 4).data() == "1 [1]"
     stale = docs.index(row, 4).data(CASE_IDS_ROLE)
     assert len(stale) == 1 and stale[0] in {f.case_id for f in view.insights.facts if f.trace_id.startswith("90759bea")}
 
 
 def test_examples_and_samples_open_cases(qtbot, view):
-    table = view.examples_table
+    table = view.examples.examples_table
     assert table.model().rowCount() >= 11  # one or more per root cause in use
     case_id = table.model().index(0, 1).data()
     assert _click_cell(qtbot, view, table, 0, 6) == [case_id]
@@ -149,7 +149,7 @@ def test_refresh_in_the_background(qtbot, labeled_path):
     assert not widget.tabs.isEnabled()
     widget.refresh()
     qtbot.waitUntil(lambda: widget.insights is not None, timeout=20000)
-    assert widget.tabs.isEnabled() and widget.rate_table.model().rowCount() == 3
+    assert widget.tabs.isEnabled() and widget.rates.rate_table.model().rowCount() == 3
     runner.shutdown()
     workspace.close()
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 
 from reviewdesk.services import review
 from reviewdesk.ui.actions import ActionId
-from reviewdesk.ui.views.insights_view import CASE_IDS_ROLE
+from reviewdesk.ui.views.insights import CASE_IDS_ROLE
 from tests.gui.conftest import wait_idle
 from tests.unit.insights.demo_labels import labeled_demo_workspace
 
@@ -73,7 +73,7 @@ def test_a_click_on_a_cell_opens_exactly_its_cases(qtbot, make_main_window, labe
     window.show_insights(True)
     view = window.insights_view
     qtbot.waitUntil(lambda: view.insights is not None, timeout=20000)
-    table = view.cause_table
+    table = view.rates.cause_table
     view.tabs.setCurrentIndex(0)
     row, column, expected = _first_cell_with_cases(table)
     _click(qtbot, view, table, row, column)

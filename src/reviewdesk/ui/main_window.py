@@ -77,7 +77,7 @@ from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.case_view import READING_TARGETS, CaseView
 from reviewdesk.ui.views.dialogs import CheatSheet, EvidenceDialog, PreferencesDialog, root_cause_picker
 from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
-from reviewdesk.ui.views.insights_view import InsightsView
+from reviewdesk.ui.views.insights import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
 from reviewdesk.ui.views.prices_dialog import PricesDialog
 from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog

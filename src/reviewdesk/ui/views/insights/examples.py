@@ -1,0 +1,50 @@
+"""The Examples tab: representative labeled cases per root cause (also the rows of the rates tab's
+per-slice examples)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewdesk.services.insights import Example, Insights
+from reviewdesk.ui.views.insights.figures import Cell, txt
+from reviewdesk.ui.views.insights.page import Page, note
+
+
+def example_rows(
+    insights: Insights | None, groups: Sequence[tuple[str, Sequence[Example]]], group_title: str
+) -> tuple[list[str], list[list[Cell]]]:
+    headers = [group_title, "Case", "Workflow", "Verdict", "Root causes", "Chosen for", "Request", "Comment"]
+    rows = [
+        [
+            txt(group, (e.case_id,)),
+            txt(e.case_id, (e.case_id,)),
+            txt(e.workflow or "–", (e.case_id,)),
+            Cell(e.verdict or "unreviewed", (e.case_id,), alarm=e.verdict == "fail"),
+            txt(", ".join(insights.title(rc) if insights else rc for rc in e.root_causes), (e.case_id,)),
+            txt(e.why, (e.case_id,)),
+            txt(e.request, (e.case_id,), e.request),
+            txt(e.comment or "", (e.case_id,), e.comment or ""),
+        ]
+        for group, examples in groups
+        for e in examples
+    ]
+    return headers, rows
+
+
+class ExamplesPage(Page):
+    title = "Examples"
+
+    def __init__(self) -> None:
+        super().__init__("page_examples")
+        self.add(
+            note(
+                "Up to three labeled cases per root cause, spread over workflows, preferring those a reviewer "
+                "explained (comment, evidence). Click a row to open the case."
+            )
+        )
+        self.examples_table = self.table("examples_table")
+        self.finish()
+
+    def fill(self, insights: Insights) -> None:
+        groups = [(insights.title(rc), examples) for rc, examples in insights.examples.items()]
+        self.examples_table.set_rows(*example_rows(insights, groups, "Root cause"))
