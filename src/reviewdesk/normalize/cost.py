@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
@@ -109,9 +110,59 @@ def _table_cost(call: CallUsage) -> float | None:
     assert call.model is not None
     input_tokens, cached, output_tokens, reasoning = _counts(call)
     day = (call.started_at or datetime.now(UTC)).astimezone(UTC).date()
-    return _table_price(
-        _Priced(call.model, _provider_id(call.provider), input_tokens, cached, output_tokens, reasoning, day)
-    )
+    provider = _provider_id(call.provider)
+    rates = _linear_rates(call.model, provider, day)
+    if rates is None:
+        return _table_price(_Priced(call.model, provider, input_tokens, cached, output_tokens, reasoning, day))
+    uncached, cache_read, text_output, reasoning_output = rates
+    total = (
+        uncached * (input_tokens - cached)
+        + cache_read * cached
+        + text_output * (output_tokens - reasoning)
+        + reasoning_output * reasoning
+    ) / _PROBE
+    return float(total)
+
+
+_PROBE = 1_000_000
+# Price keys of a model that a call's token counts cannot make non-linear: priced per token
+# (or per search, and a trace's calls count no searches, so those are 0 in every call).
+_LINEAR_KEYS = frozenset({
+    "input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok",
+    "output_reasoning_mtok", "web_searches_kcount", "storage_searches_kcount",
+})  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _linear_rates(model: str, provider: str | None, day: date) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
+    """What a million tokens of each kind cost this model on ``day``, when its price is linear in them.
+
+    A table lookup costs about 0.1 ms and its token counts differ on every call, so a cache by call
+    misses nearly always. A price without tiers (most of the table) is linear in the four counts, so
+    four lookups per model, provider and day give every call's price exactly, in ``Decimal`` as the
+    table computes it: uncached input, cached input, output without reasoning, reasoning.
+    ``None`` (each call is then looked up) for tiered prices, prices per request, unknown models.
+    """
+    import genai_prices  # imported on first use: loading the table takes a third of a second
+    from genai_prices.types import TieredPrices
+
+    probes = ((_PROBE, 0, 0, 0), (_PROBE, _PROBE, 0, 0), (0, 0, _PROBE, 0), (0, 0, _PROBE, _PROBE))
+    rates: list[Decimal] = []
+    matched: set[tuple[str, str]] = set()
+    for input_tokens, cached, output_tokens, reasoning in probes:
+        result = _table_calculation(
+            _Priced(model, provider, input_tokens, cached, output_tokens, reasoning, day), genai_prices
+        )
+        if result is None:
+            return None
+        prices = {key: value for key, value in vars(result.model_price).items() if value is not None}
+        if not _LINEAR_KEYS.issuperset(prices) or any(isinstance(v, TieredPrices) for v in prices.values()):
+            return None
+        matched.add((result.provider.id, result.model.id))
+        rates.append(Decimal(result.total_price))
+    if len(matched) != 1:
+        return None  # a probe fell back to another provider's listing: not one price to scale
+    return rates[0], rates[1], rates[2], rates[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +219,12 @@ def _table_price(call: _Priced) -> float | None:
     """
     import genai_prices  # imported on first use: loading the table takes a third of a second
 
+    result = _table_calculation(call, genai_prices)
+    return None if result is None else float(result.total_price)
+
+
+def _table_calculation(call: _Priced, genai_prices: Any) -> Any:
+    """The table's calculation for one call (``None`` when no provider lists the model)."""
     usage = genai_prices.Usage(
         input_tokens=call.input_tokens,
         cache_read_tokens=call.cached or None,
@@ -179,10 +236,7 @@ def _table_price(call: _Priced) -> float | None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the table warns about prices it guesses; we record the version
-                result: Any = genai_prices.calc_price(
-                    usage, call.model, provider_id=provider_id, genai_request_timestamp=when
-                )
+                return genai_prices.calc_price(usage, call.model, provider_id=provider_id, genai_request_timestamp=when)
         except (LookupError, ValueError):
             continue  # this provider does not list the model: try matching the model alone
-        return float(result.total_price)
     return None
