@@ -331,6 +331,22 @@ _DISCORD_HINT = re.compile(r"\.[a-zA-Z\d_\-]{6}\.[a-zA-Z\d_\-]{27}")
 _TELEGRAM_HINT = re.compile(r"\d{8,10}:[0-9A-Za-z_\-]{35}")
 # The credential names of ``_CREDENTIAL_NAME``, any case: a cheap gate before the full pattern.
 _CREDENTIAL_HINT = re.compile(r"(?i)pass|pwd|secret|api[_\-]?key|token|private[_\-]?key")
+# A word each alternative of ``_CREDENTIAL_HINT`` contains. A case-insensitive match of a word is,
+# character by character, the word once case-folded (``ſ`` and the Kelvin sign ``K`` included:
+# tests/unit/privacy/test_prefilter.py checks every code point), so a text whose case-folded form
+# holds none of them has no match. Fifteen times cheaper than the pattern on the benchmark's text.
+_CREDENTIAL_WORDS = ("pass", "pwd", "secret", "key", "token")
+
+
+def _may_name_credential(text: str) -> bool:
+    """Whether ``text`` can hold a credential name (``_CREDENTIAL_HINT``): the pre-filter, then the gate."""
+    folded = text.casefold()
+    return any(word in folded for word in _CREDENTIAL_WORDS) and _CREDENTIAL_HINT.search(text) is not None
+
+
+def _may_hold_telegram_token(text: str) -> bool:
+    """``_TELEGRAM_HINT`` has a literal ``:``: most text has none, and ``in`` is far cheaper than the pattern."""
+    return ":" in text and _TELEGRAM_HINT.search(text) is not None
 
 
 def _trie_pattern(words: Sequence[str]) -> str:
@@ -369,10 +385,14 @@ class SecretDetector:
 
     def find(self, text: str, has_digits: bool = True) -> Iterator[Finding]:
         # A Telegram token starts with eight digits: without two digits close together there is none.
-        if _SECRET_ANCHORS.search(text) or _DISCORD_HINT.search(text) or (has_digits and _TELEGRAM_HINT.search(text)):
+        if (
+            _SECRET_ANCHORS.search(text)
+            or _DISCORD_HINT.search(text)
+            or (has_digits and _may_hold_telegram_token(text))
+        ):
             yield from self._patterned(text)
         # Last, so that where both find the same value the provider's kind wins (ties keep order).
-        if self._named and _CREDENTIAL_HINT.search(text):
+        if self._named and _may_name_credential(text):
             yield from self._named_values(text)
 
     def _patterned(self, text: str) -> Iterator[Finding]:

@@ -1,0 +1,118 @@
+"""The scanner's pre-filters skip detectors only on text they could not find anything in.
+
+Each detector family is gated by cheap checks (two digits close together, the secret patterns'
+literal anchors, a ``:`` before a Telegram token, the credential words once case-folded, an
+``@`` before the e-mail pattern …). A gate that is wrong hides a finding silently, so the
+property here compares the scanner with its gates against the same scanner with every gate
+opened (each replaced by "maybe"), on text made of real findings, their encoded forms (JSON
+escapes, URL encoding, HTML references: the decoded-text path), characters whose case folding is
+unusual, and noise.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import urllib.parse
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reviewdesk.privacy import RedactionSettings, detectors, personal, secrets
+from reviewdesk.privacy.detectors import Scanner
+from tests.robustness.corpus import corpus
+
+_VALUES = sorted({needle for seeded in corpus() for needle in seeded.needles[:1]} | {s.sentence for s in corpus()})
+_CREDENTIALS = [
+    "password: hunter22",
+    "PASSWORD=Tr0ub4dor&3",
+    "dbPassword=s3cr3tvalue",
+    "x-api-key: 9f8e7d6c5b4a",
+    '"apiKey": "abc123def456"',
+    "auth_token=zzq81k2m",
+    "private-key = q1w2e3r4t5",
+    "pwd=letmein99",
+    "Authorization: Bearer abcdefghijklmnop1234",
+    "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",  # Telegram's shape
+    "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz12345",  # Discord's shape
+]
+# Characters that match ASCII letters case-insensitively in ``re`` without being them (long s,
+# Kelvin sign), others whose folding changes length or is special (sharp s, dotted/dotless i,
+# final sigma), digits of other scripts, the spaces phone and card patterns accept.
+_TRICKY = "ſKßẞİıςΣ٣۴०\u00a0\u202f\u2009"
+_NOISE = st.text(
+    alphabet=st.sampled_from(list("abcdefpswdrtkyonPASWDKEY0123456789 .:=-_@%&\\/+#;\"'{}[]\n") + list(_TRICKY))
+)
+
+
+def _encodings(value: str) -> list[str]:
+    return [
+        value,
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=True)[1:-1].replace("@", "\\u0040"),
+        urllib.parse.quote(value),
+        html.escape(value).replace("@", "&#64;"),
+        json.dumps(json.dumps(value)),  # JSON of JSON: two rounds of decoding
+        value.upper(),
+        value.replace("s", "ſ").replace("k", "\u212a"),
+    ]
+
+
+_FRAGMENT = st.one_of(
+    st.sampled_from(_VALUES + _CREDENTIALS).flatmap(lambda v: st.sampled_from(_encodings(v))),
+    _NOISE,
+)
+_TEXT = st.lists(_FRAGMENT, max_size=6).map("".join)
+
+_ALWAYS = re.compile("")
+
+
+_GATES = (
+    (detectors, "_DIGIT_PAIR", _ALWAYS),
+    (secrets, "_SECRET_ANCHORS", _ALWAYS),
+    (secrets, "_DISCORD_HINT", _ALWAYS),
+    (secrets, "_may_hold_telegram_token", lambda text: True),
+    (secrets, "_may_name_credential", lambda text: True),
+    (personal, "_IPV4_HINT", _ALWAYS),
+)
+
+
+def _ungated_scan(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[detectors.Finding, ...]:
+    """What a scanner whose every gate says "maybe" finds: each detector runs its full patterns."""
+    with monkeypatch.context() as patch:
+        for module, name, value in _GATES:
+            patch.setattr(module, name, value)
+        return Scanner(RedactionSettings())._scan(text) if len(text) >= 6 else ()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_TEXT)
+def test_the_gates_never_hide_a_finding(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    gated = Scanner(RedactionSettings()).scan(text)
+    assert gated == _ungated_scan(monkeypatch, text)
+
+
+def test_each_seeded_value_is_found_through_the_gates_in_every_encoding() -> None:
+    scanner = Scanner(RedactionSettings())
+    for seeded in corpus():
+        for encoded in _encodings(seeded.sentence)[:6]:
+            assert [f.kind for f in scanner.scan(encoded)] == [seeded.kind], encoded
+
+
+def test_case_folding_covers_what_the_credential_pattern_matches_in_any_case() -> None:
+    """Every code point ``re`` matches to a letter of the credential words case-insensitively folds to it."""
+    letters = sorted(set("".join(secrets._CREDENTIAL_WORDS)))
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for letter in letters:
+        matching = re.findall(f"(?i){letter}", every)
+        assert matching and all(char.casefold() == letter for char in matching), letter
+
+
+def test_the_credential_prefilter_admits_what_the_hint_matches() -> None:
+    for text in ["PASSWORD", "pa\u017fs", "api_\u212aey", "SeCrEt", "x-access-token", "pwd", "Private-Key"]:
+        assert secrets._CREDENTIAL_HINT.search(text)
+        assert secrets._may_name_credential(text)
+    assert not secrets._may_name_credential("nothing to see in this sentence at all")
