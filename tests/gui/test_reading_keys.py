@@ -49,6 +49,7 @@ def test_space_pages_and_home_end_jump_without_touching_the_case(qtbot, make_mai
     row = _row_with_tool_calls(window)
     pane = window.case_view.panes["Tools"]
     _key(qtbot, Qt.Key.Key_3, ALT)
+    _key(qtbot, Qt.Key.Key_O, SHIFT)  # every call open: the pane is as long as it gets
     bar = pane.verticalScrollBar()
     assert bar.maximum() > 0, "the demo's longest tool pane should need scrolling"
     assert bar.value() == 0
@@ -75,6 +76,7 @@ def test_space_from_the_queue_pages_the_pane_read_last(qtbot, make_main_window, 
     window = make_main_window(demo_workspace)
     _row_with_tool_calls(window)
     _key(qtbot, Qt.Key.Key_3, ALT)
+    _key(qtbot, Qt.Key.Key_O, SHIFT)
     _key(qtbot, Qt.Key.Key_Escape)
     assert QApplication.focusWidget() is window.queue_view.table
     row = window.current_row()

@@ -45,6 +45,9 @@ class ActionId(StrEnum):
     NEXT_ITEM = "read.next_item"
     PREVIOUS_ITEM = "read.previous_item"
     MAXIMISE_PANE = "read.maximise"
+    TOGGLE_ITEM = "read.toggle_item"
+    TOGGLE_ALL_ITEMS = "read.toggle_all_items"
+    RAW_JSON = "read.raw_json"
     NEXT = "review.next"
     PREVIOUS = "review.previous"
     PASS = "review.pass"
@@ -246,6 +249,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("M",),
         "Read",
         "The pane being read takes the case area (M again restores)",
+        checkable=True,
+    ),
+    ActionSpec(
+        ActionId.TOGGLE_ITEM,
+        "&Open / close item",
+        ("O",),
+        "Read",
+        "Open the current tool call or earlier turn in place, or fold it back (Enter or Right in the pane)",
+    ),
+    ActionSpec(ActionId.TOGGLE_ALL_ITEMS, "Open / close &all items", ("Shift+O",), "Read"),
+    ActionSpec(
+        ActionId.RAW_JSON,
+        "Ra&w JSON",
+        ("R",),
+        "Read",
+        "Show JSON values as the trace recorded them instead of key: value lines",
         checkable=True,
     ),
     ActionSpec(ActionId.NEXT, "&Next case", ("J",), "Review", autorepeat=True),

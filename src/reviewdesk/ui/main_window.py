@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
             ActionId.NEXT_ITEM: lambda: self.case_view.step_item(1),
             ActionId.PREVIOUS_ITEM: lambda: self.case_view.step_item(-1),
             ActionId.MAXIMISE_PANE: self.toggle_maximise,
+            ActionId.TOGGLE_ITEM: self.case_view.toggle_item,
+            ActionId.TOGGLE_ALL_ITEMS: self.case_view.toggle_all_items,
+            ActionId.RAW_JSON: self.case_view.toggle_raw,
             ActionId.NEXT: self.next_case,
             ActionId.PREVIOUS: self.previous_case,
             ActionId.PASS: lambda: self.set_verdict("pass"),
@@ -306,8 +309,9 @@ class MainWindow(QMainWindow):
             # First start: split by the size the window really got, not the one asked for.
             self._first_show = False
             width = self.splitter.width() or self.width()
-            side = max(300, min(380, int(width * 0.24)))
-            self.splitter.setSizes([side, width - 2 * side, side])
+            side = max(260, min(380, int(width * 0.22)))
+            panel = max(side, self.label_panel.minimumSizeHint().width())  # nothing in it cut off
+            self.splitter.setSizes([side, width - side - panel, panel])
 
     def _update_title(self) -> None:
         suffix = " (read-only)" if self.workspace.read_only else ""

@@ -1,9 +1,14 @@
-"""The case in the centre: a header strip, four panes side by side, and the span waterfall.
+"""The case in the centre: a header strip, four panes, and the span waterfall.
 
 Prompt | Context | Tools | Output show what the model was told, what it was given, what it did
-and what it said, so a reviewer can judge the answer without scrolling between screens. The
-second tab replays the trace span by span with every raw attribute. All trace text is inert
-(see ``widgets.text_pane``).
+and what it said, so a reviewer can judge the answer without scrolling between screens. Where
+the case area is too narrow for four readable columns (a laptop screen with the queue and the
+label panel open), the panes go into two rows: Prompt and Output (the request and the answer
+judged against it) above, Context and Tools below. Tool calls and earlier turns are one line
+each until opened (``case_panes``). The second tab replays the trace span by span with every
+attribute. JSON is shown as ``key: value`` rows; ``toggle_raw`` shows it as recorded. All
+trace text is inert (see ``widgets.text_pane``); the panes are rebuilt when the colour scheme
+changes, so no colour chosen for one scheme stays behind in the other.
 """
 
 from __future__ import annotations
@@ -11,14 +16,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -28,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.domain.case import Case, Document, Usage
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.normalize import readable
 from reviewdesk.services.review import CaseDetail
+from reviewdesk.ui.views.case_panes import build_output, build_prompt, build_tools
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.text_pane import TextPane, error_color
 from reviewdesk.ui.widgets.waterfall import BAR_ROLE, WaterfallDelegate
@@ -38,25 +45,13 @@ PANES = ("Prompt", "Context", "Tools", "Output")
 SPANS = "Spans"
 READING_TARGETS = (*PANES, SPANS)
 """What Alt+1 … Alt+5 focus, in that order."""
+TWO_ROWS = (("Prompt", "Output"), ("Context", "Tools"))
+"""The panes of each row when the case area is too narrow for four columns."""
+MIN_COLUMN_WIDTH = 270
+"""Below four columns of this width (about 40 characters of text) the panes go into two rows."""
 
 
-def pretty(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 1000:
-        return f"{value / 1000:.2f} s"
-    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+_ms = readable.duration_text
 
 
 def document_age(doc: Document, at: datetime | None) -> str | None:
@@ -121,6 +116,7 @@ class CaseView(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self.pane_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.pane_splitter.setObjectName("pane_splitter")
         self.pane_splitter.setChildrenCollapsible(False)
         self.panes: dict[str, TextPane] = {}
         self.pane_boxes: dict[str, QWidget] = {}
@@ -139,7 +135,7 @@ class CaseView(QWidget):
             caption.setFont(font)
             box_layout.addWidget(caption)
             pane = TextPane(title)
-            pane.setMinimumWidth(140)
+            pane.setMinimumWidth(160)
             pane.focus_changed.connect(lambda _on, t=title: self._mark_focus())
             pane.installEventFilter(self)
             box_layout.addWidget(pane, 1)
@@ -147,7 +143,23 @@ class CaseView(QWidget):
             self.pane_boxes[title] = box
             self.captions[title] = caption
             self.pane_splitter.addWidget(box)
-        self.tabs.addTab(self.pane_splitter, "Case")
+        # The two-row arrangement: a vertical splitter of two rows; the boxes move between the two.
+        self.rows_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.rows_splitter.setObjectName("rows_splitter")
+        self.rows_splitter.setChildrenCollapsible(False)
+        self.row_splitters: list[QSplitter] = []
+        for _row in TWO_ROWS:
+            row_splitter = QSplitter(Qt.Orientation.Horizontal)
+            row_splitter.setChildrenCollapsible(False)
+            self.rows_splitter.addWidget(row_splitter)
+            self.row_splitters.append(row_splitter)
+        self.pane_stack = QStackedWidget()
+        self.pane_stack.addWidget(self.pane_splitter)
+        self.pane_stack.addWidget(self.rows_splitter)
+        self.two_rows = False
+        self.raw = False
+        """JSON shown as recorded instead of key/value rows (R)."""
+        self.tabs.addTab(self.pane_stack, "Case")
         self.maximised: str | None = None
         self._last_pane = PANES[0]
         # The pane that reads the keyboard is framed in the highlight colour (light and dark).
@@ -171,10 +183,6 @@ class CaseView(QWidget):
         self.span_attributes = TextPane("Span attributes")
         self.span_attributes.setObjectName("span_attributes")
         self.span_attributes.installEventFilter(self)
-        mono = self.span_attributes.font()
-        mono.setFamilies(["monospace"])
-        mono.setFixedPitch(True)
-        self.span_attributes.setFont(mono)
         self.span_splitter.addWidget(self.span_tree)
         self.span_splitter.addWidget(self.span_attributes)
         self.span_splitter.setSizes([300, 300])
@@ -245,19 +253,82 @@ class CaseView(QWidget):
             self.maximised = None
             for box in self.pane_boxes.values():
                 box.setVisible(True)
+        for row, titles in zip(self.row_splitters, TWO_ROWS, strict=True):
+            row.setVisible(self.maximised is None or self.maximised in titles)
         self._mark_focus()
+
+    # --- folding and the raw form ----------------------------------------------------------------
+    def toggle_item(self) -> bool:
+        """Open or close the current item of the reading pane (a tool call, an earlier turn)."""
+        if self.tabs.currentIndex() == 1:
+            return False
+        return self.reading_pane().toggle_item()
+
+    def toggle_all_items(self) -> None:
+        if self.tabs.currentIndex() == 0:
+            self.reading_pane().toggle_all()
+
+    def toggle_raw(self) -> None:
+        """JSON as key/value rows, or as the trace recorded it: every pane and the span attributes."""
+        self.raw = not self.raw
+        for pane in self.panes.values():
+            pane.rerender()
+        self._show_span(self.span_tree.currentItem(), None)
+        self._mark_focus()
+
+    # --- arrangement ---------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.arrange(event.size().width() < MIN_COLUMN_WIDTH * len(PANES))
+
+    def arrange(self, two_rows: bool) -> None:
+        """Four panes in one row, or two rows of two (see the module docstring)."""
+        if two_rows == self.two_rows:
+            return
+        self.two_rows = two_rows
+        if two_rows:
+            for row, titles in zip(self.row_splitters, TWO_ROWS, strict=True):
+                for title in titles:
+                    row.addWidget(self.pane_boxes[title])
+                row.setSizes([1, 1])
+            self.pane_stack.setCurrentWidget(self.rows_splitter)
+        else:
+            for title in PANES:
+                self.pane_splitter.addWidget(self.pane_boxes[title])
+            self.pane_stack.setCurrentWidget(self.pane_splitter)
+        if self.maximised is not None:
+            for row, titles in zip(self.row_splitters, TWO_ROWS, strict=True):
+                row.setVisible(self.maximised in titles)
 
     def _mark_focus(self) -> None:
         for number, (title, caption) in enumerate(self.captions.items(), 1):
             focused = self.panes[title].hasFocus()
             zoom = "   (maximised, M restores)" if self.maximised == title else ""
-            caption.setText(f"{'▶ ' if focused else ''}{title}   Alt+{number}{zoom}")
+            raw = "   raw JSON (R)" if self.raw else ""
+            caption.setText(f"{'▶ ' if focused else ''}{title}   Alt+{number}{raw}{zoom}")
             palette = caption.palette()
             role = caption.foregroundRole()
             palette.setColor(
                 role, self.palette().highlight().color() if focused else self.palette().windowText().color()
             )
             caption.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Preferences switched light/dark: colours written into the panes belong to the old scheme.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.refresh_colors()
+
+    def refresh_colors(self) -> None:
+        """Rebuild what carries colours of its own (highlights, errors, muted text) in the current scheme."""
+        self._mark_focus()
+        if self.detail is None:
+            return
+        for pane in self.panes.values():
+            pane.rerender()
+        current = self.current_span()
+        self._header(self.detail.case)
+        self._span_tree(self.detail.spans, select=current.span_id if current is not None else None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Esc gives the keyboard back to the queue, from a pane or the span tree alike.
@@ -276,7 +347,7 @@ class CaseView(QWidget):
         self.header.setText(message)
         self.error_line.hide()
         for pane in self.panes.values():
-            pane.clear()
+            pane.reset()
         self.span_tree.clear()
         self.span_attributes.clear()
 
@@ -284,10 +355,11 @@ class CaseView(QWidget):
         self.detail = detail
         case = detail.case
         self._header(case)
-        self._prompt(case)
-        self._context(case)
-        self._tools(case)
-        self._output(case)
+        panes = self.panes
+        panes["Prompt"].fill(lambda: build_prompt(panes["Prompt"], case, raw=self.raw))
+        panes["Context"].fill(lambda: self._context(case))
+        panes["Tools"].fill(lambda: build_tools(panes["Tools"], case, raw=self.raw))
+        panes["Output"].fill(lambda: build_output(panes["Output"], case, raw=self.raw))
         self._span_tree(detail.spans)
 
     # --- rendering -----------------------------------------------------------------------------
@@ -321,42 +393,6 @@ class CaseView(QWidget):
         else:
             self.error_line.hide()
 
-    def _prompt(self, case: Case) -> None:
-        # The conversation comes first: the request is what the answer is judged against, and
-        # system prompts are often long enough to push it off the screen.
-        pane = self.panes["Prompt"]
-        pane.start()
-        pane.heading("Conversation")
-        messages = [m for m in case.input.messages if m.role != "system"]
-        if not messages and case.input.user_request:
-            pane.meta("user (request)")
-            pane.body(case.input.user_request, highlight=True)
-        for message in messages:
-            is_request = message.role == "user" and message.content == case.input.user_request
-            pane.item_anchor()
-            pane.meta(
-                f"{message.role}{' (request)' if is_request else ''}{f' · {message.name}' if message.name else ''}"
-            )
-            if message.content:
-                pane.body(message.content, highlight=is_request)
-            for call in message.tool_calls or []:
-                pane.body(f"→ calls {call.name}({pretty(call.arguments)})", mono=True)
-        if not messages and not case.input.user_request:
-            pane.empty("no conversation recorded")
-        template = case.input.prompt_template
-        if template is not None and (template.name or template.version):
-            pane.heading("Prompt template", item=True)
-            pane.body(f"{template.name or '(unnamed)'}  version {template.version or '–'}")
-            if template.variables:
-                pane.meta("variables:")
-                pane.body(pretty(template.variables), mono=True)
-        pane.heading("System instructions", item=True)
-        if case.input.system_instructions:
-            pane.body(case.input.system_instructions)
-        else:
-            pane.empty("none recorded")
-        pane.finish()
-
     def _context(self, case: Case) -> None:
         pane = self.panes["Context"]
         pane.start()
@@ -383,55 +419,7 @@ class CaseView(QWidget):
                 pane.empty("content not recorded in the trace")
         pane.finish()
 
-    def _tools(self, case: Case) -> None:
-        pane = self.panes["Tools"]
-        pane.start()
-        if not case.tool_calls:
-            pane.empty("No tool calls.")
-        for number, call in enumerate(case.tool_calls, 1):
-            pane.heading(f"{number}. {call.name}   {_ms(call.duration_ms)}", item=True)
-            if call.arguments is not None:
-                pane.meta("arguments")
-                pane.body(pretty(call.arguments), mono=True)
-            if call.error:
-                pane.meta("error")
-                pane.body(call.error, error=True)
-            if call.result is not None:
-                pane.meta("result")
-                pane.body(pretty(call.result), mono=True)
-            elif not call.error:
-                pane.empty("no result recorded")
-        pane.finish()
-
-    def _output(self, case: Case) -> None:
-        pane = self.panes["Output"]
-        pane.start()
-        gen = case.generation
-        pane.heading("Answer", item=True)
-        if gen.output:
-            pane.body(gen.output)
-        else:
-            pane.empty("no output recorded")
-        if gen.refusal:
-            pane.heading("Refusal", item=True)
-            pane.body(gen.refusal, error=True)
-        facts = [f"finish reason {gen.finish_reason or '–'}", gen.provider, gen.request_model]
-        pane.meta(" · ".join(fact for fact in facts if fact))
-        if gen.parameters:
-            pane.meta("parameters " + ", ".join(f"{k}={v}" for k, v in gen.parameters.items()))
-        if case.error is not None and case.status == "error":
-            pane.heading("Error", item=True)
-            pane.body(f"{case.error.type or 'error'}: {case.error.message or ''}", error=True)
-        if case.outcome.feedback:
-            pane.heading("Feedback in the trace", item=True)
-            for fb in case.outcome.feedback:
-                value = fb.label if fb.label is not None else fb.score
-                comment = f" — {fb.comment}" if fb.comment else ""
-                source = f" ({fb.source})" if fb.source else ""
-                pane.body(f"{fb.name}: {value}{comment}{source}")
-        pane.finish()
-
-    def _span_tree(self, spans: list[RawSpan]) -> None:
+    def _span_tree(self, spans: list[RawSpan], *, select: str | None = None) -> None:
         self.span_tree.clear()
         self._spans_by_item.clear()
         self.span_attributes.clear()
@@ -473,7 +461,12 @@ class CaseView(QWidget):
         for root in children.get(None, []):
             add(root, None)
         self.span_tree.expandAll()
-        first = self.span_tree.topLevelItem(0)
+        # Every span name whole: the first column is as wide as its deepest, longest name.
+        self.span_tree.resizeColumnToContents(0)
+        self.span_tree.resizeColumnToContents(1)
+        self.span_tree.resizeColumnToContents(2)
+        first = items.get(select) if select is not None else None
+        first = first or self.span_tree.topLevelItem(0)
         if first is not None:
             self.span_tree.setCurrentItem(first)
 
@@ -495,10 +488,14 @@ class CaseView(QWidget):
             "scope": span.scope,
             "links": span.links,
         }
-        # setPlainText: attribute values are untrusted trace content (bidi and controls made visible).
-        self.span_attributes.start()
-        self.span_attributes.body(json.dumps(raw, indent=2, ensure_ascii=False, default=str), mono=True)
-        self.span_attributes.finish()
+        # Attribute values are untrusted trace content: written as text runs (bidi and controls made visible).
+        pane = self.span_attributes
+        pane.start()
+        if self.raw:
+            pane.body(json.dumps(raw, indent=2, ensure_ascii=False, default=str), mono=True)
+        else:
+            pane.rows(readable.rows(json.loads(json.dumps(raw, ensure_ascii=False, default=str))))
+        pane.finish()
 
     def current_span(self) -> RawSpan | None:
         item = self.span_tree.currentItem()

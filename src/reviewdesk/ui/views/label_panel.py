@@ -15,7 +15,7 @@ controls are disabled and it emits nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -70,6 +70,7 @@ class LabelPanel(QScrollArea):
         self.read_only = False
         body = QWidget()
         self.setWidget(body)
+        body.installEventFilter(self)  # its layout grows (a schema with more causes): so does our minimum
         self._layout = QVBoxLayout(body)
         self._layout.setContentsMargins(6, 4, 6, 4)
         self._layout.setSpacing(6)
@@ -444,7 +445,18 @@ class LabelPanel(QScrollArea):
             return
         self._emit(change)
 
+    def minimumSizeHint(self) -> QSize:
+        # The panel scrolls up and down only: never narrower than its widest row, or that row is cut off.
+        hint = super().minimumSizeHint()
+        body = self.widget()
+        if body is not None:
+            scrollbar = self.verticalScrollBar().sizeHint().width()
+            hint.setWidth(max(hint.width(), body.minimumSizeHint().width() + scrollbar + 2 * self.frameWidth()))
+        return hint
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched in (self.corrected_edit, self.comment_edit) and event.key() == Qt.Key.Key_Escape:
                 self.flush_text()

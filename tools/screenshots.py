@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Render the case view of the demo workspace at three screen sizes, light and dark.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py             # into docs/screenshots/
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py --out /tmp/shots
+
+Deterministic: the bundled demo is imported into a fresh workspace in a temporary directory (with
+its own settings and window-state directories, so a developer's layout never leaks in), the same
+case is shown each time (demo trace #23, an archived policy cited after a failing tool call), the
+window is the Fusion style at exactly the size in the file name. Writes
+``case-WxH-light.png`` and ``case-WxH-dark.png`` for 1280×720, 1366×768 and 1920×1080.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SIZES = ((1280, 720), (1366, 768), (1920, 1080))
+CASE_TRACE = "90759bea"
+"""Demo trace #23 (see src/reviewdesk/resources/demo/EXPECTED.md): documents, tool calls and an error."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--trace", default=CASE_TRACE, help="trace id prefix of the case to show")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="reviewdesk-shots-") as tmp:
+        os.environ["REVIEWDESK_DATA_DIR"] = str(Path(tmp) / "data")
+        os.environ["REVIEWDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
+        for name in ("REVIEWDESK_WORKSPACE", "REVIEWDESK_COLOR_SCHEME", "REVIEWDESK_SHORTCUTS"):
+            os.environ.pop(name, None)
+        written = _render(Path(tmp) / "demo.reviewdesk", args.out, args.trace)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _render(workspace_path: Path, out: Path, trace: str) -> list[Path]:
+    # Imported here: the environment above must be set before reviewdesk reads its paths.
+    from reviewdesk import paths
+    from reviewdesk.services import imports
+    from reviewdesk.services.workspace import open_workspace
+    from reviewdesk.settings import Settings
+    from reviewdesk.ui.app import application
+    from reviewdesk.ui.main_window import MainWindow
+    from reviewdesk.ui.theme import apply_color_scheme
+
+    app = application()
+    workspace = open_workspace(workspace_path)
+    try:
+        with paths.resource_file("demo", "support_copilot.jsonl") as demo:
+            result = imports.import_files(workspace, [demo])
+        if any(s.failed for s in result.files):
+            raise SystemExit("screenshots: the demo did not import")
+    finally:
+        workspace.close()
+    written: list[Path] = []
+    for scheme in ("light", "dark"):
+        apply_color_scheme(scheme)
+        for width, height in SIZES:
+            window = MainWindow(open_workspace(workspace_path), Settings(reviewer="dana"))
+            try:
+                window.resize(width, height)
+                window.show()
+                _settle(app)
+                _show_case(window, trace)
+                _settle(app)
+                target = out / f"case-{width}x{height}-{scheme}.png"
+                window.grab().save(str(target))
+                written.append(target)
+            finally:
+                window.close()
+                window.workspace.close()
+                window.deleteLater()
+                _settle(app)
+    apply_color_scheme("system")
+    return written
+
+
+def _show_case(window: object, trace: str) -> None:
+    window.queue_view.select_queue("all")  # type: ignore[attr-defined]
+    model = window.model  # type: ignore[attr-defined]
+    for row in range(model.rowCount()):
+        summary = model.summary(row)
+        if summary is not None and summary.trace_id.startswith(trace):
+            window.select_row(row)  # type: ignore[attr-defined]
+            window.focus_review_surface()  # type: ignore[attr-defined]
+            return
+    raise SystemExit(f"screenshots: no demo case has a trace id starting {trace}")
+
+
+def _settle(app: object) -> None:
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QThread
+
+    for _ in range(5):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QThread.msleep(20)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
