@@ -36,12 +36,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    _workspace_after_command(sub)
+    return parser
+
+
+def _workspace_after_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`reviewdesk import F --workspace X` as well as `reviewdesk --workspace X import F`, at every
+    level (`reviewdesk taxonomy add ID --workspace X`).
+
+    SUPPRESS: given only before the command, the subcommand must not reset it to None.
+    """
     for subparser in sub.choices.values():
-        # `reviewdesk import F --workspace X` as well as `reviewdesk --workspace X import F`.
-        # SUPPRESS: given only before the command, the subcommand must not reset it to None.
         if "--workspace" not in subparser._option_string_actions:
             subparser.add_argument("--workspace", type=Path, default=argparse.SUPPRESS, help="workspace file")
-    return parser
+        for action in subparser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _workspace_after_command(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,10 @@ class RootCause:
     layer: str
     title: str
     description: str
+    retired: bool = False
+    """Kept so old labels read, but not offered for new ones (``domain.taxonomy``)."""
+    formerly: tuple[str, ...] = ()
+    """Ids this root cause had before a rename: labels made under them read back as this one."""
 
 
 DEFAULT_ROOT_CAUSES: tuple[RootCause, ...] = (
@@ -50,6 +54,12 @@ DEFAULT_ROOT_CAUSES: tuple[RootCause, ...] = (
         "A costly path where simpler logic or a cheaper model would do.",
     ),
     RootCause("too_slow", "Cost and latency", "Too slow", "Latency hurt the outcome."),
+    RootCause(
+        "provider_error",
+        "Model provider",
+        "Provider error",
+        "The model provider failed the call: rate limit (429), timeout, overload or a 5xx error.",
+    ),
 )
 
 DEFAULT_SCORES: tuple[str, ...] = ("correctness", "groundedness", "safety", "usefulness")

@@ -30,7 +30,7 @@ import numpy as np
 from statsmodels.stats import inter_rater
 
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.services.labels import current_schema
+from reviewdesk.services.labels import current_taxonomy
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, queries
 from reviewdesk.storage.label_log import RatingRow
@@ -289,10 +289,10 @@ def compute(rows: Sequence[RatingRow], root_cause_ids: Sequence[str], score_name
 
 def workspace_agreement(workspace: Workspace, flt: CaseFilter | None = None) -> Agreement:
     """Agreement over the cases matching ``flt`` (all cases without one)."""
-    schema = current_schema(workspace)
+    schema = current_taxonomy(workspace)
     with workspace.session() as session:
         rowids = (
             None if flt is None or flt == CaseFilter() else [s.case_rowid for s in queries.list_cases(session, flt)]
         )
         rows = label_log.rating_rows(session.connection(), rowids)
-    return compute(rows, [rc["id"] for rc in schema.root_causes], list(schema.scores))
+    return compute(rows, list(schema.ids()), [s.name for s in schema.scores])

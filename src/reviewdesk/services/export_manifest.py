@@ -1,9 +1,10 @@
 """The dataset manifest written next to each export (``<name>.manifest.json``).
 
 An eval run is only comparable with another when both ran on the same dataset, so each export
-says what it is: its name and version, a content hash over the files it wrote, the filters, sample,
-split and seed that chose the cases, the label-schema version, counts by split and by root cause,
-and for every case its split and a fingerprint of its label. When a manifest is already there
+says what it is: its name and version, a content hash over the files it wrote, the filters,
+sample, split and seed that chose the cases, the label-schema version and its taxonomy, counts by
+split and by root cause, and for every case its split, a fingerprint of its label and the
+label-schema version that label was made under. When a manifest is already there
 (an earlier export to the same path), the new one says what changed since: the version goes up
 by one and ``changes`` lists the cases added, removed, relabeled and moved to another split. An
 export whose content did not change keeps the version and the manifest's bytes.
@@ -23,6 +24,7 @@ from typing import Any
 import orjson
 
 from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.exporters.base import ExportItem
 from reviewdesk.files import write_text_atomically
 from reviewdesk.services.sampling import NONE_STRATUM
@@ -45,6 +47,7 @@ class ManifestRecorder:
             "split": item.split or UNSPLIT,
             "root_causes": list(label.root_causes) if label and label.root_causes else [NONE_STRATUM],
             "label": hashlib.sha256(orjson.dumps(label_json, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16],
+            "label_schema_version": label.schema_version if label else None,
         }
 
 
@@ -108,6 +111,19 @@ def _changes(previous: dict[str, Any], cases: dict[str, dict[str, Any]]) -> dict
     }
 
 
+def _schema_json(taxonomy: Taxonomy, cases: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The taxonomy the exported labels are read under, and which versions they were made under.
+
+    Root-cause ids and score names in the export are the newest version's (a renamed cause lists
+    its former ids); each case's ``label_schema_version`` is the version of its label's last change.
+    """
+    used = Counter(c["label_schema_version"] for c in cases.values() if c.get("label_schema_version") is not None)
+    return {
+        **taxonomy.to_json(),
+        "labels_by_version": {str(version): count for version, count in sorted(used.items())},
+    }
+
+
 def write_manifest(
     out: Path,
     *,
@@ -116,7 +132,7 @@ def write_manifest(
     files: dict[str, Path],
     recorder: ManifestRecorder,
     selection: dict[str, Any],
-    label_schema_version: int,
+    taxonomy: Taxonomy,
     previous: dict[str, Any] | None,
 ) -> Path:
     """Write (or update, from ``previous``) the manifest of the export at ``out``; return its path."""
@@ -145,7 +161,8 @@ def write_manifest(
         "content_hash": content_hash,
         "files": {split: p.name for split, p in sorted(files.items())},
         "selection": selection,
-        "label_schema_version": label_schema_version,
+        "label_schema_version": taxonomy.version,
+        "label_schema": _schema_json(taxonomy, cases),
         "counts": {
             "cases": len(cases),
             "by_split": dict(sorted(by_split.items())),

@@ -45,7 +45,7 @@ from reviewdesk.services.export_manifest import (
     selection_json,
     write_manifest,
 )
-from reviewdesk.services.labels import current_schema
+from reviewdesk.services.labels import current_taxonomy
 from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sample
 from reviewdesk.services.splits import SplitSpec
 from reviewdesk.services.workspace import Workspace
@@ -171,12 +171,13 @@ def _strata(summary: CaseSummary, labels: dict[int, Label], spec: SampleSpec) ->
 
 def export_options(workspace: Workspace, *, dataset_name: str = "reviewdesk", excel_bom: bool = False) -> ExportOptions:
     """The per-export settings, with root-cause wording and score names from the label schema."""
-    schema = current_schema(workspace)
+    schema = current_taxonomy(workspace)
     return ExportOptions(
         dataset_name=dataset_name,
         excel_bom=excel_bom,
-        root_causes={rc["id"]: f"{rc['title']}: {rc['description']}" for rc in schema.root_causes},
-        score_names=tuple(schema.scores),
+        # Retired causes and scores too: the labels that have them are exported as they are.
+        root_causes={rc.id: f"{rc.title}: {rc.description}" for rc in schema.root_causes},
+        score_names=tuple(s.name for s in schema.scores),
     )
 
 
@@ -300,7 +301,7 @@ def export_cases(
         files=files,
         recorder=recorder,
         selection=selection_json(selection, split),
-        label_schema_version=current_schema(workspace).version,
+        taxonomy=current_taxonomy(workspace),
         previous=previous,
     )
     splits = dict(sorted(Counter(c["split"] for c in recorder.cases.values()).items())) if split else {}

@@ -18,10 +18,11 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import LabelError
 from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import SCORE_RANGE, Evidence, Label, LabelChange
+from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import label_log
+from reviewdesk.storage import label_log, label_schemas
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
@@ -51,20 +52,57 @@ def current_schema(workspace: Workspace) -> LabelSchemaRow:
         return row
 
 
-def validate_change(schema: LabelSchemaRow, change: LabelChange) -> None:
-    known = [rc["id"] for rc in schema.root_causes]
-    unknown = [rc for rc in change.root_causes or [] if rc not in known]
+def current_taxonomy(workspace: Workspace) -> Taxonomy:
+    """The newest label-schema version, parsed (retired and renamed causes included)."""
+    with workspace.engine.connect() as conn:
+        return label_schemas.latest(conn)
+
+
+def validate_change(
+    taxonomy: Taxonomy, change: LabelChange, *, current: Label | None = None, allow_retired: bool = False
+) -> None:
+    """Refuse unknown root causes and scores, scores out of range, and retired names a label gains.
+
+    A retired root cause or score may stay on a label that has it (``current``), so toggling
+    another cause on an old label still works; ``allow_retired`` (restores, adjudications)
+    accepts what reviewers already chose.
+    """
+    offered = ", ".join(rc.id for rc in taxonomy.active)
+    unknown = [rc for rc in change.root_causes or [] if taxonomy.find(rc) is None]
     if unknown:
-        raise LabelError(f"unknown root cause(s) {', '.join(unknown)}; valid: {', '.join(known)}")
+        raise LabelError(f"unknown root cause(s) {', '.join(unknown)}; valid: {offered}")
+    known_scores = {s.name for s in taxonomy.scores}
     for name, value in (change.scores or {}).items():
-        if name not in schema.scores:
-            raise LabelError(f"unknown score {name!r}; valid: {', '.join(schema.scores)}")
+        if taxonomy.current_score(name) not in known_scores:
+            raise LabelError(f"unknown score {name!r}; valid: {', '.join(taxonomy.active_scores)}")
         low, high = SCORE_RANGE
         if not low <= value <= high:
             raise LabelError(f"score {name}={value} is out of range {low}–{high}")
     for evidence in change.evidence or []:
-        if evidence.root_cause not in known:
+        if taxonomy.find(evidence.root_cause) is None:
             raise LabelError(f"evidence names unknown root cause {evidence.root_cause!r}")
+    if allow_retired:
+        return
+    had_causes = set(current.root_causes) if current else set()
+    had_scores = set(current.scores) if current else set()
+    retired = {rc.id for rc in taxonomy.retired}
+    gained = [rc for rc in change.root_causes or [] if taxonomy.current_id(rc) in retired and rc not in had_causes]
+    if gained:
+        raise LabelError(
+            f"root cause(s) {', '.join(gained)} retired in label schema v{taxonomy.version}: "
+            f"old labels keep them, new ones cannot have them; offered: {offered}"
+        )
+    retired_scores = set(taxonomy.retired_scores)
+    gained = [n for n in change.scores or {} if taxonomy.current_score(n) in retired_scores and n not in had_scores]
+    if gained:
+        raise LabelError(f"score(s) {', '.join(gained)} retired in label schema v{taxonomy.version}")
+
+
+def _names_retired(taxonomy: Taxonomy, change: LabelChange) -> bool:
+    retired = {rc.id for rc in taxonomy.retired} | set(taxonomy.retired_scores)
+    named = [taxonomy.current_id(rc) for rc in change.root_causes or []]
+    named += [taxonomy.current_score(n) for n in change.scores or {}]
+    return bool(retired.intersection(named))
 
 
 def record_label(
@@ -81,12 +119,16 @@ def record_label(
     back), so it folds last. The case's reviewer labels and resolved label are rebuilt from its
     events in the same transaction (``storage.label_log``).
     """
-    schema = current_schema(workspace)
-    validate_change(schema, change)
+    schema = current_taxonomy(workspace)
+    change = schema.read_change(change)  # a former id (before a rename) names today's cause
+    validate_change(schema, change, allow_retired=True)
     case_rowid = resolve_case(workspace, case_ref)
     who = reviewer or default_reviewer()
     with writing(), workspace.session() as session, session.begin():
         conn = session.connection()
+        if _names_retired(schema, change):
+            current = label_log.reviewer_labels(conn, [case_rowid])[case_rowid].get(who)
+            validate_change(schema, change, current=current)
         event = LabelEvent(
             event_id=uuid7(after=label_log.latest_event_id(conn, case_rowid)),
             at=datetime.now(UTC),
@@ -110,9 +152,9 @@ def record_adjudication(
     settles: tuple[str, ...] = (),
 ) -> CaseLabels:
     """Record an adjudicator's decision on a case: the resolved label becomes ``label`` (``adjudicated``)."""
-    schema = current_schema(workspace)
-    change = full_change(label)
-    validate_change(schema, change)
+    schema = current_taxonomy(workspace)
+    change = schema.read_change(full_change(label))
+    validate_change(schema, change, allow_retired=True)
     if change.verdict is None:
         raise LabelError("an adjudication needs a verdict")
     case_rowid = resolve_case(workspace, case_ref)
@@ -149,8 +191,10 @@ def case_labels(workspace: Workspace, case_ref: str) -> CaseLabels:
     """Every reviewer's label of a case, its adjudication and its resolved label, from its events."""
     case_rowid = resolve_case(workspace, case_ref)
     with workspace.session() as session:
-        events = label_log.events_of(session.connection(), [case_rowid])[case_rowid]
-    return team.case_labels(e.event for e in events)
+        conn = session.connection()
+        events = label_log.events_of(conn, [case_rowid])[case_rowid]
+        taxonomy = label_schemas.latest(conn)
+    return team.case_labels(label_log.read_events(taxonomy, (e.event for e in events)))
 
 
 def label_history(workspace: Workspace, case_ref: str) -> list[LabelEventRow]:

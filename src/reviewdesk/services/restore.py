@@ -47,6 +47,7 @@ from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import FormatError, LabelError, RecordError, ReviewdeskError
 from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import LabelEvent
 from reviewdesk.importers import reviewdesk_jsonl
 from reviewdesk.importers.base import SNIFF_BYTES, ReadContext
@@ -61,9 +62,9 @@ from reviewdesk.services.import_records import (
 )
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import label_log, search, writes
+from reviewdesk.storage import label_log, label_schemas, search, writes
 from reviewdesk.storage.engine import writing
-from reviewdesk.storage.orm import CaseRow, LabelRow, LabelSchemaRow
+from reviewdesk.storage.orm import CaseRow, LabelRow
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
@@ -137,8 +138,8 @@ def _write_batch(
             reviewdesk_jsonl.CaseRecord(case=case, where=r.where, offset=r.offset)
             for case, r in zip(clean, batch, strict=True)
         ]
-        schemas = {row.version: row for row in session.execute(select(LabelSchemaRow)).scalars()}
         conn = session.connection()
+        schemas = {taxonomy.version: taxonomy for taxonomy, _ in label_schemas.all_versions(conn)}
         trace_ids = list(dict.fromkeys(r.case.trace_id for r in batch))
         existing_traces = writes.trace_rowids(conn, trace_ids)
         existing_cases = {
@@ -198,7 +199,7 @@ class _Replayed:
     """Every event carried its own id (format 3): the events merge as a set with those here."""
 
 
-def _checked_label(case: Case, schemas: dict[int, LabelSchemaRow]) -> _Replayed | None:
+def _checked_label(case: Case, schemas: dict[int, Taxonomy]) -> _Replayed | None:
     """The label events to write for ``case`` (``None``: it has no label); ``LabelError`` says why not.
 
     With a ``label_history`` the events are the exported ones, each validated against its own
@@ -248,7 +249,8 @@ def _checked_label(case: Case, schemas: dict[int, LabelSchemaRow]) -> _Replayed 
                 settles=tuple(exported.settles or ()),
             )
         )
-    folded_case = team.case_labels(events)
+    # Exported labels read under the exporting workspace's newest taxonomy (renames applied).
+    folded_case = team.case_labels(label_log.read_events(schemas[max(schemas)], events))
     folded = folded_case.resolved
     if folded != case.labels:
         raise LabelError(_mismatch(folded, case.labels, len(case.label_history)))
@@ -267,12 +269,19 @@ def _checked_label(case: Case, schemas: dict[int, LabelSchemaRow]) -> _Replayed 
     return _Replayed(label=folded, events=events, identified=all(e.id for e in case.label_history))
 
 
-def _check_change(schemas: dict[int, LabelSchemaRow], version: int, change: LabelChange) -> None:
-    """Refuse a change this workspace cannot hold (unknown schema version, root cause or score)."""
+def _check_change(schemas: dict[int, Taxonomy], version: int, change: LabelChange) -> None:
+    """Refuse a change this workspace cannot hold (unknown schema version, root cause or score).
+
+    An event names what its own version knew; a label may name a cause its version knew under
+    an older id (the exported labels read under the newest version): either is accepted.
+    """
     schema = schemas.get(version)
     if schema is None:
         raise LabelError(f"label schema version {version} is not in this workspace (it has {sorted(schemas)})")
-    validate_change(schema, change)
+    try:
+        validate_change(schema, change, allow_retired=True)
+    except LabelError:
+        validate_change(schemas[max(schemas)], change, allow_retired=True)
 
 
 def _mismatch(folded: Label | None, exported: Label | None, events: int) -> str:

@@ -31,17 +31,28 @@ QUEUE_PAGE = 500
 
 @dataclass(frozen=True, slots=True)
 class LabelSchema:
-    """The workspace's current taxonomy: root causes in display order, and score names."""
+    """The workspace's current taxonomy as the review window offers it.
+
+    ``root_causes`` and ``scores`` are those offered for new labels, in display order (the keys
+    number these); ``retired`` root causes and ``retired_scores`` still read on the labels that
+    have them, and filter the queue.
+    """
 
     version: int
     root_causes: tuple[RootCause, ...]
     scores: tuple[str, ...]
+    retired: tuple[RootCause, ...] = ()
+    retired_scores: tuple[str, ...] = ()
+
+    def cause(self, root_cause_id: str) -> RootCause | None:
+        for rc in (*self.root_causes, *self.retired):
+            if rc.id == root_cause_id or root_cause_id in rc.formerly:
+                return rc
+        return None
 
     def title(self, root_cause_id: str) -> str:
-        for rc in self.root_causes:
-            if rc.id == root_cause_id:
-                return rc.title
-        return root_cause_id  # a root cause of an older schema version keeps its id as its name
+        rc = self.cause(root_cause_id)
+        return rc.title if rc is not None else root_cause_id  # unknown here: its id is its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +90,13 @@ class LabelResult:
 
 
 def label_schema(workspace: Workspace) -> LabelSchema:
-    row = label_service.current_schema(workspace)
+    taxonomy = label_service.current_taxonomy(workspace)
     return LabelSchema(
-        version=row.version,
-        root_causes=tuple(
-            RootCause(id=rc["id"], layer=rc["layer"], title=rc["title"], description=rc.get("description", ""))
-            for rc in row.root_causes
-        ),
-        scores=tuple(row.scores),
+        version=taxonomy.version,
+        root_causes=taxonomy.active,
+        scores=taxonomy.active_scores,
+        retired=taxonomy.retired,
+        retired_scores=taxonomy.retired_scores,
     )
 
 

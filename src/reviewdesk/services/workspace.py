@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reviewdesk import paths
 from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
-from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION, DEFAULT_ROOT_CAUSES, DEFAULT_SCORES
+from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION
+from reviewdesk.domain.taxonomy import default_taxonomy
 from reviewdesk.progress import Progress
 from reviewdesk.services import cost_estimates, redaction_key
 from reviewdesk.storage import engine as storage_engine
-from reviewdesk.storage import governance
+from reviewdesk.storage import governance, label_schemas
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
 
@@ -195,14 +196,4 @@ def _open_read_only(path: Path, reason: str) -> Workspace:
 def _ensure_label_schema(workspace: Workspace) -> None:
     with writing(), workspace.session() as session, session.begin():
         if session.execute(select(LabelSchemaRow.version).limit(1)).first() is None:
-            session.add(
-                LabelSchemaRow(
-                    version=DEFAULT_LABEL_SCHEMA_VERSION,
-                    root_causes=[
-                        {"id": rc.id, "layer": rc.layer, "title": rc.title, "description": rc.description}
-                        for rc in DEFAULT_ROOT_CAUSES
-                    ],
-                    scores=list(DEFAULT_SCORES),
-                    created_at=datetime.now(UTC),
-                )
-            )
+            label_schemas.add(session.connection(), default_taxonomy(DEFAULT_LABEL_SCHEMA_VERSION), datetime.now(UTC))

@@ -10,14 +10,16 @@ a PostgreSQL workspace can use the same functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent, case_labels
+from reviewdesk.storage import label_schemas
 from reviewdesk.storage.orm import (
     AssignmentRow,
     CaseRootCauseRow,
@@ -130,6 +132,17 @@ def append_events(conn: Connection, events: Sequence[tuple[int, LabelEvent]]) ->
     return added
 
 
+def read_events(taxonomy: Taxonomy | None, events: Iterable[LabelEvent]) -> list[LabelEvent]:
+    """Events as the current taxonomy names their root causes and scores (renames applied).
+
+    The stored events keep what they were written with; only the labels folded from them, which
+    every reader reads, speak the current version.
+    """
+    if taxonomy is None:
+        return list(events)
+    return [replace(e, change=taxonomy.read_change(e.change)) for e in events]
+
+
 def rebuild(
     conn: Connection, case_rowids: Sequence[int], events: dict[int, list[StoredEvent]] | None = None
 ) -> dict[int, CaseLabels]:
@@ -140,7 +153,8 @@ def rebuild(
     rowids = list(dict.fromkeys(case_rowids))
     if events is None:
         events = events_of(conn, rowids)
-    folded = {rowid: case_labels(e.event for e in events[rowid]) for rowid in rowids}
+    taxonomy = label_schemas.latest_or_none(conn)
+    folded = {rowid: case_labels(read_events(taxonomy, (e.event for e in events[rowid]))) for rowid in rowids}
     for chunk in _chunks(rowids):
         conn.execute(delete(ReviewerLabelRow).where(ReviewerLabelRow.case_rowid.in_(chunk)))
         conn.execute(delete(LabelRow).where(LabelRow.case_rowid.in_(chunk)))

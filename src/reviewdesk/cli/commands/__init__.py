@@ -29,6 +29,7 @@ from reviewdesk.cli.commands import (
     schema_cmd,
     show_cmd,
     stats_cmd,
+    taxonomy_cmd,
     team_cmd,
 )
 
@@ -46,6 +47,7 @@ COMMANDS: list[ModuleType] = [
     findings_cmd,
     report_cmd,
     schema_cmd,
+    taxonomy_cmd,
     stats_cmd,
     redaction_cmd,
     purge_cmd,

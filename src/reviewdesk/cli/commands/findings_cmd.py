@@ -16,7 +16,7 @@ from typing import Any
 from reviewdesk.cli.commands.common import add_filters, case_filter, workspace
 from reviewdesk.files import write_text_atomically
 from reviewdesk.services import findings
-from reviewdesk.services.labels import current_schema
+from reviewdesk.services.labels import current_taxonomy
 
 
 def register(sub: Any) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
         report = findings.build_findings(ws, case_filter(args))
-        titles = {rc["id"]: f"{rc['title']}: {rc['description']}" for rc in current_schema(ws).root_causes}
+        titles = {rc.id: f"{rc.title}: {rc.description}" for rc in current_taxonomy(ws).root_causes}
     finally:
         ws.close()
     text = findings.render_csv(report, titles) if args.format == "csv" else findings.render_markdown(report, titles)

@@ -1,0 +1,75 @@
+"""The label-schema versions of a workspace (``label_schemas``): read, add, and what mentions a name.
+
+A version is never edited; each taxonomy change adds the next one (``domain.taxonomy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, Text, func, insert, or_, select, type_coerce
+
+from reviewdesk.domain.taxonomy import Taxonomy
+from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
+
+
+def latest(conn: Connection) -> Taxonomy:
+    row = conn.execute(
+        select(LabelSchemaRow.version, LabelSchemaRow.root_causes, LabelSchemaRow.scores)
+        .order_by(LabelSchemaRow.version.desc())
+        .limit(1)
+    ).one()
+    return Taxonomy.from_stored(row.version, row.root_causes, row.scores)
+
+
+def latest_or_none(conn: Connection) -> Taxonomy | None:
+    """The newest version, or ``None`` in a workspace that has none yet (being created)."""
+    if conn.execute(select(func.count()).select_from(LabelSchemaRow)).scalar():
+        return latest(conn)
+    return None
+
+
+def all_versions(conn: Connection) -> list[tuple[Taxonomy, datetime]]:
+    """Every version, oldest first, with the time it was made."""
+    rows = conn.execute(
+        select(
+            LabelSchemaRow.version, LabelSchemaRow.root_causes, LabelSchemaRow.scores, LabelSchemaRow.created_at
+        ).order_by(LabelSchemaRow.version)
+    )
+    return [(Taxonomy.from_stored(r.version, r.root_causes, r.scores), r.created_at) for r in rows]
+
+
+def add(conn: Connection, taxonomy: Taxonomy, at: datetime) -> None:
+    """Store ``taxonomy`` as a new version (its number must be the next one: two writers cannot both win)."""
+    conn.execute(
+        insert(LabelSchemaRow).values(
+            version=taxonomy.version,
+            root_causes=taxonomy.stored_root_causes(),
+            scores=taxonomy.stored_scores(),
+            created_at=at,
+        )
+    )
+
+
+def labels_by_version(conn: Connection) -> dict[int, int]:
+    """How many label events each schema version holds."""
+    rows = conn.execute(select(LabelEventRow.schema_version, func.count()).group_by(LabelEventRow.schema_version))
+    return {int(version): int(count) for version, count in rows}
+
+
+def cases_mentioning(conn: Connection, names: Iterable[str]) -> list[int]:
+    """Cases with a label event whose stored change names one of these ids or score names.
+
+    A text match on the JSON (``"tool_error"`` in quotes): it may find a comment quoting the name
+    too, which only costs that case a rebuild that changes nothing.
+    """
+    wanted = [f'%"{name}"%' for name in names]
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(LabelEventRow.case_rowid)
+        .where(or_(*(type_coerce(LabelEventRow.change, Text).like(p) for p in wanted)))
+        .distinct()
+    )
+    return [int(r) for r in rows.scalars()]
