@@ -46,6 +46,24 @@ def test_earlier_tool_calls_survive_in_the_input(
         assert messages[-1]["content"] in hostile.REQUEST.values()
 
 
+def test_the_recorded_exchange_of_the_multi_turn_formats_validates(
+    labeled_export: tuple[LabeledWorkspace, dict[str, Path]],
+    hostile_export: tuple[HostileWorkspace, dict[str, Path]],
+) -> None:
+    """DeepEval turns and Ragas messages are made from ``chat.recorded_conversation``: a valid list."""
+    from reviewdesk.domain.case import Case
+
+    checked = 0
+    for _, files in (labeled_export, hostile_export):
+        for record in records(files["reviewdesk-jsonl"]):
+            case = Case.model_validate(record)
+            messages = chat.recorded_conversation(case)
+            assert_valid_chat(messages)
+            assert messages[-1] == {"role": "assistant", "content": case.generation.output or ""}
+            checked += 1
+    assert checked == 11
+
+
 def test_finetune_trains_only_on_the_approved_or_corrected_answer(
     hostile_export: tuple[HostileWorkspace, dict[str, Path]],
 ) -> None:

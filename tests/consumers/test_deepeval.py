@@ -1,4 +1,5 @@
-"""The DeepEval export loads in the real ``EvaluationDataset`` as goldens (own venv, see envs.py)."""
+"""The DeepEval exports load in the real ``EvaluationDataset`` as goldens and conversational goldens,
+and ``deepeval.evaluate`` runs them (own venv, see envs.py)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,74 @@ def test_hostile_goldens_keep_text_and_the_reviewers_evidence(
     assert fixed["additional_metadata"]["system_instructions"] == hostile.SYSTEM
     assert goldens[built.case_ids["bad"]]["additional_metadata"]["rejected_output"] == hostile.OUTPUT["bad"]
     assert goldens[built.case_ids["good"]]["context"] is None  # no evidence cited
+
+
+@pytest.mark.parametrize("fixture", ["labeled_export", "hostile_export"])
+def test_conversational_goldens_run_and_fail_rejected_and_pass_approved(
+    request: pytest.FixtureRequest, work_dir: Path, fixture: str
+) -> None:
+    _, files = request.getfixturevalue(fixture)
+    replay = work_dir / "replay.json"
+    replay.write_text(json.dumps(recorded_answers(files["reviewdesk-jsonl"])))
+    ran = run_checker(
+        "deepeval",
+        str(files["deepeval-conversational"]),
+        str(replay),
+        cwd=work_dir,
+        script="run_deepeval_conversational",
+    )
+    assert {g["type"] for g in ran["goldens"]} == {"ConversationalGolden"}
+    outcomes = expected_outcomes(files["reviewdesk-jsonl"])
+    judged = {name: r["success"] for name, r in ran["results"].items() if name in outcomes}
+    assert judged == {c: must for c, must in outcomes.items() if c in ran["results"]}
+    assert True in judged.values() and False in judged.values()
+    assert len(ran["results"]) == len(ran["goldens"])  # every golden was evaluated
+    assert {m for r in ran["results"].values() for m in r["metrics"]} == {
+        "LastTurnIsTheExpectedOutcome",
+        "NotTheRejectedAnswer",
+    }
+
+
+def test_conversational_goldens_keep_every_turn_tool_call_and_the_evidence(
+    hostile_export: tuple[HostileWorkspace, dict[str, Path]], work_dir: Path
+) -> None:
+    built, files = hostile_export
+    replay = work_dir / "replay.json"
+    replay.write_text(json.dumps(recorded_answers(files["reviewdesk-jsonl"])))
+    ran = run_checker(
+        "deepeval",
+        str(files["deepeval-conversational"]),
+        str(replay),
+        cwd=work_dir,
+        script="run_deepeval_conversational",
+    )
+    goldens = {g["name"]: g for g in ran["goldens"]}
+    fixed = goldens[built.case_ids["fixed"]]
+    assert fixed["scenario"] == hostile.REQUEST["fixed"]
+    assert fixed["expected_outcome"] == hostile.CORRECTION
+    assert fixed["context"] == [hostile.DOCUMENT]
+    assert fixed["additional_metadata"]["system_instructions"] == hostile.SYSTEM
+    assert fixed["must_not"][-1] == f"Give the rejected answer again: {hostile.OUTPUT['fixed']}"
+    turns = fixed["turns"]
+    # earlier question, earlier tool call, earlier answer, the request, two trajectory calls, the answer
+    assert [t["role"] for t in turns] == [
+        "user",
+        "assistant",
+        "assistant",
+        "user",
+        "assistant",
+        "assistant",
+        "assistant",
+    ]
+    assert turns[0]["content"] == f"Earlier question {hostile.TEMPLATE}"
+    earlier_call = turns[1]["tools_called"][0]
+    assert earlier_call["name"] == "lookup_order"
+    assert earlier_call["input_parameters"] == {"order_id": "8812", "q": hostile.FORMULA}
+    assert earlier_call["output"] == f"delivered {hostile.TEMPLATE}"
+    assert [t["tools_called"][0]["name"] for t in turns[4:6]] == ["lookup_order", "issue_refund"]
+    assert turns[-1]["content"] == hostile.OUTPUT["fixed"]  # the recorded answer, verbatim
+    assert turns[-1]["retrieval_context"][0] == hostile.DOCUMENT
+    bad = goldens[built.case_ids["bad"]]
+    assert bad["expected_outcome"] is None
+    assert bad["additional_metadata"]["rejected_output"] == hostile.OUTPUT["bad"]
+    assert bad["must_not"][-1] == f"Give the rejected answer again: {hostile.OUTPUT['bad']}"

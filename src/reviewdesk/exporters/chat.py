@@ -101,6 +101,14 @@ def input_messages(case: Case) -> list[dict[str, Any]]:
     return chat_messages(mapping.conversation(case))
 
 
+def recorded_conversation(case: Case) -> list[dict[str, Any]]:
+    """The whole recorded exchange as Chat Completions messages: the input conversation, the tool
+    calls the application ran with their results, and the recorded answer last (``""`` when the
+    trace recorded none), for the multi-turn formats (DeepEval turns, Ragas messages)."""
+    final = Message(role="assistant", content=case.generation.output or "")
+    return chat_messages([*mapping.conversation(case), *trajectory(case), final])
+
+
 def trajectory(case: Case) -> list[Message]:
     """The tool calls the application ran, as an assistant call and a tool result each."""
     steps: list[Message] = []

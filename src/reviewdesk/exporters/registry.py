@@ -20,7 +20,12 @@ from reviewdesk.exporters.platform_datasets import (
     PhoenixDatasetExporter,
 )
 from reviewdesk.exporters.promptfoo import PromptfooJsonlExporter, PromptfooYamlExporter
-from reviewdesk.exporters.rag_eval import DeepEvalExporter, RagasExporter
+from reviewdesk.exporters.rag_eval import (
+    DeepEvalConversationalExporter,
+    DeepEvalExporter,
+    RagasExporter,
+    RagasMultiTurnExporter,
+)
 from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
 from reviewdesk.exporters.tabular import CsvExporter, ParquetExporter
 
@@ -37,7 +42,9 @@ EXPORTERS: list[Exporter] = [
     PhoenixDatasetExporter(),
     BraintrustDatasetExporter(),
     DeepEvalExporter(),
+    DeepEvalConversationalExporter(),
     RagasExporter(),
+    RagasMultiTurnExporter(),
     CsvExporter(),
     ParquetExporter(),
 ]

@@ -30,7 +30,9 @@ FORMATS = [
     "phoenix-dataset",
     "braintrust-dataset",
     "deepeval",
+    "deepeval-conversational",
     "ragas",
+    "ragas-multi-turn",
     "csv",
     "parquet",
 ]
@@ -66,9 +68,9 @@ def provenance_of(fmt: str, record: dict[str, Any]) -> dict[str, Any]:
         "braintrust-dataset",
     ):
         return dict(record["metadata"])
-    if fmt == "ragas":
+    if fmt in ("ragas", "ragas-multi-turn"):
         return dict(record["metadata"])
-    if fmt == "deepeval":
+    if fmt in ("deepeval", "deepeval-conversational"):
         return dict(record["additional_metadata"])
     if fmt == "csv":
         return dict(record)
@@ -272,6 +274,33 @@ def test_rag_formats_carry_retrieved_documents(labeled: LabeledWorkspace, out_di
     assert regression["expected_output"] is None
     assert regression["expectations"]["must_not"][0] == "Hallucination: A claim not supported by context or tools."
     assert "rubrics" in samples[ids["legacy:A"]]
+
+
+def test_multi_turn_formats_carry_the_whole_recorded_exchange(labeled: LabeledWorkspace, out_dir: Path) -> None:
+    ids = labeled.case_ids
+    goldens = by_case("deepeval-conversational", export(labeled, "deepeval-conversational", out_dir).path)
+    samples = by_case("ragas-multi-turn", export(labeled, "ragas-multi-turn", out_dir).path)
+    request = "Can I still return order 8812? It arrived 20 days ago."
+    golden = goldens[ids["oi:A"]]
+    assert golden["scenario"] == request
+    user, call, answer = golden["turns"]
+    assert user == {"role": "user", "content": request}
+    assert call["tools_called"][0]["name"] == "lookup_order"
+    assert call["tools_called"][0]["input_parameters"] == {"order_id": "8812"}
+    assert '"status"' in call["tools_called"][0]["output"]  # the tool's result travels with its call
+    assert answer["content"] == golden["expected_outcome"]  # a pass: the recorded answer is the expected one
+    assert answer["retrieval_context"][0].startswith("Refunds and returns (v3)")
+    assert "messages" not in golden["additional_metadata"]  # the turns hold the conversation
+    assert goldens[ids["legacy:A"]]["expected_outcome"] is None
+    assert goldens[ids["legacy:A"]]["expectations"]["must_not"][-1].startswith("Give the rejected answer again: ")
+    sample = samples[ids["oi:A"]]
+    assert [m["type"] for m in sample["user_input"]] == ["human", "ai", "tool", "ai"]
+    assert sample["user_input"][1]["tool_calls"] == [{"name": "lookup_order", "args": {"order_id": "8812"}}]
+    assert sample["reference"] == sample["user_input"][-1]["content"]
+    assert sample["reference_tool_calls"] == [{"name": "lookup_order", "args": {"order_id": "8812"}}]
+    assert "reference_tool_calls" not in samples[ids["new:B"]]  # wrong_tool: its calls are no reference
+    assert samples[ids["oi:B"]]["user_input"][-1] == {"type": "ai", "content": ""}  # no answer recorded
+    assert "score1_description" in samples[ids["legacy:A"]]["rubrics"]
 
 
 def test_finetune_lines_carry_the_tool_trajectory(labeled: LabeledWorkspace, out_dir: Path) -> None:
