@@ -46,6 +46,26 @@ def test_metainfo_passes_appstreamcli_validate() -> None:
         assert (Path(__file__).resolve().parents[2] / "docs" / "screenshots" / screenshot).is_file()
 
 
+def test_metainfo_addresses_are_the_project_home_of_pyproject_and_the_readme() -> None:
+    import tomllib
+    import xml.etree.ElementTree as ET
+
+    root = Path(__file__).resolve().parents[2]
+    urls = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    home = urls["Homepage"].rstrip("/")
+    owner_repo = home.removeprefix("https://github.com/")
+    component = ET.fromstring((DESKTOP / f"{desktop.APP_ID}.metainfo.xml").read_text(encoding="utf-8"))
+    found = {u.get("type"): u.text for u in component.findall("url")}
+    assert found == {"homepage": home, "bugtracker": urls["Issues"], "vcs-browser": urls["Source"]}
+    # Screenshots are served from the same repository's main branch, at the paths committed here.
+    images = [i.text or "" for i in component.iter("image")]
+    raw = f"https://raw.githubusercontent.com/{owner_repo}/main/"
+    assert images and all(i.startswith(raw) and (root / i.removeprefix(raw)).is_file() for i in images), images
+    # The AppStream id is the reverse-DNS form of the GitHub address (io.github.<owner>.*).
+    assert desktop.APP_ID.startswith(f"io.github.{owner_repo.split('/')[0]}.")
+    assert home in (root / "README.md").read_text(encoding="utf-8")
+
+
 def test_png_icons_have_every_size_and_match_the_svg_master() -> None:
     from PySide6.QtGui import QImage
 
