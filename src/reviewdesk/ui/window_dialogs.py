@@ -1,0 +1,181 @@
+"""Edit and Help menu handlers: preferences, redaction rules, model prices, retention and
+purge, the cheat sheet and About."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from PySide6.QtWidgets import QMessageBox
+
+from reviewdesk import __version__, paths
+from reviewdesk.domain.changes import Changes
+from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.progress import Progress
+from reviewdesk.services import prices, purge, redaction
+from reviewdesk.services.review import ReviewSession
+from reviewdesk.ui.errors import message_box, show_error
+from reviewdesk.ui.theme import apply_color_scheme
+from reviewdesk.ui.views.dialogs import CheatSheet, PreferencesDialog
+from reviewdesk.ui.views.prices_dialog import PricesDialog
+from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
+from reviewdesk.ui.workspace_files import WorkspaceFiles
+
+log = logging.getLogger(__name__)
+
+
+class WindowDialogs(WorkspaceFiles):
+    """See the module docstring."""
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if not dialog.exec():
+            return
+        name = dialog.reviewer.text().strip()
+        if name:
+            self.settings.reviewer = name
+            self.session.reviewer = name
+        self.settings.color_scheme = dialog.scheme.currentData()
+        apply_color_scheme(self.settings.color_scheme)
+        self._update_reviewer_label()
+        self._save_settings()
+
+    def edit_redaction(self) -> None:
+        if self._refuse_write("changed"):
+            return
+        try:
+            dialog = RedactionDialog(
+                redaction.get_settings(self.workspace), redaction.report(self.workspace).totals, self
+            )
+            if not dialog.exec():
+                return
+            changes = dialog.changes()
+            redaction.update_settings(self.workspace, lambda _before: changes, actor=self.settings.reviewer)
+        except ReviewdeskError as exc:
+            show_error(self, exc, title="Redaction rules")
+            return
+        self.statusBar().showMessage("Redaction rules saved: they apply to the next imports.", 6000)
+
+    def edit_prices(self) -> None:
+        """Apply the dialog's prices: each added, changed or removed model through ``services.prices``,
+        in the background (each change re-estimates the stored cases that record no cost)."""
+        if self._refuse_write("changed"):
+            return
+        workspace, reviewer = self.workspace, self.settings.reviewer
+        before = prices.get_prices(workspace).models
+        dialog = PricesDialog(prices.get_prices(workspace), prices.table(), self)
+        if not dialog.exec():
+            return
+        after = dialog.prices()
+        if after == before:
+            return
+
+        def work(_progress: Progress) -> int:
+            reestimated = 0
+            for name in before.keys() - after.keys():
+                reestimated = prices.unset_price(workspace, name, actor=reviewer).reestimated
+            for name, price in after.items():
+                if before.get(name) != price:
+                    reestimated = prices.set_price(
+                        workspace,
+                        name,
+                        input_per_mtok=price.input,
+                        output_per_mtok=price.output,
+                        cached_input_per_mtok=price.cached_input,
+                        actor=reviewer,
+                    ).reestimated
+            return reestimated
+
+        self.runner.op(work).with_progress("Re-estimating costs", self).success(self._prices_saved).failure(
+            lambda exc, details: show_error(self, exc, details, title="Model prices")
+        ).run()
+
+    def _prices_saved(self, reestimated: int) -> None:
+        # Re-estimating rewrote the case rows: reload rows and details as after an import.
+        self.on_changes(Changes(cases=True, traces=True))
+        self.statusBar().showMessage(f"Model prices saved; {reestimated} case(s) re-estimated.", 8000)
+
+    def edit_retention(self) -> None:
+        """Store the retention period; with "Purge now", count, confirm what goes, then purge."""
+        if self._refuse_write("changed"):
+            return
+        workspace = self.workspace
+        try:
+            dialog = RetentionDialog(purge.get_retention(workspace), self)
+            if not dialog.exec():
+                return
+            days, keep_labeled = dialog.older_than_days(), dialog.keep_labeled.isChecked()
+            purge.set_retention(
+                workspace, older_than_days=days, keep_labeled=keep_labeled, actor=self.settings.reviewer
+            )
+            if not (dialog.purge_now.isChecked() and days):
+                self.statusBar().showMessage("Retention saved.", 6000)
+                return
+            older_than = timedelta(days=days)
+            plan = purge.purge(workspace, older_than=older_than, keep_labeled=keep_labeled, dry_run=True)
+        except ReviewdeskError as exc:
+            show_error(self, exc, title="Retention")
+            return
+        if plan.cases == 0:
+            kept = f" ({plan.kept_labeled} labeled case(s) kept)" if plan.kept_labeled else ""
+            self.statusBar().showMessage(f"Nothing to purge: no case is older than {days} days{kept}.", 8000)
+            return
+        box = message_box(
+            self,
+            "Purge cases for good?",
+            f"This deletes {plan.cases} case(s) whose trace started before "
+            f"{plan.cutoff:%Y-%m-%d %H:%M} UTC — with their {plan.spans} span(s), traces, labels, label "
+            f"history and search entries — from {workspace.path.name}."
+            + (f"\n{plan.kept_labeled} older labeled case(s) are kept." if plan.kept_labeled else "")
+            + "\n\nThe file is then rewritten so the deleted text is gone from disk. This cannot be undone;"
+            " the audit log keeps a line saying that the purge happened.",
+            icon=QMessageBox.Icon.Warning,
+        )
+        box.setObjectName("confirm_purge")
+        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        ok = box.button(QMessageBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setText(f"Delete {plan.cases} case(s)")
+        if box.exec() != QMessageBox.StandardButton.Ok:
+            return
+        # The same cut-off as the one confirmed, not one a few seconds later.
+        now = plan.cutoff + older_than
+        reviewer = self.settings.reviewer
+
+        def work(_progress: Progress) -> purge.PurgeResult:
+            return purge.purge(workspace, older_than=older_than, keep_labeled=keep_labeled, now=now, actor=reviewer)
+
+        self.label_panel.flush_text()
+        self.runner.op(work).with_progress("Purging", self).success(self._purged).failure(
+            lambda exc, details: show_error(self, exc, details, title="Purge failed")
+        ).run()
+
+    def _purged(self, result: purge.PurgeResult) -> None:
+        # Undo could point at a deleted case: start the undo history afresh.
+        self.session = ReviewSession(self.workspace, self.settings.reviewer)
+        self.on_changes(Changes(cases=True, traces=True, labels=True))
+        self._update_actions()
+        self.statusBar().showMessage(
+            f"Purged {result.cases} case(s) and {result.spans} span(s); the file went from "
+            f"{result.bytes_before:,} to {result.bytes_after:,} bytes.",
+            10000,
+        )
+
+    def show_cheat_sheet(self) -> None:
+        CheatSheet(self.settings.shortcuts, self.schema, self).exec()
+
+    def show_about(self) -> None:
+        box = message_box(
+            self,
+            "About reviewdesk",
+            f"reviewdesk {__version__}\n"
+            "Review and label the behaviour of LLM applications offline.\n\n"
+            f"Workspace: {self.workspace.path}\n"
+            f"Data folder: {paths.data_dir()}\n"
+            f"Settings: {paths.config_dir()}\n\n"
+            "Licensed under the Apache License 2.0.",
+            icon=QMessageBox.Icon.Information,
+        )
+        box.setObjectName("about_box")
+        box.exec()

@@ -1,0 +1,176 @@
+"""File menu handlers: open or switch workspaces (and the recent list), import, export, drops."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog
+
+from reviewdesk import paths
+from reviewdesk.domain.errors import ReviewdeskError
+from reviewdesk.progress import Progress
+from reviewdesk.services import exports, formats, imports, review
+from reviewdesk.services.import_records import describe_file, describe_result
+from reviewdesk.services.review import ReviewSession
+from reviewdesk.services.workspace import open_workspace
+from reviewdesk.ui.errors import message_box, show_error
+from reviewdesk.ui.review_loop import ReviewLoop
+from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
+
+log = logging.getLogger(__name__)
+
+
+class WorkspaceFiles(ReviewLoop):
+    """See the module docstring."""
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.settings.recent_workspaces:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _checked=False, p=entry: self.switch_workspace(Path(p)))
+        self.recent_menu.setEnabled(bool(self.settings.recent_workspaces))
+
+    # --- import / export -----------------------------------------------------------------------
+    def choose_import(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import traces", str(Path.home()), formats.import_file_filter())
+        if files:
+            self.import_paths([Path(f) for f in files])
+
+    def choose_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of traces", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def import_paths(self, files: list[Path]) -> None:
+        if self._refuse_write("imported"):
+            return
+        workspace = self.workspace
+
+        def work(progress: Progress) -> imports.ImportResult:
+            return imports.import_files(workspace, files, progress=progress)
+
+        self.statusBar().showMessage(f"Importing {len(files)} file(s)…")
+        self.runner.op(work).with_progress("Importing traces", self).success(self._imported).failure(
+            lambda exc, details: show_error(self, exc, details, title="Import failed")
+        ).run()
+
+    def _imported(self, result: imports.ImportResult) -> None:
+        lines = [describe_file(s) for s in result.files]
+        summary = describe_result(result)
+        self.last_import_summary = "\n".join([summary, *lines])
+        self.statusBar().showMessage(summary, 8000)
+        self.on_changes(result.changes)
+        problems = [s for s in result.files if s.failed or s.skipped]
+        if not problems:
+            return
+        all_failed = all(s.failed for s in result.files)
+        details = "\n".join(error for s in problems for error in s.errors[:200])
+        box = message_box(
+            self,
+            "Import failed" if all_failed else "Import finished with problems",
+            "\n".join(lines) if all_failed else "\n".join([summary, "", *lines]),
+            details=details,
+        )
+        box.setObjectName("import_problems")
+        box.exec()
+
+    def choose_export(self) -> None:
+        """The export dialog, then the export on the task runner; the status bar says what was written."""
+        fixed = self.model.fixed_rowids
+        # A list opened from the insights is exported as that list, in its order.
+        queue = (
+            exports.ExportSelection(case_rowids=tuple(fixed))
+            if fixed is not None
+            else exports.ExportSelection(flt=self.model.case_filter)
+        )
+        workspace = self.workspace
+        dialog = ExportDialog(
+            workspace, self.runner, formats.export_formats(), queue, default_dir=Path.home(), parent=self
+        )
+        try:
+            if not dialog.exec():
+                return
+            selection = dialog.selection()
+            name = dialog.format_name()
+            out = dialog.output_path()
+            split = dialog.split_spec()
+            bom = dialog.wants_excel_bom()
+        finally:
+            dialog.deleteLater()
+        self.runner.op(
+            lambda progress: exports.export_cases(
+                workspace, name, out, selection=selection, split=split, excel_bom=bom, progress=progress
+            )
+        ).with_progress("Exporting", self).success(
+            lambda res: self.statusBar().showMessage(export_message(res), 8000)
+        ).failure(lambda exc, details: show_error(self, exc, details, title="Export failed")).run()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.read_only:
+            event.ignore()
+            return
+        if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(QUrl(url).toLocalFile()) for url in event.mimeData().urls()]
+        if self.read_only:
+            event.ignore()
+            self._refuse_write("imported")
+            return
+        if files:
+            event.acceptProposedAction()
+            self.import_paths(files)
+
+    # --- workspace, settings, help -------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Open or create a workspace",
+            str(self.workspace.path.parent),
+            f"reviewdesk workspace (*{paths.WORKSPACE_SUFFIX})",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if path:
+            target = Path(path)
+            if not target.suffix:
+                target = target.with_suffix(paths.WORKSPACE_SUFFIX)
+            self.switch_workspace(target)
+
+    def switch_workspace(self, path: Path) -> None:
+        if self.runner.writing:
+            self.statusBar().showMessage("Wait for the running import or export to finish.", 5000)
+            return
+        try:
+            # A read-only window stays read-only: a risk owner's session never starts writing.
+            workspace = open_workspace(path, read_only=True if self.read_only else None)
+        except ReviewdeskError as exc:
+            show_error(self, exc)
+            return
+        self.label_panel.flush_text()
+        old, self.workspace = self.workspace, workspace
+        self._workspace_generation += 1  # reads still running on the old workspace are ignored
+        old.close()
+        self.schema = review.label_schema(workspace)
+        self.session = ReviewSession(workspace, self.settings.reviewer)
+        self.label_panel.set_schema(self.schema)
+        self._label_root_cause_actions()
+        self._details.clear()
+        self.model.set_workspace(workspace)
+        self.insights_view.set_workspace(workspace)
+        self._insights_stale = True
+        self.remember_workspace()
+        self._update_title()
+        self._apply_read_only()
+        self._open_initial_queue()
+        if self.insights_shown:
+            self._insights_stale = False
+            self.insights_view.refresh()
+
+    def remember_workspace(self) -> None:
+        self.settings.add_recent(self.workspace.path)
+        self._save_settings()
+        self._fill_recent_menu()
