@@ -25,11 +25,13 @@ from pydantic import (
 
 from reviewdesk.domain.labels import Label, LabelChange
 
-CASE_FORMAT_VERSION = 4
+CASE_FORMAT_VERSION = 5
 """2 added the optional ``label_history``; 3 the team-review fields (``resolution``,
 ``reviewer_labels``, and each history event's ``id``, ``kind``, ``label_of``, ``settles``); 4
-``usage.cached_input_tokens``, ``reasoning_tokens`` and ``cost_estimate``. Each version's cases are
-valid cases of the next without the new fields."""
+``usage.cached_input_tokens``, ``reasoning_tokens`` and ``cost_estimate``; 5 the facts a reviewer
+judges by (``root_span_id``, ``generation.span_id``, ``generation.finish_flagged``, each document's
+``updated_at``, ``age_days`` and ``cited``, each tool call's ``recovered``, ``tool_errors`` and
+``recovered_errors``). Each version's cases are valid cases of the next without the new fields."""
 
 Status = Literal["ok", "error"]
 JsonValue = Any  # arguments, results and metadata are whatever JSON the trace carried
@@ -121,6 +123,12 @@ class Document(_Model):
     """1-based position in the result list of its retrieval step."""
     span_id: str | None = None
     """The retrieval span that returned it."""
+    updated_at: datetime | None = None
+    """When the document was last updated, from its metadata (``updated_at`` or a synonym; format 5)."""
+    age_days: float | None = None
+    """Days from ``updated_at`` to the case's start: how old the document was when it was retrieved."""
+    cited: bool = False
+    """The answer names the document's id or repeats a distinctive passage of it (docs/CONTEXT.md)."""
 
 
 class Retrieval(_Model):
@@ -143,8 +151,12 @@ class Generation(_Model):
     output: str | None = None
     """The final answer: the last LLM output text, or the root span's output."""
     finish_reason: str | None = None
+    finish_flagged: bool = False
+    """The finish reason is not a normal end (``content_filter``, ``length``, ``safety`` …; format 5)."""
     refusal: str | None = None
     """The model's refusal text, when the trace records one separately."""
+    span_id: str | None = None
+    """The LLM span whose output is the answer: the last call that answered, else the last call (format 5)."""
 
 
 class ToolCall(_Model):
@@ -159,6 +171,8 @@ class ToolCall(_Model):
     span_id: str | None = None
     """The tool span; the requesting LLM span when the trace has no span for the tool itself."""
     call_id: str | None = None
+    recovered: bool = False
+    """The call failed and a later LLM call still answered without failing (format 5)."""
 
 
 class CostEstimate(_Model):
@@ -265,10 +279,13 @@ class Case(_Model):
 
     format_version: int = CASE_FORMAT_VERSION
     """Version of this format; readers refuse newer versions. 2 added ``label_history``, 3 the
-    team-review fields, 4 the cost estimate and the cached and reasoning token counts."""
+    team-review fields, 4 the cost estimate and the cached and reasoning token counts, 5 the facts
+    a reviewer judges by (span ids, finish flag, document dates and citations, recovered errors)."""
     case_id: str
     """Short stable id derived from the trace id."""
     trace_id: str
+    root_span_id: str | None = None
+    """The root span: the earliest span whose parent is not in the trace (format 5)."""
     source: Source
     workflow: str | None = None
     release: str | None = None
@@ -286,6 +303,10 @@ class Case(_Model):
     retrieval: Retrieval = Field(default_factory=Retrieval)
     generation: Generation = Field(default_factory=Generation)
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_errors: int = 0
+    """Tool calls with an error (format 5)."""
+    recovered_errors: int = 0
+    """Of those, the ones the answer recovered from (``ToolCall.recovered``; format 5)."""
     usage: Usage = Field(default_factory=Usage)
     outcome: Outcome = Field(default_factory=Outcome)
     span_count: int = 0

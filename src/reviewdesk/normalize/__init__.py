@@ -6,9 +6,9 @@ applies the case rules of ``docs/case-rules.md`` to the views of one trace. Pure
 I/O, so every importer — OTLP today, Langfuse and LangSmith next — shares one set of rules.
 """
 
-from reviewdesk.normalize.case_builder import build_case, case_usage
+from reviewdesk.normalize.case_builder import build_case, case_usage, with_span_facts
 from reviewdesk.normalize.conventions import view_span
 from reviewdesk.normalize.cost import table_version
 from reviewdesk.normalize.view import SpanKind, SpanView
 
-__all__ = ["SpanKind", "SpanView", "build_case", "case_usage", "table_version", "view_span"]
+__all__ = ["SpanKind", "SpanView", "build_case", "case_usage", "table_version", "view_span", "with_span_facts"]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reviewdesk.domain.case import (
+    CASE_FORMAT_VERSION,
     Case,
     ErrorInfo,
     Generation,
@@ -31,6 +32,7 @@ from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize.conventions import view_span
 from reviewdesk.normalize.conventions.common import answer_text, as_str, maybe_json, request_text
 from reviewdesk.normalize.cost import BUILT_IN, CallUsage, estimate
+from reviewdesk.normalize.facts import add_case_facts
 from reviewdesk.normalize.view import SpanKind, SpanView
 
 _IDENTITY_FIELDS = ("workflow", "release", "session_id", "user_id", "tenant")
@@ -64,6 +66,7 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
         user_id=identity.get("user_id"),
         tenant=identity.get("tenant"),
         span_count=len(views),
+        root_span_id=root.span.span_id,
     )
     starts = [v.span.start_ns for v in views if v.span.start_ns is not None]
     ends = [v.span.end_ns for v in views if v.span.end_ns is not None]
@@ -79,11 +82,40 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
     case.input = _input(root, views, llms)
     case.generation = _generation(root, llms)
     case.tool_calls = _tool_calls(views, llms)
+    _mark_recovered(case.tool_calls, views, llms)
     case.retrieval = _retrieval(views)
     case.usage = _usage(llms, prices)
     case.outcome = Outcome(feedback=[f for v in views for f in v.feedback])
     case.status, case.error = _status(root, views)
-    return case
+    return add_case_facts(case)
+
+
+def _mark_recovered(calls: list[ToolCall], views: list[SpanView], llms: list[SpanView]) -> None:
+    """A failed tool call is recovered from when a later LLM call answered with text and did not fail."""
+    answers = [v for v in llms if _output_text(v) and not v.span.failed and v.span.start_ns is not None]
+    if not answers:
+        return
+    last_answer = max(v.span.start_ns or 0 for v in answers)
+    starts = {v.span.span_id: v.span.start_ns for v in views}
+    for call in calls:
+        start = starts.get(call.span_id) if call.span_id else None
+        if call.error and start is not None and last_answer > start:
+            call.recovered = True
+
+
+def with_span_facts(case: Case, spans: Sequence[RawSpan]) -> Case:
+    """A stored case of an older format with today's facts (``normalize.facts``), by the rules of
+    ``build_case``, nothing else of it changed: the root and answer span ids and the recovered tool
+    calls from its spans (when it has any), then the facts its own fields give."""
+    if spans:
+        views = _in_start_order([view_span(s) for s in spans])
+        llms = [v for v in views if v.kind is SpanKind.LLM]
+        case.root_span_id = _root(views).span.span_id
+        answering = _answering(llms)
+        case.generation.span_id = answering.span.span_id if answering is not None else None
+        _mark_recovered(case.tool_calls, views, llms)
+    case.format_version = CASE_FORMAT_VERSION
+    return add_case_facts(case)
 
 
 def case_usage(spans: Sequence[RawSpan], prices: PriceBook = BUILT_IN) -> Usage:
@@ -166,11 +198,17 @@ def _output_text(view: SpanView) -> str | None:
     return _join(m.content for m in view.output_messages if m.role in ("assistant", "ai", "model", "unknown"))
 
 
+def _answering(llms: list[SpanView]) -> SpanView | None:
+    """The LLM call whose output is the answer: the last one that answered with text, else the last one."""
+    return next((v for v in reversed(llms) if _output_text(v)), None) or (llms[-1] if llms else None)
+
+
 def _generation(root: SpanView, llms: list[SpanView]) -> Generation:
     final = next((v for v in reversed(llms) if _output_text(v)), None)
-    described = final or (llms[-1] if llms else None)
+    described = _answering(llms)
     generation = Generation()
     if described is not None:
+        generation.span_id = described.span.span_id
         # A failed last call has no response model: fall back to the latest one that answered,
         # then to what was requested.
         generation.model = (

@@ -18,7 +18,7 @@ from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLoc
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION
 from reviewdesk.domain.taxonomy import default_taxonomy
 from reviewdesk.progress import Progress
-from reviewdesk.services import cost_estimates, redaction_key
+from reviewdesk.services import case_rebuild, cost_estimates, redaction_key
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance, label_schemas
 from reviewdesk.storage.engine import writing
@@ -84,6 +84,8 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
     workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
     _ensure_label_schema(workspace)
     close_abandoned_imports(workspace)
+    # Cases stored by an older reviewdesk are rebuilt in today's case format (once, page by page).
+    case_rebuild.rebuild_if_outdated(engine)
     # Cases stored before cost estimates existed, or estimated with other prices, get the current
     # estimate now (once: the workspace remembers which prices its estimates used).
     cost_estimates.refresh_if_outdated(engine)

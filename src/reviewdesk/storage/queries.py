@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Select, and_, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
 
-from reviewdesk.domain.case import Case, LabelHistoryEvent
+from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case, LabelHistoryEvent
 from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, Facets, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.domain.team import RESOLVED_STATES
+from reviewdesk.normalize.facts import add_case_facts
 from reviewdesk.storage.orm import (
     AssignmentRow,
     CaseRootCauseRow,
@@ -333,6 +334,8 @@ def load_case(session: Session, case_rowid: int) -> Case:
     row = session.get_one(CaseRow, case_rowid)
     label = session.get(LabelRow, case_rowid)
     case = Case.model_validate(row.data)
+    if case.format_version < CASE_FORMAT_VERSION:
+        add_case_facts(case)  # not rebuilt yet (read-only, or merged from an older package): same rules
     if label is not None:
         case.labels = Label.model_validate(label.data)
         case.resolution = label.resolution  # type: ignore[assignment]  # the table's check keeps it valid

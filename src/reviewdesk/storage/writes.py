@@ -232,3 +232,14 @@ def set_case_usage(conn: Connection, rows: Sequence[tuple[int, dict[str, Any], f
         .values(data=bindparam("b_data"), estimated_cost_usd=bindparam("b_estimate"))
     )
     conn.execute(statement, [{"b_rowid": r, "b_data": d, "b_estimate": e} for r, d, e in rows])
+
+
+def cases_page(conn: Connection, *, after_rowid: int, limit: int) -> list[tuple[int, int, Any]]:
+    """``(case_rowid, trace_rowid, data)`` of every case in row order from ``after_rowid`` on."""
+    rows = conn.execute(
+        select(CaseRow.case_rowid, CaseRow.trace_rowid, CaseRow.data)
+        .where(CaseRow.case_rowid > after_rowid)
+        .order_by(CaseRow.case_rowid)
+        .limit(limit)
+    )
+    return [(int(r[0]), int(r[1]), r[2]) for r in rows]

@@ -24,6 +24,7 @@ from reviewdesk.domain.errors import CaseNotFoundError
 from reviewdesk.domain.labels import Evidence, Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.exporters import registry
+from reviewdesk.normalize.facts import finish_flagged
 from reviewdesk.services import cases, exports, imports, insights, labels, review
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage.orm import CaseRow, LabelEventRow
@@ -282,6 +283,16 @@ def test_a_version_1_file_restores_as_before(tmp_path: Path) -> None:
         line["format_version"] = 1
         for added_in_4 in ("cached_input_tokens", "reasoning_tokens", "cost_estimate"):
             assert line["usage"].pop(added_in_4) is None  # a restored case has no spans to estimate from
+        # Format 5's facts: those of the case's own fields are filled in, the span ids stay unknown.
+        assert (line.pop("root_span_id"), line["generation"].pop("span_id")) == (None, None)
+        assert line["generation"].pop("finish_flagged") == finish_flagged(line["generation"]["finish_reason"])
+        assert line.pop("tool_errors") == sum(1 for call in line["tool_calls"] if call["error"])
+        assert line.pop("recovered_errors") == 0
+        for call in line["tool_calls"]:
+            assert call.pop("recovered") is False
+        for doc in line["retrieval"]["documents"]:
+            for added_in_5 in ("updated_at", "age_days", "cited"):
+                doc.pop(added_in_5)
         assert orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode() in written
 
 

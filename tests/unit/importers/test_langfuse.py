@@ -36,9 +36,13 @@ def same_case(a: Case, b: Case, *, exclude: set[str] | None = None) -> None:
             case.pop("started_at"),
             case.pop("latency_ms"),
             [t.pop("duration_ms") for t in case["tool_calls"]],
+            [d.pop("age_days") for d in case["retrieval"]["documents"]],  # from the start time
         )
-    (start_a, latency_a, durations_a), (start_b, latency_b, durations_b) = ours.pop("timing"), theirs.pop("timing")
+    timing_a, timing_b = ours.pop("timing"), theirs.pop("timing")
+    (start_a, latency_a, durations_a, ages_a), (start_b, latency_b, durations_b, ages_b) = timing_a, timing_b
     assert ours == theirs
+    assert [a is None for a in ages_a] == [b is None for b in ages_b]
+    assert [a for a in ages_a if a is not None] == pytest.approx([b for b in ages_b if b is not None], abs=1e-6)
     assert abs((start_a - start_b).total_seconds()) < 0.001
     assert latency_a == pytest.approx(latency_b, abs=1.0)
     assert durations_a == pytest.approx(durations_b, abs=1.0)

@@ -20,8 +20,8 @@ Definitions (docs/insights.md says the same for readers):
 * **Language** — the primary subtag of a locale or language found on the trace's root span
   (``locale``/``language`` attributes, or inside OpenInference's ``metadata`` JSON), so ``de-DE``
   and ``de-AT`` are both ``de``. Traces without one are ``(none)``.
-* **Cited** — see ``cited_documents``: the document id, or a distinctive passage of it, occurs
-  in the answer.
+* **Cited**, a document's update time and age — facts ``normalize`` puts on the case (format 5;
+  ``normalize.facts``, docs/CONTEXT.md): the insights read them and derive neither again.
 
 The package: ``stats`` (intervals, tests, distributions), ``facts`` (the per-case facts, read
 once), ``slices`` (rates per slice, releases compared, weeks, cost and latency), ``sources``
@@ -31,6 +31,12 @@ once), ``slices`` (rates per slice, releases compared, weeks, cost and latency),
 
 from __future__ import annotations
 
+from reviewdesk.normalize.facts import (
+    MIN_ID_LENGTH,
+    PASSAGE_WORDS,
+    cited_documents,
+    document_updated_at,
+)
 from reviewdesk.services.insights.examples import (
     EXAMPLES_PER_GROUP,
     Example,
@@ -39,13 +45,9 @@ from reviewdesk.services.insights.examples import (
     slice_examples,
 )
 from reviewdesk.services.insights.facts import (
-    MIN_ID_LENGTH,
     NONE_KEY,
-    PASSAGE_WORDS,
     CaseFacts,
     DocumentRef,
-    cited_documents,
-    document_updated_at,
     language_of,
     load_facts,
 )

@@ -10,22 +10,20 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import select
 
+from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case, Feedback
 from reviewdesk.domain.queries import CaseFilter
+from reviewdesk.normalize.facts import add_case_facts, document_key, parse_time
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
 from reviewdesk.storage.orm import CaseRow, LabelRow, SpanRow
 
 NONE_KEY = "(none)"
-PASSAGE_WORDS = 6
-"""A run of this many consecutive words shared by answer and document counts as a citation."""
-MIN_ID_LENGTH = 4
-"""Shorter document ids (``1``, ``a``) would match any answer by accident."""
 _IN_CHUNK = 500
 _SNIPPET = 280
 
@@ -39,6 +37,9 @@ class DocumentRef:
     rank: int
     updated_at: datetime | None
     cited: bool
+    key: str = ""
+    """``normalize.facts.document_key``: what makes two retrievals versions of one document."""
+    age_days: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,89 +145,15 @@ def _language(value: Any) -> str | None:
     return primary.lower() if _LANGUAGE.match(primary) else text.lower()[:32]
 
 
-_UPDATED_KEYS = ("updated_at", "last_updated", "updated", "modified_at", "last_modified", "lastModified", "updatedAt")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def document_updated_at(metadata: Mapping[str, Any]) -> datetime | None:
-    """When the document was last updated, from its metadata (``updated_at`` and common synonyms)."""
-    for key in _UPDATED_KEYS:
-        found = _parse_time(metadata.get(key))
-        if found is not None:
-            return found
-    return None
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _shingles(text: str, size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
-    words = [w.casefold() for w in _WORD.findall(text)]
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def _mentions_id(output: str, doc_id: str) -> bool:
-    if len(doc_id) < MIN_ID_LENGTH:
-        return False
-    pattern = r"(?<![\w-])" + re.escape(doc_id.casefold()) + r"(?![\w-])"
-    return re.search(pattern, output.casefold()) is not None
-
-
-def cited_documents(output: str | None, request: str | None, documents: Sequence[tuple[str, str | None]]) -> list[bool]:
-    """Which of ``documents`` (``(id, content)`` pairs) the answer cites.
-
-    A document is cited when the answer names its id (as a whole token, ids of 4+ characters),
-    or repeats a distinctive passage of it: a run of ``PASSAGE_WORDS`` consecutive words (case and
-    punctuation ignored) that occurs in this document but in no other document retrieved for the
-    case and not in the user's request — so shared boilerplate and echoes of the question do not
-    count. LLM answers paraphrase, so this finds quoting, not every use: "retrieved but never
-    cited" is a hint to look, not proof the document was ignored.
-    """
-    if not output:
-        return [False] * len(documents)
-    answer = _shingles(output)
-    asked = _shingles(request or "")
-    doc_shingles = [_shingles(content or "") for _, content in documents]
-    result: list[bool] = []
-    for index, (doc_id, _content) in enumerate(documents):
-        if doc_id and _mentions_id(output, doc_id):
-            result.append(True)
-            continue
-        shared = (answer & doc_shingles[index]) - asked
-        for other, shingles in enumerate(doc_shingles):
-            if other != index and shared:
-                shared -= shingles
-        result.append(bool(shared))
-    return result
-
-
 _NEGATIVE_LABELS = ("thumbs_down", "thumbsdown", "negative", "dislike", "bad", "down", "unhelpful")
 
 
-def _negative_feedback(feedback: Iterable[Mapping[str, Any]]) -> bool:
+def _negative_feedback(feedback: Iterable[Feedback]) -> bool:
     for item in feedback:
-        label = str(item.get("label") or "").casefold()
+        label = (item.label or "").casefold()
         if any(word in label for word in _NEGATIVE_LABELS):
             return True
-        score = item.get("score")
+        score = item.score
         if isinstance(score, int | float) and score <= 0 and "up" not in label:
             return True
     return False
@@ -246,8 +173,8 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
     """The facts of every case matching ``flt``, in queue order (oldest first by default).
 
     One list query (the queue's filter semantics), then the case JSON, current label and root
-    span of 500 cases at a time; document texts are reduced to a cited flag straight away, so
-    memory holds only small facts.
+    span of 500 cases at a time; each case's documents are reduced to the facts ``normalize`` put
+    on the case (cited, updated, age) straight away, so memory holds only small facts.
     """
     flt = flt or CaseFilter()
     facts: list[CaseFacts] = []
@@ -298,23 +225,24 @@ def _root_languages(session: Any, trace_rowids: Sequence[int]) -> dict[int, str]
 def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
     data: dict[str, Any] = row.data or {}
     label: dict[str, Any] = row.label or {}
-    output = str((data.get("generation") or {}).get("output") or "")
-    request = str((data.get("input") or {}).get("user_request") or "")
-    raw_docs = [d for d in (data.get("retrieval") or {}).get("documents") or [] if isinstance(d, dict)]
-    cited = cited_documents(
-        output, request, [(str(d.get("id") or f"rank-{d.get('rank')}"), d.get("content")) for d in raw_docs]
-    )
+    case = Case.model_validate(data)
+    if case.format_version < CASE_FORMAT_VERSION:
+        add_case_facts(case)  # not rebuilt yet (a read-only workspace): the same rules, in memory
+    output = case.generation.output or ""
+    request = case.input.user_request or ""
     documents = tuple(
         DocumentRef(
-            doc_id=str(d.get("id") or f"rank-{d.get('rank')}"),
-            source=d.get("source"),
-            rank=int(d.get("rank") or 0),
-            updated_at=document_updated_at(d.get("metadata") or {}),
-            cited=flag,
+            doc_id=d.id or f"rank-{d.rank}",
+            source=d.source,
+            rank=d.rank,
+            updated_at=d.updated_at,
+            cited=d.cited,
+            key=document_key(d),
+            age_days=d.age_days,
         )
-        for d, flag in zip(raw_docs, cited, strict=True)
+        for d in case.retrieval.documents
     )
-    generation = data.get("generation") or {}
+    generation = case.generation
     return CaseFacts(
         case_rowid=summary.case_rowid,
         case_id=summary.case_id,
@@ -335,8 +263,8 @@ def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
         request=_snippet(request),
         output=_snippet(output),
         documents=documents,
-        negative_feedback=_negative_feedback((data.get("outcome") or {}).get("feedback") or []),
-        refused=bool(generation.get("refusal")) or generation.get("finish_reason") == "content_filter",
+        negative_feedback=_negative_feedback(case.outcome.feedback),
+        refused=bool(generation.refusal) or generation.finish_reason == "content_filter",
         verdict=summary.verdict,
         root_causes=tuple(summary.root_causes),
         evidence=tuple(
@@ -348,7 +276,7 @@ def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
         corrected_output=bool(label.get("corrected_output")),
         escalate=summary.escalate,
         reviewer=label.get("reviewer"),
-        labeled_at=_parse_time(label.get("labeled_at")),
+        labeled_at=parse_time(label.get("labeled_at")),
     )
 
 
