@@ -37,6 +37,7 @@ class WindowDialogs(WorkspaceFiles):
             self.session.reviewer = name
         self.settings.color_scheme = dialog.scheme.currentData()
         apply_color_scheme(self.settings.color_scheme)
+        self.case_view.refresh_colors()  # colours written into the panes follow the new scheme now
         self._update_reviewer_label()
         self._save_settings()
 

@@ -17,8 +17,8 @@ import json
 import re
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -189,6 +189,8 @@ class CaseView(QWidget):
         self.tabs.addTab(self.span_splitter, "Spans")
         self._spans_by_item: dict[int, RawSpan] = {}
         self._mark_focus()
+        # The system switched light/dark: rebuild once the new palette is in place.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: QTimer.singleShot(0, self.refresh_colors))
         self.show_empty("No case selected. Import traces with Ctrl+O, or drop files on the window.")
 
     # --- public --------------------------------------------------------------------------------
@@ -313,14 +315,19 @@ class CaseView(QWidget):
             )
             caption.setPalette(palette)
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        # Preferences switched light/dark: colours written into the panes belong to the old scheme.
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.refresh_colors()
-
     def refresh_colors(self) -> None:
-        """Rebuild what carries colours of its own (highlights, errors, muted text) in the current scheme."""
+        """Rebuild what carries colours of its own (highlights, errors, muted text) in the current scheme.
+
+        The panes write colours into their text when they are built, so a switch between light and
+        dark (Preferences, or the system's scheme) must build them again: otherwise the request
+        stays on pale yellow under the dark scheme's white text. Style-sheeted widgets get no
+        palette-change event, hence the explicit call (the window after Preferences) and the
+        colour-scheme signal. Setting the style sheet again makes Qt resolve the panes' palette
+        from the new application palette (it keeps the old one under a style sheet otherwise).
+        """
+        sheet = self.styleSheet()
+        self.setStyleSheet("")
+        self.setStyleSheet(sheet)
         self._mark_focus()
         if self.detail is None:
             return
