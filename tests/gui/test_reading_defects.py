@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QStyle
 
 from reviewdesk.ui.theme import apply_color_scheme
 
@@ -36,7 +36,9 @@ def _request_colors(window) -> tuple[QColor, QColor]:
     request = window.case_view.detail.case.input.user_request
     block = prompt.document().find(request).block()
     fmt = block.begin().fragment().charFormat()
-    text = fmt.foreground().color() if fmt.hasProperty(fmt.Property.ForegroundBrush) else prompt.palette().text().color()
+    text = (
+        fmt.foreground().color() if fmt.hasProperty(fmt.Property.ForegroundBrush) else prompt.palette().text().color()
+    )
     return text, fmt.background().color()
 
 
@@ -77,3 +79,93 @@ def test_dark_mode_from_preferences_repaints_the_panes_without_a_restart(qtbot, 
         assert background.lightness() > 128 and _contrast(text, background) > 4.5
     finally:
         apply_color_scheme("system")
+
+
+FAILED_TOOL_TRACE = "b4240e09"  # demo: lookup_order, issue_refund (403 Forbidden), create_ticket
+
+
+def _show_trace(window, prefix: str) -> None:
+    window.queue_view.select_queue("all")
+    for row in range(window.model.rowCount()):
+        if window.model.summary(row).trace_id.startswith(prefix):
+            window.select_row(row)
+            window.focus_review_surface()
+            return
+    raise AssertionError(f"no demo case {prefix}")
+
+
+def test_the_evidence_tab_says_what_each_item_points_at(qtbot, make_main_window, demo_workspace):
+    from reviewdesk.domain.labels import Evidence
+    from reviewdesk.services.evidence import document_ref, tool_call_ref
+
+    window = make_main_window(demo_workspace)
+    _show_trace(window, FAILED_TOOL_TRACE)
+    detail = window.case_view.detail
+    case, spans = detail.case, detail.spans
+    failing = next(n for n, call in enumerate(case.tool_calls, 1) if call.error)
+    span = next(s for s in spans if s.parent_span_id)
+    panel = window.label_panel
+    # What V's dialog ends in (the dialog itself is driven in test_root_cause_keys.py).
+    panel.attach_evidence(Evidence(root_cause="tool_error", kind="tool_call", ref=tool_call_ref(case, failing)))
+    panel.attach_evidence(Evidence(root_cause="tool_error", kind="span", ref=span.span_id))
+    texts = [panel.evidence_list.item(row).text() for row in range(panel.evidence_list.count())]
+    assert texts[0].startswith(f"Tool error → tool call {failing}. issue_refund (error): ")
+    assert "403" in texts[0]
+    assert texts[1].startswith(f"Tool error → span “{span.name}”")
+    assert not any(span.span_id in text for text in texts)  # never a raw span id
+    if case.retrieval.documents:
+        doc = case.retrieval.documents[0]
+        panel.attach_evidence(Evidence(root_cause="stale_source", kind="document", ref=document_ref(doc)))
+        text = panel.evidence_list.item(2).text()
+        assert text.startswith("Stale source → document #") and " “" in text
+
+
+def test_the_corrected_tab_shows_whether_a_correction_is_saved(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    panel = window.label_panel
+    edit = panel.corrected_edit
+
+    def color():
+        return edit.palette().color(edit.foregroundRole())
+
+    assert panel.tabs.tabText(0) == "Corrected" and not panel.corrected_saved
+    assert color() == QGuiApplication.palette().placeholderText().color()  # the prefilled output, muted
+    assert "Not corrected" in panel.tabs.tabToolTip(0)
+    unsaved = panel.tabs.tabBar().grab().toImage()
+    _key(qtbot, Qt.Key.Key_E)
+    qtbot.keyClicks(edit, " Return it within 30 days.")
+    _key(qtbot, Qt.Key.Key_Escape)
+    assert window.label_panel.label is not None and window.label_panel.label.corrected_output
+    assert panel.tabs.tabText(0) == "Corrected ✓" and panel.corrected_saved
+    assert color() == QGuiApplication.palette().text().color()
+    assert panel.tabs.tabBar().grab().toImage() != unsaved
+    window.next_case()
+    assert panel.tabs.tabText(0) == "Corrected"  # the next case has no correction
+
+
+def test_history_columns_show_their_whole_text_at_1280x720(qtbot, make_main_window, demo_workspace):
+    from PySide6.QtCore import QRect
+
+    window = make_main_window(demo_workspace, reviewer="dana", size=(1280, 720))
+    for key in (Qt.Key.Key_F, Qt.Key.Key_5, Qt.Key.Key_1, Qt.Key.Key_X, Qt.Key.Key_P):
+        _key(qtbot, key)
+    panel = window.label_panel
+    panel.tabs.setCurrentWidget(panel.history_tree)
+    tree = panel.history_tree
+    qtbot.wait(50)
+    assert tree.topLevelItemCount() == 5
+    metrics = tree.fontMetrics()
+    for row in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(row)
+        for column in range(tree.columnCount()):
+            rect = tree.visualItemRect(item)
+            # The cell's text margins: Fusion's focus-frame margin + 1, on each side.
+            margin = 2 * (tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1)
+            width = tree.columnWidth(column) - margin
+            text = item.text(column)
+            if column == 2:  # the change wraps: its row is tall enough for every line
+                needed = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+                assert rect.height() >= needed, text
+            else:
+                assert metrics.horizontalAdvance(text) <= width, text
+    assert tree.horizontalScrollBar().maximum() == 0 or tree.header().length() <= tree.viewport().width()

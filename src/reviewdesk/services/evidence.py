@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reviewdesk.domain.case import Case, Document
-from reviewdesk.domain.labels import EvidenceKind
+from reviewdesk.domain.labels import Evidence, EvidenceKind
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.normalize import readable
 
 DATE_KEYS = ("updated", "updated_at", "last_updated", "last_modified", "modified", "date", "published", "created_at")
 """Document metadata keys read as its date, first found wins."""
@@ -47,14 +48,14 @@ def candidates(case: Case, spans: list[RawSpan]) -> list[tuple[str, EvidenceKind
     """``(text, kind, ref)`` for each document, tool call and span a root cause can point at."""
     items: list[tuple[str, EvidenceKind, str]] = []
     for doc in sorted(case.retrieval.documents, key=lambda d: d.rank):
-        items.append(
-            (f"document #{doc.rank} {document_ref(doc)}  {(doc.content or '')[:60]}", "document", document_ref(doc))
-        )
+        text = f"document #{doc.rank} “{document_title(doc)}”  {_snippet(doc.content, 60)}"
+        items.append((text, "document", document_ref(doc)))
     for number, call in enumerate(case.tool_calls, 1):
         text = f"tool call {number}. {call.name}{'  (error)' if call.error else ''}"
         items.append((text, "tool_call", tool_call_ref(case, number)))
     for span in spans:
-        items.append((f"span {span.name} [{span.span_id}]{'  (failed)' if span.failed else ''}", "span", span.span_id))
+        text = f"span “{span.name}” {readable.duration_text(span.duration_ms)}{'  (failed)' if span.failed else ''}"
+        items.append((text, "span", span.span_id))
     return items
 
 
@@ -74,3 +75,38 @@ def likely(case: Case, spans: list[RawSpan], root_cause: str) -> tuple[EvidenceK
     if failed:
         return "span", failed[0].span_id
     return None
+
+
+def document_title(doc: Document) -> str:
+    """A document's title from its metadata, else its source's file name, else its id."""
+    title = doc.metadata.get("title")
+    if isinstance(title, str) and title.strip():
+        return " ".join(title.split())
+    if doc.source:
+        return doc.source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return document_ref(doc)
+
+
+def _snippet(text: str | None, limit: int = 90) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else readable.cut_at_word(flat, limit) + " …"
+
+
+def describe(case: Case, spans: list[RawSpan], evidence: Evidence) -> str:
+    """What ``evidence`` points at, in words: the document's title and first words, the tool call's
+    name and outcome, the span's name; never a bare id (unless the item is no longer in the case)."""
+    if evidence.kind == "document":
+        for doc in case.retrieval.documents:
+            if document_ref(doc) == evidence.ref:
+                return f"document #{doc.rank} “{document_title(doc)}”: {_snippet(doc.content)}".rstrip(": ")
+    elif evidence.kind == "tool_call":
+        for number, call in enumerate(case.tool_calls, 1):
+            if tool_call_ref(case, number) == evidence.ref:
+                summary = readable.tool_call_summary(call, limit=70)
+                return f"tool call {number}. {call.name} ({summary.status}): {summary.outcome}"
+    elif evidence.kind == "span":
+        for span in spans:
+            if span.span_id == evidence.ref:
+                failed = f", failed: {_snippet(span.status_message, 60)}" if span.failed else ""
+                return f"span “{span.name}” ({readable.duration_text(span.duration_ms)}{failed})"
+    return f"{evidence.kind.replace('_', ' ')} {evidence.ref} (not found in this case)"

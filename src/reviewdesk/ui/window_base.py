@@ -11,6 +11,7 @@ attributes are declared here and set in ``MainWindow.__init__``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.queries import CaseFilter, Facets
 from reviewdesk.services import audit, review
+from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import CaseDetail, LabelSchema, ReviewSession
 from reviewdesk.services.workspace import Workspace
@@ -245,6 +247,7 @@ class WindowBase(QMainWindow):
             return
         self._detail = detail
         self.case_view.show_detail(detail)
+        self.label_panel.describe_evidence = functools.partial(evidence_items.describe, detail.case, detail.spans)
         self.label_panel.show_case(detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id))
         self._last_mark = time.monotonic()
         # Read the next case while the reviewer reads this one, so J / Ctrl+Enter is instant

@@ -38,6 +38,7 @@ class WindowDialogs(WorkspaceFiles):
         self.settings.color_scheme = dialog.scheme.currentData()
         apply_color_scheme(self.settings.color_scheme)
         self.case_view.refresh_colors()  # colours written into the panes follow the new scheme now
+        self.label_panel.show_label(self.label_panel.label)
         self._update_reviewer_label()
         self._save_settings()
 

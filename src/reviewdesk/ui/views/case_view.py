@@ -190,7 +190,8 @@ class CaseView(QWidget):
         self._spans_by_item: dict[int, RawSpan] = {}
         self._mark_focus()
         # The system switched light/dark: rebuild once the new palette is in place.
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: QTimer.singleShot(0, self.refresh_colors))
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(lambda _scheme: QTimer.singleShot(0, self.refresh_colors))
         self.show_empty("No case selected. Import traces with Ctrl+O, or drop files on the window.")
 
     # --- public --------------------------------------------------------------------------------

@@ -15,13 +15,16 @@ controls are disabled and it emits nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStyle,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -44,6 +48,8 @@ from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.score_row import ScoreRow
 
 TEXT_IDLE_MS = 1200
+Fit = QHeaderView.ResizeMode.ResizeToContents
+CORRECTED_TAB, CORRECTED_SAVED_TAB = "Corrected", "Corrected ✓"
 
 
 class LabelPanel(QScrollArea):
@@ -64,6 +70,9 @@ class LabelPanel(QScrollArea):
         self.label: Label | None = None
         self.schema: LabelSchema | None = None
         self._output_prefill = ""
+        self.describe_evidence: Callable[[Evidence], str] = lambda e: f"{e.kind.replace('_', ' ')} {e.ref}"
+        """What an evidence item points at, in words (the window sets it for the case shown)."""
+        self.corrected_saved = False
         self._corrected_base = ""
         self._comment_base = ""
         self._loading = False
@@ -128,7 +137,7 @@ class LabelPanel(QScrollArea):
         self.corrected_edit = self._editor("corrected_output", "The expected answer (prefilled with the output)")
         self.comment_edit = self._editor("comment", "Why, for the engineer who reads this later")
         # Tab titles stay short so all four fit a 1366-pixel-wide screen; the keys are in tooltips.
-        self.tabs.addTab(self.corrected_edit, "Corrected")
+        self.tabs.addTab(self.corrected_edit, CORRECTED_TAB)
         self.tabs.setTabToolTip(0, "Corrected output: the expected answer (E)")
         self.tabs.addTab(self.comment_edit, "Comment")
         self.tabs.setTabToolTip(1, "Comment (C)")
@@ -138,6 +147,7 @@ class LabelPanel(QScrollArea):
         evidence_layout.setContentsMargins(0, 4, 0, 0)
         self.evidence_list = QListWidget()
         self.evidence_list.setObjectName("evidence_list")
+        self.evidence_list.setWordWrap(True)  # what an item points at is read whole, not cut off
         self.evidence_list.installEventFilter(self)
         evidence_layout.addWidget(self.evidence_list, 1)
         evidence_buttons = QHBoxLayout()
@@ -158,9 +168,16 @@ class LabelPanel(QScrollArea):
         self.history_tree.setAccessibleName("Audit trail of this case")
         self.history_tree.setRootIsDecorated(False)
         self.history_tree.setWordWrap(True)
-        self.history_tree.setColumnWidth(0, 92)
-        self.history_tree.setColumnWidth(1, 70)
-        self.history_tree.setColumnWidth(2, 190)
+        self.history_tree.setUniformRowHeights(False)
+        self.history_tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # When, who and time as wide as their text; the change takes the rest and wraps (never cut off).
+        history_header = self.history_tree.header()
+        history_header.setStretchLastSection(False)
+        for column, mode in enumerate((Fit, Fit, QHeaderView.ResizeMode.Stretch, Fit)):
+            history_header.setSectionResizeMode(column, mode)
+        # A tree does not grow a row for wrapped text by itself: each row gets the height its change needs.
+        history_header.sectionResized.connect(lambda *_args: self._fit_history_rows())
+        self.history_tree.installEventFilter(self)  # shown or resized: fit the rows to the new width
         self.tabs.addTab(self.history_tree, "History")
         self.tabs.setTabToolTip(3, "The audit trail of this case: every label change, who, when, what")
         self.tabs.setMinimumHeight(170)
@@ -293,8 +310,11 @@ class LabelPanel(QScrollArea):
         self.escalate_check.setChecked(current.escalate)
         self.evidence_list.clear()
         for evidence in current.evidence:
-            item = QListWidgetItem(visible(f"{evidence.root_cause} → {evidence.kind.replace('_', ' ')} {evidence.ref}"))
+            cause = self.schema.title(evidence.root_cause) if self.schema else evidence.root_cause
+            item = QListWidgetItem(visible(f"{cause} → {self.describe_evidence(evidence)}"))
+            item.setToolTip(inert_tooltip(f"{evidence.kind} {evidence.ref}"))
             self.evidence_list.addItem(item)
+        self._show_corrected_state(current.corrected_output is not None)
         stored_corrected = current.corrected_output if current.corrected_output is not None else self._output_prefill
         stored_comment = current.comment or ""
         # Undo/redo can change the stored text: show it, unless the reviewer is typing over it.
@@ -306,6 +326,23 @@ class LabelPanel(QScrollArea):
             if self.comment_edit.toPlainText() != stored_comment:
                 self._set_text(self.comment_edit, stored_comment)
             self._comment_base = self.comment_edit.toPlainText()
+
+    def _show_corrected_state(self, saved: bool) -> None:
+        """Saved correction: ✓ on the tab and the editor in the text colour; none: the prefilled output, muted."""
+        self.corrected_saved = saved
+        self.tabs.setTabText(0, CORRECTED_SAVED_TAB if saved else CORRECTED_TAB)
+        if not self.read_only:
+            self.tabs.setTabToolTip(
+                0,
+                "Corrected output saved for this case (E edits)"
+                if saved
+                else "Not corrected: prefilled with the model's output until you change it (E edits)",
+            )
+        palette = self.corrected_edit.palette()
+        role = self.corrected_edit.foregroundRole()
+        source = QGuiApplication.palette()
+        palette.setColor(role, source.text().color() if saved else source.placeholderText().color())
+        self.corrected_edit.setPalette(palette)
 
     def show_history(self, history: list[AuditEntry]) -> None:
         """The case's audit entries, newest first (the change just made is on top)."""
@@ -320,6 +357,26 @@ class LabelPanel(QScrollArea):
             item.setToolTip(1, inert_tooltip(entry.actor))
             item.setToolTip(2, inert_tooltip(summary))
             self.history_tree.addTopLevelItem(item)
+        self._fit_history_rows()
+
+    def _fit_history_rows(self) -> None:
+        tree = self.history_tree
+        style = tree.style()
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1)
+        width = max(tree.columnWidth(2) - margin, 40)
+        metrics = tree.fontMetrics()
+        changed = False
+        for row in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(row)
+            if item is None:
+                continue
+            height = metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, item.text(2)).height()
+            hint = QSize(width, height + 4)
+            if item.sizeHint(2) != hint:
+                item.setSizeHint(2, hint)
+                changed = True
+        if changed:
+            tree.doItemsLayout()  # the view keeps row heights it measured before
 
     def _set_text(self, editor: QPlainTextEdit, text: str) -> None:
         self._loading = True
@@ -457,6 +514,8 @@ class LabelPanel(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize) and watched is getattr(self, "history_tree", None):
+            QTimer.singleShot(0, self._fit_history_rows)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched in (self.corrected_edit, self.comment_edit) and event.key() == Qt.Key.Key_Escape:
                 self.flush_text()
