@@ -6,7 +6,7 @@ import threading
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QPushButton, QTableWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QPushButton
 
 from reviewdesk import __version__, paths
 from reviewdesk.settings import load_settings
@@ -53,8 +53,7 @@ def test_question_mark_opens_the_cheat_sheet(qtbot, make_main_window, demo_works
     seen = {}
 
     def fake_exec(dialog: QDialog) -> int:
-        table = dialog.findChild(QTableWidget, "cheat_sheet")
-        seen["rows"] = [table.item(r, 1).text() + " = " + table.item(r, 2).text() for r in range(table.rowCount())]
+        seen["rows"] = [f"{action} = {keys}" for _section, action, keys in dialog.rows]
         return 0
 
     monkeypatch.setattr(dialogs.CheatSheet, "exec", fake_exec)

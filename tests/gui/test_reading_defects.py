@@ -169,3 +169,50 @@ def test_history_columns_show_their_whole_text_at_1280x720(qtbot, make_main_wind
             else:
                 assert metrics.horizontalAdvance(text) <= width, text
     assert tree.horizontalScrollBar().maximum() == 0 or tree.header().length() <= tree.viewport().width()
+
+
+def test_the_cheat_sheet_fits_1366x768_without_scrolling_and_lists_every_cause(qtbot, make_main_window, demo_workspace):
+    from PySide6.QtWidgets import QAbstractScrollArea, QLabel
+
+    from reviewdesk.ui.actions import root_cause_keys
+    from reviewdesk.ui.views.dialogs import CheatSheet
+
+    window = make_main_window(demo_workspace)
+    sheet = CheatSheet({}, window.schema, window)
+    sheet.show()
+    qtbot.waitExposed(sheet)
+    size = sheet.frameGeometry().size()
+    assert size.width() <= 1366 and size.height() <= 768 - 40, size  # a title bar and a panel left over
+    assert not sheet.findChildren(QAbstractScrollArea)  # nothing to scroll
+    shown = {label.text() for label in sheet.findChildren(QLabel) if label.isVisible()}
+    for number, rc in enumerate(window.schema.root_causes, 1):
+        assert f"Root cause: {rc.title}" in shown and root_cause_keys(number) in shown, rc.id
+    for label in sheet.findChildren(QLabel):
+        assert label.width() >= label.sizeHint().width(), label.text()  # no line cut off
+    sheet.grab().save(str(demo_workspace.parent / "cheat-sheet.png"))
+    sheet.close()
+
+
+def test_picker_lines_are_not_cut_off_and_the_description_is_shown_whole(qtbot, make_main_window, demo_workspace):
+    from reviewdesk.ui.views.dialogs import root_cause_picker
+
+    window = make_main_window(demo_workspace)
+    dialog = root_cause_picker(window.schema, [], window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.list
+    metrics = view.fontMetrics()
+    for row in range(view.count()):
+        item = view.item(row)
+        assert metrics.horizontalAdvance(item.text()) + 12 <= view.viewport().width(), item.text()
+    qtbot.keyClicks(dialog.filter_edit, "tool err")
+    tool_error = next(rc for rc in window.schema.root_causes if rc.id == "tool_error")
+    assert dialog.value() == "tool_error" and dialog.detail.text() == tool_error.description
+    assert dialog.detail.height() >= dialog.detail.heightForWidth(dialog.detail.width())  # wrapped, whole
+    # A word only in a description still finds its cause (names first, then descriptions).
+    word = next(w for w in tool_error.description.lower().split() if len(w) > 6 and w not in tool_error.title.lower())
+    dialog.filter_edit.clear()
+    qtbot.keyClicks(dialog.filter_edit, word)
+    visible = [view.item(r).data(Qt.ItemDataRole.UserRole) for r in range(view.count()) if not view.item(r).isHidden()]
+    assert "tool_error" in visible
+    dialog.reject()

@@ -9,13 +9,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHeaderView,
+    QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,66 +25,100 @@ from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.review import LabelSchema
 from reviewdesk.settings import Settings
-from reviewdesk.ui.actions import ACTIONS, KEYED_ROOT_CAUSES, MENUS, keys_for, root_cause_keys, shortcut_text
+from reviewdesk.ui.actions import ACTIONS, MENUS, keys_for, root_cause_keys, shortcut_text
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 2
+DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+CHEAT_SHEET_COLUMNS = 3
+
+
+def cheat_sheet_rows(overrides: dict[str, list[str]], schema: LabelSchema | None) -> list[tuple[str, str, str]]:
+    """``(section, action, keys)`` for every action of the table, then every root cause with its keys."""
+    rows: list[tuple[str, str, str]] = []
+    for menu in MENUS:
+        for spec in ACTIONS:
+            if spec.menu != menu or spec.id.value.startswith("review.root_cause_"):
+                continue  # the causes are listed together below, the picker's with them
+            rows.append((menu, spec.text.replace("&", "").rstrip("…"), shortcut_text(keys_for(spec, overrides))))
+    rows += [
+        ("Scores", "Set the focused score / clear it", "1–5 / 0, Backspace"),
+        ("Scores", "Next / previous score", "Tab / Shift+Tab"),
+        ("Editors", "Leave the editor (text is saved)", "Esc"),
+        ("Queue", "Move through the queue", "Up / Down, J / K"),
+        ("Search", "Back to the queue", "Enter, Esc, Down"),
+        ("Read", "Open / close the current item (in a pane)", "Enter, Right / Left"),
+    ]
+    if schema is not None:
+        # 1–9 directly; the causes past nine are 0 (the picker) then their digit.
+        rows += [
+            ("Root causes", f"Root cause: {rc.title}", root_cause_keys(number))
+            for number, rc in enumerate(schema.root_causes, 1)
+        ]
+    return rows
 
 
 class CheatSheet(QDialog):
-    """Every action with its keys, by menu — built from the same table as the menus."""
+    """Every action with its keys, by menu, and every root cause — built from the same table as the menus.
+
+    Laid out in sections over three columns so that it is read at once on a 1366×768 screen, never
+    scrolled: each section is a grid of ``keys  action`` lines.
+    """
 
     def __init__(
         self, overrides: dict[str, list[str]], schema: LabelSchema | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        layout = QVBoxLayout(self)
-        rows: list[tuple[str, str, str]] = []
-        for menu in MENUS:
-            for spec in ACTIONS:
-                if spec.menu != menu:
-                    continue
-                text = spec.text.replace("&", "").rstrip("…")
-                if spec.id.value.startswith("review.root_cause_") and schema is not None:
-                    number = int(spec.id.value.rsplit("_", 1)[1])
-                    if number <= len(schema.root_causes):
-                        text = f"Root cause: {schema.root_causes[number - 1].title}"
-                rows.append((menu, text, shortcut_text(keys_for(spec, overrides))))
-        if schema is not None:
-            # The causes past nine: 0 opens the picker, their digit picks them there.
-            rows += [
-                ("Review", f"Root cause: {rc.title}", root_cause_keys(number))
-                for number, rc in enumerate(schema.root_causes, 1)
-                if number > KEYED_ROOT_CAUSES
-            ]
-        rows += [
-            ("Scores", "Set the focused score / clear it", "1–5 / 0, Backspace"),
-            ("Scores", "Next / previous score", "Tab / Shift+Tab"),
-            ("Editors", "Leave the editor (text is saved)", "Esc"),
-            ("Queue", "Move through the queue", "Up / Down, J / K"),
-            ("Search", "Back to the queue", "Enter, Esc, Down"),
-        ]
-        table = QTableWidget(len(rows), 3)
-        table.setObjectName("cheat_sheet")
-        table.setHorizontalHeaderLabels(["Menu", "Action", "Keys"])
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
-        table.setWordWrap(False)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, values in enumerate(rows):
-            for column, value in enumerate(values):
-                table.setItem(row, column, QTableWidgetItem(value))
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        table.resizeColumnToContents(0)
-        table.resizeColumnToContents(2)
-        layout.addWidget(table)
+        self.rows = cheat_sheet_rows(overrides, schema)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for section, action, keys in self.rows:
+            sections.setdefault(section, []).append((action, keys))
+        # Columns filled in order, each to about a third of all the lines.
+        target = (len(self.rows) + 2 * len(sections)) / CHEAT_SHEET_COLUMNS
+        columns: list[list[str]] = [[]]
+        height = 0.0
+        for section, entries in sections.items():
+            if height and height + len(entries) / 2 > target and len(columns) < CHEAT_SHEET_COLUMNS:
+                columns.append([])
+                height = 0.0
+            columns[-1].append(section)
+            height += len(entries) + 2
+        outer = QVBoxLayout(self)
+        grid = QHBoxLayout()
+        grid.setSpacing(24)
+        bold = self.font()
+        bold.setBold(True)
+        for names in columns:
+            column = QVBoxLayout()
+            column.setSpacing(2)
+            for name in names:
+                title = QLabel(name)
+                title.setFont(bold)
+                title.setContentsMargins(0, 6, 0, 0)
+                column.addWidget(title)
+                lines = QGridLayout()
+                lines.setHorizontalSpacing(10)
+                lines.setVerticalSpacing(1)
+                for row, (action, keys) in enumerate(sections[name]):
+                    key_label = QLabel(keys)
+                    key_label.setFont(bold)
+                    key_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    key_label.setObjectName("cheat_keys")
+                    lines.addWidget(key_label, row, 0)
+                    lines.addWidget(QLabel(action), row, 1)
+                lines.setColumnStretch(1, 1)
+                column.addLayout(lines)
+            column.addStretch(1)
+            grid.addLayout(column)
+        outer.addLayout(grid)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        # Tall enough for every row at once: the cheat sheet is read, not scrolled.
-        rows_height = table.verticalHeader().defaultSectionSize() * (len(rows) + 1) + 80
-        self.resize(600, min(rows_height, 1000))
+        outer.addWidget(buttons)
+        for label in self.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
 
 
 class FilterList(QDialog):
@@ -107,6 +140,15 @@ class FilterList(QDialog):
         self.list = QListWidget()
         self.list.itemActivated.connect(lambda _item: self.accept())
         layout.addWidget(self.list, 1)
+        # The current entry's description, whole and wrapped: list lines stay short enough to read uncut.
+        self.detail = QLabel()
+        self.detail.setObjectName("picker_detail")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setWordWrap(True)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 3)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.detail)
+        self.list.currentItemChanged.connect(lambda _current, _previous: self.show_detail())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -116,11 +158,16 @@ class FilterList(QDialog):
         """The entry chosen by its key (``value`` returns it before the list's current entry)."""
         self.resize(560, 460)
 
-    def add(self, text: str, value: object, *, name: str | None = None, key: str | None = None) -> None:
-        """One entry; ``name`` is matched before the rest of ``text``, ``key`` picks it at once."""
+    def add(
+        self, text: str, value: object, *, name: str | None = None, key: str | None = None, detail: str = ""
+    ) -> None:
+        """One entry; ``name`` is matched before the rest of ``text`` and ``detail`` (shown under the
+        list for the current entry), ``key`` picks it at once."""
         item = QListWidgetItem(text)
         item.setData(Qt.ItemDataRole.UserRole, value)
         item.setData(NAME_ROLE, (name or text).lower())
+        item.setData(DETAIL_ROLE, detail)
+        item.setToolTip(detail or text)
         item.setData(ORDER_ROLE, self.list.count())
         if key is not None:
             self.keys[key] = value
@@ -134,7 +181,7 @@ class FilterList(QDialog):
         items = [self.list.takeItem(0) for _ in range(self.list.count())]
         ranked: list[tuple[int, int, QListWidgetItem]] = []
         for item in items:
-            name, full = str(item.data(NAME_ROLE)), item.text().lower()
+            name, full = str(item.data(NAME_ROLE)), f"{item.text()} {item.data(DETAIL_ROLE) or ''}".lower()
             rank = 0 if all(w in name for w in words) else 1 if all(w in full for w in words) else 2
             item.setHidden(rank == 2)
             ranked.append((rank, int(item.data(ORDER_ROLE)), item))
@@ -164,6 +211,14 @@ class FilterList(QDialog):
             return True
         return super().eventFilter(watched, event)
 
+    def show_detail(self) -> None:
+        item = self.list.currentItem()
+        detail = str(item.data(DETAIL_ROLE) or "") if item is not None and not item.isHidden() else ""
+        self.detail.setText(detail)
+        self.detail.setVisible(
+            bool(detail) or any(self.list.item(row).data(DETAIL_ROLE) for row in range(self.list.count()))
+        )
+
     def _step(self, step: int) -> None:
         row = self.list.currentRow() + step
         while 0 <= row < self.list.count() and self.list.item(row).isHidden():
@@ -190,8 +245,11 @@ def root_cause_picker(
         keys = root_cause_keys(number)
         mark = "✓" if rc.id in selected else "  "
         second = keys[2:] if keys.startswith("0 ") and keys != "0 …" else None
-        dialog.add(f"{mark} {keys:>3}  {rc.title} — {rc.layer}: {rc.description}", rc.id, name=rc.title, key=second)
+        dialog.add(
+            f"{mark} {keys:>3}  {rc.title} — {rc.layer}", rc.id, name=rc.title, key=second, detail=rc.description
+        )
     dialog.list.setObjectName("root_cause_list")
+    dialog.show_detail()
     return dialog
 
 
