@@ -6,7 +6,7 @@ import threading
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton
 
 from reviewdesk import __version__, paths
 from reviewdesk.settings import load_settings
@@ -52,7 +52,7 @@ def test_question_mark_opens_the_cheat_sheet(qtbot, make_main_window, demo_works
     make_main_window(demo_workspace)
     seen = {}
 
-    def fake_exec(dialog: QDialog) -> int:
+    def fake_exec(dialog: dialogs.CheatSheet) -> int:
         seen["rows"] = [f"{action} = {keys}" for _section, action, keys in dialog.rows]
         return 0
 
