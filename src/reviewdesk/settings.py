@@ -85,8 +85,9 @@ class Settings(BaseSettings):
         # value in one can be reported and dropped; Settings(...) in code takes only what it is given.
         return (init_settings,)
 
-    def add_recent(self, path: Path) -> None:
-        entry = str(path)
+    def add_recent(self, location: Path | str) -> None:
+        """Remember a workspace: a file, or a server URL as shown (its password is never stored)."""
+        entry = str(location)
         self.recent_workspaces = [entry, *(p for p in self.recent_workspaces if p != entry)][:MAX_RECENT]
 
     def from_environment(self) -> set[str]:

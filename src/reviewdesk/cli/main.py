@@ -9,9 +9,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from reviewdesk import __version__
+from reviewdesk import __version__, paths
 from reviewdesk.cli.commands import COMMANDS
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.inert import terminal_safe
@@ -25,8 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewdesk {__version__}")
     parser.add_argument(
         "--workspace",
-        type=Path,
-        help="workspace file (default: $REVIEWDESK_WORKSPACE, else default.reviewdesk in the user data directory)",
+        type=paths.workspace_location,
+        help="workspace file or postgresql:// URL (default: $REVIEWDESK_WORKSPACE, else default.reviewdesk in the"
+        " user data directory)",
     )
     parser.add_argument(
         "--install-desktop-entry",
@@ -48,7 +48,12 @@ def _workspace_after_command(sub: argparse._SubParsersAction[argparse.ArgumentPa
     """
     for subparser in sub.choices.values():
         if "--workspace" not in subparser._option_string_actions:
-            subparser.add_argument("--workspace", type=Path, default=argparse.SUPPRESS, help="workspace file")
+            subparser.add_argument(
+                "--workspace",
+                type=paths.workspace_location,
+                default=argparse.SUPPRESS,
+                help="workspace file or postgresql:// URL",
+            )
         for action in subparser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _workspace_after_command(action)

@@ -129,7 +129,9 @@ def purge(
             ).scalar_one()
         if dry_run or not doomed:
             return _finish(workspace, result)
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        sqlite = workspace.engine.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA secure_delete=ON")
         forgotten: set[int] = set()
         for start in range(0, len(rowids), _IN_CHUNK):
             chunk = rowids[start : start + _IN_CHUNK]
@@ -148,7 +150,8 @@ def purge(
                 .where(ImportRecord.import_rowid.in_(forgotten_list[start : start + _IN_CHUNK]))
                 .values(content_sha256="")
             )
-        conn.execute(text("INSERT INTO case_search(case_search) VALUES ('optimize')"))
+        if sqlite:
+            conn.execute(text("INSERT INTO case_search(case_search) VALUES ('optimize')"))
         audit.record(
             workspace,
             "purge",
@@ -169,7 +172,14 @@ def purge(
 
 
 def compact(workspace: Workspace) -> None:
-    """Rewrite the file without free pages and empty the WAL, so deleted content is gone from disk."""
+    """Rewrite the file without free pages and empty the WAL, so deleted content is gone from disk.
+
+    On a server the deleted rows' space is vacuumed for reuse (``VACUUM``; ``VACUUM FULL`` would lock
+    every table against the whole team while it rewrites them)."""
+    if workspace.path is None:
+        with workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")
+        return
     with (
         holding_writes(workspace.path, "reviewdesk purge (VACUUM)"),
         workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
@@ -186,6 +196,9 @@ def _finish(workspace: Workspace, result: PurgeResult) -> PurgeResult:
 
 
 def _file_bytes(workspace: Workspace) -> int:
+    if workspace.path is None:
+        with workspace.engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
     total = 0
     for suffix in ("", "-wal"):
         path = workspace.path.with_name(workspace.path.name + suffix)

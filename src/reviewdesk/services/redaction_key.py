@@ -96,11 +96,14 @@ def move_key_out(workspace: Workspace) -> bool:
             identifier = uuid.uuid4().hex
             governance.put_setting(conn, WORKSPACE_ID, identifier, datetime.now(UTC))
         _write_once(key_path(identifier), key)
+    sqlite = workspace.engine.dialect.name == "sqlite"
     with begin_write(workspace.engine) as conn:
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")  # the freed cell is zeroed, not left in a free page
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA secure_delete=ON")  # the freed cell is zeroed, not left in a free page
         governance.delete_setting(conn, LEGACY_KEY)
-    with workspace.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the old page leaves the WAL too
+    if sqlite:
+        with workspace.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the old page leaves the WAL too
     return True
 
 

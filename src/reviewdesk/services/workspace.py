@@ -1,4 +1,5 @@
-"""Opening a workspace: one SQLite file holding imports, traces, spans, cases and labels."""
+"""Opening a workspace: imports, traces, spans, cases and labels in one SQLite file, or in one
+PostgreSQL database that a team shares (``storage.postgres``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from reviewdesk.domain.taxonomy import default_taxonomy
 from reviewdesk.progress import Progress
 from reviewdesk.services import case_rebuild, cost_estimates, redaction_key
 from reviewdesk.storage import engine as storage_engine
-from reviewdesk.storage import governance, label_schemas
+from reviewdesk.storage import governance, label_schemas, postgres
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
 
@@ -31,17 +32,31 @@ T = TypeVar("T")
 class Workspace:
     """An open workspace. Sessions are short-lived: open one per operation, never keep one in a view."""
 
-    path: Path
+    path: Path | None
+    """The SQLite file; ``None`` for a workspace on a PostgreSQL server (see ``url``)."""
     engine: Engine
     session_factory: sessionmaker[Session]
     read_only: bool = False
     """Opened without write access: reads work, every write is refused with a ``WorkspaceError``."""
     read_only_reason: str | None = None
     """Why, for messages: "it is on a read-only medium", "the file is read-only", "opened read-only"."""
+    url: str | None = None
+    """A server workspace's URL as it may be shown and stored: its password, if any, is ``***``."""
 
     @property
     def name(self) -> str:
+        if self.path is None:
+            return postgres.database_name(self.engine.url)
         return self.path.stem
+
+    @property
+    def location(self) -> str:
+        """What messages, titles and recent-workspace lists show: the file, or the URL without its password."""
+        return str(self.path) if self.path is not None else str(self.url)
+
+    @property
+    def on_server(self) -> bool:
+        return self.path is None
 
     def session(self) -> Session:
         return self.session_factory()
@@ -50,14 +65,18 @@ class Workspace:
         self.engine.dispose()
 
 
-def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -> Workspace:
-    """Open (creating or upgrading as needed) the workspace at ``path``, or the default one.
+def open_workspace(location: paths.WorkspaceLocation | None = None, *, read_only: bool | None = None) -> Workspace:
+    """Open (creating or upgrading as needed) the workspace at ``location``, or the default one.
 
-    ``read_only=None`` opens read-only by itself when the file cannot be written (a read-only
-    medium or file); ``True`` always opens read-only (risk owners' views); ``False`` insists on
-    writing. A read-only workspace is neither created nor upgraded.
+    ``location`` is a file path or a ``postgresql://`` URL. ``read_only=None`` opens read-only by
+    itself when the file cannot be written (a read-only medium or file); ``True`` always opens
+    read-only (risk owners' views); ``False`` insists on writing. A read-only workspace is neither
+    created nor upgraded.
     """
-    path = (path or paths.default_workspace()).expanduser().resolve()
+    location = location if location is not None else paths.default_workspace()
+    if paths.is_database_url(location):
+        return _open_server(str(location), read_only=bool(read_only))
+    path = Path(location).expanduser().resolve()
     reason = storage_engine.read_only_reason(path)
     if read_only is False and reason is not None:
         raise WorkspaceError(f"cannot open {path} for writing: {reason}")
@@ -65,11 +84,9 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
         return _open_read_only(path, reason or "opened read-only")
     engine = storage_engine.create_workspace_engine(path)
     try:
-        storage_engine.upgrade(engine)
-        workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
-        _ensure_label_schema(workspace)
-        close_abandoned_imports(workspace)
-        redaction_key.move_key_out(workspace)  # a key kept in the file (schema 0003) goes to the key file
+        return _prepare(
+            Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
+        )
     except DiskFullError:
         engine.dispose()
         if read_only is False or storage_engine.read_only_reason(path) is not None:
@@ -80,16 +97,46 @@ def open_workspace(path: Path | None = None, *, read_only: bool | None = None) -
             return _open_read_only(path, "disk full")
         except WorkspaceError:
             raise DiskFullError(storage_engine.disk_full_message(path)) from None
-    storage_engine.upgrade(engine)
-    workspace = Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
-    _ensure_label_schema(workspace)
-    close_abandoned_imports(workspace)
-    # Cases stored by an older reviewdesk are rebuilt in today's case format (once, page by page).
-    case_rebuild.rebuild_if_outdated(engine)
-    # Cases stored before cost estimates existed, or estimated with other prices, get the current
-    # estimate now (once: the workspace remembers which prices its estimates used).
-    cost_estimates.refresh_if_outdated(engine)
+
+
+def _prepare(workspace: Workspace) -> Workspace:
+    """Bring a writable workspace up to date: schema, label schema, abandoned imports, key, estimates."""
+    try:
+        storage_engine.upgrade(workspace.engine)
+        _ensure_label_schema(workspace)
+        close_abandoned_imports(workspace)
+        redaction_key.move_key_out(workspace)  # a key kept in the file (schema 0003) goes to the key file
+        # Cases stored by an older reviewdesk are rebuilt in today's case format (once, page by page).
+        case_rebuild.rebuild_if_outdated(workspace.engine)
+        # Cases stored before cost estimates existed, or estimated with other prices, get the current
+        # estimate now (once: the workspace remembers which prices its estimates used).
+        cost_estimates.refresh_if_outdated(workspace.engine)
+    except BaseException:
+        workspace.engine.dispose()
+        raise
     return workspace
+
+
+def _open_server(location: str, *, read_only: bool) -> Workspace:
+    url = postgres.parse_url(location)
+    shown = postgres.display_url(url)
+    engine = postgres.create_pg_engine(url, read_only=read_only)
+    try:
+        postgres.check_is_workspace(engine, shown)
+        if read_only:
+            storage_engine.check_read_only_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    workspace = Workspace(
+        path=None,
+        engine=engine,
+        session_factory=sessionmaker(engine, expire_on_commit=False),
+        read_only=read_only,
+        read_only_reason="opened read-only" if read_only else None,
+        url=shown,
+    )
+    return workspace if read_only else _prepare(workspace)
 
 
 def close_abandoned_imports(workspace: Workspace) -> list[int]:

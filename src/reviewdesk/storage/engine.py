@@ -81,14 +81,26 @@ def _set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def _begin(conn: Connection) -> None:
-    """Every transaction starts with our ``BEGIN``; ``IMMEDIATE`` for writers that read first."""
+def immediate_wait(conn: Connection) -> int | None:
+    """How long the transaction ``conn`` begins may wait for the write lock; ``None``: it takes none.
+
+    Set by ``writing`` or ``immediate``; the engines take the lock each their own way (SQLite's
+    ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock in ``storage.postgres``).
+    """
     options = conn.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
-        return  # VACUUM and checkpoints run outside any transaction
+        return None
     wait = _IMMEDIATE.get()
     if options.get("reviewdesk_immediate") and wait is None:
         wait = BUSY_TIMEOUT_MS
+    return wait
+
+
+def _begin(conn: Connection) -> None:
+    """Every transaction starts with our ``BEGIN``; ``IMMEDIATE`` for writers that read first."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # VACUUM and checkpoints run outside any transaction
+    wait = immediate_wait(conn)
     if wait is None:
         conn.exec_driver_sql("BEGIN")
         return
@@ -353,8 +365,13 @@ def _holder_note(path: Path) -> Path:
 
 
 @contextmanager
-def holding_writes(path: Path, what: str) -> Iterator[None]:
-    """Leave a note saying that ``what`` (``reviewdesk import``) of this process writes ``path``."""
+def holding_writes(path: Path | None, what: str) -> Iterator[None]:
+    """Leave a note saying that ``what`` (``reviewdesk import``) of this process writes ``path``.
+
+    ``None``: a workspace on a server, where no file can carry the note (nothing is noted)."""
+    if path is None:
+        yield
+        return
     note = _holder_note(path.expanduser().resolve())
     try:
         note.write_text(json.dumps({"pid": os.getpid(), "what": what}), encoding="utf-8")
@@ -419,37 +436,67 @@ def _mark_as_workspace(engine: Engine) -> None:
             conn.exec_driver_sql(f"PRAGMA user_version={number}")
 
 
+def describe(engine: Engine) -> str:
+    """The workspace as messages name it: its file, or its URL with the password as ``***``."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return engine.url.set(drivername=engine.url.get_backend_name()).render_as_string(hide_password=True)
+
+
+def _not_ours(engine: Engine) -> str:
+    return "not an SQLite database" if engine.dialect.name == "sqlite" else "its schema cannot be read"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the workspace schema to ``revision`` (creating it from the first revision if new)."""
     script = ScriptDirectory(str(MIGRATIONS))
+    shown = describe(engine)
+    sqlite = engine.dialect.name == "sqlite"
     try:
         current = current_revision(engine)
     except DatabaseError as exc:
-        raise WorkspaceError(
-            f"{engine.url.database}: not a reviewdesk workspace (not an SQLite database): {exc.orig}"
-        ) from None
+        raise WorkspaceError(f"{shown}: not a reviewdesk workspace ({_not_ours(engine)}): {exc.orig}") from None
     if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
         raise WorkspaceError(
-            f"{engine.url.database} was written by a newer reviewdesk (schema {current}); upgrade reviewdesk to open it"
+            f"{shown} was written by a newer reviewdesk (schema {current}); upgrade reviewdesk to open it"
         )
     try:
         if current != head_revision():
-            with holding_writes(Path(str(engine.url.database)), "a reviewdesk upgrade"):
-                command.upgrade(alembic_config(engine), revision)
-        if revision == "head":
+            if sqlite:
+                with holding_writes(Path(str(engine.url.database)), "a reviewdesk upgrade"):
+                    command.upgrade(alembic_config(engine), revision)
+            else:
+                _upgrade_locked(engine, revision)
+        if revision == "head" and sqlite:
             _mark_as_workspace(engine)
     except OperationalError as exc:
-        raise WorkspaceError(f"cannot upgrade the workspace {engine.url.database}: {exc.orig}") from None
+        raise WorkspaceError(f"cannot upgrade the workspace {shown}: {exc.orig}") from None
+
+
+def _upgrade_locked(engine: Engine, revision: str) -> None:
+    """Upgrade a server workspace under a session lock: two first openers never both create it.
+
+    The second waits for the first, then finds the schema at ``revision`` and has nothing to do.
+    """
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({APPLICATION_ID})")
+        try:
+            conn.commit()
+            if current_revision(engine) != head_revision() or revision != "head":
+                command.upgrade(alembic_config(engine), revision)
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({APPLICATION_ID})")
+            conn.commit()
 
 
 def check_read_only_schema(engine: Engine) -> None:
     """A read-only workspace cannot be upgraded: it must already be at our schema."""
-    path = engine.url.database
+    path = describe(engine)
     try:
         current = current_revision(engine)
     except DatabaseError as exc:
         engine.dispose()
-        raise WorkspaceError(f"{path}: not a reviewdesk workspace (not an SQLite database): {exc.orig}") from None
+        raise WorkspaceError(f"{path}: not a reviewdesk workspace ({_not_ours(engine)}): {exc.orig}") from None
     head = head_revision()
     if current == head:
         return

@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKey, Integer, LargeBinary, String, Text, delete, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from reviewdesk.storage import dialect
 from reviewdesk.storage.orm import Base, JsonText, UtcDateTime
 
 _IN_CHUNK = 500
@@ -83,7 +83,7 @@ def get_setting(conn: Connection, key: str) -> Any:
 
 
 def put_setting(conn: Connection, key: str, value: Any, now: datetime) -> None:
-    statement = sqlite_insert(WorkspaceSettingRow).values(key=key, value=value, updated_at=now)
+    statement = dialect.insert(conn, WorkspaceSettingRow).values(key=key, value=value, updated_at=now)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["key"], set_={"value": statement.excluded.value, "updated_at": now}
@@ -129,7 +129,9 @@ def add_numbering(conn: Connection, rows: Iterable[tuple[str, str, bytes, int]])
     values = [{"trace_id": t, "kind": k, "digest": d, "number": n} for t, k, d, n in rows]
     if values:
         conn.execute(
-            sqlite_insert(RedactionTokenRow).on_conflict_do_nothing(index_elements=["trace_id", "kind", "digest"]),
+            dialect.insert(conn, RedactionTokenRow).on_conflict_do_nothing(
+                index_elements=["trace_id", "kind", "digest"]
+            ),
             values,
         )
 
@@ -146,7 +148,7 @@ def add_import_redactions(conn: Connection, import_rowid: int, counts: Mapping[s
     values = [{"import_rowid": import_rowid, "kind": k, "count": n} for k, n in counts.items() if n]
     if not values:
         return
-    statement = sqlite_insert(ImportRedactionRow)
+    statement = dialect.insert(conn, ImportRedactionRow)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["import_rowid", "kind"],

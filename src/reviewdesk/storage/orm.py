@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -26,8 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # A fixed naming convention gives every constraint a stable name, which Alembic needs to alter
 # or drop it later (SQLite's batch mode recreates tables by these names).
@@ -41,20 +43,34 @@ NAMING_CONVENTION = {
 
 
 class JsonText(TypeDecorator[Any]):
-    """JSON stored as TEXT, encoded with orjson (several times faster than ``json`` on import)."""
+    """JSON stored as TEXT on SQLite, encoded with orjson (several times faster than ``json`` on
+    import); PostgreSQL's ``json`` type there, which the driver encodes (with the engine's
+    ``dump_json``) and decodes. Not ``jsonb``: it rewrites what it stores (``1.1805916207174113e21``
+    comes back as an integer, keys are reordered, ``\u0000`` is refused), and raw spans are kept
+    exactly as imported (docs/adr/0010-postgresql-workspaces.md)."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSON())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
+        if value is None or dialect.name == "postgresql":
+            return value
         return orjson.loads(value)
+
+
+# SQLite's INTEGER is 64 bits; PostgreSQL's is 32: nanosecond times, byte sizes, token counts and
+# the row ids of the big tables are BIGINT there (the same SQLite DDL as before).
+BigInt = Integer().with_variant(BigInteger(), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -91,7 +107,7 @@ class ImportRecord(Base):
     file_name: Mapped[str] = mapped_column(String(512))
     format: Mapped[str] = mapped_column(String(64))
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInt)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))
@@ -124,14 +140,14 @@ class SpanRow(Base):
     __tablename__ = "spans"
     __table_args__ = (UniqueConstraint("trace_rowid", "span_id", name="uq_spans_trace_span"),)
 
-    span_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    span_rowid: Mapped[int] = mapped_column(BigInt, primary_key=True)
     trace_rowid: Mapped[int] = mapped_column(ForeignKey("traces.trace_rowid", ondelete="CASCADE"))
     span_id: Mapped[str] = mapped_column(String(128))
     parent_span_id: Mapped[str | None] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(Text)
     otel_kind: Mapped[int] = mapped_column(Integer, default=0)
-    start_ns: Mapped[int | None] = mapped_column(Integer)
-    end_ns: Mapped[int | None] = mapped_column(Integer)
+    start_ns: Mapped[int | None] = mapped_column(BigInt)
+    end_ns: Mapped[int | None] = mapped_column(BigInt)
     status_code: Mapped[int] = mapped_column(Integer, default=0)
     status_message: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonText)
@@ -167,9 +183,9 @@ class CaseRow(Base):
     error_type: Mapped[str | None] = mapped_column(String(256))
     model: Mapped[str | None] = mapped_column(String(256), index=True)
     provider: Mapped[str | None] = mapped_column(String(128))
-    input_tokens: Mapped[int | None] = mapped_column(Integer)
-    output_tokens: Mapped[int | None] = mapped_column(Integer)
-    total_tokens: Mapped[int | None] = mapped_column(Integer)
+    input_tokens: Mapped[int | None] = mapped_column(BigInt)
+    output_tokens: Mapped[int | None] = mapped_column(BigInt)
+    total_tokens: Mapped[int | None] = mapped_column(BigInt)
     cost_usd: Mapped[float | None] = mapped_column(Float, index=True)
     """The cost the trace recorded."""
     estimated_cost_usd: Mapped[float | None] = mapped_column(Float)
@@ -205,7 +221,7 @@ class LabelEventRow(Base):
     # workspaces, and SQLite can add an index to a table but not a constraint.
     __table_args__ = (Index("ix_label_events_event_id", "event_id", unique=True),)
 
-    event_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_rowid: Mapped[int] = mapped_column(BigInt, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36))
     """UUIDv7: the event's identity in every workspace (merges store an event once) and its order."""
     kind: Mapped[str] = mapped_column(String(16))
@@ -241,7 +257,7 @@ class LabelRow(Base):
     labeled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonText)
     """The whole current label (a ``Label``)."""
-    last_event_rowid: Mapped[int] = mapped_column(ForeignKey("label_events.event_rowid"))
+    last_event_rowid: Mapped[int] = mapped_column(BigInt, ForeignKey("label_events.event_rowid"))
     resolution: Mapped[str | None] = mapped_column(String(16), index=True)
     """``single``, ``consensus``, ``disputed`` or ``adjudicated``; ``None`` while no reviewer gave a verdict."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, column, func, or_, select, table, text
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case, LabelHistoryEvent
 from reviewdesk.domain.labels import Label, LabelChange
@@ -14,6 +15,7 @@ from reviewdesk.domain.queries import CaseFilter, CaseSummary, Count, Facets, Wo
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.domain.team import RESOLVED_STATES
 from reviewdesk.normalize.facts import add_case_facts
+from reviewdesk.storage import search
 from reviewdesk.storage.orm import (
     AssignmentRow,
     CaseRootCauseRow,
@@ -25,7 +27,6 @@ from reviewdesk.storage.orm import (
     SpanRow,
     TraceRow,
 )
-from reviewdesk.storage.search import match_query
 from reviewdesk.storage.writes import row_to_span
 
 # The cost a case is sorted by: the trace's own, else the estimate (index ix_cases_cost).
@@ -93,16 +94,8 @@ def _filtered(statement: Select[Any], flt: CaseFilter, *, probe_text: bool = Fal
             )
         )
     if flt.text:
-        query = match_query(flt.text)
-        if query is None:
-            # Only punctuation typed: nothing can match, and FTS5 would reject an empty query.
-            statement = statement.where(and_(text("0")))
-        else:
-            statement = statement.where(
-                text("cases.case_rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :fts)").bindparams(
-                    fts=query
-                )
-            )
+        # Only punctuation typed: nothing can match (and FTS5 would reject an empty query).
+        statement = statement.where(CaseRow.case_rowid.in_(search.matching_rowids(flt.text)))
     return statement
 
 
@@ -200,20 +193,22 @@ BROAD_SEARCH = 50_000
 FEW_MATCHES = 2_000
 """Up to this many matches, fetching them all and sorting is the fastest plan."""
 
-_FTS = table("case_search", column("rowid"))
+_FTS = search.SEARCH_TABLE
 
 
-def _match_count(session: Session, query: str, cap: int) -> int:
-    capped = text("SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH :fts LIMIT :cap)")
-    return int(session.execute(capped, {"fts": query, "cap": cap}).scalar_one())
+def _match_count(session: Session, condition: ColumnElement[bool], cap: int) -> int:
+    capped = select(func.count()).select_from(
+        select(literal(1)).select_from(_FTS).where(condition).limit(cap).subquery()
+    )
+    return int(session.execute(capped).scalar_one())
 
 
 def search_in_index_order(session: Session, flt: CaseFilter) -> bool:
     """Whether ``list_case_rowids`` lists ``flt``'s matches in import order rather than by its sort."""
-    query = match_query(flt.text) if flt.text else None
-    if query is None:
+    condition = search.matches(flt.text) if flt.text else None
+    if condition is None:
         return False
-    return flt.sort == "started" or _match_count(session, query, BROAD_SEARCH + 1) > BROAD_SEARCH
+    return flt.sort == "started" or _match_count(session, condition, BROAD_SEARCH + 1) > BROAD_SEARCH
 
 
 def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: int = 0) -> list[int]:
@@ -229,9 +224,9 @@ def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: i
     * up to ``FEW_MATCHES`` matches are fetched and sorted;
     * in between, the sort column's index is walked and each row checked against the matches.
     """
-    query = match_query(flt.text) if flt.text else None
-    if query is not None:
-        count = BROAD_SEARCH + 1 if flt.sort == "started" else _match_count(session, query, BROAD_SEARCH + 1)
+    condition = search.matches(flt.text) if flt.text else None
+    if condition is not None:
+        count = BROAD_SEARCH + 1 if flt.sort == "started" else _match_count(session, condition, BROAD_SEARCH + 1)
         if count > BROAD_SEARCH:
             order = _FTS.c.rowid.desc() if flt.descending else _FTS.c.rowid.asc()
             statement = (
@@ -239,7 +234,7 @@ def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: i
                 .select_from(_FTS)
                 .join(CaseRow, CaseRow.case_rowid == _FTS.c.rowid)
                 .outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
-                .where(text("case_search MATCH :fts").bindparams(fts=query))
+                .where(condition)
                 .order_by(order)
                 .limit(limit)
                 .offset(offset)

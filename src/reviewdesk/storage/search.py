@@ -1,18 +1,30 @@
-"""Full-text search over cases: the FTS5 table ``case_search`` (created by migration 0002).
+"""Full-text search over cases: the table ``case_search`` (created by migration 0002).
 
-One row per case, ``rowid = case_rowid``, with five columns: request, output, context (retrieved
-documents), tools (calls, arguments, results, errors) and meta (case/trace/session/user ids,
-workflow, tenant). Writers call ``index_cases`` in the same transaction that writes the cases, so
-search never disagrees with the case list.
+On SQLite an FTS5 table: one row per case, ``rowid = case_rowid``, with five columns: request,
+output, context (retrieved documents), tools (calls, arguments, results, errors) and meta
+(case/trace/session/user ids, workflow, tenant). On PostgreSQL a table of one ``tsvector`` per case
+with a GIN index (docs/adr/0010-postgresql-search.md): the same text, cut into words and folded
+here as FTS5's unicode61 tokenizer does, each word kept as its first ``PREFIX_CHARS`` letters — so
+"every word, as a prefix" matches the same cases on both engines.
+
+Writers call ``index_cases`` in the same transaction that writes the cases, so search never
+disagrees with the case list.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+import orjson
+from sqlalchemy import Connection, Select, bindparam, column, false, select, table, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.types import NullType, Text
 
 _IN_CHUNK = 500
 
@@ -58,6 +70,9 @@ def index_cases(conn: Connection, case_rows: Sequence[Mapping[str, Any]]) -> Non
     line after its upsert. Reading the text back from ``cases`` keeps one definition of what is
     searchable, shared with the migration that backfills older workspaces.
     """
+    if conn.dialect.name == "postgresql":
+        _index_postgresql(conn, sorted({int(row["trace_rowid"]) for row in case_rows}))
+        return
     trace_rowids = sorted({int(row["trace_rowid"]) for row in case_rows})
     for chunk in _chunks(trace_rowids):
         marks = ", ".join(str(rowid) for rowid in chunk)  # ints only: safe to inline
@@ -72,6 +87,9 @@ def index_cases(conn: Connection, case_rows: Sequence[Mapping[str, Any]]) -> Non
 def rebuild_index(conn: Connection) -> None:
     """Drop and refill the whole index (bulk loads, repairs)."""
     conn.execute(text("DELETE FROM case_search"))
+    if conn.dialect.name == "postgresql":
+        _index_postgresql(conn, None)
+        return
     conn.execute(text(_INSERT + _PROJECTION))
 
 
@@ -89,3 +107,133 @@ def match_query(user_text: str) -> str | None:
     if not words:
         return None
     return " ".join(f'"{word[:PREFIX_CHARS]}"*' for word in words)
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+_CASES = table(
+    "cases",
+    column("case_rowid"),
+    column("trace_rowid"),
+    column("case_id"),
+    column("user_request"),
+    column("output"),
+    column("workflow"),
+    column("session_id"),
+    column("user_id"),
+    column("tenant"),
+    column("data"),
+)
+_UPSERT_WORDS = text(
+    "INSERT INTO case_search (rowid, words) VALUES (:rowid, array_to_tsvector(:words))"
+    " ON CONFLICT (rowid) DO UPDATE SET words = excluded.words"
+).bindparams(bindparam("words", type_=ARRAY(Text())))
+_PAGE = 2_000
+
+
+def _index_postgresql(conn: Connection, trace_rowids: Sequence[int] | None) -> None:
+    """Index the cases of ``trace_rowids`` (``None``: every case, page by page), reading them back from ``cases``."""
+    c = _CASES.c
+    columns = (c.case_rowid, c.case_id, c.user_request, c.output, c.workflow, c.session_id, c.user_id, c.tenant, c.data)
+    if trace_rowids is not None:
+        for chunk in _chunks(trace_rowids):
+            _store_words(conn, conn.execute(select(*columns).where(c.trace_rowid.in_(chunk))).all())
+        return
+    after = 0
+    while True:
+        page = conn.execute(select(*columns).where(c.case_rowid > after).order_by(c.case_rowid).limit(_PAGE)).all()
+        if not page:
+            return
+        _store_words(conn, page)
+        after = int(page[-1][0])
+
+
+def _store_words(conn: Connection, rows: Sequence[Any]) -> None:
+    values = [{"rowid": row[0], "words": sorted(case_words(row[1:]))} for row in rows]
+    if values:
+        conn.execute(_UPSERT_WORDS, values)
+
+
+def _fields(case_id: str, request: Any, output: Any, ids: Sequence[Any], data: Mapping[str, Any]) -> Iterable[str]:
+    """The searchable text of one case: what the SQLite projection (``_PROJECTION``) selects."""
+    yield case_id
+    yield from (str(value) for value in (request, output, data.get("trace_id"), *ids) if value is not None)
+    retrieval = data.get("retrieval") or {}
+    if isinstance(retrieval, Mapping):
+        if retrieval.get("query") is not None:
+            yield _as_text(retrieval["query"])
+        for document in retrieval.get("documents") or []:
+            if isinstance(document, Mapping):
+                yield from (_as_text(document[k]) for k in ("id", "source", "content") if document.get(k) is not None)
+    for call in data.get("tool_calls") or []:
+        if isinstance(call, Mapping):
+            yield from (_as_text(call[k]) for k in ("name", "arguments", "result", "error") if call.get(k) is not None)
+
+
+def _as_text(value: Any) -> str:
+    """A JSON value as ``json_extract`` gives it to FTS5: strings as they are, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+def case_words(row: Sequence[Any]) -> set[str]:
+    """The distinct folded word prefixes of one case: ``(case_id, request, output, workflow,
+    session_id, user_id, tenant, data)``."""
+    case_id, request, output, workflow, session_id, user_id, tenant, data = row
+    words: set[str] = set()
+    for piece in _fields(case_id, request, output, (workflow, session_id, user_id, tenant), data or {}):
+        words.update(word[:PREFIX_CHARS] for word in _WORD.findall(fold(piece)))
+    return words
+
+
+def fold(value: str) -> str:
+    """Lower case without diacritics, as FTS5's ``unicode61 remove_diacritics 2`` compares words."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class _Matches(ColumnElement[bool]):
+    """``case_search``'s row holds every word of ``user_text`` as a prefix; SQL per engine (below)."""
+
+    inherit_cache = False  # the query text is bound per statement
+    type = NullType()  # type: ignore[assignment]  # a boolean type would make SQLite write "MATCH ? = 1", which FTS5 refuses
+
+    def __init__(self, user_text: str) -> None:
+        self.user_text = user_text
+
+
+@compiles(_Matches, "sqlite")
+def _match_fts5(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
+    fts: BindParameter[str] = bindparam("fts", match_query(element.user_text), unique=True)
+    return f"case_search MATCH {compiler.process(fts, **kw)}"
+
+
+@compiles(_Matches, "postgresql")
+def _match_tsvector(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
+    tsq: BindParameter[str] = bindparam("tsq", ts_query(element.user_text), unique=True)
+    return f"case_search.words @@ CAST({compiler.process(tsq, **kw)} AS tsquery)"
+
+
+def ts_query(user_text: str) -> str:
+    """PostgreSQL's form of ``match_query``: ``'refund':* & 'polic':*`` over the folded words."""
+    words = sorted({word[:PREFIX_CHARS] for word in _WORD.findall(fold(user_text))})
+    return " & ".join(f"'{word}':*" for word in words)  # letters and digits only: nothing to escape
+
+
+def matches(user_text: str) -> ColumnElement[bool] | None:
+    """The condition on ``case_search`` that its row matches ``user_text`` (every word, as a prefix);
+    ``None`` when nothing but punctuation was typed, which matches nothing."""
+    if match_query(user_text) is None or not ts_query(user_text):
+        return None
+    return _Matches(user_text)
+
+
+SEARCH_TABLE = table("case_search", column("rowid"))
+"""The search table, for joins: its ``rowid`` is the case's ``case_rowid`` on both engines."""
+
+
+def matching_rowids(user_text: str) -> Select[Any]:
+    """``SELECT rowid FROM case_search WHERE <matches>`` (no rows when nothing can match)."""
+    condition = matches(user_text)
+    return select(SEARCH_TABLE.c.rowid).where(condition if condition is not None else false())

@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.spans import RawSpan, SpanEvent
+from reviewdesk.storage import dialect
 from reviewdesk.storage.orm import CaseRow, SpanRow, TraceRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
@@ -47,7 +47,7 @@ def insert_traces(conn: Connection, trace_ids: Sequence[str], import_rowid: int)
     if not trace_ids:
         return {}
     conn.execute(
-        sqlite_insert(TraceRow).on_conflict_do_nothing(index_elements=["trace_id"]),
+        dialect.insert(conn, TraceRow).on_conflict_do_nothing(index_elements=["trace_id"]),
         [
             {"trace_id": t, "span_count": 0, "first_import_rowid": import_rowid, "last_import_rowid": import_rowid}
             for t in trace_ids
@@ -60,7 +60,10 @@ _SPAN_COLUMNS = (
     "trace_rowid, span_id, parent_span_id, name, otel_kind, start_ns, end_ns, status_code, status_message,"
     " attributes, events, resource, scope, links, import_rowid"
 )
-_INSERT_SPAN = f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({', '.join('?' * 15)}) ON CONFLICT DO NOTHING"
+
+
+def _insert_span(conn: Connection) -> str:
+    return f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({dialect.marks(conn, 15)}) ON CONFLICT DO NOTHING"
 
 
 def _json(value: Any) -> str:
@@ -104,7 +107,7 @@ def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_
         )
         for trace_rowid, s in spans
     ]
-    result = conn.exec_driver_sql(_INSERT_SPAN, rows)
+    result = conn.exec_driver_sql(_insert_span(conn), rows)
     return max(result.rowcount, 0)
 
 
@@ -200,7 +203,7 @@ def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new cases; refresh the content of existing ones (their row id, and so their labels, stay)."""
     if not rows:
         return
-    statement = sqlite_insert(CaseRow)
+    statement = dialect.insert(conn, CaseRow)
     updatable = [c for c in rows[0] if c not in ("case_id",)]
     conn.execute(
         statement.on_conflict_do_update(

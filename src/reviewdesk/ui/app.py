@@ -12,7 +12,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
@@ -86,7 +85,7 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def open_window(workspace_path: Path | None = None, *, read_only: bool = False) -> MainWindow:
+def open_window(workspace_path: paths.WorkspaceLocation | None = None, *, read_only: bool = False) -> MainWindow:
     """Open the workspace (read-only if asked, or if it cannot be written) and build its window."""
     settings = load_settings()
     apply_color_scheme(settings.color_scheme)
@@ -96,7 +95,7 @@ def open_window(workspace_path: Path | None = None, *, read_only: bool = False) 
     return window
 
 
-def run_gui(workspace_path: Path | None = None, *, read_only: bool = False) -> int:
+def run_gui(workspace_path: paths.WorkspaceLocation | None = None, *, read_only: bool = False) -> int:
     """Show the main window on ``workspace_path`` (default workspace if None) until it closes.
 
     ``read_only``: open it without write access (risk owners reading the insights), whatever the
@@ -121,7 +120,12 @@ def run_gui(workspace_path: Path | None = None, *, read_only: bool = False) -> i
 def main(argv: Sequence[str] | None = None) -> int:
     """``reviewdesk-gui [--workspace PATH] [--read-only]``."""
     parser = argparse.ArgumentParser(prog="reviewdesk-gui", description="Open the reviewdesk window.")
-    parser.add_argument("--workspace", type=Path, help=f"workspace file (default: {paths.default_workspace()})")
+    parser.add_argument(
+        "--workspace",
+        type=paths.workspace_location,
+        help="workspace file or postgresql:// URL (default: $REVIEWDESK_WORKSPACE, else default.reviewdesk in the"
+        " user data directory)",
+    )
     parser.add_argument("--read-only", action="store_true", help="open the workspace without write access")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -97,7 +97,7 @@ class WindowBase(QMainWindow):
         read_only = self.workspace.read_only
         reason = self.workspace.read_only_reason or "opened read-only"
         self.read_only_banner.setText(
-            f"Read-only: {visible(str(self.workspace.path))} ({reason}). "
+            f"Read-only: {visible(self.workspace.location)} ({reason}). "
             "You can read, search, export and see the insights; labels and imports are off."
         )
         self.read_only_banner.setVisible(read_only)

@@ -127,7 +127,7 @@ class WindowDialogs(WorkspaceFiles):
             "Purge cases for good?",
             f"This deletes {plan.cases} case(s) whose trace started before "
             f"{plan.cutoff:%Y-%m-%d %H:%M} UTC — with their {plan.spans} span(s), traces, labels, label "
-            f"history and search entries — from {workspace.path.name}."
+            f"history and search entries — from {workspace.name}."
             + (f"\n{plan.kept_labeled} older labeled case(s) are kept." if plan.kept_labeled else "")
             + "\n\nThe file is then rewritten so the deleted text is gone from disk. This cannot be undone;"
             " the audit log keeps a line saying that the purge happened.",
@@ -173,7 +173,7 @@ class WindowDialogs(WorkspaceFiles):
             "About reviewdesk",
             f"reviewdesk {__version__}\n"
             "Review and label the behaviour of LLM applications offline.\n\n"
-            f"Workspace: {self.workspace.path}\n"
+            f"Workspace: {self.workspace.location}\n"
             f"Data folder: {paths.data_dir()}\n"
             f"Settings: {paths.config_dir()}\n\n"
             "Licensed under the Apache License 2.0.",

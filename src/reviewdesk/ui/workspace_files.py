@@ -30,7 +30,7 @@ class WorkspaceFiles(ReviewLoop):
         self.recent_menu.clear()
         for entry in self.settings.recent_workspaces:
             action = self.recent_menu.addAction(entry)
-            action.triggered.connect(lambda _checked=False, p=entry: self.switch_workspace(Path(p)))
+            action.triggered.connect(lambda _checked=False, p=entry: self.switch_workspace(paths.workspace_location(p)))
         self.recent_menu.setEnabled(bool(self.settings.recent_workspaces))
 
     # --- import / export -----------------------------------------------------------------------
@@ -130,7 +130,7 @@ class WorkspaceFiles(ReviewLoop):
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Open or create a workspace",
-            str(self.workspace.path.parent),
+            str(self.workspace.path.parent if self.workspace.path is not None else paths.data_dir()),
             f"reviewdesk workspace (*{paths.WORKSPACE_SUFFIX})",
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
@@ -140,7 +140,7 @@ class WorkspaceFiles(ReviewLoop):
                 target = target.with_suffix(paths.WORKSPACE_SUFFIX)
             self.switch_workspace(target)
 
-    def switch_workspace(self, path: Path) -> None:
+    def switch_workspace(self, path: paths.WorkspaceLocation) -> None:
         if self.runner.writing:
             self.statusBar().showMessage("Wait for the running import or export to finish.", 5000)
             return
@@ -171,6 +171,6 @@ class WorkspaceFiles(ReviewLoop):
             self.insights_view.refresh()
 
     def remember_workspace(self) -> None:
-        self.settings.add_recent(self.workspace.path)
+        self.settings.add_recent(self.workspace.location)
         self._save_settings()
         self._fill_recent_menu()

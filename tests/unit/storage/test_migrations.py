@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from reviewdesk.domain.errors import WorkspaceError
+from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage.orm import Base
@@ -24,6 +25,12 @@ def test_new_workspace_is_at_head_with_pragmas(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    ws.close()
+
+
+def test_new_workspace_is_at_head_on_both_engines(workspace_location: WorkspaceLocation) -> None:
+    ws = open_workspace(workspace_location)
+    assert storage_engine.current_revision(ws.engine) == storage_engine.head_revision()
     tables = set(inspect(ws.engine).get_table_names())
     assert {"imports", "traces", "spans", "cases", "label_events", "labels", "label_schemas"} <= tables
     ws.close()
@@ -35,15 +42,19 @@ def test_workspace_file_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    ws = open_workspace(tmp_path / "w.reviewdesk")
+def test_migrations_match_the_models(workspace_location: WorkspaceLocation) -> None:
+    ws = open_workspace(workspace_location)
     with ws.engine.connect() as conn:
-        # FTS5 virtual tables (and their shadow tables) are made by raw SQL in a migration and have
-        # no model; everything else must match the models exactly.
-        virtual = [
-            name
-            for (name,) in conn.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"))
-        ]
+        # The search table (FTS5 and its shadow tables on SQLite, a tsvector table on PostgreSQL)
+        # is made by raw SQL in a migration and has no model; everything else must match the models.
+        virtual = ["case_search"]
+        if ws.engine.dialect.name == "sqlite":
+            virtual = [
+                name
+                for (name,) in conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
+                )
+            ]
 
         def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
             return not (type_ == "table" and name is not None and any(name.startswith(v) for v in virtual))
@@ -54,8 +65,8 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     assert diff == []
 
 
-def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
-    ws = open_workspace(tmp_path / "w.reviewdesk")
+def test_downgrade_to_base_and_up_again(workspace_location: WorkspaceLocation) -> None:
+    ws = open_workspace(workspace_location)
     from alembic import command
 
     command.downgrade(storage_engine.alembic_config(ws.engine), "base")
@@ -65,8 +76,8 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
     ws.close()
 
 
-def test_label_events_refuse_updates(tmp_path: Path) -> None:
-    ws = open_workspace(tmp_path / "w.reviewdesk")
+def test_label_events_refuse_updates(workspace_location: WorkspaceLocation) -> None:
+    ws = open_workspace(workspace_location)
     with ws.engine.begin() as conn:
         for statement in (
             "INSERT INTO traces (trace_id, span_count) VALUES ('t', 0)",
@@ -88,10 +99,10 @@ def test_not_a_database(tmp_path: Path) -> None:
         open_workspace(path)
 
 
-def test_workspace_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    ws = open_workspace(tmp_path / "w.reviewdesk")
+def test_workspace_from_a_newer_version_is_refused(workspace_location: WorkspaceLocation) -> None:
+    ws = open_workspace(workspace_location)
     with ws.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     ws.close()
     with pytest.raises(WorkspaceError, match="newer reviewdesk"):
-        open_workspace(tmp_path / "w.reviewdesk")
+        open_workspace(workspace_location)

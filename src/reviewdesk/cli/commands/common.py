@@ -55,5 +55,5 @@ def workspace(args: argparse.Namespace) -> Workspace:
     """The workspace of ``--workspace``, ``$REVIEWDESK_WORKSPACE`` or the default location."""
     ws = open_workspace(args.workspace)
     if ws.read_only:
-        print(f"reviewdesk: note: {ws.path} opened read-only ({ws.read_only_reason})", file=sys.stderr)
+        print(f"reviewdesk: note: {ws.location} opened read-only ({ws.read_only_reason})", file=sys.stderr)
     return ws

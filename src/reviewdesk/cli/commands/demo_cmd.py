@@ -24,21 +24,22 @@ def run(args: argparse.Namespace) -> int:
     names = paths.demo_files()
     if not names:
         raise ReviewdeskError(f"no demo data found in {paths.resource('demo')}")
-    ws = open_workspace(args.workspace or paths.demo_workspace())
+    location = args.workspace or paths.demo_workspace()
+    ws = open_workspace(location)
     try:
         with ExitStack() as stack:
             files = [stack.enter_context(paths.resource_file("demo", name)) for name in names]
             result = imports.import_files(ws, files)
         if import_cmd.print_summaries(result.files):
             return 1
-        print(f"demo workspace: {ws.path}\n")
+        print(f"demo workspace: {ws.location}\n")
         if not args.no_gui:
             ws.close()
-            return gui_cmd.open_gui(ws.path)
+            return gui_cmd.open_gui(location)
         print(render.case_table(cases.list_cases(ws)))
         print()
         print(render.stats_text(cases.stats(ws)))
-        print(f"\nNext: reviewdesk --workspace {ws.path} show CASE_ID")
+        print(f"\nNext: reviewdesk --workspace {ws.location} show CASE_ID")
     finally:
         ws.close()
     return 0

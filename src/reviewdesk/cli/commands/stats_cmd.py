@@ -26,6 +26,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(render.stats_json(stats), indent=2))
     else:
-        print(f"workspace: {ws.path}")
+        print(f"workspace: {ws.location}")
         print(render.stats_text(stats))
     return 0

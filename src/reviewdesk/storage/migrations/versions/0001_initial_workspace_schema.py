@@ -13,11 +13,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# JSON is TEXT on SQLite and json on PostgreSQL (kept as written: see storage.orm.JsonText);
+# SQLite's 64-bit INTEGER is BIGINT there.
+_JSON = sa.Text().with_variant(postgresql.JSON(), "postgresql")
+_BIG = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
+# PostgreSQL's triggers call a function; this one refuses the change with the trigger's message.
+PG_APPEND_ONLY_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION reviewdesk_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$"
+)
 
 
 def upgrade() -> None:
@@ -28,7 +39,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.String(length=512), nullable=False),
         sa.Column("format", sa.String(length=64), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
-        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("size_bytes", _BIG, nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -36,7 +47,7 @@ def upgrade() -> None:
         sa.Column("spans", sa.Integer(), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
-        sa.Column("errors", sa.Text(), nullable=False),
+        sa.Column("errors", _JSON, nullable=False),
         sa.CheckConstraint("status IN ('running', 'done', 'cancelled', 'failed')", name=op.f("ck_imports_status")),
         sa.PrimaryKeyConstraint("import_rowid", name=op.f("pk_imports")),
     )
@@ -46,8 +57,8 @@ def upgrade() -> None:
     op.create_table(
         "label_schemas",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("root_causes", sa.Text(), nullable=False),
-        sa.Column("scores", sa.Text(), nullable=False),
+        sa.Column("root_causes", _JSON, nullable=False),
+        sa.Column("scores", _JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_label_schemas")),
     )
@@ -89,9 +100,9 @@ def upgrade() -> None:
         sa.Column("error_type", sa.String(length=256), nullable=True),
         sa.Column("model", sa.String(length=256), nullable=True),
         sa.Column("provider", sa.String(length=128), nullable=True),
-        sa.Column("input_tokens", sa.Integer(), nullable=True),
-        sa.Column("output_tokens", sa.Integer(), nullable=True),
-        sa.Column("total_tokens", sa.Integer(), nullable=True),
+        sa.Column("input_tokens", _BIG, nullable=True),
+        sa.Column("output_tokens", _BIG, nullable=True),
+        sa.Column("total_tokens", _BIG, nullable=True),
         sa.Column("cost_usd", sa.Float(), nullable=True),
         sa.Column("tool_calls", sa.Integer(), nullable=False),
         sa.Column("tool_errors", sa.Integer(), nullable=False),
@@ -100,7 +111,7 @@ def upgrade() -> None:
         sa.Column("output", sa.Text(), nullable=True),
         sa.Column("source_format", sa.String(length=64), nullable=False),
         sa.Column("source_file", sa.Text(), nullable=False),
-        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("data", _JSON, nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("status IN ('ok', 'error')", name=op.f("ck_cases_status")),
         sa.ForeignKeyConstraint(
@@ -123,21 +134,21 @@ def upgrade() -> None:
 
     op.create_table(
         "spans",
-        sa.Column("span_rowid", sa.Integer(), nullable=False),
+        sa.Column("span_rowid", _BIG, nullable=False),
         sa.Column("trace_rowid", sa.Integer(), nullable=False),
         sa.Column("span_id", sa.String(length=128), nullable=False),
         sa.Column("parent_span_id", sa.String(length=128), nullable=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("otel_kind", sa.Integer(), nullable=False),
-        sa.Column("start_ns", sa.Integer(), nullable=True),
-        sa.Column("end_ns", sa.Integer(), nullable=True),
+        sa.Column("start_ns", _BIG, nullable=True),
+        sa.Column("end_ns", _BIG, nullable=True),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("status_message", sa.Text(), nullable=True),
-        sa.Column("attributes", sa.Text(), nullable=False),
-        sa.Column("events", sa.Text(), nullable=False),
-        sa.Column("resource", sa.Text(), nullable=False),
-        sa.Column("scope", sa.Text(), nullable=False),
-        sa.Column("links", sa.Text(), nullable=False),
+        sa.Column("attributes", _JSON, nullable=False),
+        sa.Column("events", _JSON, nullable=False),
+        sa.Column("resource", _JSON, nullable=False),
+        sa.Column("scope", _JSON, nullable=False),
+        sa.Column("links", _JSON, nullable=False),
         sa.Column("import_rowid", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["import_rowid"], ["imports.import_rowid"], name=op.f("fk_spans_import_rowid_imports"), ondelete="SET NULL"
@@ -162,11 +173,11 @@ def upgrade() -> None:
 
     op.create_table(
         "label_events",
-        sa.Column("event_rowid", sa.Integer(), nullable=False),
+        sa.Column("event_rowid", _BIG, nullable=False),
         sa.Column("case_rowid", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("reviewer", sa.String(length=256), nullable=False),
-        sa.Column("change", sa.Text(), nullable=False),
+        sa.Column("change", _JSON, nullable=False),
         sa.Column("seconds_spent", sa.Float(), nullable=True),
         sa.Column("schema_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -189,8 +200,8 @@ def upgrade() -> None:
         sa.Column("escalate", sa.Boolean(), nullable=False),
         sa.Column("reviewer", sa.String(length=256), nullable=True),
         sa.Column("labeled_at", sa.DateTime(), nullable=True),
-        sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("last_event_rowid", sa.Integer(), nullable=False),
+        sa.Column("data", _JSON, nullable=False),
+        sa.Column("last_event_rowid", _BIG, nullable=False),
         sa.CheckConstraint("verdict IS NULL OR verdict IN ('pass', 'fail', 'unsure')", name=op.f("ck_labels_verdict")),
         sa.ForeignKeyConstraint(
             ["case_rowid"], ["cases.case_rowid"], name=op.f("fk_labels_case_rowid_cases"), ondelete="CASCADE"
@@ -205,14 +216,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_labels_verdict"), ["verdict"], unique=False)
     # The event log is the audit trail: it only grows. (Deletes stay possible for retention
     # purges, which remove whole cases.)
-    op.execute(
-        "CREATE TRIGGER label_events_append_only BEFORE UPDATE ON label_events "
-        "BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END"
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_APPEND_ONLY_FUNCTION)
+        op.execute(
+            "CREATE TRIGGER label_events_append_only BEFORE UPDATE ON label_events FOR EACH ROW"
+            " EXECUTE FUNCTION reviewdesk_append_only('label events are append-only')"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER label_events_append_only BEFORE UPDATE ON label_events "
+            "BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END"
+        )
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS label_events_append_only")
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.execute("DROP TRIGGER IF EXISTS label_events_append_only" + (" ON label_events" if postgres else ""))
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_labels_verdict"))
         batch_op.drop_index(batch_op.f("ix_labels_labeled_at"))
@@ -247,3 +266,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_imports_content_sha256"))
 
     op.drop_table("imports")
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS reviewdesk_append_only()")

@@ -44,6 +44,9 @@ FROM cases AS c
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        _upgrade_postgresql()
+        return
     # unicode61 folds case and diacritics, so "resume" finds "Résumé". Every searched word is a
     # prefix ("refund" finds "refunds"); FTS5 answers a prefix query lazily only from a prefix
     # index of exactly that length, and otherwise merges every matching term's full list first
@@ -63,6 +66,23 @@ def upgrade() -> None:
     )
 
 
+def _upgrade_postgresql() -> None:
+    # One tsvector of distinct words per case (docs/adr/0010): the words are folded and cut to
+    # their first six letters in Python (``storage.search``), as FTS5 folds and matches them, so a
+    # prefix query reads the GIN index. A PostgreSQL workspace is always created from revision 0001
+    # in one go, so there are no cases to fill in yet. The foreign key's cascade does what the
+    # SQLite trigger does: a deleted case leaves no search row behind.
+    op.execute(
+        "CREATE TABLE case_search ("
+        " rowid BIGINT PRIMARY KEY REFERENCES cases (case_rowid) ON DELETE CASCADE,"
+        " words TSVECTOR NOT NULL)"
+    )
+    op.execute("CREATE INDEX ix_case_search_words ON case_search USING gin (words)")
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TABLE IF EXISTS case_search")
+        return
     op.execute("DROP TRIGGER IF EXISTS cases_search_delete")
     op.execute("DROP TABLE IF EXISTS case_search")

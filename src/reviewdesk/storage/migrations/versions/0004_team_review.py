@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0004"
 down_revision = "0003"
@@ -36,6 +37,11 @@ _APPEND_ONLY = (
     "CREATE TRIGGER label_events_append_only BEFORE UPDATE ON label_events "
     "BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END"
 )
+_PG_APPEND_ONLY = (
+    "CREATE TRIGGER label_events_append_only BEFORE UPDATE ON label_events FOR EACH ROW"
+    " EXECUTE FUNCTION reviewdesk_append_only('label events are append-only')"
+)
+_JSON = sa.Text().with_variant(postgresql.JSON(), "postgresql")
 
 
 def _uuid7(at: datetime | None, floor: int) -> int:
@@ -61,10 +67,11 @@ def _as_datetime(value: object) -> datetime | None:
 
 def upgrade() -> None:
     bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
     op.add_column("label_events", sa.Column("event_id", sa.String(length=36), nullable=False, server_default=""))
     op.add_column("label_events", sa.Column("kind", sa.String(length=16), nullable=False, server_default="label"))
     op.add_column("label_events", sa.Column("label_of", sa.String(length=256), nullable=True))
-    op.add_column("label_events", sa.Column("settles", sa.Text(), nullable=True))
+    op.add_column("label_events", sa.Column("settles", _JSON, nullable=True))
     op.add_column("labels", sa.Column("resolution", sa.String(length=16), nullable=True))
 
     # Whose label each existing event belongs to: its case's current label's reviewer.
@@ -88,13 +95,13 @@ def upgrade() -> None:
     for row in rows:
         row["label_of"] = owners.get(int(str(row["case_rowid"]))) or last_reviewer[int(str(row["case_rowid"]))]
     # The log refuses updates; filling in the new columns of existing events is the one exception.
-    op.execute("DROP TRIGGER IF EXISTS label_events_append_only")
+    op.execute("DROP TRIGGER IF EXISTS label_events_append_only" + (" ON label_events" if postgres else ""))
     if rows:
         bind.execute(
             sa.text("UPDATE label_events SET event_id = :event_id, label_of = :label_of WHERE event_rowid = :rowid"),
             [{"rowid": r["rowid"], "event_id": r["event_id"], "label_of": r["label_of"]} for r in rows],
         )
-    op.execute(_APPEND_ONLY)
+    op.execute(_PG_APPEND_ONLY if postgres else _APPEND_ONLY)
     op.create_index("ix_label_events_event_id", "label_events", ["event_id"], unique=True)
 
     op.create_table(
@@ -103,7 +110,7 @@ def upgrade() -> None:
         sa.Column("reviewer", sa.String(length=256), nullable=False),
         sa.Column("verdict", sa.String(length=8), nullable=True),
         sa.Column("labeled_at", sa.DateTime(), nullable=True),
-        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("data", _JSON, nullable=False),
         sa.ForeignKeyConstraint(
             ["case_rowid"], ["cases.case_rowid"], name=op.f("fk_reviewer_labels_case_rowid_cases"), ondelete="CASCADE"
         ),
