@@ -31,6 +31,7 @@ from reviewdesk.cli.commands import (
     stats_cmd,
     taxonomy_cmd,
     team_cmd,
+    workspace_cmd,
 )
 
 COMMANDS: list[ModuleType] = [
@@ -53,6 +54,7 @@ COMMANDS: list[ModuleType] = [
     purge_cmd,
     prices_cmd,
     audit_cmd,
+    workspace_cmd,
     demo_cmd,
     gui_cmd,
 ]
