@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, Text, func, insert, or_, select, type_coerce
+from sqlalchemy import Connection, Text, cast, func, insert, or_, select
 
 from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
@@ -69,7 +69,8 @@ def cases_mentioning(conn: Connection, names: Iterable[str]) -> list[int]:
         return []
     rows = conn.execute(
         select(LabelEventRow.case_rowid)
-        .where(or_(*(type_coerce(LabelEventRow.change, Text).like(p) for p in wanted)))
+        # CAST, not type_coerce: PostgreSQL has no LIKE on its json type (SQLite stores text anyway).
+        .where(or_(*(cast(LabelEventRow.change, Text).like(p) for p in wanted)))
         .distinct()
     )
     return [int(r) for r in rows.scalars()]
