@@ -88,10 +88,10 @@ class Server:
                 conn.execute(statement.encode())
 
 
-def _as_server_user() -> tuple[list[str], int | None, int | None]:
-    """The command prefix, uid and gid to run the server with (``postgres`` when we are root)."""
+def _as_server_user() -> tuple[int | None, int | None]:
+    """The uid and gid to run the server with: ours, or ``postgres`` when we are root."""
     if os.geteuid() != 0:
-        return [], None, None
+        return None, None
     try:
         entry = pwd.getpwnam("postgres")
     except KeyError:
@@ -99,14 +99,18 @@ def _as_server_user() -> tuple[list[str], int | None, int | None]:
             "running as root, and there is no `postgres` system user to run the test server as;"
             " `apt-get install -y postgresql` creates it"
         ) from None
-    return [], entry.pw_uid, entry.pw_gid
+    return entry.pw_uid, entry.pw_gid
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[Server]:
-    """Start a server in a new temporary folder; stop it and delete the folder afterwards."""
+def running_server(*, durable: bool = False) -> Iterator[Server]:
+    """Start a server in a new temporary folder; stop it and delete the folder afterwards.
+
+    ``durable``: keep PostgreSQL's default durability (every commit flushed), for benchmarks that
+    compare it with SQLite's ``synchronous=FULL``; the tests leave it off.
+    """
     binaries = bin_dir()
-    _, uid, gid = _as_server_user()
+    uid, gid = _as_server_user()
     folder = Path(tempfile.mkdtemp(prefix="reviewdesk-pg-"))
     data = folder / "data"
     if uid is not None and gid is not None:
@@ -140,14 +144,13 @@ def running_server() -> Iterator[Server]:
             "--auth-host=scram-sha-256",
             "--no-sync",
         )
+        speed = [] if durable else ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         options = " ".join(
             [
                 f"-p {port}",
                 "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={folder}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
+                *speed,
                 "-c max_connections=200",
                 "-c shared_buffers=128MB",
             ]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewdesk.domain.labels import LabelChange
+from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import cases, imports, labels
 from reviewdesk.services.workspace import Workspace, open_workspace
 
@@ -65,7 +66,8 @@ LABELS: list[tuple[str, str, LabelChange]] = [
 
 @dataclass(frozen=True)
 class LabeledWorkspace:
-    path: Path
+    path: WorkspaceLocation
+    """A file, or a PostgreSQL URL (the tests' ``engine`` fixtures)."""
     case_ids: dict[str, str]
     """Scenario key (``oi:A`` …) → case id."""
 
@@ -78,7 +80,7 @@ def trace_id(key: str) -> str:
     return str(EXPECTED[FILES[convention]][scenario]["trace_id"])
 
 
-def build(path: Path, *, label: bool = True) -> LabeledWorkspace:
+def build(path: WorkspaceLocation, *, label: bool = True) -> LabeledWorkspace:
     """Import the four instrumented fixtures into a new workspace at ``path`` and label them."""
     ws = open_workspace(path)
     try:

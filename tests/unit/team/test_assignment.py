@@ -11,21 +11,24 @@ import pytest
 from reviewdesk.cli.main import main
 from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
+from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import assignment, cases, labels
 from tests.consumers.labeled import LabeledWorkspace, build
 
 
 @pytest.fixture
-def ws_path(tmp_path: Path) -> LabeledWorkspace:
-    return build(tmp_path / "team.reviewdesk", label=False)
+def ws_path(workspace_location: WorkspaceLocation) -> LabeledWorkspace:
+    return build(workspace_location, label=False)
 
 
-def _assign(path: Path, *extra: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+def _assign(path: WorkspaceLocation, *extra: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     assert main(["--workspace", str(path), "assign", "--reviewers", "ana,bo,cy", "--json", *extra]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def _pairs(path: Path, capsys: pytest.CaptureFixture[str], reviewer: str | None = None) -> list[tuple[str, str]]:
+def _pairs(
+    path: WorkspaceLocation, capsys: pytest.CaptureFixture[str], reviewer: str | None = None
+) -> list[tuple[str, str]]:
     args = ["--workspace", str(path), "assignments", "--json"] + (["--reviewer", reviewer] if reviewer else [])
     assert main(args) == 0
     return [(row["case_id"], row["reviewer"]) for row in map(json.loads, capsys.readouterr().out.splitlines())]

@@ -26,7 +26,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _state(path: Path) -> tuple[list[tuple[object, ...]], ...]:
+def _state(path: Path | str) -> tuple[list[tuple[object, ...]], ...]:
     """What two merged workspaces must agree on (row ids aside): events, reviewer labels, resolved labels."""
     conn = sqlite3.connect(path)
     try:
