@@ -3,7 +3,7 @@
 On SQLite an FTS5 table: one row per case, ``rowid = case_rowid``, with five columns: request,
 output, context (retrieved documents), tools (calls, arguments, results, errors) and meta
 (case/trace/session/user ids, workflow, tenant). On PostgreSQL a table of one ``tsvector`` per case
-with a GIN index (docs/adr/0010-postgresql-search.md): the same text, cut into words and folded
+with a GIN index (docs/adr/0010-postgresql-workspaces.md): the same text, cut into words and folded
 here as FTS5's unicode61 tokenizer does, each word kept as its first ``PREFIX_CHARS`` letters — so
 "every word, as a prefix" matches the same cases on both engines.
 

@@ -1,0 +1,249 @@
+#!/usr/bin/env python
+"""PostgreSQL workspaces (issue 11): import against SQLite, the queue and search on a big workspace,
+and the two ways PostgreSQL could search (tsvector + GIN, which reviewdesk uses, or pg_trgm).
+
+    python bench/pg_bench.py                          # 20,000 traces; queue and search at 200,000 cases
+    python bench/pg_bench.py --cases 1000000          # the issue's size (about 15 minutes on 2 cores)
+    python bench/pg_bench.py --traces 5000 --cases 50000 --trgm-cases 50000   # a quick look
+
+It starts its own PostgreSQL server (tools/pg_server.py) with PostgreSQL's default durability
+(every commit flushed, as SQLite's ``synchronous=FULL`` flushes), in a temporary folder it removes.
+
+1. **Import**: the same seeded OTLP file of ``--traces`` traces (bench/import_bench.py's generator)
+   imported with ``import_files`` into a new SQLite file and into a new PostgreSQL database, in this
+   run; the ratio is PostgreSQL's throughput over SQLite's (target ≥ 0.5).
+2. **Big workspace**: the imported cases are copied inside the database until it holds ``--cases``
+   cases (new trace and case ids, started times shifted by a day per copy, the search words and the
+   filterable columns copied; the copies' case JSON is a stub, which neither the queue nor search
+   reads). Then, median of ``--runs``: the first queue page as the window asks for it (count +
+   first 100 ids + their summaries), and searches for a common word, a rarer one and two words.
+3. **tsvector or pg_trgm** at ``--trgm-cases`` cases: index build time and size, and the same
+   searches with a trigram GIN index over the folded text (``LIKE '%word%'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+if __package__ in (None, ""):  # run as a script: the checkout's bench/ and tools/ are importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.import_bench import generate
+from reviewdesk.domain.queries import CaseFilter
+from reviewdesk.services import imports, review
+from reviewdesk.services.workspace import Workspace, open_workspace
+from reviewdesk.storage import search
+from tools import pg_server
+
+PAGE = 100
+
+
+def _median_ms(run: Callable[[], Any], runs: int) -> float:
+    run()  # warm the cache as a reviewer's second look would
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def timed_import(ws: Workspace, path: Path) -> float:
+    started = time.perf_counter()
+    result = imports.import_files(ws, [path])
+    elapsed = time.perf_counter() - started
+    assert all(s.ok for s in result.files), [s.failed for s in result.files]
+    return elapsed
+
+
+def grow(ws: Workspace, target: int) -> int:
+    """Copy the workspace's cases inside PostgreSQL until it holds ``target`` cases; the count."""
+    with ws.engine.begin() as conn:
+        base = int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+        top = int(conn.execute(text("SELECT max(trace_rowid) FROM traces")).scalar_one())
+    copies = max(0, -(-target // base) - 1)
+    for k in range(1, copies + 1):
+        with ws.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO traces (trace_id, span_count) SELECT trace_id || '.' || :k, span_count FROM traces"
+                    " WHERE trace_rowid <= :top"
+                ),
+                {"k": k, "top": top},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO cases (case_id, trace_rowid, workflow, release, session_id, user_id, tenant,"
+                    " started_at, latency_ms, status, error_type, model, provider, input_tokens, output_tokens,"
+                    " total_tokens, cost_usd, estimated_cost_usd, tool_calls, tool_errors, documents, user_request,"
+                    " output, source_format, source_file, data, updated_at)"
+                    " SELECT c.case_id || '.' || :k, t.trace_rowid, c.workflow, c.release, c.session_id, c.user_id,"
+                    " c.tenant, c.started_at + make_interval(days => :k), c.latency_ms, c.status, c.error_type,"
+                    " c.model, c.provider, c.input_tokens, c.output_tokens, c.total_tokens, c.cost_usd,"
+                    " c.estimated_cost_usd, c.tool_calls, c.tool_errors, c.documents, c.user_request, c.output,"
+                    " c.source_format, c.source_file, '{}', c.updated_at"
+                    " FROM cases c JOIN traces t0 ON t0.trace_rowid = c.trace_rowid"
+                    " JOIN traces t ON t.trace_id = t0.trace_id || '.' || :k WHERE t0.trace_rowid <= :top"
+                ),
+                {"k": k, "top": top},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO case_search (rowid, words) SELECT n.case_rowid, s.words FROM case_search s"
+                    " JOIN cases c ON c.case_rowid = s.rowid JOIN cases n ON n.case_id = c.case_id || '.' || :k"
+                    " WHERE c.trace_rowid <= :top"
+                ),
+                {"k": k, "top": top},
+            )
+        print(f"  grown to {base * (k + 1):,} cases", end="\r", flush=True)
+    with ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+
+
+def common_words(ws: Workspace) -> tuple[str, str]:
+    """A word in about half the cases and one in about 1 %, from the index itself."""
+    with ws.engine.connect() as conn:
+        total = int(conn.execute(text("SELECT count(*) FROM case_search")).scalar_one())
+        rows = conn.execute(
+            text(
+                "SELECT word, ndoc FROM ts_stat('SELECT words FROM case_search WHERE rowid <= 2000')"
+                " WHERE length(word) >= 4 ORDER BY ndoc DESC"
+            )
+        ).all()
+    sample = min(total, 2000)
+    common = min(rows, key=lambda r: abs(r[1] / sample - 0.5))[0]
+    rare = min(rows, key=lambda r: abs(r[1] / sample - 0.01))[0]
+    return str(common), str(rare)
+
+
+def queue_figures(ws: Workspace, words: tuple[str, str], runs: int) -> dict[str, float]:
+    def first_page(flt: CaseFilter) -> Callable[[], Any]:
+        def run() -> None:
+            review.queue_count(ws, flt)
+            review.summaries(ws, review.queue_page(ws, flt, limit=PAGE))
+
+        return run
+
+    common, rare = words
+    return {
+        "first queue page (count + 100 rows)": _median_ms(first_page(CaseFilter()), runs),
+        "queue page sorted by cost": _median_ms(first_page(CaseFilter(sort="cost", descending=True)), runs),
+        f"search common word '{common}'": _median_ms(first_page(CaseFilter(text=common)), runs),
+        f"search rarer word '{rare}'": _median_ms(first_page(CaseFilter(text=rare)), runs),
+        f"search two words '{common} {rare}'": _median_ms(first_page(CaseFilter(text=f"{common} {rare}")), runs),
+    }
+
+
+def trigram_comparison(ws: Workspace, limit: int, words: tuple[str, str], runs: int) -> dict[str, str]:
+    """Build a pg_trgm index over the same folded text, and time both indexes' searches."""
+    with ws.engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        conn.execute(text("CREATE TABLE bench_trgm (rowid BIGINT PRIMARY KEY, body TEXT NOT NULL)"))
+        # The trigram index has to hold the whole folded text (substring search), not the word prefixes.
+        full = conn.execute(
+            text(
+                "SELECT case_rowid, case_id, user_request, output, workflow, session_id, user_id, tenant, data"
+                " FROM cases WHERE case_rowid IN (SELECT rowid FROM case_search ORDER BY rowid LIMIT :n)"
+            ),
+            {"n": limit},
+        ).all()
+        bodies = []
+        for row in full:
+            fields = search._fields(row[1], row[2], row[3], row[4:8], row[8] or {})
+            bodies.append({"rowid": row[0], "body": " ".join(search.fold(f) for f in fields)})
+        conn.execute(text("INSERT INTO bench_trgm (rowid, body) VALUES (:rowid, :body)"), bodies)
+        conn.execute(
+            text("CREATE TABLE bench_tsv AS SELECT rowid, words FROM case_search ORDER BY rowid LIMIT :n"), {"n": limit}
+        )
+    timings: dict[str, str] = {}
+    with ws.engine.begin() as conn:
+        started = time.perf_counter()
+        conn.execute(text("CREATE INDEX bench_tsv_gin ON bench_tsv USING gin (words)"))
+        tsv_build = time.perf_counter() - started
+        started = time.perf_counter()
+        conn.execute(text("CREATE INDEX bench_trgm_gin ON bench_trgm USING gin (body gin_trgm_ops)"))
+        trgm_build = time.perf_counter() - started
+        tsv_size = conn.execute(text("SELECT pg_relation_size('bench_tsv_gin')")).scalar_one()
+        trgm_size = conn.execute(text("SELECT pg_relation_size('bench_trgm_gin')")).scalar_one()
+        conn.execute(text("ANALYZE bench_tsv"))
+        conn.execute(text("ANALYZE bench_trgm"))
+    timings["cases"] = f"{len(bodies):,}"
+    timings["index build (tsvector / trigram)"] = f"{tsv_build:.1f} s / {trgm_build:.1f} s"
+    timings["index size (tsvector / trigram)"] = f"{tsv_size / 1e6:.0f} MB / {trgm_size / 1e6:.0f} MB"
+    by_tsv = text("SELECT count(*) FROM bench_tsv WHERE words @@ CAST(:q AS tsquery)")
+    by_trgm = text("SELECT count(*) FROM bench_trgm WHERE body LIKE :p")
+    for word in words:
+        with ws.engine.connect() as conn:
+            tsq, pattern = search.ts_query(word), f"%{word}%"
+
+            def tsv(q: str = tsq) -> Any:
+                return conn.execute(by_tsv, {"q": q}).scalar()
+
+            def trgm(p: str = pattern) -> Any:
+                return conn.execute(by_trgm, {"p": p}).scalar()
+
+            found = (tsv(), trgm())
+            timings[f"count '{word}' (tsvector / trigram)"] = (
+                f"{_median_ms(tsv, runs):.0f} ms / {_median_ms(trgm, runs):.0f} ms ({found[0]:,} / {found[1]:,} cases)"
+            )
+    with ws.engine.begin() as conn:
+        conn.execute(text("DROP TABLE bench_trgm, bench_tsv"))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--traces", type=int, default=20_000)
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--trgm-cases", type=int, default=20_000, help="at most --traces (imported cases only)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rd-pgbench-") as tmp, pg_server.running_server(durable=True) as server:
+        data = Path(tmp) / f"traces-{args.traces}.jsonl"
+        print(f"generating {args.traces:,} traces ...", flush=True)
+        generate({args.traces: data}, args.seed)
+        print(f"file: {data.stat().st_size / 1e6:.0f} MB")
+
+        sqlite_ws = open_workspace(Path(tmp) / "bench.reviewdesk")
+        sqlite_s = timed_import(sqlite_ws, data)
+        print(f"SQLite import:     {sqlite_s:6.1f} s  ({args.traces / sqlite_s:,.0f} traces/s)", flush=True)
+        server.execute("CREATE DATABASE bench")
+        pg_ws = open_workspace(server.url("bench"))
+        pg_s = timed_import(pg_ws, data)
+        print(f"PostgreSQL import: {pg_s:6.1f} s  ({args.traces / pg_s:,.0f} traces/s)")
+        print(f"PostgreSQL / SQLite throughput: {sqlite_s / pg_s:.2f}x (target >= 0.5x)\n", flush=True)
+
+        words = common_words(pg_ws)
+        small = queue_figures(sqlite_ws, words, args.runs)
+        sqlite_ws.close()
+        if args.trgm_cases:
+            # On the imported cases (whole case JSON), before the copies with stub JSON are added.
+            limit = min(args.trgm_cases, args.traces)
+            print(f"tsvector + GIN (reviewdesk) against pg_trgm, on {limit:,} imported cases:")
+            for name, value in trigram_comparison(pg_ws, limit, words, args.runs).items():
+                print(f"  {name:<45} {value}")
+        size = grow(pg_ws, args.cases)
+        print(f"\nqueue and search, median of {args.runs}, on PostgreSQL with {size:,} cases (target <= 150 ms):")
+        big = queue_figures(pg_ws, words, args.runs)
+        for name, ms in big.items():
+            print(f"  {name:<45} {ms:8.1f} ms")
+        print(
+            f"(the same on the {args.traces:,}-case SQLite workspace, for scale:"
+            f" {', '.join(f'{ms:.0f}' for ms in small.values())} ms)"
+        )
+        pg_ws.close()
+
+
+if __name__ == "__main__":
+    main()
