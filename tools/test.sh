@@ -4,7 +4,7 @@
 # (consumer environments, kill -9, fuzz, browser), then the packaging smoke tests (wheel outside the
 # checkout, desktop bundle). Stops at the first stage that fails.
 #
-# While you work, the fast loop is enough:  .venv/bin/python -m pytest -m "not slow"
+# While you work, the fast loop is enough:  .venv/bin/python -m pytest -m "not slow" -n auto
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
@@ -29,8 +29,8 @@ stage "static checks: import contracts, ruff, ruff format, mypy (src, tests, ben
 .venv/bin/ruff format --check src tests bench tools
 .venv/bin/mypy
 
-stage "fast tests"
-tests -m "not slow"
+stage "fast tests (on every core)"
+tests -m "not slow" -n auto
 
 stage "slow tests: consumer environments, kill -9, fuzz, browser"
 tests -m "slow and not packaging"

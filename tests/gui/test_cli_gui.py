@@ -57,6 +57,7 @@ def test_demo_imports_then_opens_the_window(opened: list[Path | None], tmp_path:
     assert "already imported" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_cli_does_not_import_qt() -> None:
     code = "import sys, reviewdesk.cli.main; sys.exit('PySide6' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, check=False).returncode == 0

@@ -20,6 +20,9 @@ from reviewdesk.services import review
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.dialogs import CheatSheet
 
+# Timed, subprocess-heavy or rendering whole windows to files: in the slow stage, not the fast loop.
+pytestmark = pytest.mark.slow
+
 STALE_SOURCE_TRACE = (
     "90759bea"  # demo trace #23: the archived policy is cited (see src/reviewdesk/resources/demo/EXPECTED.md)
 )

@@ -24,9 +24,13 @@ from reviewdesk.services.workspace import open_workspace
 from tests.otlp_builder import span, write_jsonl
 from tests.robustness.helpers import consistency_problems
 
-pytestmark = pytest.mark.skipif(
-    sys.platform != "linux" or os.geteuid() != 0, reason="mounting a small tmpfs needs root on Linux"
-)
+# Subprocesses on a tiny file system: the slow stage, not the fast loop.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        sys.platform != "linux" or os.geteuid() != 0, reason="mounting a small tmpfs needs root on Linux"
+    ),
+]
 TRACE = "ab" * 16
 
 

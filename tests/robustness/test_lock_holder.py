@@ -13,11 +13,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.storage.engine import lock_holder
 from tests.robustness.test_crash import _env, _trace_file
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_a_running_import_is_named_and_a_dead_one_is_not(tmp_path: Path) -> None:
     path = tmp_path / "w.reviewdesk"
     open_workspace(path).close()

@@ -31,6 +31,9 @@ from tests.robustness.corpus import Seeded
 from tests.robustness.corpus import seeded as all_seeded
 from tests.robustness.helpers import checkpoint, raw_bytes
 
+# Timed, subprocess-heavy or rendering whole windows to files: in the slow stage, not the fast loop.
+pytestmark = pytest.mark.slow
+
 SEEDED = all_seeded(2026)
 TRACE = "5eed" + "0" * 27 + "1"
 DEMO = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jsonl"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reviewdesk.cli.main import main
 from tests.conftest import REPO
 
@@ -22,6 +24,7 @@ def test_workspace_after_the_subcommand(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().out == after and after.strip()
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_cases_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     ws = tmp_path / "pipe.reviewdesk"
     assert main(["demo", "--no-gui", "--workspace", str(ws)]) == 0

@@ -145,6 +145,7 @@ def test_stats(capsys: pytest.CaptureFixture[str], ws_path: Path) -> None:
     assert stats["by_verdict"] == {"unreviewed": 2}
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_environment_variable_chooses_the_workspace(tmp_path: Path) -> None:
     ws = tmp_path / "env.reviewdesk"
     env = {**os.environ, "REVIEWDESK_WORKSPACE": str(ws)}

@@ -243,6 +243,7 @@ def test_a_file_cut_short_keeps_the_records_before_the_cut(tmp_path: Path) -> No
     assert len(errors) == 1 and str(errors[0]).startswith("cut.json: trace 3: not valid JSON")
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_big_documents_are_streamed_record_by_record(tmp_path: Path) -> None:
     """The first spans arrive after a small part of the file was read, not after the whole was parsed."""
     rest = json.loads((FORMATS / "phoenix_rest_spans.json").read_text())

@@ -17,6 +17,9 @@ from bench.redaction_bench import HOSTILE
 from reviewdesk.privacy import RedactionSettings
 from reviewdesk.privacy.redactor import Redactor
 
+# Timed, subprocess-heavy or rendering whole windows to files: in the slow stage, not the fast loop.
+pytestmark = pytest.mark.slow
+
 SMALL = 24 * 1024  # above the scanner's cache of short strings (16 kB), so every run scans
 LARGE = 8 * SMALL
 MAX_RATIO = 24

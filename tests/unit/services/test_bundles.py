@@ -115,6 +115,7 @@ def test_a_corrupt_gzip_given_on_its_own_is_named(tmp_path: Path) -> None:
     assert "a gzip-compressed file whose content could not be read" in summary.failed
 
 
+@pytest.mark.slow  # a subprocess (or large data): kept out of the fast loop
 def test_cli_imports_a_directory_end_to_end(tmp_path: Path) -> None:
     root = tmp_path / "in"
     root.mkdir()
