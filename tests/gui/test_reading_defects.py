@@ -216,3 +216,65 @@ def test_picker_lines_are_not_cut_off_and_the_description_is_shown_whole(qtbot, 
     visible = [view.item(r).data(Qt.ItemDataRole.UserRole) for r in range(view.count()) if not view.item(r).isHidden()]
     assert "tool_error" in visible
     dialog.reject()
+
+
+def test_search_says_its_scope_and_all_cases_is_one_key_away(qtbot, make_main_window, demo_workspace):
+    from reviewdesk.domain.queries import CaseFilter
+    from tests.gui.conftest import wait_idle
+
+    window = make_main_window(demo_workspace)
+    queue = window.queue_view
+    queue.select_queue("errors")
+    errors = window.model.rowCount()
+    _key(qtbot, Qt.Key.Key_Slash)
+    assert QApplication.focusWidget() is queue.search
+    assert "Search Errors" in queue.search.placeholderText() and "Ctrl+Shift+F" in queue.search.placeholderText()
+    qtbot.keyClicks(queue.search, "order")
+    _key(qtbot, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    in_queue = window.model.rowCount()
+    assert 0 < in_queue <= errors
+    assert window.model.case_filter.status == "error"  # the queue's filter still applies
+    qtbot.waitUntil(lambda: "match in Errors" in queue.count_label.text())
+    # One key: every case, whatever the queue; the scope is on screen.
+    _key(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
+    assert queue.search_all.isChecked() and QApplication.focusWidget() is queue.search
+    wait_idle(qtbot, window)
+    assert window.model.case_filter == CaseFilter(text="order")
+    assert window.model.rowCount() > in_queue
+    qtbot.waitUntil(lambda: "match in all cases" in queue.count_label.text())
+    assert queue.search.placeholderText().startswith("Search all cases")
+    # Again: back to the queue.
+    _key(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
+    wait_idle(qtbot, window)
+    assert not queue.search_all.isChecked() and window.model.rowCount() == in_queue
+
+
+def test_span_columns_show_whole_names_and_times(qtbot, make_main_window, demo_workspace):
+    import dataclasses
+
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    window = make_main_window(demo_workspace, size=(1366, 768))
+    _show_trace(window, FAILED_TOOL_TRACE)
+    detail = window.case_view.detail
+    # A deep span with a long name, as agent frameworks write them: wider than a fixed column.
+    deepest = detail.spans[-1]
+    long_name = "agent.run.step.tool_executor.invoke_structured_tool.issue_refund_with_policy_check"
+    spans = [dataclasses.replace(s, name=long_name) if s is deepest else s for s in detail.spans]
+    window.case_view.show_detail(dataclasses.replace(detail, spans=spans))
+    _key(qtbot, Qt.Key.Key_T)
+    tree = window.case_view.span_tree
+    qtbot.wait(20)
+    metrics = tree.fontMetrics()
+    iterator = QTreeWidgetItemIterator(tree)
+    checked = 0
+    while iterator.value() is not None:
+        item = iterator.value()
+        for column in range(3):
+            rect = tree.visualRect(tree.indexFromItem(item, column))
+            # The text's room in its cell (after the tree's indentation in the first column).
+            assert metrics.horizontalAdvance(item.text(column)) <= rect.width() - 4, (column, item.text(column))
+        checked += 1
+        iterator += 1
+    assert checked == len(window.case_view.detail.spans)

@@ -25,6 +25,7 @@ class ActionId(StrEnum):
     UNDO = "edit.undo"
     REDO = "edit.redo"
     FIND = "edit.find"
+    FIND_ALL = "edit.find_all"
     PREFERENCES = "edit.preferences"
     REDACTION = "edit.redaction_rules"
     RETENTION = "edit.retention"
@@ -162,6 +163,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("/", "Ctrl+F"),
         "Edit",
         "Full-text search over request, output, context and tools",
+        review_surface=True,
+    ),
+    ActionSpec(
+        ActionId.FIND_ALL,
+        "Search &all cases",
+        ("Ctrl+Shift+F",),
+        "Edit",
+        "Search every case, not only this queue and its filters (again: back to this queue)",
         review_surface=True,
     ),
     ActionSpec(ActionId.PREFERENCES, "&Preferences…", ("Ctrl+,",), "Edit", "Reviewer name and colour scheme"),

@@ -231,7 +231,9 @@ class WindowBase(QMainWindow):
             self._detail = None
             flt = self.model.case_filter
             if flt.text:
-                self.case_view.show_empty(f"No case in this queue matches “{flt.text}”. Esc returns to the queue.")
+                scope = self.queue_view.scope_text()
+                more = "" if scope == "all cases" else " Ctrl+Shift+F searches all cases;"
+                self.case_view.show_empty(f"No case in {scope} matches “{flt.text}”.{more} Esc returns to the queue.")
             elif self.model.rowCount() == 0 and flt == CaseFilter():
                 self.case_view.show_empty(
                     "This workspace has no cases yet. Import traces with Ctrl+O, or drop files here."

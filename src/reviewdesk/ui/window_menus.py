@@ -57,6 +57,7 @@ def connect_actions(window: MainWindow) -> None:
         ActionId.UNDO: window.undo,
         ActionId.REDO: window.redo,
         ActionId.FIND: window.queue_view.focus_search,
+        ActionId.FIND_ALL: window.queue_view.search_everything,
         ActionId.PREFERENCES: window.edit_preferences,
         ActionId.REDACTION: window.edit_redaction,
         ActionId.RETENTION: window.edit_retention,

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +51,21 @@ class QueueView(QWidget):
         self.search.setPlaceholderText("Search request, output, context, tools   /")
         self.search.setClearButtonEnabled(True)
         self.search.installEventFilter(self)
-        layout.addWidget(self.search)
+        # Which cases a search looks in, always on screen: this queue and its filters, or every case.
+        self.search_all = QToolButton()
+        self.search_all.setObjectName("search_all")
+        self.search_all.setText("All cases")
+        self.search_all.setCheckable(True)
+        self.search_all.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.search_all.setToolTip(
+            "Search every case of the workspace, not only this queue and its filters (Ctrl+Shift+F)"
+        )
+        self.search_all.toggled.connect(self._scope_changed)
+        search_row = QHBoxLayout()
+        search_row.setSpacing(4)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.search_all)
+        layout.addLayout(search_row)
 
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -181,13 +197,40 @@ class QueueView(QWidget):
         elif isinstance(error, str) and error.startswith("type:"):
             changes["error_type"] = error.removeprefix("type:")
         text = self.search.text().strip()
+        if text and self.search_all.isChecked():
+            return CaseFilter(text=text)  # every case: the queue and its filters do not apply
         if text:
             changes["text"] = text
         return flt.with_(**changes) if changes else flt
 
+    def scope_text(self) -> str:
+        """Where a search looks: ``all cases``, or the queue (``Unreviewed``, ``+ filters`` if any)."""
+        if self.search_all.isChecked():
+            return "all cases"
+        bare = smart_queue(self.queue_combo.currentData() or "all").filter
+        filtered = self.current_filter().with_(text=None) != bare
+        return f"{self.queue_combo.currentText()}{' + filters' if filtered else ''}"
+
+    def _scope_changed(self) -> None:
+        self._show_scope()
+        if self.search.text().strip():
+            self.apply()
+
+    def _show_scope(self) -> None:
+        if self.search_all.isChecked():
+            self.search.setPlaceholderText("Search all cases   Ctrl+Shift+F: this queue only")
+        else:
+            self.search.setPlaceholderText(f"Search {self.scope_text()}   /   Ctrl+Shift+F: all cases")
+
+    def search_everything(self) -> None:
+        """Ctrl+Shift+F: search every case (again: back to this queue), the keyboard in the search box."""
+        self.search_all.toggle()
+        self.focus_search()
+
     def apply(self) -> None:
         """Show the queue the widgets describe."""
         self._search_timer.stop()
+        self._show_scope()
         flt = self.current_filter()
         self.model.set_filter(flt)
         self.filter_applied.emit(flt)
@@ -205,7 +248,10 @@ class QueueView(QWidget):
             self.count_label.setText(f"{shown:,}{'+' if more else ''} case{'s' if shown != 1 or more else ''}")
             self.count_label.setToolTip("")
             return
-        text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
+        if self.search.text().strip():
+            text = f"{total:,} case{'s' if total != 1 else ''} match in {self.scope_text()}"
+        else:
+            text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
         if in_import_order:
             text += " · in import order"
             self.count_label.setToolTip(
