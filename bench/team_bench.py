@@ -29,7 +29,7 @@ from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services import agreement, packages
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import label_log, search, writes
-from reviewdesk.storage.orm import CaseRow, LabelEventRow
+from reviewdesk.storage.tables import CaseRow, LabelEventRow
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 VERDICTS = ("pass", "fail", "unsure")

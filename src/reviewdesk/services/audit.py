@@ -29,8 +29,7 @@ from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.governance import AuditRow
-from reviewdesk.storage.orm import CaseRow, LabelEventRow
+from reviewdesk.storage.tables import AuditRow, CaseRow, LabelEventRow
 
 if TYPE_CHECKING:
     from reviewdesk.services.exports import ExportResult, ExportSelection

@@ -50,7 +50,7 @@ from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sampl
 from reviewdesk.services.splits import SplitSpec
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, queries
-from reviewdesk.storage.orm import LabelEventRow, LabelRow
+from reviewdesk.storage.tables import LabelEventRow, LabelRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
 _WITH_HISTORY = ReviewdeskJsonlExporter.name

@@ -23,7 +23,7 @@ from reviewdesk.services import redaction
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.orm import ImportRecord
+from reviewdesk.storage.tables import ImportRecord
 
 MAX_KEPT_ERRORS = 1000
 MAX_MESSAGE = 400

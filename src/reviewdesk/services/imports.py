@@ -47,7 +47,7 @@ from reviewdesk.services.import_records import (
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import search, writes
 from reviewdesk.storage.engine import holding_writes, immediate
-from reviewdesk.storage.orm import ImportRecord
+from reviewdesk.storage.tables import ImportRecord
 
 BATCH_SPANS = 5000
 

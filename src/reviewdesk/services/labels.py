@@ -25,7 +25,7 @@ from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, label_schemas
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.governance import get_setting
-from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
+from reviewdesk.storage.tables import LabelEventRow, LabelSchemaRow
 
 PACKAGE_REVIEWER_KEY = "package.reviewer"
 """The setting a review package names its reviewer under (``services.packages``)."""

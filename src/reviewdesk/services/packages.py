@@ -33,7 +33,7 @@ from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services.labels import PACKAGE_REVIEWER_KEY
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import governance, label_log, package_store, queries
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.tables import LabelEventRow
 
 PACKAGE_FORMAT = 1
 FILE_ENDING = ".rdpkg"

@@ -32,7 +32,7 @@ from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write, holding_writes
-from reviewdesk.storage.orm import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
+from reviewdesk.storage.tables import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
 
 SETTINGS_KEY = "retention"
 _IN_CHUNK = 500

@@ -27,7 +27,7 @@ from reviewdesk.services import audit, redaction_key
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.orm import ImportRecord
+from reviewdesk.storage.tables import ImportRecord
 
 if TYPE_CHECKING:
     from reviewdesk.privacy.redactor import Redactor

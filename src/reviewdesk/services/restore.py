@@ -64,7 +64,7 @@ from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, label_schemas, search, writes
 from reviewdesk.storage.engine import writing
-from reviewdesk.storage.orm import CaseRow, LabelRow
+from reviewdesk.storage.tables import CaseRow, LabelRow
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]

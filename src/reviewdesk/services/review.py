@@ -24,7 +24,7 @@ from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services import labels as label_service
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.tables import LabelEventRow
 
 QUEUE_PAGE = 500
 

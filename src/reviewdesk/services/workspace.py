@@ -23,7 +23,7 @@ from reviewdesk.services import case_rebuild, cost_estimates, redaction_key
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance, label_schemas, postgres
 from reviewdesk.storage.engine import writing
-from reviewdesk.storage.orm import ImportRecord, LabelSchemaRow
+from reviewdesk.storage.tables import ImportRecord, LabelSchemaRow
 
 T = TypeVar("T")
 

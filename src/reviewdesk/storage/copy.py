@@ -22,25 +22,23 @@ from sqlalchemy import Column, Connection, Table, and_, bindparam, cast, delete,
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.types import Text
 
-from reviewdesk.storage.governance import (
-    AuditRow,
-    ImportRedactionRow,
-    RedactionTokenRow,
-    WorkspaceSettingRow,
-)
-from reviewdesk.storage.orm import (
+from reviewdesk.storage.tables import (
     AssignmentRow,
+    AuditRow,
     Base,
     CaseRootCauseRow,
     CaseRow,
     ImportRecord,
+    ImportRedactionRow,
     JsonText,
     LabelEventRow,
     LabelRow,
     LabelSchemaRow,
+    RedactionTokenRow,
     ReviewerLabelRow,
     SpanRow,
     TraceRow,
+    WorkspaceSettingRow,
 )
 
 # Parents before children: each row's references exist when it arrives.

@@ -1,16 +1,7 @@
-"""Tables and queries for data protection: workspace settings, redaction bookkeeping, the audit log.
+"""Queries for data protection: workspace settings, redaction bookkeeping, the audit log.
 
-* ``workspace_settings``: typed settings the workspace carries with it (redaction rules,
-  retention period) as JSON by key, plus the secret that keys the redaction hashes.
-* ``redaction_tokens``: per trace, a keyed hash (HMAC) of each redacted value → its placeholder
-  number, so that a trace arriving over several files keeps ``[EMAIL_1]`` for the same address.
-  The values themselves are never stored.
-* ``import_redactions``: how many values of each kind each import replaced (the redaction report).
-* ``audit_log``: imports, exports, purges and settings changes; append-only (triggers refuse
-  updates and deletes). Label changes are audited by ``label_events`` (ADR 0004).
-
-Created by migration 0003. These models register on the shared ``Base`` (``orm.py`` imports this
-module), so Alembic's model comparison sees them.
+Their tables (``workspace_settings``, ``redaction_tokens``, ``import_redactions``, ``audit_log``)
+are in ``storage.tables`` with every other table.
 """
 
 from __future__ import annotations
@@ -19,59 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Integer, LargeBinary, String, Text, delete, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Connection, delete, insert, select
 
 from reviewdesk.storage import dialect
-from reviewdesk.storage.orm import Base, JsonText, UtcDateTime
+from reviewdesk.storage.tables import AuditRow, ImportRedactionRow, RedactionTokenRow, WorkspaceSettingRow
 
 _IN_CHUNK = 500
-
-
-class WorkspaceSettingRow(Base):
-    """One setting of the workspace, by key (``redaction``, ``retention``, ``redaction.secret``)."""
-
-    __tablename__ = "workspace_settings"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value: Mapped[Any] = mapped_column(JsonText)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class RedactionTokenRow(Base):
-    """The placeholder number a redacted value has in one trace, known by its keyed hash only."""
-
-    __tablename__ = "redaction_tokens"
-
-    trace_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
-    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    number: Mapped[int] = mapped_column(Integer)
-
-
-class ImportRedactionRow(Base):
-    """How many values of one kind one import replaced."""
-
-    __tablename__ = "import_redactions"
-
-    import_rowid: Mapped[int] = mapped_column(ForeignKey("imports.import_rowid", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
-
-
-class AuditRow(Base):
-    """One operation on the workspace other than a label change: who did what, when, to what."""
-
-    __tablename__ = "audit_log"
-
-    audit_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(256))
-    action: Mapped[str] = mapped_column(String(32), index=True)
-    """``import``, ``export``, ``purge`` or ``settings``."""
-    subject: Mapped[str] = mapped_column(Text)
-    """What it acted on: a file name, an export target, a settings key."""
-    details: Mapped[dict[str, Any]] = mapped_column(JsonText)
 
 
 # -- settings ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent, case_labels
 from reviewdesk.storage import label_schemas
-from reviewdesk.storage.orm import (
+from reviewdesk.storage.tables import (
     AssignmentRow,
     CaseRootCauseRow,
     CaseRow,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Text, cast, func, insert, or_, select
 
 from reviewdesk.domain.taxonomy import Taxonomy
-from reviewdesk.storage.orm import LabelEventRow, LabelSchemaRow
+from reviewdesk.storage.tables import LabelEventRow, LabelSchemaRow
 
 
 def latest(conn: Connection) -> Taxonomy:

@@ -15,8 +15,7 @@ import orjson
 from sqlalchemy import Connection, delete, insert, select
 
 from reviewdesk.storage import search
-from reviewdesk.storage.governance import WorkspaceSettingRow
-from reviewdesk.storage.orm import CaseRow, LabelSchemaRow, SpanRow, TraceRow
+from reviewdesk.storage.tables import CaseRow, LabelSchemaRow, SpanRow, TraceRow, WorkspaceSettingRow
 
 _IN_CHUNK = 500
 

@@ -16,7 +16,7 @@ from reviewdesk.domain.spans import RawSpan
 from reviewdesk.domain.team import RESOLVED_STATES
 from reviewdesk.normalize.facts import add_case_facts
 from reviewdesk.storage import search
-from reviewdesk.storage.orm import (
+from reviewdesk.storage.tables import (
     AssignmentRow,
     CaseRootCauseRow,
     CaseRow,

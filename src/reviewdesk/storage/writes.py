@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.storage import dialect
-from reviewdesk.storage.orm import CaseRow, SpanRow, TraceRow
+from reviewdesk.storage.tables import CaseRow, SpanRow, TraceRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
 

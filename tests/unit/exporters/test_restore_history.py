@@ -27,7 +27,7 @@ from reviewdesk.exporters import registry
 from reviewdesk.normalize.facts import finish_flagged
 from reviewdesk.services import cases, exports, imports, insights, labels, review
 from reviewdesk.services.workspace import Workspace, open_workspace
-from reviewdesk.storage.orm import CaseRow, LabelEventRow
+from reviewdesk.storage.tables import CaseRow, LabelEventRow
 from tests.consumers.labeled import LabeledWorkspace, build
 from tests.robustness.helpers import checkpoint, consistency_problems, raw_bytes
 from tests.unit.exporters.helpers import export

@@ -20,7 +20,7 @@ from reviewdesk.services import exports, imports, insights, labels, report
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.services.review_sampling import SamplingRequest, sample
 from reviewdesk.services.workspace import open_workspace
-from reviewdesk.storage.orm import ImportRecord, LabelEventRow, LabelRow
+from reviewdesk.storage.tables import ImportRecord, LabelEventRow, LabelRow
 from tests.conftest import SAMPLES
 from tests.unit.insights.demo_labels import DEMO_FILE
 

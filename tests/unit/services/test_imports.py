@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import cases, imports, labels
 from reviewdesk.services.workspace import Workspace, open_workspace
-from reviewdesk.storage.orm import ImportRecord, SpanRow
+from reviewdesk.storage.tables import ImportRecord, SpanRow
 from tests.otlp_builder import request, span, write_jsonl
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

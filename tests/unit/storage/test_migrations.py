@@ -15,7 +15,7 @@ from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.storage import engine as storage_engine
-from reviewdesk.storage.orm import Base
+from reviewdesk.storage.tables import Base
 
 
 def test_new_workspace_is_at_head_with_pragmas(tmp_path: Path) -> None:

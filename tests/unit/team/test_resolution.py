@@ -16,7 +16,7 @@ from reviewdesk.domain.team import LabelEvent, case_labels
 from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import cases, labels
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.tables import LabelEventRow
 from tests.consumers.labeled import LabeledWorkspace, build
 from tests.robustness.helpers import consistency_problems
 

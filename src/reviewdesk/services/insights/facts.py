@@ -21,7 +21,7 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.normalize.facts import add_case_facts, document_key, parse_time
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import queries
-from reviewdesk.storage.orm import CaseRow, LabelRow, SpanRow
+from reviewdesk.storage.tables import CaseRow, LabelRow, SpanRow
 
 NONE_KEY = "(none)"
 _IN_CHUNK = 500

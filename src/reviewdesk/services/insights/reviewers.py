@@ -12,7 +12,7 @@ from sqlalchemy import select
 from reviewdesk.services.insights.facts import CaseFacts, case_ids, chunks
 from reviewdesk.services.insights.stats import Distribution
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.tables import LabelEventRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from reviewdesk.storage.orm import Base
+from reviewdesk.storage.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

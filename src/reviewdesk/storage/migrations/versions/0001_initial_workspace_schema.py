@@ -20,7 +20,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# JSON is TEXT on SQLite and json on PostgreSQL (kept as written: see storage.orm.JsonText);
+# JSON is TEXT on SQLite and json on PostgreSQL (kept as written: see storage.tables.JsonText);
 # SQLite's 64-bit INTEGER is BIGINT there.
 _JSON = sa.Text().with_variant(postgresql.JSON(), "postgresql")
 _BIG = sa.Integer().with_variant(sa.BigInteger(), "postgresql")

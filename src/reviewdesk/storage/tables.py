@@ -1,9 +1,23 @@
-"""Tables of the workspace.
+"""Tables of the workspace: every table's SQLAlchemy model, in one module.
 
 Naming: our own integer keys are ``*_rowid``; ids from the trace source are ``*_id``. Raw span
 content (attributes, events, resource) is stored as JSON text exactly as imported, so a case can
 be rebuilt or replayed from it. Label events are append-only (a trigger refuses updates); the
 ``labels`` table is the current state derived from them, written in the same transaction.
+
+The data-protection tables (created by migration 0003) are at the end:
+
+* ``workspace_settings``: typed settings the workspace carries with it (redaction rules,
+  retention period) as JSON by key, plus the secret that keys the redaction hashes.
+* ``redaction_tokens``: per trace, a keyed hash (HMAC) of each redacted value → its placeholder
+  number, so that a trace arriving over several files keeps ``[EMAIL_1]`` for the same address.
+  The values themselves are never stored.
+* ``import_redactions``: how many values of each kind each import replaced (the redaction report).
+* ``audit_log``: imports, exports, purges and settings changes; append-only (triggers refuse
+  updates and deletes). Label changes are audited by ``label_events`` (ADR 0004).
+
+Queries live beside this module, in ``storage/`` modules named after their feature; this one
+holds only the tables, so every one of them can import it without a cycle.
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -294,6 +309,47 @@ class CaseRootCauseRow(Base):
     root_cause: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
-# Data-protection tables (settings, redaction bookkeeping, audit log) live in their own module;
-# importing it here registers them on Base, so every user of the metadata (Alembic) sees them.
-from reviewdesk.storage import governance as _governance  # noqa: E402, F401
+class WorkspaceSettingRow(Base):
+    """One setting of the workspace, by key (``redaction``, ``retention``, ``redaction.secret``)."""
+
+    __tablename__ = "workspace_settings"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[Any] = mapped_column(JsonText)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RedactionTokenRow(Base):
+    """The placeholder number a redacted value has in one trace, known by its keyed hash only."""
+
+    __tablename__ = "redaction_tokens"
+
+    trace_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+
+
+class ImportRedactionRow(Base):
+    """How many values of one kind one import replaced."""
+
+    __tablename__ = "import_redactions"
+
+    import_rowid: Mapped[int] = mapped_column(ForeignKey("imports.import_rowid", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class AuditRow(Base):
+    """One operation on the workspace other than a label change: who did what, when, to what."""
+
+    __tablename__ = "audit_log"
+
+    audit_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    """``import``, ``export``, ``purge`` or ``settings``."""
+    subject: Mapped[str] = mapped_column(Text)
+    """What it acted on: a file name, an export target, a settings key."""
+    details: Mapped[dict[str, Any]] = mapped_column(JsonText)
