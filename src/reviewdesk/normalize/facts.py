@@ -79,16 +79,37 @@ def document_updated_at(metadata: Mapping[str, Any]) -> datetime | None:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _shingles(text: str, size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
-    words = [w.casefold() for w in _WORD.findall(text)]
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def _shingles(words: list[str], size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def _mentions_id(output: str, doc_id: str) -> bool:
+def _shingles_within(words: list[str], vocabulary: set[str], size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
+    """The runs of ``words`` made only of words in ``vocabulary``: the only ones the answer can share.
+
+    A document's runs are compared with the answer's alone, so a run holding a word the answer
+    never uses cannot count; skipping them builds a few tuples per document instead of hundreds.
+    """
+    found: set[tuple[str, ...]] = set()
+    run = 0  # how many words up to here are in the vocabulary
+    for i, word in enumerate(words):
+        run = run + 1 if word in vocabulary else 0
+        if run >= size:
+            found.add(tuple(words[i - size + 1 : i + 1]))
+    return found
+
+
+def _mentions_id(folded_output: str, doc_id: str) -> bool:
     if len(doc_id) < MIN_ID_LENGTH:
         return False
-    pattern = r"(?<![\w-])" + re.escape(doc_id.casefold()) + r"(?![\w-])"
-    return re.search(pattern, output.casefold()) is not None
+    folded_id = doc_id.casefold()
+    if folded_id not in folded_output:  # the pattern below is this text with boundaries: cheap test first
+        return False
+    pattern = r"(?<![\w-])" + re.escape(folded_id) + r"(?![\w-])"
+    return re.search(pattern, folded_output) is not None
 
 
 def cited_documents(output: str | None, request: str | None, documents: Sequence[tuple[str, str | None]]) -> list[bool]:
@@ -103,12 +124,17 @@ def cited_documents(output: str | None, request: str | None, documents: Sequence
     """
     if not output:
         return [False] * len(documents)
-    answer = _shingles(output)
-    asked = _shingles(request or "")
-    doc_shingles = [_shingles(content or "") for _, content in documents]
+    answer_words = _words(output)
+    answer = _shingles(answer_words)
+    vocabulary = set(answer_words)
+    # Only runs the answer has matter (a shared run is in the answer), so each document and the
+    # request are reduced to those: the same sets of shared runs as comparing every run.
+    asked = _shingles_within(_words(request or ""), vocabulary)
+    doc_shingles = [_shingles_within(_words(content or ""), vocabulary) for _, content in documents]
+    folded = output.casefold()
     result: list[bool] = []
     for index, (doc_id, _content) in enumerate(documents):
-        if doc_id and _mentions_id(output, doc_id):
+        if doc_id and _mentions_id(folded, doc_id):
             result.append(True)
             continue
         shared = (answer & doc_shingles[index]) - asked
