@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, select
 
 from reviewdesk.files import spreadsheet_cell, write_text_atomically
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import governance
+from reviewdesk.storage import audit as storage_audit
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.tables import AuditRow, CaseRow, LabelEventRow
+from reviewdesk.storage.handles import Connection
 
 if TYPE_CHECKING:
     from reviewdesk.services.exports import ExportResult, ExportSelection
@@ -79,10 +78,10 @@ def record(
         return
     at, who, plain = datetime.now(UTC), actor or default_reviewer(), _jsonable(details)
     if conn is not None:
-        governance.append_audit(conn, at=at, actor=who, action=action, subject=subject, details=plain)
+        storage_audit.append_audit(conn, at=at, actor=who, action=action, subject=subject, details=plain)
         return
     with begin_write(workspace.engine) as own:
-        governance.append_audit(own, at=at, actor=who, action=action, subject=subject, details=plain)
+        storage_audit.append_audit(own, at=at, actor=who, action=action, subject=subject, details=plain)
 
 
 def record_import(workspace: Workspace, summary: ImportSummary, *, conn: Connection | None = None) -> None:
@@ -173,52 +172,44 @@ def entries(
     """
     found: list[AuditEntry] = []
     case_rowid = resolve_case(workspace, case_ref) if case_ref is not None else None
-    with workspace.session() as session:
-        if labels:
-            statement = (
-                select(LabelEventRow, CaseRow.case_id)
-                .join(CaseRow, CaseRow.case_rowid == LabelEventRow.case_rowid)
-                .order_by(LabelEventRow.event_rowid)
+    with workspace.engine.connect() as conn:
+        events = storage_audit.label_events(conn, case_rowid) if labels else []
+        rows = storage_audit.audit_lines(conn) if operations and case_rowid is None else []
+    for event in events:
+        found.append(
+            AuditEntry(
+                time=event.created_at,
+                actor=event.reviewer,
+                action="label",
+                case_id=event.case_id,
+                subject=event.case_id,
+                details=dict(event.change),
+                entry=f"label_event:{event.event_rowid}",
+                seconds_spent=event.seconds_spent,
+                label_schema_version=event.schema_version,
             )
-            if case_rowid is not None:
-                statement = statement.where(LabelEventRow.case_rowid == case_rowid)
-            for event, case_id in session.execute(statement):
-                found.append(
-                    AuditEntry(
-                        time=event.created_at,
-                        actor=event.reviewer,
-                        action="label",
-                        case_id=case_id,
-                        subject=case_id,
-                        details=dict(event.change),
-                        entry=f"label_event:{event.event_rowid}",
-                        seconds_spent=event.seconds_spent,
-                        label_schema_version=event.schema_version,
-                    )
-                )
-        if operations and case_rowid is None:
-            rows = list(session.execute(select(AuditRow).order_by(AuditRow.audit_rowid)).scalars())
-            # An import's batch lines are folded into its closing line once it has one; an
-            # import cut short before it could be closed keeps them (what it did is in them).
-            closed = {
-                row.details.get("import")
-                for row in rows
-                if row.action == "import" and row.details.get("outcome") not in (None, "batch")
-            }
-            for row in rows:
-                if not batches and row.details.get("outcome") == "batch" and row.details.get("import") in closed:
-                    continue
-                found.append(
-                    AuditEntry(
-                        time=row.created_at,
-                        actor=row.actor,
-                        action=row.action,
-                        case_id=None,
-                        subject=row.subject,
-                        details=dict(row.details),
-                        entry=f"audit:{row.audit_rowid}",
-                    )
-                )
+        )
+    # An import's batch lines are folded into its closing line once it has one; an
+    # import cut short before it could be closed keeps them (what it did is in them).
+    closed = {
+        row.details.get("import")
+        for row in rows
+        if row.action == "import" and row.details.get("outcome") not in (None, "batch")
+    }
+    for row in rows:
+        if not batches and row.details.get("outcome") == "batch" and row.details.get("import") in closed:
+            continue
+        found.append(
+            AuditEntry(
+                time=row.created_at,
+                actor=row.actor,
+                action=row.action,
+                case_id=None,
+                subject=row.subject,
+                details=dict(row.details),
+                entry=f"audit:{row.audit_rowid}",
+            )
+        )
     # Stable: two entries in the same microsecond keep their log order.
     found.sort(key=lambda e: e.time)
     return found

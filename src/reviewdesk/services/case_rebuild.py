@@ -21,11 +21,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case
 from reviewdesk.normalize import with_span_facts
 from reviewdesk.storage import governance, writes
+from reviewdesk.storage.handles import Engine
 
 log = logging.getLogger(__name__)
 

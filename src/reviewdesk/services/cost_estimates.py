@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
-
 from reviewdesk.domain.case import CASE_FORMAT_VERSION
 from reviewdesk.domain.prices import PriceBook
 from reviewdesk.normalize import case_usage, table_version
 from reviewdesk.storage import governance, writes
+from reviewdesk.storage.handles import Connection, Engine
 
 PRICES_KEY = "prices"
 ESTIMATED_WITH_KEY = "prices.estimated_with"

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
-
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.services import redaction
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.tables import ImportRecord
 
 MAX_KEPT_ERRORS = 1000
 MAX_MESSAGE = 400
@@ -104,32 +102,17 @@ def begin_import(
     """
     scrub = redaction.scrubber(workspace)
     with begin_write(workspace.engine) as conn:
-        done = conn.execute(
-            select(ImportRecord.import_rowid).where(
-                ImportRecord.content_sha256 == file_hash, ImportRecord.status == "done"
-            )
-        ).first()
-        if done is not None:
+        if storage_imports.done_import_of(conn, file_hash) is not None:
             return None
-        inserted = conn.execute(
-            insert(ImportRecord)
-            .values(
-                path=scrub(str(path.resolve())),
-                file_name=scrub(name or path.name),
-                format=format_name,
-                content_sha256=file_hash,
-                size_bytes=size,
-                started_at=datetime.now(UTC),
-                status="running",
-                traces=0,
-                spans=0,
-                cases=0,
-                skipped=0,
-                errors=[],
-            )
-            .returning(ImportRecord.import_rowid)
+        import_rowid = storage_imports.start_import(
+            conn,
+            path=scrub(str(path.resolve())),
+            file_name=scrub(name or path.name),
+            format_name=format_name,
+            file_hash=file_hash,
+            size=size,
+            at=datetime.now(UTC),
         )
-        import_rowid = int(inserted.scalar_one())
         # Who runs it: the next open of the workspace tells a live import from an abandoned one.
         governance.put_setting(conn, running_key(import_rowid), {"pid": os.getpid()}, datetime.now(UTC))
         return import_rowid
@@ -148,18 +131,16 @@ def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summa
         governance.delete_setting(conn, running_key(import_rowid))
         summary.import_rowid = import_rowid
         audit.record_import(workspace, summary, conn=conn)
-        conn.execute(
-            update(ImportRecord)
-            .where(ImportRecord.import_rowid == import_rowid)
-            .values(
-                status=status,
-                finished_at=datetime.now(UTC),
-                traces=summary.traces,
-                spans=summary.spans,
-                cases=summary.cases_created,
-                skipped=summary.skipped,
-                errors=summary.errors,
-            )
+        storage_imports.close_import(
+            conn,
+            import_rowid,
+            status=status,
+            at=datetime.now(UTC),
+            traces=summary.traces,
+            spans=summary.spans,
+            cases=summary.cases_created,
+            skipped=summary.skipped,
+            errors=summary.errors,
         )
 
 

@@ -24,8 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, update
-
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
@@ -45,9 +43,10 @@ from reviewdesk.services.import_records import (
     record_skipped,
 )
 from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage import search, writes
 from reviewdesk.storage.engine import holding_writes, immediate
-from reviewdesk.storage.tables import ImportRecord
+from reviewdesk.storage.handles import Connection, RootTransaction
 
 BATCH_SPANS = 5000
 
@@ -412,15 +411,13 @@ class _BatchWriter:
             },
             conn=conn,
         )
-        conn.execute(
-            update(ImportRecord)
-            .where(ImportRecord.import_rowid == self.import_rowid)
-            .values(
-                traces=self.summary.traces,
-                spans=self.summary.spans,
-                cases=self.summary.cases_created,
-                skipped=self.summary.skipped,
-            )
+        storage_imports.set_counts(
+            conn,
+            self.import_rowid,
+            traces=self.summary.traces,
+            spans=self.summary.spans,
+            cases=self.summary.cases_created,
+            skipped=self.summary.skipped,
         )
 
 

@@ -24,18 +24,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, exists, func, select, text, update
 
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.privacy import RetentionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import governance
-from reviewdesk.storage.engine import begin_write, holding_writes
-from reviewdesk.storage.tables import CaseRow, ImportRecord, LabelEventRow, SpanRow, TraceRow
+from reviewdesk.storage import governance, retention
+from reviewdesk.storage.engine import begin_write
 
 SETTINGS_KEY = "retention"
-_IN_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -109,49 +106,22 @@ def purge(
     result = PurgeResult(cutoff=cutoff, keep_labeled=keep_labeled, dry_run=dry_run)
     result.bytes_before = _file_bytes(workspace)
 
-    age = func.coalesce(CaseRow.started_at, CaseRow.updated_at)
-    labeled = exists().where(LabelEventRow.case_rowid == CaseRow.case_rowid)
-    old = (
-        select(CaseRow.trace_rowid, TraceRow.trace_id, labeled.label("labeled"))
-        .join(TraceRow, TraceRow.trace_rowid == CaseRow.trace_rowid)
-        .where(age < cutoff.astimezone(UTC).replace(tzinfo=None))
-    )
     with begin_write(workspace.engine) as conn:
-        rows = conn.execute(old).all()
-        doomed = [(rowid, trace_id) for rowid, trace_id, is_labeled in rows if not (keep_labeled and is_labeled)]
-        result.kept_labeled = len(rows) - len(doomed)
+        old = retention.cases_older_than(conn, cutoff)
+        doomed = [case for case in old if not (keep_labeled and case.labeled)]
+        result.kept_labeled = len(old) - len(doomed)
         result.cases = result.traces = len(doomed)
-        rowids = [rowid for rowid, _ in doomed]
-        for start in range(0, len(rowids), _IN_CHUNK):
-            chunk = rowids[start : start + _IN_CHUNK]
-            result.spans += conn.execute(
-                select(func.count()).select_from(SpanRow).where(SpanRow.trace_rowid.in_(chunk))
-            ).scalar_one()
+        rowids = [case.trace_rowid for case in doomed]
+        result.spans = retention.count_spans(conn, rowids)
         if dry_run or not doomed:
             return _finish(workspace, result)
-        sqlite = workspace.engine.dialect.name == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA secure_delete=ON")
-        forgotten: set[int] = set()
-        for start in range(0, len(rowids), _IN_CHUNK):
-            chunk = rowids[start : start + _IN_CHUNK]
-            found = conn.execute(select(SpanRow.import_rowid).where(SpanRow.trace_rowid.in_(chunk)).distinct())
-            forgotten.update(rowid for rowid in found.scalars() if rowid is not None)
-            # Cascades take spans, cases, label events, labels and root causes; a trigger takes
-            # the search rows.
-            conn.execute(delete(TraceRow).where(TraceRow.trace_rowid.in_(chunk)))
-        governance.forget_numbering(conn, [trace_id for _, trace_id in doomed])
+        retention.secure_delete(conn)
+        forgotten = retention.delete_traces(conn, rowids)
+        governance.forget_numbering(conn, [case.trace_id for case in doomed])
         # The files these spans came from are no longer "imported in full": importing one again
         # must restore what was purged, not answer "already imported".
-        forgotten_list = sorted(forgotten)
-        for start in range(0, len(forgotten_list), _IN_CHUNK):
-            conn.execute(
-                update(ImportRecord)
-                .where(ImportRecord.import_rowid.in_(forgotten_list[start : start + _IN_CHUNK]))
-                .values(content_sha256="")
-            )
-        if sqlite:
-            conn.execute(text("INSERT INTO case_search(case_search) VALUES ('optimize')"))
+        retention.forget_import_contents(conn, sorted(forgotten))
+        retention.optimize_search(conn)
         audit.record(
             workspace,
             "purge",
@@ -172,22 +142,8 @@ def purge(
 
 
 def compact(workspace: Workspace) -> None:
-    """Rewrite the file without free pages and empty the WAL, so deleted content is gone from disk.
-
-    On a server the deleted rows' space is vacuumed for reuse (``VACUUM``; ``VACUUM FULL`` would lock
-    every table against the whole team while it rewrites them)."""
-    if workspace.path is None:
-        with workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM")
-        return
-    with (
-        holding_writes(workspace.path, "reviewdesk purge (VACUUM)"),
-        workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
-    ):
-        conn.exec_driver_sql("VACUUM")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    # Pooled connections keep the file open but hold no old pages; dispose so nothing lingers.
-    workspace.engine.dispose()
+    """Give the space of deleted rows back, so deleted content is gone from disk (``retention.compact``)."""
+    retention.compact(workspace.engine, workspace.path)
 
 
 def _finish(workspace: Workspace, result: PurgeResult) -> PurgeResult:
@@ -197,8 +153,7 @@ def _finish(workspace: Workspace, result: PurgeResult) -> PurgeResult:
 
 def _file_bytes(workspace: Workspace) -> int:
     if workspace.path is None:
-        with workspace.engine.connect() as conn:
-            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+        return retention.database_bytes(workspace.engine)
     total = 0
     for suffix in ("", "-wal"):
         path = workspace.path.with_name(workspace.path.name + suffix)

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
 
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import UsageError
@@ -26,8 +25,9 @@ from reviewdesk.privacy import RedactionSettings
 from reviewdesk.services import audit, redaction_key
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance
+from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.tables import ImportRecord
+from reviewdesk.storage.handles import Connection
 
 if TYPE_CHECKING:
     from reviewdesk.privacy.redactor import Redactor
@@ -259,19 +259,15 @@ def report(workspace: Workspace) -> RedactionReport:
     with workspace.engine.connect() as conn:
         settings = _settings(conn)
         counts = governance.import_redactions(conn)
-        rows = conn.execute(
-            select(
-                ImportRecord.import_rowid, ImportRecord.file_name, ImportRecord.started_at, ImportRecord.status
-            ).order_by(ImportRecord.import_rowid)
-        ).all()
+        records = storage_imports.imports(conn)
     files = [
         FileRedactions(
-            import_rowid=rowid,
-            file_name=name,
-            started_at=started,
-            status=status,
-            counts=dict(sorted(counts.get(rowid, {}).items())),
+            import_rowid=record.import_rowid,
+            file_name=record.file_name,
+            started_at=record.started_at,
+            status=record.status,
+            counts=dict(sorted(counts.get(record.import_rowid, {}).items())),
         )
-        for rowid, name, started, status in rows
+        for record in records
     ]
     return RedactionReport(settings=settings, files=files)

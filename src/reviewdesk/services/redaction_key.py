@@ -24,12 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
-
 from reviewdesk import paths
 from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.handles import Connection
 
 if TYPE_CHECKING:
     from reviewdesk.services.workspace import Workspace  # which opens workspaces through this module

@@ -11,19 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session, sessionmaker
-
 from reviewdesk import paths
 from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
 from reviewdesk.domain.labels import DEFAULT_LABEL_SCHEMA_VERSION
 from reviewdesk.domain.taxonomy import default_taxonomy
 from reviewdesk.progress import Progress
 from reviewdesk.services import case_rebuild, cost_estimates, redaction_key
+from reviewdesk.storage import audit as storage_audit
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import governance, label_schemas, postgres
-from reviewdesk.storage.engine import writing
-from reviewdesk.storage.tables import ImportRecord, LabelSchemaRow
+from reviewdesk.storage import imports as storage_imports
+from reviewdesk.storage.handles import Engine, Session, SessionFactory, sessions
 
 T = TypeVar("T")
 
@@ -35,7 +33,7 @@ class Workspace:
     path: Path | None
     """The SQLite file; ``None`` for a workspace on a PostgreSQL server (see ``url``)."""
     engine: Engine
-    session_factory: sessionmaker[Session]
+    session_factory: SessionFactory
     read_only: bool = False
     """Opened without write access: reads work, every write is refused with a ``WorkspaceError``."""
     read_only_reason: str | None = None
@@ -84,9 +82,7 @@ def open_workspace(location: paths.WorkspaceLocation | None = None, *, read_only
         return _open_read_only(path, reason or "opened read-only")
     engine = storage_engine.create_workspace_engine(path)
     try:
-        return _prepare(
-            Workspace(path=path, engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))
-        )
+        return _prepare(Workspace(path=path, engine=engine, session_factory=sessions(engine)))
     except DiskFullError:
         engine.dispose()
         if read_only is False or storage_engine.read_only_reason(path) is not None:
@@ -131,7 +127,7 @@ def _open_server(location: str, *, read_only: bool) -> Workspace:
     workspace = Workspace(
         path=None,
         engine=engine,
-        session_factory=sessionmaker(engine, expire_on_commit=False),
+        session_factory=sessions(engine),
         read_only=read_only,
         read_only_reason="opened read-only" if read_only else None,
         url=shown,
@@ -146,15 +142,13 @@ def close_abandoned_imports(workspace: Workspace) -> list[int]:
     with an "interrupted" error and the audit log a closing line, so nothing stays ``running``
     forever. Importing the file again completes it. Imports of live processes are left alone.
     """
-    any_running = select(ImportRecord.import_rowid).where(ImportRecord.status == "running").limit(1)
     with workspace.engine.connect() as conn:
-        if conn.execute(any_running).first() is None:
+        if not storage_imports.any_running(conn):
             return []
     closed: list[int] = []
     now = datetime.now(UTC)
     with storage_engine.immediate(workspace.engine.connect()) as conn, conn.begin():
-        table = ImportRecord.__table__
-        running = conn.execute(select(table).where(table.c.status == "running")).all()
+        running = storage_imports.imports(conn, running=True)
         notes = governance.keys_with_prefix(conn, governance.RUNNING_IMPORT)
         counts = governance.import_redactions(conn)
         for record in running:
@@ -166,13 +160,9 @@ def close_abandoned_imports(workspace: Workspace) -> list[int]:
                 "interrupted: the importing process ended before the import finished; the batches it"
                 " committed were kept, and importing the file again completes it"
             )
-            conn.execute(
-                update(ImportRecord)
-                .where(ImportRecord.import_rowid == record.import_rowid)
-                .values(status="failed", finished_at=now, errors=[*(record.errors or []), message])
-            )
+            storage_imports.mark_failed(conn, record.import_rowid, at=now, errors=[*record.errors, message])
             governance.delete_setting(conn, f"{governance.RUNNING_IMPORT}{record.import_rowid}")
-            governance.append_audit(
+            storage_audit.append_audit(
                 conn,
                 at=now,
                 actor="reviewdesk",
@@ -236,13 +226,13 @@ def _open_read_only(path: Path, reason: str) -> Workspace:
     return Workspace(
         path=path,
         engine=engine,
-        session_factory=sessionmaker(engine, expire_on_commit=False),
+        session_factory=sessions(engine),
         read_only=True,
         read_only_reason=reason,
     )
 
 
 def _ensure_label_schema(workspace: Workspace) -> None:
-    with writing(), workspace.session() as session, session.begin():
-        if session.execute(select(LabelSchemaRow.version).limit(1)).first() is None:
-            label_schemas.add(session.connection(), default_taxonomy(DEFAULT_LABEL_SCHEMA_VERSION), datetime.now(UTC))
+    with storage_engine.begin_write(workspace.engine) as conn:
+        if label_schemas.latest_or_none(conn) is None:
+            label_schemas.add(conn, default_taxonomy(DEFAULT_LABEL_SCHEMA_VERSION), datetime.now(UTC))

@@ -1,4 +1,5 @@
-"""Queries for data protection: workspace settings, redaction bookkeeping, the audit log.
+"""Queries for data protection: workspace settings and redaction bookkeeping (the audit log's are in
+``storage.audit``).
 
 Their tables (``workspace_settings``, ``redaction_tokens``, ``import_redactions``, ``audit_log``)
 are in ``storage.tables`` with every other table.
@@ -10,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from reviewdesk.storage import dialect
-from reviewdesk.storage.tables import AuditRow, ImportRedactionRow, RedactionTokenRow, WorkspaceSettingRow
+from reviewdesk.storage.tables import ImportRedactionRow, RedactionTokenRow, WorkspaceSettingRow
 
 _IN_CHUNK = 500
 
@@ -110,14 +111,3 @@ def import_redactions(conn: Connection) -> dict[int, dict[str, int]]:
     ):
         found.setdefault(import_rowid, {})[kind] = count
     return found
-
-
-# -- audit log ------------------------------------------------------------------------------------
-
-
-def append_audit(
-    conn: Connection, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
-) -> None:
-    conn.execute(
-        insert(AuditRow).values(created_at=at, actor=actor, action=action, subject=subject, details=dict(details))
-    )
