@@ -22,6 +22,7 @@ from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import imports
 from reviewdesk.services.labels import record_label
 from reviewdesk.services.workspace import open_workspace
+from reviewdesk.ui.models.case_table_model import COLUMN_REQUEST
 from tests.gui.conftest import wait_idle
 from tests.robustness.test_hostile_text import ESC, HOSTILE, TRACE, _hostile_trace
 
@@ -120,7 +121,9 @@ def test_hostile_text_is_inert_in_every_pane(qtbot, make_main_window, tmp_path):
         index = model.index(0, column)
         _assert_inert_text(str(index.data() or ""), f"queue column {column}")
         _assert_inert_tooltip(index.data(Qt.ItemDataRole.ToolTipRole), f"queue tooltip {column}")
-    assert str(model.index(0, 2).data()).startswith("request ⟨U+001B⟩[31mRED")  # the request, controls visible
+    assert str(model.index(0, COLUMN_REQUEST).data()).startswith(
+        "request ⟨U+001B⟩[31mRED"
+    )  # the request, controls visible
 
     # History (audit trail): the reviewer's name and the comment.
     tree = window.label_panel.history_tree

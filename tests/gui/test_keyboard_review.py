@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from reviewdesk.services import review
 from reviewdesk.services.workspace import open_workspace
+from reviewdesk.ui.models.case_table_model import COLUMN_VERDICT
 
 
 def _press(qtbot, keys: list[tuple[Qt.Key, Qt.KeyboardModifier] | Qt.Key | str]) -> None:
@@ -97,7 +98,7 @@ def test_label_panel_and_queue_row_follow_the_workspace(qtbot, make_main_window,
     _press(qtbot, [Qt.Key.Key_F, Qt.Key.Key_1])
     assert window.label_panel.verdict_buttons["fail"].isChecked()
     assert window.label_panel.root_cause_checks[window.schema.root_causes[0].id].isChecked()
-    assert window.model.index(0, 7).data() == "fail"
+    assert window.model.index(0, COLUMN_VERDICT).data() == "✗ fail"
     assert window.label_panel.history_tree.topLevelItemCount() == 2
     # Toggling the same root cause again removes it; pressing the same verdict again changes nothing.
     _press(qtbot, [Qt.Key.Key_1, Qt.Key.Key_F])

@@ -64,7 +64,9 @@ def test_search_filters_queue(qtbot, make_main_window, demo_workspace):
     assert window.current_row() == 0
     wait_idle(qtbot, window)
     # The count says where the search looked (the queue "All cases" here; Ctrl+Shift+F: every case).
-    assert window.queue_view.count_label.text() == f"{len(shown)} cases match in All cases · in import order"
+    assert (
+        window.queue_view.count_label.text() == f"{len(shown)} cases match in All cases · 0 reviewed · in import order"
+    )
 
 
 def test_search_without_matches_says_so(make_main_window, demo_workspace):

@@ -47,7 +47,7 @@ def test_undo_and_redo(qtbot, make_main_window, demo_workspace):
     assert detail.case.labels.verdict is None
     assert not window.label_panel.verdict_buttons["fail"].isChecked()
     # Back to no verdict: the case counts as unreviewed again.
-    assert window.model.index(window.current_row(), 0).data() == "•"
+    assert window.model.index(window.current_row(), 0).data() == "○"
 
     _key(qtbot, Qt.Key.Key_Z, CTRL_SHIFT)
     assert _stored(demo_workspace, rowid).case.labels.verdict == "fail"

@@ -118,11 +118,17 @@ class QueueInfo:
     count: int
     in_import_order: bool
     """A search listed in import order rather than the queue's sort (see ``list_case_rowids``)."""
+    reviewed: int = 0
+    """How many of ``count`` have a verdict ("12 of 30 reviewed")."""
 
 
 def queue_info(workspace: Workspace, flt: CaseFilter) -> QueueInfo:
     with workspace.session() as session:
-        return QueueInfo(queries.count_cases(session, flt), queries.search_in_index_order(session, flt))
+        return QueueInfo(
+            queries.count_cases(session, flt),
+            queries.search_in_index_order(session, flt),
+            queries.count_reviewed(session, flt),
+        )
 
 
 def summaries(workspace: Workspace, rowids: list[int]) -> dict[int, CaseSummary]:

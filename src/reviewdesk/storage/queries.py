@@ -269,6 +269,13 @@ def count_cases(session: Session, flt: CaseFilter) -> int:
     return int(session.execute(_filtered(statement, flt)).scalar_one())
 
 
+def count_reviewed(session: Session, flt: CaseFilter) -> int:
+    """How many cases of ``flt`` are reviewed (a verdict, or disputed: the queue's "n of N reviewed")."""
+    statement = select(func.count()).select_from(CaseRow).outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
+    reviewed = or_(LabelRow.verdict.is_not(None), LabelRow.resolution == "disputed")
+    return int(session.execute(_filtered(statement, flt).where(reviewed)).scalar_one())
+
+
 def facets(session: Session) -> Facets:
     """Distinct workflows, releases, models, error types and root causes, most frequent first."""
     errors = session.execute(

@@ -30,10 +30,12 @@ class ActionId(StrEnum):
     REDACTION = "edit.redaction_rules"
     RETENTION = "edit.retention"
     PRICES = "edit.prices"
+    TAXONOMY = "edit.taxonomy"
     TOGGLE_QUEUE = "view.toggle_queue"
     TOGGLE_SPANS = "view.toggle_spans"
     FOCUS_QUEUE = "view.focus_queue"
     INSIGHTS = "view.insights"
+    GUIDELINES = "view.guidelines"
     READ_PROMPT = "read.prompt"
     READ_CONTEXT = "read.context"
     READ_TOOLS = "read.tools"
@@ -70,6 +72,7 @@ class ActionId(StrEnum):
     EDIT_COMMENT = "review.edit_comment"
     EVIDENCE = "review.attach_evidence"
     SAVE_NEXT = "review.save_next"
+    BACK_TO_RECENT = "review.back_to_recent"
     CHEAT_SHEET = "help.shortcuts"
     ABOUT = "help.about"
 
@@ -199,6 +202,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         writes=True,
     ),
     ActionSpec(
+        ActionId.TAXONOMY,
+        "&Taxonomy…",
+        (),
+        "Edit",
+        "The workspace's root causes, scores and rubric: add, rename, retire, restore, import (each a new version)",
+        writes=True,
+    ),
+    ActionSpec(
         ActionId.TOGGLE_QUEUE,
         "Show &queue",
         ("Ctrl+Shift+L",),
@@ -230,6 +241,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "View",
         "Switch between the review desk and the insights: failure rates, releases, trends, cost, sources",
         checkable=True,
+    ),
+    ActionSpec(
+        ActionId.GUIDELINES,
+        "&Guidelines",
+        ("G",),
+        "View",
+        "Show the rubric and every root cause's definition beside the label form",
+        checkable=True,
+        review_surface=True,
     ),
     *(
         ActionSpec(action_id, f"Read {title}", (f"Alt+{n}",), "Read", f"Move the keyboard to {title} (Esc leaves)")
@@ -307,6 +327,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         writes=True,
     ),
     ActionSpec(ActionId.SAVE_NEXT, "Save and &next", ("Ctrl+Return", "Ctrl+Enter"), "Review", writes=True),
+    ActionSpec(
+        ActionId.BACK_TO_RECENT,
+        "&Back to a recent decision",
+        ("B",),
+        "Review",
+        "Go back to the case decided before this one (again: further back through the recent decisions)",
+        autorepeat=False,
+    ),
     ActionSpec(ActionId.CHEAT_SHEET, "&Keyboard shortcuts", ("?",), "Help"),
     ActionSpec(ActionId.ABOUT, "&About reviewdesk", (), "Help"),
 )

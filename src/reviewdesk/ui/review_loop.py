@@ -15,11 +15,12 @@ from reviewdesk.domain.errors import ReviewdeskError, WorkspaceLockedError
 from reviewdesk.domain.labels import Label, LabelChange, Verdict
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services import review
-from reviewdesk.services.review import LabelResult
+from reviewdesk.services.review import LabelResult, LabelSchema
 from reviewdesk.services.workspace import WINDOW_LOCK_WAIT_MS, write_now, write_when_unlocked
 from reviewdesk.ui.actions import ROOT_CAUSE_ACTIONS, SPECS, keys_for, set_tip
 from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.views.dialogs import EvidenceDialog, root_cause_picker
+from reviewdesk.ui.views.recent_strip import Decision
 from reviewdesk.ui.window_base import WindowBase
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,13 @@ log = logging.getLogger(__name__)
 
 class ReviewLoop(WindowBase):
     """See the module docstring."""
+
+    def apply_schema(self, schema: LabelSchema) -> None:
+        """The workspace's taxonomy (opened, or edited in Edit → Taxonomy…): the form, keys and guide follow."""
+        self.schema = schema
+        self.label_panel.set_schema(schema)
+        self.label_panel.show_label(self.label_panel.label)
+        self._label_root_cause_actions()
 
     def _label_root_cause_actions(self) -> None:
         for number, action_id in enumerate(ROOT_CAUSE_ACTIONS, 1):
@@ -69,15 +77,27 @@ class ReviewLoop(WindowBase):
             # freezing the window for the whole busy timeout.
             result = write_now(write, wait_ms=WINDOW_LOCK_WAIT_MS)
         except WorkspaceLockedError as exc:
-            self._write_when_unlocked(write, exc.holder)
+            self._write_when_unlocked(write, exc.holder, before)
             return
         except ReviewdeskError as exc:
             show_error(self, exc)
             self.label_panel.show_label(self.label_panel.label)
             return
-        self._apply_label_result(result)
+        self._apply_label_result(result, before)
+        self._show_replaced_verdict(before, result)
 
-    def _write_when_unlocked(self, write: Callable[[], LabelResult], holder: str) -> None:
+    def _show_replaced_verdict(self, before: Label | None, result: LabelResult) -> None:
+        """A labeled case's verdict changed: the old one stays on screen, struck through, until the next key."""
+        old = before.verdict if before else None
+        new = result.label.verdict if result.label else None
+        if old is None or new is None or old == new or result.case_rowid != self.current_case_rowid:
+            return
+        self.label_panel.show_replaced_verdict(old)
+        self.statusBar().showMessage(
+            f"Verdict changed: {old} → {new} on case {result.case_id[:6]} (Ctrl+Z undoes)", 8000
+        )
+
+    def _write_when_unlocked(self, write: Callable[[], LabelResult], holder: str, before: Label | None) -> None:
         """Retry a label write on the single writer until the lock is free; say so until then.
 
         The label panel keeps showing the stored label: nothing claims the change is saved
@@ -90,7 +110,7 @@ class ReviewLoop(WindowBase):
         def saved(result: LabelResult) -> None:
             self._waiting_write = False
             self._show_waiting("")
-            self._apply_label_result(result)
+            self._apply_label_result(result, before)
             self.statusBar().showMessage(f"Saved the label of case {result.case_id} once the workspace was free.", 6000)
 
         def failed(exc: BaseException, details: str) -> None:
@@ -107,8 +127,22 @@ class ReviewLoop(WindowBase):
         self.waiting_label.setText(f"Label not saved yet: {text}; retrying…" if text else "")
         self.waiting_label.setVisible(bool(text))
 
-    def _apply_label_result(self, result: LabelResult) -> None:
+    def _apply_label_result(self, result: LabelResult, before: Label | None) -> None:
+        """Show a written label: panel, queue row, "n of N reviewed", recent decisions, undo actions."""
         self._details.pop(result.case_rowid, None)
+        after = result.label
+        if self.model.row_of(result.case_rowid) is not None:
+            was, now = (
+                before is not None and before.verdict is not None,
+                after is not None and after.verdict is not None,
+            )
+            self.queue_view.reviewed_changed(int(now) - int(was))
+        self.queue_view.recent.note(
+            Decision(
+                result.case_rowid, result.case_id, after.verdict if after else None, bool(after and after.escalate)
+            )
+        )
+        self.queue_view.recent.mark_current(self.current_case_rowid)
         if self._detail is not None and result.case_rowid == self._detail.case_rowid:
             self._detail.case.labels = result.label
             self.label_panel.show_label(result.label)
@@ -200,10 +234,38 @@ class ReviewLoop(WindowBase):
             row = self.model.row_of(result.case_rowid)
             if row is not None:
                 self.select_row(row)
-        self._apply_label_result(result)
+        self._apply_label_result(result, labels[0] if labels is not None else result.label)
         what = review.label_difference(*labels) if labels is not None else "a label change"
         self.last_undo_message = f"{verb}: {what} on case {result.case_id[:6]}"
         self.statusBar().showMessage(self.last_undo_message, 6000)
+
+    # --- recent decisions ------------------------------------------------------------------------
+    def back_to_recent(self) -> None:
+        """B: the case decided before the shown one (again: further back); the strip says which."""
+        decision = self.queue_view.recent.back_from(self.current_case_rowid)
+        if decision is None:
+            self.statusBar().showMessage("No recent decisions yet: give a case a verdict first.", 4000)
+            return
+        self.open_recent(decision.case_rowid)
+
+    def open_recent(self, case_rowid: int) -> None:
+        """Show a case of the strip: in the queue if it is there, else the recent decisions become the queue."""
+        row = self.model.row_of(case_rowid)
+        if row is None:
+            rowids = [d.case_rowid for d in self.queue_view.recent.decisions]
+            self.label_panel.flush_text()
+            self._count_generation += 1  # a count still running for the old queue must not land
+            self._details.clear()
+            self.model.set_rowids(rowids)
+            self.queue_view.set_count(len(rowids), None)
+            self.queue_view.count_label.setText(f"{len(rowids):,} recent decision(s)")
+            self.statusBar().showMessage(
+                "Queue: your recent decisions (that case is not in the queue). Pick a smart queue to go back.", 8000
+            )
+            row = self.model.row_of(case_rowid)
+        if row is not None:
+            self.select_row(row)
+        self.focus_review_surface()
 
     def _update_undo_actions(self) -> None:
         self._update_actions()

@@ -190,7 +190,9 @@ class WindowBase(QMainWindow):
 
         def done(info: review.QueueInfo) -> None:
             if generation == self._count_generation:  # a newer queue made this count stale
-                self.queue_view.set_count(self.model.rowCount(), info.count, in_import_order=info.in_import_order)
+                self.queue_view.set_count(
+                    self.model.rowCount(), info.count, in_import_order=info.in_import_order, reviewed=info.reviewed
+                )
 
         self.runner.read(lambda: review.queue_info(workspace, flt)).success(done).failure(
             lambda exc, details: log.warning("count failed: %s\n%s", exc, details)
@@ -248,6 +250,7 @@ class WindowBase(QMainWindow):
             show_error(self, exc)
             return
         self._detail = detail
+        self.queue_view.recent.mark_current(rowid)
         self.case_view.show_detail(detail)
         self.label_panel.describe_evidence = functools.partial(evidence_items.describe, detail.case, detail.spans)
         self.label_panel.show_case(detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id))

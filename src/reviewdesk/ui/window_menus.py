@@ -90,6 +90,7 @@ def connect_actions(window: MainWindow) -> None:
         ActionId.EDIT_COMMENT: window.label_panel.focus_comment,
         ActionId.EVIDENCE: window.attach_evidence,
         ActionId.SAVE_NEXT: window.save_and_next,
+        ActionId.BACK_TO_RECENT: window.back_to_recent,
         ActionId.CHEAT_SHEET: window.show_cheat_sheet,
         ActionId.ABOUT: window.show_about,
     }
@@ -104,6 +105,7 @@ def connect_actions(window: MainWindow) -> None:
     window.label_panel.leave_editor.connect(window.focus_review_surface)
     window.case_view.leave_pane.connect(window.focus_review_surface)
     window.label_panel.attach_requested.connect(window.attach_evidence)
+    window.queue_view.recent.open_case.connect(window.open_recent)
     window.queue_view.filter_applied.connect(window._queue_changed)
     window.queue_view.return_to_table.connect(window.focus_review_surface)
     window.queue_view.table.selectionModel().currentRowChanged.connect(window._current_row_changed)

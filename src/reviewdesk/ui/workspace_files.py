@@ -154,10 +154,9 @@ class WorkspaceFiles(ReviewLoop):
         old, self.workspace = self.workspace, workspace
         self._workspace_generation += 1  # reads still running on the old workspace are ignored
         old.close()
-        self.schema = review.label_schema(workspace)
         self.session = ReviewSession(workspace, self.settings.reviewer)
-        self.label_panel.set_schema(self.schema)
-        self._label_root_cause_actions()
+        self.queue_view.recent.clear()  # the strip names cases of the old workspace
+        self.apply_schema(review.label_schema(workspace))
         self._details.clear()
         self.model.set_workspace(workspace)
         self.insights_view.set_workspace(workspace)

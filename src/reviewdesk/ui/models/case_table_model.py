@@ -51,42 +51,58 @@ def _one_line(text: str | None, width: int = 200) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-REVIEW_STATES = {
-    "new": ("•", "new: no verdict yet"),
-    "labeled": ("✓", "labeled"),
-    "escalated": ("⚑", "flagged for escalation"),
+VERDICT_MARKS: dict[str | None, tuple[str, str]] = {
+    "pass": ("✓", "pass"),
+    "fail": ("✗", "fail"),
+    "unsure": ("?", "unsure"),
+    None: ("○", "no verdict yet"),
 }
+"""Each verdict has its own shape, so the queue reads without colour (and in a grey-scale print)."""
+ESCALATED_MARK = "⚑"
+ERROR_DOT = "●"
+VERDICT_COLORS = {"pass": ("#1b5e20", "#7ee787"), "fail": ("#b3261e", "#ff7b72"), "unsure": ("#8a5a00", "#f2cc60")}
+"""Light and dark scheme colours of the verdict marks (the shape already tells them apart)."""
 
 
-def review_state(row: CaseSummary) -> str:
-    if row.escalate:
-        return "escalated"
-    return "labeled" if row.verdict else "new"
+def verdict_mark(row: CaseSummary) -> str:
+    """``✓ pass``, ``✗ fail``, ``? unsure`` or ``○`` (no verdict), then ``⚑`` when escalated."""
+    glyph, _title = VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])
+    text = f"{glyph} {row.verdict}" if row.verdict else glyph
+    return f"{text} {ESCALATED_MARK}" if row.escalate else text
 
 
-def _state_glyph(row: CaseSummary) -> str:
-    return REVIEW_STATES[review_state(row)][0]
+def _verdict_tip(row: CaseSummary) -> str:
+    tip = f"Verdict: {VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])[1]}"
+    return tip + " · flagged for escalation" if row.escalate else tip
+
+
+def error_mark(row: CaseSummary) -> str:
+    """``● CRMTimeout`` for a failed trace (the error type's last dotted part), empty otherwise."""
+    if row.status != "error":
+        return ""
+    kind = (row.error_type or "error").rsplit(".", 1)[-1]
+    return f"{ERROR_DOT} {kind}"
 
 
 Column = tuple[str, Callable[[CaseSummary], str], Qt.AlignmentFlag]
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
+# Verdict and Error first: what a reviewer scans for must be on screen in a 260-pixel queue.
 COLUMNS: tuple[Column, ...] = (
-    ("", _state_glyph, Qt.AlignmentFlag.AlignCenter),
+    ("Verdict", verdict_mark, _LEFT),
+    ("Error", error_mark, _LEFT),
     ("Workflow", lambda r: r.workflow or "", _LEFT),
     ("Request", lambda r: _one_line(r.user_request), _LEFT),
     ("Model", lambda r: r.model or "", _LEFT),
     ("Latency", lambda r: _ms(r.latency_ms), _RIGHT),
     ("Cost", _cost, _RIGHT),
-    ("Error", lambda r: (r.error_type or "error") if r.status == "error" else "", _LEFT),
-    ("Verdict", lambda r: r.verdict or "", _LEFT),
     ("Root causes", lambda r: ", ".join(r.root_causes), _LEFT),
 )
-COLUMN_STATUS = 0
-COLUMN_REQUEST = 2
-COLUMN_ERROR = 6
-COLUMN_VERDICT = 7
+COLUMN_VERDICT = 0
+COLUMN_ERROR = 1
+COLUMN_REQUEST = 3
+COLUMN_WIDTHS = (70, 96, 104, 280, 130, 64, 70, 160)
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -241,8 +257,10 @@ class CaseTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
-        if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_STATUS:
-            return "Review state: • new, ✓ labeled, ⚑ escalated"
+        if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_VERDICT:
+            return "Verdict: ✓ pass, ✗ fail, ? unsure, ○ not reviewed yet; ⚑ flagged for escalation"
+        if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_ERROR:
+            return "● the trace failed at run time (its error type)"
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return COLUMNS[section][2]
         return None
@@ -278,18 +296,29 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COLUMN_REQUEST:
                 return inert_tooltip(_one_line(row.user_request, 600))
-            if column == COLUMN_STATUS:
-                return REVIEW_STATES[review_state(row)][1]
+            if column == COLUMN_VERDICT:
+                return _verdict_tip(row)
+            if column == COLUMN_ERROR and row.status == "error":
+                return inert_tooltip(f"failed trace: {row.error_type or 'error'}")
             return inert_tooltip(f"case {row.case_id} · trace {row.trace_id}")
         if role == Qt.ItemDataRole.ForegroundRole:
-            alarming = (column == COLUMN_ERROR and row.status == "error") or (
-                column == COLUMN_VERDICT and row.verdict == "fail"
-            )
-            return error_color() if alarming else None
+            if column == COLUMN_ERROR and row.status == "error":
+                return error_color()
+            if column == COLUMN_VERDICT and row.verdict in VERDICT_COLORS:
+                return verdict_color(row.verdict)
+            return None
         return None
+
+
+def _dark() -> bool:
+    return QGuiApplication.palette().base().color().lightness() < 128
 
 
 def error_color() -> QColor:
     """A red that reads on the current (light or dark) palette."""
-    dark = QGuiApplication.palette().base().color().lightness() < 128
-    return QColor("#ff7b72") if dark else QColor("#b3261e")
+    return QColor("#ff7b72") if _dark() else QColor("#b3261e")
+
+
+def verdict_color(verdict: str) -> QColor:
+    light, dark = VERDICT_COLORS[verdict]
+    return QColor(dark if _dark() else light)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QGridLayout,
     QGroupBox,
@@ -52,6 +53,21 @@ Fit = QHeaderView.ResizeMode.ResizeToContents
 CORRECTED_TAB, CORRECTED_SAVED_TAB = "Corrected", "Corrected ✓"
 
 
+class _NextKey(QObject):
+    """An application event filter that calls ``then`` at the next key press (and lets the key through)."""
+
+    def __init__(self, then: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._then = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A key that is a shortcut never arrives as a KeyPress here (the shortcut map takes it
+        # first), but its ShortcutOverride does.
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            self._then()
+        return False
+
+
 class LabelPanel(QScrollArea):
     """Right-hand panel; see the module docstring for the write protocol."""
 
@@ -77,6 +93,9 @@ class LabelPanel(QScrollArea):
         self._comment_base = ""
         self._loading = False
         self.read_only = False
+        self.replaced_verdict: Verdict | None = None
+        """The verdict a change just replaced, shown struck through until the next key."""
+        self._next_key = _NextKey(self.clear_replaced_verdict, self)
         body = QWidget()
         self.setWidget(body)
         body.installEventFilter(self)  # its layout grows (a schema with more causes): so does our minimum
@@ -297,8 +316,38 @@ class LabelPanel(QScrollArea):
         self.history_tree.clear()
         self.setEnabled(False)
 
+    def show_replaced_verdict(self, old: Verdict) -> None:
+        """The verdict just replaced stays visible, struck through, until the next key (or case, or change).
+
+        A slip (F on a case that was a pass) is then seen at once, not found in the History tab later.
+        """
+        self.clear_replaced_verdict()
+        button = self.verdict_buttons[old]
+        font = button.font()
+        font.setStrikeOut(True)
+        button.setFont(font)
+        self.replaced_verdict = old
+        self.verdict_box.setTitle(f"Verdict   (was {old} · Ctrl+Z undoes)")
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._next_key)
+
+    def clear_replaced_verdict(self) -> None:
+        if self.replaced_verdict is None:
+            return
+        button = self.verdict_buttons[self.replaced_verdict]
+        font = button.font()
+        font.setStrikeOut(False)
+        button.setFont(font)
+        self.replaced_verdict = None
+        self.verdict_box.setTitle("Verdict")
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._next_key)
+
     def show_label(self, label: Label | None) -> None:
         """Show the stored label (after a write, undo or redo). Editors keep unsaved typing."""
+        self.clear_replaced_verdict()
         self.label = label
         current = label or Label()
         for verdict, button in self.verdict_buttons.items():

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Count, Facets, smart_queue
 from reviewdesk.services.review import LabelSchema
-from reviewdesk.ui.models.case_table_model import CaseTableModel
+from reviewdesk.ui.models.case_table_model import COLUMN_WIDTHS, CaseTableModel
+from reviewdesk.ui.views.recent_strip import RecentStrip
 
 SEARCH_DELAY_MS = 250
 
@@ -107,6 +108,7 @@ class QueueView(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("queue_count")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._count: tuple[int | None, int | None, bool] = (None, None, False)
         layout.addWidget(self.count_label)
 
         self.table = QTableView()
@@ -123,9 +125,11 @@ class QueueView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in enumerate((24, 110, 280, 130, 64, 70, 90, 60, 160)):
+        for column, width in enumerate(COLUMN_WIDTHS):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
+        self.recent = RecentStrip()
+        layout.addWidget(self.recent)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -241,25 +245,50 @@ class QueueView(QWidget):
             self.queue_combo.setCurrentIndex(index)
             self.apply()
 
-    def set_count(self, shown: int, total: int | None, *, in_import_order: bool = False) -> None:
-        """``total`` arrives later (counted off the GUI thread); until then, what is loaded."""
+    def set_count(
+        self, shown: int, total: int | None, *, in_import_order: bool = False, reviewed: int | None = None
+    ) -> None:
+        """``total`` arrives later (counted off the GUI thread); until then, what is loaded.
+
+        ``reviewed`` (how many of ``total`` have a verdict) is kept up to date as the reviewer
+        labels (``reviewed_changed``), so the bar says "12 of 30 reviewed" live.
+        """
+        self._count = (total, reviewed, in_import_order)
         if total is None:
             more = self.model.canFetchMore(QModelIndex())
             self.count_label.setText(f"{shown:,}{'+' if more else ''} case{'s' if shown != 1 or more else ''}")
             self.count_label.setToolTip("")
             return
+        self._show_count()
+
+    def reviewed_changed(self, delta: int) -> None:
+        """A label write gave a case of this queue a verdict (+1) or took it away (-1)."""
+        total, reviewed, in_import_order = self._count
+        if total is None or reviewed is None or not delta:
+            return
+        self._count = (total, min(max(reviewed + delta, 0), total), in_import_order)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        total, reviewed, in_import_order = self._count
+        if total is None:
+            return
         if self.search.text().strip():
             text = f"{total:,} case{'s' if total != 1 else ''} match in {self.scope_text()}"
+            if reviewed is not None:
+                text += f" · {reviewed:,} reviewed"
+        elif reviewed is not None:
+            text = f"{reviewed:,} of {total:,} reviewed in this queue"
         else:
             text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
+        tips = [f"{total:,} case(s); {reviewed:,} of them with a verdict"] if reviewed is not None else []
         if in_import_order:
             text += " · in import order"
-            self.count_label.setToolTip(
+            tips.append(
                 "Search results of chronological queues, and searches that match very many cases, are listed "
                 "in the order they were imported: sorting them all would make every page slow."
             )
-        else:
-            self.count_label.setToolTip("")
+        self.count_label.setToolTip("\n".join(tips))
         self.count_label.setText(text)
 
     def stop(self) -> None:
