@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from reviewdesk.services import review
 from reviewdesk.services.review import CaseDetail, ReviewSession
@@ -37,6 +37,7 @@ from reviewdesk.ui.actions import build_actions
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.views.case_view import CaseView
+from reviewdesk.ui.views.guide_panel import GuidePanel
 from reviewdesk.ui.views.insights import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
 from reviewdesk.ui.views.queue_view import QueueView
@@ -70,12 +71,20 @@ class MainWindow(WindowDialogs):
         self.case_view = CaseView()
         self.label_panel = LabelPanel()
         self.label_panel.set_schema(self.schema)
+        self.guide = GuidePanel()  # G: the rubric and the causes' definitions, beside the form
+        side_panel = QWidget()
+        side_panel.setObjectName("side_panel")
+        side_layout = QHBoxLayout(side_panel)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(4)
+        side_layout.addWidget(self.guide)
+        side_layout.addWidget(self.label_panel, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.queue_view)
         self.splitter.addWidget(self.case_view)
-        self.splitter.addWidget(self.label_panel)
+        self.splitter.addWidget(side_panel)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(True)
         self.insights_view = InsightsView(workspace, self.runner)

@@ -15,6 +15,7 @@ from reviewdesk.domain.errors import ReviewdeskError, WorkspaceLockedError
 from reviewdesk.domain.labels import Label, LabelChange, Verdict
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services import review
+from reviewdesk.services import taxonomy as taxonomy_service
 from reviewdesk.services.review import LabelResult, LabelSchema
 from reviewdesk.services.workspace import WINDOW_LOCK_WAIT_MS, write_now, write_when_unlocked
 from reviewdesk.ui.actions import ROOT_CAUSE_ACTIONS, SPECS, keys_for, set_tip
@@ -35,6 +36,18 @@ class ReviewLoop(WindowBase):
         self.label_panel.set_schema(schema)
         self.label_panel.show_label(self.label_panel.label)
         self._label_root_cause_actions()
+        self.refresh_guide()
+
+    def refresh_guide(self) -> None:
+        """The guidelines pane shows the current taxonomy and rubric (read only when it is shown)."""
+        if not self.guide.isVisible():
+            return
+        try:
+            rubric = taxonomy_service.rubric(self.workspace)
+        except ReviewdeskError as exc:
+            log.warning("rubric of %s: %s", self.workspace.name, exc)
+            rubric = ""
+        self.guide.show_guide(self.schema, rubric)
 
     def _label_root_cause_actions(self) -> None:
         for number, action_id in enumerate(ROOT_CAUSE_ACTIONS, 1):

@@ -34,6 +34,7 @@ from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.views.case_view import CaseView
+from reviewdesk.ui.views.guide_panel import GuidePanel
 from reviewdesk.ui.views.insights import InsightsView
 from reviewdesk.ui.views.label_panel import LabelPanel
 from reviewdesk.ui.views.queue_view import QueueView
@@ -57,6 +58,7 @@ class WindowBase(QMainWindow):
     queue_view: QueueView
     case_view: CaseView
     label_panel: LabelPanel
+    guide: GuidePanel
     splitter: QSplitter
     insights_view: InsightsView
     stack: QStackedWidget

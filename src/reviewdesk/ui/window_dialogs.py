@@ -12,13 +12,15 @@ from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.progress import Progress
-from reviewdesk.services import prices, purge, redaction
+from reviewdesk.services import prices, purge, redaction, review
 from reviewdesk.services.review import ReviewSession
+from reviewdesk.ui.actions import ActionId
 from reviewdesk.ui.errors import message_box, show_error
 from reviewdesk.ui.theme import apply_color_scheme
 from reviewdesk.ui.views.dialogs import CheatSheet, PreferencesDialog
 from reviewdesk.ui.views.prices_dialog import PricesDialog
 from reviewdesk.ui.views.privacy_dialogs import RedactionDialog, RetentionDialog
+from reviewdesk.ui.views.taxonomy_dialog import TaxonomyDialog
 from reviewdesk.ui.workspace_files import WorkspaceFiles
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,55 @@ class WindowDialogs(WorkspaceFiles):
             f"{result.bytes_before:,} to {result.bytes_after:,} bytes.",
             10000,
         )
+
+    def edit_taxonomy(self) -> None:
+        """Edit → Taxonomy…: every change is written at once (a new label-schema version) and shown at once."""
+        if self._refuse_write("changed"):
+            return
+        self.label_panel.flush_text()  # typed text belongs to the label as it is now
+        dialog = self.taxonomy_dialog()
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+            self._return_keyboard()
+
+    def taxonomy_dialog(self) -> TaxonomyDialog:
+        """The dialog, wired so that each change it writes reaches the window at once."""
+        dialog = TaxonomyDialog(self.workspace, self.settings.reviewer, self)
+        dialog.changed.connect(lambda _change: self._taxonomy_changed())
+        return dialog
+
+    def _taxonomy_changed(self) -> None:
+        # A rename re-reads stored labels: the queue's rows are read again where they stand (no case
+        # leaves the queue under the reviewer), the shown case's label is reloaded, facets follow.
+        self.apply_schema(review.label_schema(self.workspace))
+        self._details.clear()
+        self.model.refresh_rows()
+        if self._detail is not None:
+            try:
+                self._detail = review.load_detail(self.workspace, self._detail.case_rowid)
+            except ReviewdeskError as exc:
+                log.warning("reloading the shown case: %s", exc)
+            else:
+                self.label_panel.show_label(self._detail.case.labels)
+        self.load_facets()
+        self.on_changes(Changes(labels=True))
+
+    def toggle_guidelines(self) -> None:
+        """G: the rubric and the causes' definitions beside the form; the case area gives up the room."""
+        show = not self.guide.isVisible()
+        sizes = self.splitter.sizes()
+        self.guide.setVisible(show)
+        if show:
+            self.refresh_guide()
+        room = self.guide.minimumWidth() + 4
+        if len(sizes) == 3:
+            middle = max(sizes[1] - room, 0) if show else sizes[1] + room
+            side = sizes[2] + room if show else max(sizes[2] - room, 0)
+            self.splitter.setSizes([sizes[0], middle, side])
+        self.action_map[ActionId.GUIDELINES].setChecked(show)
+        self.focus_review_surface()
 
     def show_cheat_sheet(self) -> None:
         CheatSheet(self.settings.shortcuts, self.schema, self).exec()

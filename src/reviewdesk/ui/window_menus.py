@@ -62,6 +62,8 @@ def connect_actions(window: MainWindow) -> None:
         ActionId.REDACTION: window.edit_redaction,
         ActionId.RETENTION: window.edit_retention,
         ActionId.PRICES: window.edit_prices,
+        ActionId.TAXONOMY: window.edit_taxonomy,
+        ActionId.GUIDELINES: window.toggle_guidelines,
         ActionId.INSIGHTS: lambda: window.show_insights(window.action_map[ActionId.INSIGHTS].isChecked()),
         ActionId.TOGGLE_QUEUE: lambda: window.queue_view.setVisible(
             window.action_map[ActionId.TOGGLE_QUEUE].isChecked()

@@ -184,6 +184,12 @@ class CaseTableModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
+    def refresh_rows(self) -> None:
+        """Every row's text may have changed (the taxonomy renamed a cause): re-read them, keep the rows."""
+        self._cache.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
     def case_rowid(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
