@@ -19,13 +19,10 @@ writes beside the target and renames, so the file appears whole or not at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from reviewdesk.domain.case import LabelHistoryEvent
 from reviewdesk.domain.errors import ReviewdeskError
@@ -49,8 +46,9 @@ from reviewdesk.services.labels import current_taxonomy
 from reviewdesk.services.sampling import Candidate, SampleSpec, stratified_sample
 from reviewdesk.services.splits import SplitSpec
 from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import exports as storage_exports
 from reviewdesk.storage import label_log, queries
-from reviewdesk.storage.tables import LabelEventRow, LabelRow
+from reviewdesk.storage.handles import Session
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
 _WITH_HISTORY = ReviewdeskJsonlExporter.name
@@ -132,8 +130,10 @@ def _select(
             summaries = [found[rowid] for rowid in dict.fromkeys(selection.case_rowids) if rowid in found]
         else:
             summaries = queries.list_cases(session, selection.flt)
-        labels = _labels(session, [s.case_rowid for s in summaries])
-        reviewers = _reviewers(session, [s.case_rowid for s in summaries]) if selection.reviewer else {}
+        labels = storage_exports.labels_of(session, [s.case_rowid for s in summaries])
+        reviewers = (
+            storage_exports.reviewers_of(session, [s.case_rowid for s in summaries]) if selection.reviewer else {}
+        )
     since = selection.labeled_since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -219,8 +219,7 @@ def file_ending(format_name: str) -> str:
 def known_reviewers(workspace: Workspace) -> list[str]:
     """Everyone in the workspace's label log, sorted: the names ``ExportSelection.reviewer`` can match."""
     with workspace.session() as session:
-        names = session.execute(select(LabelEventRow.reviewer).distinct()).scalars()
-        return sorted(name for name in names if name)
+        return storage_exports.known_reviewers(session)
 
 
 def export_cases(
@@ -380,7 +379,7 @@ def _rowid_items(
             if progress.cancel_requested():
                 raise ExportCancelledError("export cancelled; the target file was not changed")
             chunk = plan.rowids[start : start + _IN_CHUNK]
-            reviewers = _reviewers(session, chunk)
+            reviewers = storage_exports.reviewers_of(session, chunk)
             # Only the lossless format carries the label log: one query per chunk, nothing for the others.
             histories = queries.label_histories(session, chunk) if exporter.name == _WITH_HISTORY else None
             own = label_log.reviewer_labels(session.connection(), chunk) if histories is not None else {}
@@ -423,31 +422,3 @@ def _span_refs(session: Session, rowid: int) -> tuple[str | None, str | None]:
     ]
     output = answered[-1] if answered else (llms[-1] if llms else None)
     return root.span_id, output.span.span_id if output is not None else None
-
-
-def _labels(session: Session, rowids: Sequence[int]) -> dict[int, Label]:
-    labels: dict[int, Label] = {}
-    for start in range(0, len(rowids), _IN_CHUNK):
-        chunk = rowids[start : start + _IN_CHUNK]
-        for rowid, data in session.execute(
-            select(LabelRow.case_rowid, LabelRow.data).where(LabelRow.case_rowid.in_(chunk))
-        ):
-            labels[rowid] = Label.model_validate(data)
-    return labels
-
-
-def _reviewers(session: Session, rowids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """Everyone in each case's label log, in the order of their first change."""
-    found: dict[int, list[str]] = {}
-    for start in range(0, len(rowids), _IN_CHUNK):
-        chunk = rowids[start : start + _IN_CHUNK]
-        first = func.min(LabelEventRow.event_rowid)
-        rows = session.execute(
-            select(LabelEventRow.case_rowid, LabelEventRow.reviewer, first)
-            .where(LabelEventRow.case_rowid.in_(chunk))
-            .group_by(LabelEventRow.case_rowid, LabelEventRow.reviewer)
-            .order_by(LabelEventRow.case_rowid, first)
-        )
-        for rowid, reviewer, _ in rows:
-            found.setdefault(rowid, []).append(reviewer)
-    return {rowid: tuple(names) for rowid, names in found.items()}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from reviewdesk.domain import team
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import LabelError
@@ -22,10 +20,11 @@ from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import label_history as storage_history
 from reviewdesk.storage import label_log, label_schemas
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.governance import get_setting
-from reviewdesk.storage.tables import LabelEventRow, LabelSchemaRow
+from reviewdesk.storage.label_history import RecordedEvent
 
 PACKAGE_REVIEWER_KEY = "package.reviewer"
 """The setting a review package names its reviewer under (``services.packages``)."""
@@ -43,13 +42,6 @@ def workspace_reviewer(workspace: Workspace) -> str:
     with workspace.session() as session:
         name = get_setting(session.connection(), PACKAGE_REVIEWER_KEY)
     return str(name) if name else default_reviewer()
-
-
-def current_schema(workspace: Workspace) -> LabelSchemaRow:
-    with workspace.session() as session:
-        row = session.execute(select(LabelSchemaRow).order_by(LabelSchemaRow.version.desc()).limit(1)).scalar_one()
-        session.expunge(row)
-        return row
 
 
 def current_taxonomy(workspace: Workspace) -> Taxonomy:
@@ -197,14 +189,8 @@ def case_labels(workspace: Workspace, case_ref: str) -> CaseLabels:
     return team.case_labels(label_log.read_events(taxonomy, (e.event for e in events)))
 
 
-def label_history(workspace: Workspace, case_ref: str) -> list[LabelEventRow]:
-    """The case's events in the order they fold in (event id: time order)."""
+def label_history(workspace: Workspace, case_ref: str) -> list[RecordedEvent]:
+    """The case's events in the order they fold in (event id: time order), as recorded."""
     case_rowid = resolve_case(workspace, case_ref)
-    with workspace.session() as session:
-        rows = list(
-            session.execute(
-                select(LabelEventRow).where(LabelEventRow.case_rowid == case_rowid).order_by(LabelEventRow.event_id)
-            ).scalars()
-        )
-        session.expunge_all()
-        return rows
+    with workspace.engine.connect() as conn:
+        return storage_history.case_events(conn, case_rowid)

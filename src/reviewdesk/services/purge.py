@@ -30,7 +30,7 @@ from reviewdesk.privacy import RetentionSettings
 from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance, retention
-from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.engine import begin_write, secure_delete
 
 SETTINGS_KEY = "retention"
 
@@ -115,7 +115,7 @@ def purge(
         result.spans = retention.count_spans(conn, rowids)
         if dry_run or not doomed:
             return _finish(workspace, result)
-        retention.secure_delete(conn)
+        secure_delete(conn)
         forgotten = retention.delete_traces(conn, rowids)
         governance.forget_numbering(conn, [case.trace_id for case in doomed])
         # The files these spans came from are no longer "imported in full": importing one again

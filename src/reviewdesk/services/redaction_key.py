@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from reviewdesk import paths
 from reviewdesk.domain.errors import WorkspaceError
 from reviewdesk.storage import governance
-from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.engine import begin_write, secure_delete, truncate_wal
 from reviewdesk.storage.handles import Connection
 
 if TYPE_CHECKING:
@@ -95,14 +95,10 @@ def move_key_out(workspace: Workspace) -> bool:
             identifier = uuid.uuid4().hex
             governance.put_setting(conn, WORKSPACE_ID, identifier, datetime.now(UTC))
         _write_once(key_path(identifier), key)
-    sqlite = workspace.engine.dialect.name == "sqlite"
     with begin_write(workspace.engine) as conn:
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA secure_delete=ON")  # the freed cell is zeroed, not left in a free page
+        secure_delete(conn)  # the freed cell is zeroed, not left in a free page
         governance.delete_setting(conn, LEGACY_KEY)
-    if sqlite:
-        with workspace.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the old page leaves the WAL too
+    truncate_wal(workspace.engine)  # the old page leaves the WAL too
     return True
 
 

@@ -39,9 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from reviewdesk.domain import team
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import FormatError, LabelError, RecordError, ReviewdeskError
@@ -63,8 +60,9 @@ from reviewdesk.services.import_records import (
 from reviewdesk.services.labels import validate_change
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, label_schemas, search, writes
-from reviewdesk.storage.engine import writing
-from reviewdesk.storage.tables import CaseRow, LabelRow
+from reviewdesk.storage import restore as storage_restore
+from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.handles import Connection
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
@@ -131,28 +129,18 @@ def _write_batch(
 ) -> None:
     """Write one batch of cases and labels in one transaction."""
     now = datetime.now(UTC)
-    with writing(), workspace.session() as session, session.begin():
+    with begin_write(workspace.engine) as conn:
         # Redacted before anything is written, with this workspace's rules.
-        clean = redactor.redact_cases(session.connection(), [r.case for r in batch], summary)
+        clean = redactor.redact_cases(conn, [r.case for r in batch], summary)
         batch = [
             reviewdesk_jsonl.CaseRecord(case=case, where=r.where, offset=r.offset)
             for case, r in zip(clean, batch, strict=True)
         ]
-        conn = session.connection()
         schemas = {taxonomy.version: taxonomy for taxonomy, _ in label_schemas.all_versions(conn)}
         trace_ids = list(dict.fromkeys(r.case.trace_id for r in batch))
         existing_traces = writes.trace_rowids(conn, trace_ids)
-        existing_cases = {
-            case_id: rowid
-            for case_id, rowid in session.execute(
-                select(CaseRow.case_id, CaseRow.case_rowid).where(CaseRow.case_id.in_([r.case.case_id for r in batch]))
-            )
-        }
-        cased_traces = set(
-            session.execute(
-                select(CaseRow.trace_rowid).where(CaseRow.trace_rowid.in_(list(existing_traces.values())))
-            ).scalars()
-        )
+        existing_cases = storage_restore.case_rowids(conn, [r.case.case_id for r in batch])
+        cased_traces = storage_restore.traces_with_a_case(conn, list(existing_traces.values()))
         new_rows: list[dict[str, Any]] = []
         for record in batch:
             case = record.case
@@ -177,14 +165,12 @@ def _write_batch(
                 case_row = writes.case_columns(case.model_copy(update={"label_history": None}), trace_rowid, now)
                 writes.upsert_cases(conn, [case_row])
                 new_rows.append(case_row)
-                case_rowid = int(
-                    session.execute(select(CaseRow.case_rowid).where(CaseRow.case_id == case.case_id)).scalar_one()
-                )
+                case_rowid = storage_restore.case_rowid(conn, case.case_id)
                 existing_cases[case.case_id] = case_rowid
                 cased_traces.add(trace_rowid)
                 summary.cases_created += 1
             if replayed is not None:
-                _restore_label(session, case_rowid, replayed, summary)
+                _restore_label(conn, case_rowid, replayed, summary)
         if new_rows:
             search.index_cases(conn, new_rows)  # full-text search stays in step with the case list
 
@@ -308,12 +294,11 @@ def _full_change(label: Label) -> LabelChange:
     )
 
 
-def _restore_label(session: Session, case_rowid: int, replayed: _Replayed, summary: RestoreSummary) -> None:
-    conn = session.connection()
-    current = session.get(LabelRow, case_rowid)
+def _restore_label(conn: Connection, case_rowid: int, replayed: _Replayed, summary: RestoreSummary) -> None:
+    current = storage_restore.label_json(conn, case_rowid)
     if current is not None and not replayed.identified:
         # Events without ids cannot be matched with those here: the label here is kept as it is.
-        if current.data != replayed.label.model_dump(mode="json"):
+        if current != replayed.label.model_dump(mode="json"):
             summary.labels_kept += 1
         return
     added = label_log.append_events(conn, [(case_rowid, event) for event in replayed.events])

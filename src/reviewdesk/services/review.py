@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.labels import Evidence, Label, LabelChange, RootCause
@@ -23,8 +21,8 @@ from reviewdesk.domain.queries import CaseFilter, CaseSummary, Facets
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services import labels as label_service
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import queries
-from reviewdesk.storage.tables import LabelEventRow
+from reviewdesk.storage import label_history, queries
+from reviewdesk.storage.handles import Session
 
 QUEUE_PAGE = 500
 
@@ -154,21 +152,18 @@ def history(workspace: Workspace, case_rowid: int) -> list[HistoryEntry]:
         return _events(session, case_rowid)
 
 
-def _events(session: Any, case_rowid: int) -> list[HistoryEntry]:
-    rows = session.execute(
-        select(LabelEventRow).where(LabelEventRow.case_rowid == case_rowid).order_by(LabelEventRow.event_id)
-    ).scalars()
+def _events(session: Session, case_rowid: int) -> list[HistoryEntry]:
     return [
         HistoryEntry(
-            event_rowid=row.event_rowid,
-            at=row.created_at,
-            reviewer=row.reviewer,
-            seconds_spent=row.seconds_spent,
-            schema_version=row.schema_version,
-            change=dict(row.change),
-            summary=describe_change(row.change),
+            event_rowid=event.event_rowid,
+            at=event.created_at,
+            reviewer=event.reviewer,
+            seconds_spent=event.seconds_spent,
+            schema_version=event.schema_version,
+            change=dict(event.change),
+            summary=describe_change(event.change),
         )
-        for row in rows
+        for event in label_history.case_events(session.connection(), case_rowid)
     ]
 
 

@@ -151,6 +151,20 @@ def immediate(conn: Connection) -> Connection:
     return conn.execution_options(reviewdesk_immediate=True)
 
 
+def secure_delete(conn: Connection) -> None:
+    """Zero the pages freed for the rest of this connection's use, so deleted content is not left in
+    free pages (SQLite; a server reuses its pages and is compacted by ``VACUUM``)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+
+
+def truncate_wal(engine: Engine) -> None:
+    """Checkpoint SQLite's write-ahead log and empty it, so old page images leave the disk too."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _url(path: Path) -> URL:
     """The engine URL of ``path``, built from parts: a ``?`` or ``%41`` in a file name stays the name."""
     return URL.create("sqlite", database=str(path))

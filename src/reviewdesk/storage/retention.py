@@ -55,12 +55,6 @@ def count_spans(conn: Connection, trace_rowids: Sequence[int]) -> int:
     return total
 
 
-def secure_delete(conn: Connection) -> None:
-    """Zero freed pages for the rest of this connection (SQLite; a server reuses its own pages)."""
-    if not dialect.is_postgresql(conn):
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
-
-
 def delete_traces(conn: Connection, trace_rowids: Sequence[int]) -> set[int]:
     """Delete the traces and everything of them; the row ids of the imports their spans came from."""
     imports: set[int] = set()

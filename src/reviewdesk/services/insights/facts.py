@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case, Feedback
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.normalize.facts import add_case_facts, document_key, parse_time
 from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import insights as storage_insights
 from reviewdesk.storage import queries
-from reviewdesk.storage.tables import CaseRow, LabelRow, SpanRow
+from reviewdesk.storage.handles import Session
 
 NONE_KEY = "(none)"
 _IN_CHUNK = 500
@@ -182,21 +182,7 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
         summaries = queries.list_cases(session, flt)
         for chunk in chunks(summaries):
             rowids = [s.case_rowid for s in chunk]
-            rows = {
-                row.case_rowid: row
-                for row in session.execute(
-                    select(
-                        CaseRow.case_rowid,
-                        CaseRow.trace_rowid,
-                        CaseRow.tenant,
-                        CaseRow.source_file,
-                        CaseRow.data,
-                        LabelRow.data.label("label"),
-                    )
-                    .outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
-                    .where(CaseRow.case_rowid.in_(rowids))
-                )
-            }
+            rows = storage_insights.cases_with_labels(session, rowids)
             languages = _root_languages(session, [row.trace_rowid for row in rows.values()])
             for summary in chunk:
                 row = rows.get(summary.case_rowid)
@@ -206,17 +192,12 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
     return facts
 
 
-def _root_languages(session: Any, trace_rowids: Sequence[int]) -> dict[int, str]:
+def _root_languages(session: Session, trace_rowids: Sequence[int]) -> dict[int, str]:
     """Language per trace, from its root spans (earliest first)."""
     found: dict[int, str] = {}
-    rows = session.execute(
-        select(SpanRow.trace_rowid, SpanRow.attributes)
-        .where(SpanRow.trace_rowid.in_(list(trace_rowids)), SpanRow.parent_span_id.is_(None))
-        .order_by(SpanRow.trace_rowid, SpanRow.start_ns)
-    )
-    for trace_rowid, attributes in rows:
+    for trace_rowid, attributes in storage_insights.root_span_attributes(session, trace_rowids):
         if trace_rowid not in found:
-            language = language_of(attributes or {})
+            language = language_of(attributes)
             if language:
                 found[trace_rowid] = language
     return found

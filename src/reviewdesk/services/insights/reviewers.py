@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from reviewdesk.services.insights.facts import CaseFacts, case_ids, chunks
 from reviewdesk.services.insights.stats import Distribution
 from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage.tables import LabelEventRow
+from reviewdesk.storage import insights as storage_insights
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +43,8 @@ def load_events(workspace: Workspace, facts: Sequence[CaseFacts]) -> list[LabelE
     events: list[LabelEvent] = []
     with workspace.session() as session:
         for chunk in chunks(list(by_rowid)):
-            rows = session.execute(
-                select(
-                    LabelEventRow.case_rowid,
-                    LabelEventRow.reviewer,
-                    LabelEventRow.created_at,
-                    LabelEventRow.seconds_spent,
-                ).where(LabelEventRow.case_rowid.in_(chunk))
-            )
-            events.extend(LabelEvent(by_rowid[r[0]], r[1], r[2], r[3]) for r in rows)
+            found = storage_insights.event_times(session, chunk)
+            events.extend(LabelEvent(by_rowid[e.case_rowid], e.reviewer, e.created_at, e.seconds_spent) for e in found)
     events.sort(key=lambda e: (e.created_at, e.case_id))
     return events
 
