@@ -36,6 +36,10 @@ class WorkspaceLockedError(WorkspaceError):
         """Who holds the lock, for messages: ``reviewdesk import (pid 4242)`` or ``another program``."""
 
 
+class PermissionRefusedError(WorkspaceError):
+    """The database refused the change for the connected user's role (a team workspace's roles)."""
+
+
 class DiskFullError(WorkspaceError):
     """The disk (or the file-size limit) ran out while writing; what was being written was not kept."""
 

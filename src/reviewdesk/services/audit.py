@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from reviewdesk.files import spreadsheet_cell, write_text_atomically
+from reviewdesk.services import roles
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.labels import default_reviewer
 from reviewdesk.services.workspace import Workspace
@@ -76,7 +77,11 @@ def record(
     """Append one entry; inside ``conn``'s transaction when given, so it commits with the operation."""
     if workspace.read_only:
         return
-    at, who, plain = datetime.now(UTC), actor or default_reviewer(), _jsonable(details)
+    at, who, plain = (
+        datetime.now(UTC),
+        actor or roles.identity(workspace).user or default_reviewer(),
+        _jsonable(details),
+    )
     if conn is not None:
         storage_audit.append_audit(conn, at=at, actor=who, action=action, subject=subject, details=plain)
         return

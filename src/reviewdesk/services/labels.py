@@ -18,6 +18,7 @@ from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import SCORE_RANGE, Evidence, Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent
+from reviewdesk.services import roles
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history as storage_history
@@ -38,7 +39,11 @@ def default_reviewer() -> str:
 
 
 def workspace_reviewer(workspace: Workspace) -> str:
-    """Who labels here by default: a review package's reviewer, else the login name."""
+    """Who labels here by default: the database user on PostgreSQL (the only name the database
+    accepts from a reviewer), else a review package's reviewer, else the login name."""
+    user = roles.identity(workspace).user
+    if user is not None:
+        return user
     with workspace.session() as session:
         name = get_setting(session.connection(), PACKAGE_REVIEWER_KEY)
     return str(name) if name else default_reviewer()
@@ -115,7 +120,7 @@ def record_label(
     change = schema.read_change(change)  # a former id (before a rename) names today's cause
     validate_change(schema, change, allow_retired=True)
     case_rowid = resolve_case(workspace, case_ref)
-    who = reviewer or default_reviewer()
+    who = reviewer or roles.identity(workspace).user or default_reviewer()
     with writing(), workspace.session() as session, session.begin():
         conn = session.connection()
         if _names_retired(schema, change):
@@ -150,7 +155,7 @@ def record_adjudication(
     if change.verdict is None:
         raise LabelError("an adjudication needs a verdict")
     case_rowid = resolve_case(workspace, case_ref)
-    who = adjudicator or default_reviewer()
+    who = adjudicator or roles.identity(workspace).user or default_reviewer()
     with writing(), workspace.session() as session, session.begin():
         conn = session.connection()
         event = LabelEvent(

@@ -20,6 +20,7 @@ from reviewdesk.domain.labels import Evidence, Label, LabelChange, RootCause
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Facets
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.services import labels as label_service
+from reviewdesk.services import roles
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history, queries
 from reviewdesk.storage.handles import Session
@@ -240,8 +241,15 @@ class ReviewSession:
 
     workspace: Workspace
     reviewer: str
+    """Whose label the writes change; on PostgreSQL always the connected database user."""
     _undo: list[_Step] = field(default_factory=list)
     _redo: list[_Step] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The database takes label events from a team member only under their own login name.
+        who = roles.identity(self.workspace)
+        if who.bound and who.user is not None:
+            self.reviewer = who.user
 
     def record(
         self,

@@ -24,7 +24,7 @@ from sqlalchemy import URL, Connection, Engine, ExceptionContext, create_engine,
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
+from reviewdesk.domain.errors import DiskFullError, PermissionRefusedError, WorkspaceError, WorkspaceLockedError
 from reviewdesk.storage import engine as storage_engine
 
 WRITE_LOCK_KEY = 0x52764453  # "RvDS": the advisory lock every writer of a workspace takes
@@ -131,13 +131,29 @@ def _translate_errors(shown: str, read_only: bool) -> Callable[[ExceptionContext
             raise DiskFullError(
                 f"disk full: the server of {shown} could not write, and nothing of this change was kept."
             ) from None
-        if state == "42501":  # insufficient_privilege
-            raise WorkspaceError(f"{shown} refused this: {detail}; nothing was written") from None
+        if state == "42501":  # insufficient_privilege, and row-level security's refusals
+            raise PermissionRefusedError(
+                f"{shown} refused this for your database role: {_plain_refusal(detail)}; nothing was written."
+                " A workspace admin can give you a role that may (reviewdesk team add-user)"
+            ) from None
+        if state == "23001":  # restrict_violation: our append-only triggers
+            raise PermissionRefusedError(f"{shown} refused this: {detail}; nothing was changed") from None
         # Connection failures (no server, wrong password, no such database) carry no SQLSTATE or an 08 one.
         if type(original).__name__ == "OperationalError" and (state is None or state.startswith("08")):
             raise WorkspaceError(f"cannot connect to {shown}: {detail}") from None
 
     return handle
+
+
+def _plain_refusal(detail: str) -> str:
+    """PostgreSQL's wording, said of what reviewdesk does (a policy names no person)."""
+    if "row-level security policy" in detail and '"label_events"' in detail:
+        return "a reviewer can add label events only to their own label, under their own login name"
+    if "row-level security policy" in detail and '"audit_log"' in detail:
+        return "this role may not write the audit log except for its own exports"
+    if "row-level security policy" in detail:
+        return "this role may not write this row (" + detail + ")"
+    return detail
 
 
 def _first_line(error: BaseException) -> str:

@@ -353,3 +353,20 @@ class AuditRow(Base):
     subject: Mapped[str] = mapped_column(Text)
     """What it acted on: a file name, an export target, a settings key."""
     details: Mapped[dict[str, Any]] = mapped_column(JsonText)
+
+
+class CaseClaimRow(Base):
+    """One place of a case in the claim pool: free (no reviewer), reserved, or done (``storage.claims``)."""
+
+    __tablename__ = "case_claims"
+
+    case_rowid: Mapped[int] = mapped_column(
+        BigInt, ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True
+    )
+    place: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """1 … overlap: how many reviewers the case is to have."""
+    position: Mapped[int] = mapped_column(BigInt, index=True)
+    """Pool order: cases added earlier (and, within one addition, in its order) come first."""
+    reviewer: Mapped[str | None] = mapped_column(String(256), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

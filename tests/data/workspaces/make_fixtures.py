@@ -245,7 +245,9 @@ FILL: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": fill_0001, "000
 # 0004 (team review) converts every label and event it finds, so a 0003 workspace opened by the
 # 0004 release is exactly what users of that release have. Raw SQL for 0004's tables would have to
 # re-implement that conversion (event ids, owners, resolutions) and could only drift from it.
-UPGRADED: dict[str, str] = {"0004": "0003"}
+# 0005 only adds a column (a case's estimated cost, filled in when a workspace is opened), so the
+# same data brought up through 0004 and 0005 is a 0005 file.
+UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003"}
 
 
 def expected() -> dict[str, object]:
