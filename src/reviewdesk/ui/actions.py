@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from reviewdesk.services.roles import Identity
+
 
 class ActionId(StrEnum):
     OPEN_WORKSPACE = "file.open_workspace"
@@ -351,6 +353,19 @@ def enabled(spec: ActionSpec, *, read_only: bool, insights_shown: bool) -> bool:
     if spec.writes and read_only:
         return False
     return not (insights_shown and spec.id in REVIEW_SURFACE_ACTIONS)
+
+
+WORKSPACE_WRITE_ACTIONS: frozenset[ActionId] = frozenset(
+    {ActionId.IMPORT, ActionId.IMPORT_FOLDER, ActionId.REDACTION, ActionId.RETENTION, ActionId.PRICES}
+)
+"""Writes that change the workspace's data or settings rather than a label: admins and engineers only."""
+
+
+def allowed_by_role(spec: ActionSpec, identity: Identity) -> bool:
+    """What a team workspace's database role lets the user do (the database refuses the rest too)."""
+    if spec.id in WORKSPACE_WRITE_ACTIONS:
+        return identity.can_import
+    return identity.can_label or not spec.writes
 
 
 MENUS: tuple[str, ...] = ("File", "Edit", "View", "Read", "Review", "Help")

@@ -36,6 +36,7 @@ from reviewdesk.ui import state
 from reviewdesk.ui.actions import build_actions
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
+from reviewdesk.ui.team_sync import TeamSync
 from reviewdesk.ui.views.case_view import CaseView
 from reviewdesk.ui.views.guide_panel import GuidePanel
 from reviewdesk.ui.views.insights import InsightsView
@@ -125,6 +126,7 @@ class MainWindow(WindowDialogs):
         self._apply_read_only()
         self._restore_layout()
         self._open_initial_queue()
+        self.team_sync = TeamSync(self)  # other reviewers' labels, on a shared workspace
 
     def _restore_layout(self) -> None:
         splitters = {
@@ -163,5 +165,6 @@ class MainWindow(WindowDialogs):
         }
         state.save_window(self, splitters, {"queue": self.queue_view.table.horizontalHeader()})
         self._save_settings()
+        self.team_sync.timer.stop()
         self.runner.shutdown()
         super().closeEvent(event)

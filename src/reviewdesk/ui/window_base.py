@@ -23,13 +23,13 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QStackedWid
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.queries import CaseFilter, Facets
-from reviewdesk.services import audit, review
+from reviewdesk.services import audit, review, roles
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import CaseDetail, LabelSchema, ReviewSession
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.settings import Settings, save_settings
-from reviewdesk.ui.actions import SPECS, ActionId, enabled
+from reviewdesk.ui.actions import SPECS, ActionId, allowed_by_role, enabled
 from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
@@ -103,16 +103,21 @@ class WindowBase(QMainWindow):
             "You can read, search, export and see the insights; labels and imports are off."
         )
         self.read_only_banner.setVisible(read_only)
-        self.setAcceptDrops(not read_only)
-        self.label_panel.set_read_only(read_only)
+        self.setAcceptDrops(not read_only and self.identity.can_import)
+        self.label_panel.set_read_only(read_only or not self.identity.can_label)
         self._update_actions()
 
     def _update_actions(self) -> None:
         """Apply the table's enable rule (read-only, insights shown) and undo/redo availability."""
         insights_shown = self.insights_shown
+        identity = self.identity
         for action_id, action in self.action_map.items():
-            action.setEnabled(enabled(SPECS[action_id], read_only=self.read_only, insights_shown=insights_shown))
-        if not self.read_only and not insights_shown:
+            spec = SPECS[action_id]
+            action.setEnabled(
+                enabled(spec, read_only=self.read_only, insights_shown=insights_shown)
+                and allowed_by_role(spec, identity)
+            )
+        if not self.read_only and not insights_shown and identity.can_label:
             self.action_map[ActionId.UNDO].setEnabled(self.session.can_undo)
             self.action_map[ActionId.REDO].setEnabled(self.session.can_redo)
 
@@ -164,8 +169,17 @@ class WindowBase(QMainWindow):
             f"Queue: {len(rowids)} case(s) from the insights. Pick a smart queue to go back to the filters.", 8000
         )
 
+    @property
+    def identity(self) -> roles.Identity:
+        """The database user and role of a team workspace (what the database lets them do)."""
+        return roles.identity(self.workspace)
+
     def _update_reviewer_label(self) -> None:
-        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
+        # On a team workspace a member's reviewer name is their database login, whatever
+        # Preferences say (ReviewSession), and the role says what the database lets them do.
+        identity = self.identity
+        role = f" · {identity.role or 'no reviewdesk role'}" if identity.user is not None else ""
+        self.reviewer_label.setText(f"Reviewer: {self.session.reviewer}{role}")
 
     # --- queue ---------------------------------------------------------------------------------
     def _open_initial_queue(self) -> None:
