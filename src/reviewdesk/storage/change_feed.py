@@ -11,8 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from reviewdesk.storage.claims import CaseClaimRow
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.tables import CaseClaimRow, LabelEventRow
 
 Stamp = tuple[int, datetime | None]
 """``(newest label event's row id, newest claim's time)``."""

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from reviewdesk.storage import dialect
-from reviewdesk.storage.orm import Base, BigInt, CaseRow, ReviewerLabelRow, UtcDateTime
+from reviewdesk.storage.tables import CaseClaimRow, CaseRow, ReviewerLabelRow
 
 DEFAULT_RESERVATION = timedelta(minutes=30)
 RESERVATION_KEY = "claims.reservation_seconds"
