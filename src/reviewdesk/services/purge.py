@@ -31,6 +31,7 @@ from reviewdesk.services import audit
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import governance, retention
 from reviewdesk.storage.engine import begin_write, secure_delete
+from reviewdesk.storage.handles import Connection
 
 SETTINGS_KEY = "retention"
 
@@ -111,34 +112,43 @@ def purge(
         doomed = [case for case in old if not (keep_labeled and case.labeled)]
         result.kept_labeled = len(old) - len(doomed)
         result.cases = result.traces = len(doomed)
-        rowids = [case.trace_rowid for case in doomed]
-        result.spans = retention.count_spans(conn, rowids)
-        if dry_run or not doomed:
-            return _finish(workspace, result)
-        secure_delete(conn)
-        forgotten = retention.delete_traces(conn, rowids)
-        governance.forget_numbering(conn, [case.trace_id for case in doomed])
-        # The files these spans came from are no longer "imported in full": importing one again
-        # must restore what was purged, not answer "already imported".
-        retention.forget_import_contents(conn, sorted(forgotten))
-        retention.optimize_search(conn)
-        audit.record(
-            workspace,
-            "purge",
-            f"cases older than {cutoff.isoformat()}",
-            {
-                "cutoff": cutoff,
-                "keep_labeled": keep_labeled,
-                "cases": result.cases,
-                "spans": result.spans,
-                "kept_labeled": result.kept_labeled,
-                "imports_forgotten": len(forgotten),
-            },
-            conn=conn,
-            actor=actor,
-        )
-    compact(workspace)
+        result.spans = retention.count_spans(conn, [case.trace_rowid for case in doomed])
+        deleting = bool(doomed) and not dry_run
+        if deleting:
+            _delete(workspace, conn, doomed, result, actor=actor)
+    # Sizes are measured once the transaction has ended: on a server, measuring opens another
+    # connection, which would wait for the write lock this one holds.
+    if deleting:
+        compact(workspace)
     return _finish(workspace, result)
+
+
+def _delete(
+    workspace: Workspace, conn: Connection, doomed: list[retention.OldCase], result: PurgeResult, *, actor: str | None
+) -> None:
+    """Delete the doomed cases' traces and their redaction numbering, and log the purge, in ``conn``'s transaction."""
+    secure_delete(conn)
+    forgotten = retention.delete_traces(conn, [case.trace_rowid for case in doomed])
+    governance.forget_numbering(conn, [case.trace_id for case in doomed])
+    # The files these spans came from are no longer "imported in full": importing one again
+    # must restore what was purged, not answer "already imported".
+    retention.forget_import_contents(conn, sorted(forgotten))
+    retention.optimize_search(conn)
+    audit.record(
+        workspace,
+        "purge",
+        f"cases older than {result.cutoff.isoformat()}",
+        {
+            "cutoff": result.cutoff,
+            "keep_labeled": result.keep_labeled,
+            "cases": result.cases,
+            "spans": result.spans,
+            "kept_labeled": result.kept_labeled,
+            "imports_forgotten": len(forgotten),
+        },
+        conn=conn,
+        actor=actor,
+    )
 
 
 def compact(workspace: Workspace) -> None:
