@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+BASE_NS = 1_700_000_000_000_000_000
+"""Where ``span``'s times start (2023-11-14): ``start_ms`` counts from here."""
 
 
 def any_value(value: Any) -> dict[str, Any]:
@@ -35,7 +39,7 @@ def span(
     events: list[dict[str, Any]] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
-    base = 1_700_000_000_000_000_000
+    base = BASE_NS
     out: dict[str, Any] = {
         "traceId": trace_id,
         "spanId": span_id,
@@ -58,6 +62,21 @@ def span(
             for e in events
         ]
     return out
+
+
+def dated_trace(n: int, word: str, *, started_at: datetime) -> list[dict[str, Any]]:
+    """Trace number ``n``: one chat span starting at ``started_at``, ``word`` in its question and answer."""
+    start_ms = int((started_at.timestamp() * 1e9 - BASE_NS) / 1e6)
+    return [
+        span(
+            "chat",
+            trace_id=f"{n:032x}",
+            span_id=f"{n:016x}",
+            start_ms=start_ms,
+            end_ms=start_ms + 20,
+            attributes={"input.value": f"question {n} about {word}", "output.value": f"answer on {word}"},
+        )
+    ]
 
 
 def request(spans: list[dict[str, Any]], resource: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,27 +15,16 @@ from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import audit, cases, exports, imports, labels, purge, redaction
 from reviewdesk.services.workspace import Workspace, open_workspace
-from tests.otlp_builder import span, write_jsonl
+from tests.otlp_builder import dated_trace, write_jsonl
 from tests.robustness.helpers import consistency_problems, raw_bytes, workspace_files
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-BASE_NS = 1_700_000_000_000_000_000  # tests.otlp_builder's times start here: 2023-11-14
 UNIQUE_OLD = "Zyxquokkaphrenia"  # in one old case only; starts with z so FTS5 stores its term whole
 UNIQUE_NEW = "Wombatitude"
 
 
 def _trace(n: int, word: str, *, days_ago: float) -> list[dict[str, object]]:
-    start_ms = int(((NOW - timedelta(days=days_ago)).timestamp() * 1e9 - BASE_NS) / 1e6)
-    return [
-        span(
-            "chat",
-            trace_id=f"{n:032x}",
-            span_id=f"{n:016x}",
-            start_ms=start_ms,
-            end_ms=start_ms + 20,
-            attributes={"input.value": f"question {n} about {word}", "output.value": f"answer on {word}"},
-        )
-    ]
+    return dated_trace(n, word, started_at=NOW - timedelta(days=days_ago))
 
 
 def _workspace_with_old_and_new(tmp_path: Path) -> tuple[Workspace, Path]:

@@ -21,25 +21,14 @@ from reviewdesk.services.workspace import Workspace, close_abandoned_imports, op
 from reviewdesk.storage import governance
 from reviewdesk.storage.engine import begin_write
 from tests.conftest import PgCluster
-from tests.otlp_builder import span, write_jsonl
+from tests.otlp_builder import dated_trace, write_jsonl
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-BASE_NS = 1_700_000_000_000_000_000  # tests.otlp_builder's times start here
 OLD_WORD = "Zyxquokkaphrenia"
 
 
 def _trace(n: int, word: str, *, days_ago: float) -> list[dict[str, object]]:
-    start_ms = int(((NOW - timedelta(days=days_ago)).timestamp() * 1e9 - BASE_NS) / 1e6)
-    return [
-        span(
-            "chat",
-            trace_id=f"{n:032x}",
-            span_id=f"{n:016x}",
-            start_ms=start_ms,
-            end_ms=start_ms + 20,
-            attributes={"input.value": f"question {n} about {word}", "output.value": f"answer on {word}"},
-        )
-    ]
+    return dated_trace(n, word, started_at=NOW - timedelta(days=days_ago))
 
 
 def _fill(ws: Workspace, tmp_path: Path) -> Path:
