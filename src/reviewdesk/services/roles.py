@@ -11,11 +11,10 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
 from reviewdesk.domain.errors import UsageError, WorkspaceError
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import postgres_roles
+from reviewdesk.storage.handles import Engine
 from reviewdesk.storage.postgres_roles import OWNER, ROLES, Role, SetUp
 
 __all__ = ["ROLES", "Identity", "Role", "SetUp", "add_user", "identity", "set_up"]
