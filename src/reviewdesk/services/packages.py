@@ -206,21 +206,17 @@ def merge_package(workspace: Workspace, path: Path) -> MergeReport:
         added = label_log.append_events(conn, here)
         report.added = len(added)
         report.already_present = len(here) - len(added)
-        touched = sorted({rowid for rowid, _ in added})
-        if touched:
-            package_ids = {event.event_id for _, event in here}
-            local = label_log.events_of(conn, touched)
-            names = package_store.case_ids_of(conn, touched)
-            for rowid in touched:
-                changed_here = any(
-                    s.event.label_of == reviewer
-                    and s.event.event_id > watermark
-                    and s.event.event_id not in package_ids
-                    for s in local[rowid]
-                )
-                if changed_here:
-                    report.conflicts.append(names[rowid])
-            label_log.rebuild(conn, touched, local)
+        changed: dict[int, set[str | None]] = {}
+        for rowid, event in added:
+            changed.setdefault(rowid, set()).add(
+                None if event.kind == "adjudication" else event.label_of or event.reviewer
+            )
+        if changed:
+            package_ids = [event.event_id for _, event in here]
+            conflicted = label_log.cases_changed_since(conn, sorted(changed), reviewer, watermark, exclude=package_ids)
+            names = package_store.case_ids_of(conn, sorted(conflicted))
+            report.conflicts = sorted(names[rowid] for rowid in conflicted)
+            label_log.rebuild_changed(conn, changed)
     return report
 
 

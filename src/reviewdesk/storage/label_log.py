@@ -9,16 +9,17 @@ a PostgreSQL workspace can use the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
-from reviewdesk.domain.team import CaseLabels, LabelEvent, case_labels
+from reviewdesk.domain.team import CaseLabels, LabelEvent, case_labels, fold, resolve
 from reviewdesk.storage import label_schemas
 from reviewdesk.storage.tables import (
     AssignmentRow,
@@ -37,19 +38,31 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[An
         yield items[start : start + size]
 
 
-def event_from_row(row: Any) -> LabelEvent:
-    """A ``LabelEvent`` from a row with the ``label_events`` columns."""
+_CHANGES = TypeAdapter(list[LabelChange])
+"""Validates a batch of stored changes in one call (per-row ``model_validate`` was a merge's cost)."""
+_LABELS = TypeAdapter(list[Label])
+
+
+def event_from_row(row: Any, change: LabelChange | None = None) -> LabelEvent:
+    """A ``LabelEvent`` from a row with the ``label_events`` columns (``change``: already validated)."""
     return LabelEvent(
         event_id=row.event_id,
         at=row.created_at,
         reviewer=row.reviewer,
-        change=LabelChange.model_validate(row.change),  # only the stored keys count as set
+        # Only the stored keys count as set.
+        change=LabelChange.model_validate(row.change) if change is None else change,
         schema_version=row.schema_version,
         seconds_spent=row.seconds_spent,
         kind=row.kind,
         label_of=row.label_of,
         settles=tuple(row.settles or ()),
     )
+
+
+def events_from_rows(rows: Sequence[Any]) -> list[LabelEvent]:
+    """``event_from_row`` over many rows, their changes validated as one batch."""
+    changes = _CHANGES.validate_python([row.change for row in rows])
+    return [event_from_row(row, change) for row, change in zip(rows, changes, strict=True)]
 
 
 _EVENT_COLUMNS = (
@@ -84,9 +97,9 @@ def events_of(conn: Connection, case_rowids: Sequence[int]) -> dict[int, list[St
             select(*_EVENT_COLUMNS)
             .where(LabelEventRow.case_rowid.in_(chunk))
             .order_by(LabelEventRow.case_rowid, LabelEventRow.event_id)
-        )
-        for row in rows:
-            found[row.case_rowid].append(StoredEvent(row.event_rowid, row.case_rowid, event_from_row(row)))
+        ).all()
+        for row, event in zip(rows, events_from_rows(rows), strict=True):
+            found[row.case_rowid].append(StoredEvent(row.event_rowid, row.case_rowid, event))
     return found
 
 
@@ -95,6 +108,23 @@ def latest_event_id(conn: Connection, case_rowid: int) -> str | None:
         select(func.max(LabelEventRow.event_id)).where(LabelEventRow.case_rowid == case_rowid)
     ).scalar()
     return str(value) if value else None
+
+
+def cases_changed_since(
+    conn: Connection, case_rowids: Sequence[int], label_of: str, after: str, *, exclude: Collection[str] = ()
+) -> set[int]:
+    """Of these cases, those with an event of ``label_of``'s label later than event id ``after``
+    that is not one of ``exclude`` (a merge's conflicts: the reviewer changed the case here too)."""
+    skip = set(exclude)
+    found: set[int] = set()
+    for chunk in _chunks(list(case_rowids)):
+        rows = conn.execute(
+            select(LabelEventRow.case_rowid, LabelEventRow.event_id).where(
+                LabelEventRow.case_rowid.in_(chunk), LabelEventRow.label_of == label_of, LabelEventRow.event_id > after
+            )
+        )
+        found.update(int(rowid) for rowid, event_id in rows if event_id not in skip)
+    return found
 
 
 def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
@@ -138,7 +168,7 @@ def read_events(taxonomy: Taxonomy | None, events: Iterable[LabelEvent]) -> list
     The stored events keep what they were written with; only the labels folded from them, which
     every reader reads, speak the current version.
     """
-    if taxonomy is None:
+    if taxonomy is None or not taxonomy.former_names():
         return list(events)
     return [replace(e, change=taxonomy.read_change(e.change)) for e in events]
 
@@ -155,46 +185,119 @@ def rebuild(
         events = events_of(conn, rowids)
     taxonomy = label_schemas.latest_or_none(conn)
     folded = {rowid: case_labels(read_events(taxonomy, (e.event for e in events[rowid]))) for rowid in rowids}
+    latest = {rowid: max(e.event_rowid for e in events[rowid]) for rowid in rowids if events[rowid]}
     for chunk in _chunks(rowids):
         conn.execute(delete(ReviewerLabelRow).where(ReviewerLabelRow.case_rowid.in_(chunk)))
+    _write(conn, folded, latest, {rowid: set(labels.by_reviewer) for rowid, labels in folded.items()})
+    return folded
+
+
+def rebuild_changed(conn: Connection, changed: Mapping[int, Collection[str | None]]) -> dict[int, CaseLabels]:
+    """What ``rebuild`` writes, after events were added to these cases' labels of these owners.
+
+    ``changed``: case row id -> the ``label_of`` of each added event (``None`` for an adjudication).
+    Only those reviewers' labels (and the adjudication) are folded again from their events; the
+    case's other reviewer labels are unchanged by the new events, so they are read as stored
+    rather than refolded. A merge adds one reviewer's events to thousands of cases, and
+    refolding every reviewer of each case was most of its time. The result is the full
+    rebuild's (tests hold the two together).
+    """
+    rowids = list(changed)
+    owners = sorted({o for names in changed.values() for o in names if o is not None})
+    taxonomy = label_schemas.latest_or_none(conn)
+    folded: dict[int, CaseLabels] = {}
+    latest: dict[int, int] = {}
+    for chunk in _chunks(rowids):
+        # The changed owners' events and every adjudication (a decision stands over the reviewers).
+        rows = conn.execute(
+            select(*_EVENT_COLUMNS)
+            .where(
+                LabelEventRow.case_rowid.in_(chunk),
+                or_(
+                    LabelEventRow.label_of.in_(owners),
+                    LabelEventRow.reviewer.in_(owners),  # a label event without label_of is its reviewer's
+                    LabelEventRow.kind == "adjudication",
+                ),
+            )
+            .order_by(LabelEventRow.case_rowid, LabelEventRow.event_id)
+        ).all()
+        refold: dict[int, list[LabelEvent]] = {rowid: [] for rowid in chunk}
+        for row, event in zip(rows, events_from_rows(rows), strict=True):
+            if event.kind == "adjudication" or (event.label_of or event.reviewer) in changed[row.case_rowid]:
+                refold[row.case_rowid].append(event)
+        kept: dict[int, dict[str, Label]] = {rowid: {} for rowid in chunk}
+        stored = conn.execute(
+            select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer, ReviewerLabelRow.data).where(
+                ReviewerLabelRow.case_rowid.in_(chunk)
+            )
+        ).all()
+        others = [row for row in stored if row.reviewer not in changed[row.case_rowid]]
+        for row, label in zip(others, _LABELS.validate_python([row.data for row in others]), strict=True):
+            kept[row.case_rowid][row.reviewer] = label
+        latest.update(
+            (int(rowid), int(last))
+            for rowid, last in conn.execute(
+                select(LabelEventRow.case_rowid, func.max(LabelEventRow.event_rowid))
+                .where(LabelEventRow.case_rowid.in_(chunk))
+                .group_by(LabelEventRow.case_rowid)
+            )
+        )
+        for rowid in chunk:
+            mine, decision = fold(read_events(taxonomy, refold[rowid]))
+            folded[rowid] = resolve({**kept[rowid], **mine}, decision)
+        for owner in owners:
+            hit = [rowid for rowid in chunk if owner in changed[rowid]]
+            if hit:
+                conn.execute(
+                    delete(ReviewerLabelRow).where(
+                        ReviewerLabelRow.case_rowid.in_(hit), ReviewerLabelRow.reviewer == owner
+                    )
+                )
+    _write(conn, folded, latest, {rowid: {o for o in names if o is not None} for rowid, names in changed.items()})
+    return folded
+
+
+def _write(
+    conn: Connection,
+    folded: Mapping[int, CaseLabels],
+    latest: Mapping[int, int],
+    reviewers: Mapping[int, Collection[str]],
+) -> None:
+    """Write the folded labels of these cases: the resolved label and root causes whole, and the
+    reviewer labels of ``reviewers`` (whose rows the caller has removed)."""
+    rowids = list(folded)
+    for chunk in _chunks(rowids):
         conn.execute(delete(LabelRow).where(LabelRow.case_rowid.in_(chunk)))
         conn.execute(delete(CaseRootCauseRow).where(CaseRootCauseRow.case_rowid.in_(chunk)))
-    reviewer_rows: list[dict[str, Any]] = []
+    written = [(rowid, who, folded[rowid].by_reviewer[who]) for rowid in rowids for who in sorted(reviewers[rowid])]
+    reviewer_rows = [
+        {"case_rowid": rowid, "reviewer": who, "verdict": label.verdict, "labeled_at": label.labeled_at, "data": data}
+        for (rowid, who, label), data in zip(
+            written, _LABELS.dump_python([label for _, _, label in written], mode="json"), strict=True
+        )
+    ]
+    resolved = [(rowid, labels, labels.resolved) for rowid, labels in folded.items() if labels.resolved is not None]
     label_rows: list[dict[str, Any]] = []
     cause_rows: list[dict[str, Any]] = []
-    for rowid in rowids:
-        labels = folded[rowid]
-        for reviewer, label in sorted(labels.by_reviewer.items()):
-            reviewer_rows.append(
-                {
-                    "case_rowid": rowid,
-                    "reviewer": reviewer,
-                    "verdict": label.verdict,
-                    "labeled_at": label.labeled_at,
-                    "data": label.model_dump(mode="json"),
-                }
-            )
-        resolved = labels.resolved
-        if resolved is None:
-            continue
+    datas = _LABELS.dump_python([label for _, _, label in resolved], mode="json")
+    for (rowid, labels, label), data in zip(resolved, datas, strict=True):
         label_rows.append(
             {
                 "case_rowid": rowid,
-                "verdict": resolved.verdict,
-                "escalate": resolved.escalate,
-                "reviewer": resolved.reviewer,
-                "labeled_at": resolved.labeled_at,
-                "data": resolved.model_dump(mode="json"),
+                "verdict": label.verdict,
+                "escalate": label.escalate,
+                "reviewer": label.reviewer,
+                "labeled_at": label.labeled_at,
+                "data": data,
                 # The case's latest event in this workspace (what the consistency check expects).
-                "last_event_rowid": max(e.event_rowid for e in events[rowid]),
+                "last_event_rowid": latest[rowid],
                 "resolution": labels.resolution,
             }
         )
-        cause_rows.extend({"case_rowid": rowid, "root_cause": rc} for rc in dict.fromkeys(resolved.root_causes))
+        cause_rows.extend({"case_rowid": rowid, "root_cause": rc} for rc in dict.fromkeys(label.root_causes))
     for table, rows in ((ReviewerLabelRow, reviewer_rows), (LabelRow, label_rows), (CaseRootCauseRow, cause_rows)):
         if rows:
             conn.execute(insert(table), rows)
-    return folded
 
 
 # -- reads ------------------------------------------------------------------------------------------

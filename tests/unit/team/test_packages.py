@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 
 from reviewdesk.cli.main import main
+from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import agreement, assignment, cases, exports, labels, packages
 from reviewdesk.services.workspace import open_workspace
+from reviewdesk.storage import label_log, package_store
 from tests.consumers.labeled import LabeledWorkspace, build
+from tests.robustness.helpers import consistency_problems
 
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -176,3 +179,42 @@ def test_blind_setting_travels_in_the_package(
         assert packages.is_blind(package)
     finally:
         package.close()
+
+
+def test_a_merge_writes_what_a_full_rebuild_from_the_events_gives(team: LabeledWorkspace, tmp_path: Path) -> None:
+    # A merge refolds only the labels its events changed; ADR 0004: the state must be the events' fold.
+    ws = team.open()
+    try:
+        assignment.assign(ws, ["ana", "bo"], overlap=2, seed=2)
+        made = [packages.create_package(ws, who, tmp_path / f"{who}.rdpkg").path for who in ("ana", "bo")]
+        shared = [a.case_id for a in assignment.list_assignments(ws, reviewer="ana")]
+        # After the packages were made: ana changes a case here too (a conflict), a lead settles another,
+        # and cy, who has no package, labels a third.
+        labels.record_label(ws, shared[0], LabelChange(verdict="unsure", comment="here"), reviewer="ana")
+        labels.record_label(ws, shared[1], LabelChange(verdict="pass"), reviewer="cy")
+        labels.record_adjudication(
+            ws, shared[2], Label(verdict="fail", root_causes=["stale_source"]), adjudicator="lead"
+        )
+    finally:
+        ws.close()
+    for path, who in zip(made, ("ana", "bo"), strict=True):
+        package = open_workspace(path)
+        try:
+            for n, case_id in enumerate(shared):
+                verdict = "fail" if (n + len(who)) % 2 else "pass"
+                labels.record_label(package, case_id, LabelChange(verdict=verdict, root_causes=[]), reviewer=who)
+                labels.record_label(package, case_id, LabelChange(comment=f"{who} {n}"), reviewer=who)
+        finally:
+            package.close()
+    ws = team.open()
+    try:
+        reports = [packages.merge_package(ws, path) for path in made]
+        assert reports[0].conflicts == [shared[0]] and reports[1].conflicts == []
+        merged = _state(team.path)
+        with ws.session() as session, session.begin():
+            conn = session.connection()
+            label_log.rebuild(conn, package_store.all_case_rowids(conn))
+    finally:
+        ws.close()
+    assert _state(team.path) == merged
+    assert isinstance(team.path, Path) and consistency_problems(team.path) == []

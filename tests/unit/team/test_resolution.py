@@ -10,9 +10,9 @@ from sqlalchemy import insert
 
 from reviewdesk.domain.errors import LabelError
 from reviewdesk.domain.ids import uuid7, uuid7_time
-from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.labels import Label, LabelChange, apply_change
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.domain.team import LabelEvent, case_labels
+from reviewdesk.domain.team import LabelEvent, case_labels, fold
 from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import cases, labels
 from reviewdesk.services.workspace import Workspace
@@ -156,3 +156,25 @@ def test_the_same_event_id_is_stored_once(team_ws: LabeledWorkspace) -> None:
             _insert_raw(ws, rowid, event_id)
     finally:
         ws.close()
+
+
+def test_fold_equals_applying_each_change_in_turn() -> None:
+    # The fold validates each label once, at the end; it must give what apply_change gives step by step.
+    evidence = [{"root_cause": "stale_source", "kind": "document", "ref": "doc-1"}]
+    changes = [
+        ("ana", LabelChange(verdict="fail", root_causes=["hallucination"], scores={"correctness": 2})),
+        ("bo", LabelChange(comment="looks fine")),
+        ("ana", LabelChange.model_validate({"root_causes": ["stale_source"], "evidence": evidence})),
+        ("ana", LabelChange(corrected_output="better", escalate=True)),
+        ("bo", LabelChange(verdict="pass", comment=None)),
+        ("ana", LabelChange.model_validate({"evidence": [], "scores": {"correctness": 4, "safety": 5}})),
+    ]
+    events = [_event(n, who, change) for n, (who, change) in enumerate(changes)]
+    expected: dict[str, Label] = {}
+    for event in events:
+        expected[event.reviewer] = apply_change(
+            expected.get(event.reviewer), event.change, reviewer=event.reviewer, at=event.at, schema_version=1
+        )
+    by_reviewer, adjudication = fold(reversed(events))
+    assert by_reviewer == expected and adjudication is None
+    assert by_reviewer["bo"].comment is None and by_reviewer["ana"].evidence == []
