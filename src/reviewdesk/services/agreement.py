@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,11 +33,13 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services.labels import current_taxonomy
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, queries
-from reviewdesk.storage.label_log import RatingRow
+from reviewdesk.storage.label_log import RatingColumns, RatingRow
 
 Level = Literal["nominal", "ordinal"]
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
+VERDICT_ORDER: tuple[str, ...] = ("pass", "fail", "unsure")
+SCORE_ORDER: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,49 +157,84 @@ def alpha_from_coincidences(matrices: np.ndarray, level: Level) -> np.ndarray:
 
 def figures(ratings: Ratings, level: Level = "nominal", order: Sequence[Hashable] | None = None) -> Figures:
     """All figures of one dimension. ``order``: the values in order (needed for ordinal data)."""
-    pairable = {case: by for case, by in ratings.items() if len(by) >= 2}
-    reviewers = sorted({who for by in pairable.values() for who in by})
-    values = (
-        list(order) if order is not None else sorted({v for by in pairable.values() for v in by.values()}, key=repr)
+    cases = {case: n for n, case in enumerate(ratings)}
+    names = sorted({who for by in ratings.values() for who in by})
+    where = {who: n for n, who in enumerate(names)}
+    keys = list(order) if order is not None else list(dict.fromkeys(v for by in ratings.values() for v in by.values()))
+    index = {value: n for n, value in enumerate(keys)}
+    triples = [(cases[case], where[who], index[value]) for case, by in ratings.items() for who, value in by.items()]
+    columns = np.array(triples, dtype=np.int64).reshape(-1, 3)
+    return _figures(
+        columns[:, 0], columns[:, 1], columns[:, 2], names=names, keys=keys, level=level, ordered=order is not None
     )
-    index = {value: n for n, value in enumerate(values)}
-    if not pairable or len(reviewers) < 2:
-        return Figures(None, None, None, None, len(pairable), len(reviewers))
-    cases = sorted(pairable)
-    data = np.full((len(reviewers), len(cases)), np.nan)
-    where = {who: n for n, who in enumerate(reviewers)}
-    for column, case in enumerate(cases):
-        for who, value in pairable[case].items():
-            data[where[who], column] = index[value]
+
+
+def _figures(
+    case: np.ndarray,
+    reviewer: np.ndarray,
+    value: np.ndarray,
+    *,
+    names: Sequence[str],
+    keys: Sequence[Hashable],
+    level: Level,
+    ordered: bool,
+) -> Figures:
+    """The figures from one rating per row: ``case`` (codes in case order), ``reviewer`` (codes
+    into ``names``, which are sorted), ``value`` (codes into ``keys``). Vectorised: every figure
+    comes from the cases x values count matrix or the cases x reviewers grid, never from a
+    Python loop over cases."""
+    if len(case):
+        pairable = np.bincount(case)[case] >= 2  # only cases with two ratings or more count
+        case, reviewer, value = case[pairable], reviewer[pairable], value[pairable]
+    used_cases, unit = _compact(case)
+    used_reviewers, rater = _compact(reviewer)
+    if len(used_cases) == 0 or len(used_reviewers) < 2:
+        return Figures(None, None, None, None, len(used_cases), len(used_reviewers))
+    if not ordered:  # nominal values without a given order: those present, in a stable order
+        present, _ = _compact(value)
+        ranked = sorted(present.tolist(), key=lambda code: repr(keys[code]))
+        recode = np.zeros(len(keys), dtype=np.int64)
+        recode[ranked] = np.arange(len(ranked))
+        value, keys = recode[value], [keys[code] for code in ranked]
+    k, units = len(keys), len(used_cases)
+    counts = np.bincount(unit * k + value, minlength=units * k).reshape(units, k)
     # One value only (everyone said pass): agreement is undefined, not perfect — the package
     # answers nan (or refuses), and so do we, as None.
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            domain = list(range(len(values)))
-            alpha = _finite(krippendorff.alpha(reliability_data=data, level_of_measurement=level, value_domain=domain))
+            alpha = _finite(
+                krippendorff.alpha(value_counts=counts, level_of_measurement=level, value_domain=list(range(k)))
+            )
     except ValueError:
         alpha = None
-    ci = _bootstrap(pairable, index, level) if alpha is not None else None
-    agree = [_agreeing_share(list(by.values())) for by in pairable.values()]
-    counts = Counter(len(by) for by in pairable.values())
+    ci = _bootstrap(counts, level) if alpha is not None else None
+    rated = counts.sum(axis=1)
+    agreeing = (counts * (counts - 1) // 2).sum(axis=1)  # agreeing pairs within each case
     fleiss = None
-    if len(counts) == 1 and len(values) > 1:
-        table = np.zeros((len(cases), len(values)))
-        for row, case in enumerate(cases):
-            for value in pairable[case].values():
-                table[row, index[value]] += 1
+    if len(np.unique(rated)) == 1 and k > 1:
         with np.errstate(divide="ignore", invalid="ignore"):
-            fleiss = _finite(inter_rater.fleiss_kappa(table, method="fleiss"))
-    pairs = [_pair(a, b, pairable, index) for a, b in itertools.combinations(reviewers, 2)]
+            fleiss = _finite(inter_rater.fleiss_kappa(counts.astype(float), method="fleiss"))
+    grid = np.full((units, len(used_reviewers)), -1, dtype=np.int64)
+    grid[unit, rater] = value
+    who = [names[code] for code in used_reviewers.tolist()]
+    pairs = [_pair(grid, (a, b), (who[a], who[b]), k) for a, b in itertools.combinations(range(len(who)), 2)]
     return Figures(
         krippendorff_alpha=alpha,
         alpha_ci95=ci,
-        percent_agreement=float(np.mean(agree)),
+        percent_agreement=float(np.mean(agreeing / (rated * (rated - 1) // 2))),
         fleiss_kappa=fleiss,
-        cases=len(pairable),
-        reviewers=len(reviewers),
+        cases=units,
+        reviewers=len(used_reviewers),
         pairs=[p for p in pairs if p.cases],
     )
+
+
+def _compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present, ascending, and each row's position among them (``np.unique`` without its sort)."""
+    if not len(codes):
+        return codes, codes
+    seen = np.bincount(codes) > 0
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[codes]
 
 
 def _finite(value: Any) -> float | None:
@@ -205,32 +242,33 @@ def _finite(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def _agreeing_share(values: list[Hashable]) -> float:
-    pairs = list(itertools.combinations(values, 2))
-    return sum(1 for a, b in pairs if a == b) / len(pairs)
-
-
-def _pair(a: str, b: str, ratings: Ratings, index: dict[Hashable, int]) -> PairKappa:
-    both = [(by[a], by[b]) for by in ratings.values() if a in by and b in by]
-    if not both:
-        return PairKappa((a, b), None, None, 0)
-    table = np.zeros((len(index), len(index)))
-    for x, y in both:
-        table[index[x], index[y]] += 1
-    agree = sum(1 for x, y in both if x == y) / len(both)
-    expected = float((table.sum(axis=1) * table.sum(axis=0)).sum()) / len(both) ** 2
+def _pair(grid: np.ndarray, columns: tuple[int, int], pair: tuple[str, str], k: int) -> PairKappa:
+    a, b = columns
+    both = (grid[:, a] >= 0) & (grid[:, b] >= 0)
+    cases = int(both.sum())
+    if not cases:
+        return PairKappa(pair, None, None, 0)
+    x, y = grid[both, a], grid[both, b]
+    table = np.bincount(x * k + y, minlength=k * k).reshape(k, k).astype(float)
+    agree = int((x == y).sum()) / cases
+    expected = float((table.sum(axis=1) * table.sum(axis=0)).sum()) / cases**2
     kappa = None if expected >= 1 else _finite(inter_rater.cohens_kappa(table, return_results=False))
-    return PairKappa((a, b), kappa, agree, len(both))
+    return PairKappa(pair, kappa, agree, cases)
 
 
-def _bootstrap(ratings: Ratings, index: dict[Hashable, int], level: Level) -> tuple[float, float] | None:
-    patterns = Counter(tuple(sorted(index[v] for v in by.values())) for by in ratings.values())
-    keys = list(patterns)
-    k = len(index)
-    stack = np.stack([_coincidences(key, k) for key in keys])  # (patterns, k, k)
+def _bootstrap(counts: np.ndarray, level: Level) -> tuple[float, float] | None:
+    # Cases with the same values (the same row of counts) contribute the same coincidences:
+    # group them, in order of first appearance, and redraw multinomial counts of the groups.
+    patterns, first, sizes = np.unique(counts, axis=0, return_index=True, return_counts=True)
+    ranked = np.argsort(first, kind="stable")
+    patterns, sizes = patterns[ranked].astype(float), sizes[ranked]
+    rated = patterns.sum(axis=1)
+    outer = patterns[:, :, None] * patterns[:, None, :]
+    outer[:, np.arange(counts.shape[1]), np.arange(counts.shape[1])] -= patterns
+    stack = outer / (rated - 1)[:, None, None]  # (patterns, k, k): each case's coincidence matrix
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    total = sum(patterns.values())
-    draws = rng.multinomial(total, [patterns[key] / total for key in keys], size=BOOTSTRAP_DRAWS)
+    total = int(sizes.sum())
+    draws = rng.multinomial(total, sizes / total, size=BOOTSTRAP_DRAWS)
     with np.errstate(divide="ignore", invalid="ignore"):
         alphas = alpha_from_coincidences(np.einsum("dp,pij->dij", draws, stack), level)
     alphas = alphas[np.isfinite(alphas)]
@@ -243,35 +281,72 @@ def _bootstrap(ratings: Ratings, index: dict[Hashable, int], level: Level) -> tu
 # -- from the workspace ---------------------------------------------------------------------------
 
 
-def _dimension(rows: Sequence[RatingRow], value: Callable[[RatingRow], Hashable | None]) -> Ratings:
-    ratings: Ratings = {}
-    for row in rows:
-        rated = value(row)
-        if rated is not None:
-            ratings.setdefault(row.case_rowid, {})[row.reviewer] = rated
-    return ratings
-
-
-def _has_cause(root_cause: str) -> Callable[[RatingRow], Hashable | None]:
-    return lambda row: root_cause in row.root_causes
-
-
-def _score(name: str) -> Callable[[RatingRow], Hashable | None]:
-    return lambda row: row.scores.get(name)
-
-
 def compute(rows: Sequence[RatingRow], root_cause_ids: Sequence[str], score_names: Sequence[str]) -> Agreement:
     """Every figure from reviewer-label rows."""
-    voted = [r for r in rows if r.verdict is not None]
-    verdict = figures(_dimension(voted, lambda r: r.verdict), "nominal", ["pass", "fail", "unsure"])
-    seen = list(
-        dict.fromkeys([*root_cause_ids, *sorted({rc for r in voted for rc in r.root_causes} - set(root_cause_ids))])
+    columns = RatingColumns(
+        case_rowid=[r.case_rowid for r in rows],
+        reviewer=[r.reviewer for r in rows],
+        verdict=[r.verdict for r in rows],
+        root_causes=[r.root_causes for r in rows],
+        scores=[r.scores for r in rows],
     )
-    causes = {rc: figures(_dimension(voted, _has_cause(rc)), "nominal", [False, True]) for rc in seen}
-    cause_set = figures(_dimension(voted, lambda r: tuple(sorted(set(r.root_causes)))), "nominal")
-    names = list(dict.fromkeys([*score_names, *sorted({s for r in rows for s in r.scores} - set(score_names))]))
-    scores = {name: figures(_dimension(rows, _score(name)), "ordinal", [1, 2, 3, 4, 5]) for name in names}
-    reviewers = sorted({r.reviewer for r in voted})
+    return compute_columns(columns, root_cause_ids, score_names)
+
+
+def compute_columns(columns: RatingColumns, root_cause_ids: Sequence[str], score_names: Sequence[str]) -> Agreement:
+    """Every figure from reviewer labels held column by column (one row per reviewer label)."""
+    cases: dict[int, int] = {}
+    case = np.array([cases.setdefault(rowid, len(cases)) for rowid in columns.case_rowid], dtype=np.int64)
+    names = sorted(set(columns.reviewer))
+    where = {who: n for n, who in enumerate(names)}
+    reviewer = np.array([where[who] for who in columns.reviewer], dtype=np.int64)
+    verdict_code: dict[str | None, int] = {v: n for n, v in enumerate(VERDICT_ORDER)}
+    voted = np.array([v is not None for v in columns.verdict], dtype=bool)
+    voted_rows = np.flatnonzero(voted)
+
+    def dimension(
+        rows: np.ndarray, value: np.ndarray, keys: Sequence[Hashable], level: Level, ordered: bool
+    ) -> Figures:
+        return _figures(case[rows], reviewer[rows], value, names=names, keys=keys, level=level, ordered=ordered)
+
+    # Python passes over the rows are kept to one per column (plain lists, not numpy scalars).
+    voted_causes = [columns.root_causes[i] for i in voted_rows.tolist()]
+    verdicts = np.array([verdict_code[v] for v in columns.verdict if v is not None], dtype=np.int64)
+    verdict = dimension(voted_rows, verdicts, VERDICT_ORDER, "nominal", True)
+    named = {rc for given in voted_causes for rc in given}
+    seen = list(dict.fromkeys([*root_cause_ids, *sorted(named - set(root_cause_ids))]))
+    marks: dict[str, list[int]] = {rc: [] for rc in seen}
+    set_keys: dict[tuple[str, ...], int] = {}
+    by_given: dict[tuple[str, ...], int] = {}  # the same stored tuple is one set: sort it once
+    set_codes = np.empty(len(voted_causes), dtype=np.int64)
+    for position, given in enumerate(voted_causes):
+        code = by_given.get(given)
+        if code is None:
+            code = by_given[given] = set_keys.setdefault(tuple(sorted(set(given))), len(set_keys))
+        set_codes[position] = code
+        for rc in set(given):
+            marks[rc].append(position)
+    causes: dict[str, Figures] = {}
+    for rc in seen:
+        present = np.zeros(len(voted_rows), dtype=np.int64)
+        present[marks[rc]] = 1
+        causes[rc] = dimension(voted_rows, present, [False, True], "nominal", True)
+    cause_set = dimension(voted_rows, set_codes, list(set_keys), "nominal", False)
+    score_code = {v: n for n, v in enumerate(SCORE_ORDER)}
+    rated: dict[str, tuple[list[int], list[int]]] = {name: ([], []) for name in score_names}
+    for i, scored in enumerate(columns.scores):
+        for name, score in scored.items():
+            rows, values = rated.setdefault(name, ([], []))
+            rows.append(i)
+            values.append(score_code[score])
+    scores: dict[str, Figures] = {}
+    for name in dict.fromkeys([*score_names, *sorted(set(rated) - set(score_names))]):
+        rows, values = rated[name]
+        scores[name] = dimension(
+            np.array(rows, dtype=np.int64), np.array(values, dtype=np.int64), SCORE_ORDER, "ordinal", True
+        )
+    reviewers = sorted({names[code] for code in reviewer[voted_rows].tolist()})
+    labeled = Counter(names[code] for code in reviewer[voted_rows].tolist())
     by_pair = {p.reviewers: p for p in verdict.pairs}
     matrix: list[list[float | None]] = []
     matrix_cases: list[list[int]] = []
@@ -281,7 +356,7 @@ def compute(rows: Sequence[RatingRow], root_cause_ids: Sequence[str], score_name
         for b in reviewers:
             pair = by_pair.get((a, b)) or by_pair.get((b, a))
             row.append(1.0 if a == b else (pair.percent_agreement if pair else None))
-            counts.append(sum(1 for r in voted if r.reviewer == a) if a == b else (pair.cases if pair else 0))
+            counts.append(labeled[a] if a == b else (pair.cases if pair else 0))
         matrix.append(row)
         matrix_cases.append(counts)
     return Agreement(verdict, causes, cause_set, scores, reviewers, matrix, matrix_cases)
@@ -294,5 +369,5 @@ def workspace_agreement(workspace: Workspace, flt: CaseFilter | None = None) -> 
         rowids = (
             None if flt is None or flt == CaseFilter() else [s.case_rowid for s in queries.list_cases(session, flt)]
         )
-        rows = label_log.rating_rows(session.connection(), rowids)
-    return compute(rows, list(schema.ids()), [s.name for s in schema.scores])
+        columns = label_log.rating_columns(session.connection(), rowids)
+    return compute_columns(columns, list(schema.ids()), [s.name for s in schema.scores])

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import JSON, Connection, Text, delete, func, insert, or_, select, type_coerce
 
 from reviewdesk.domain.labels import Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
@@ -362,6 +363,54 @@ def rating_rows(conn: Connection, case_rowids: Sequence[int] | None = None) -> l
                 )
             )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class RatingColumns:
+    """Every reviewer label for agreement figures, column by column (row ``n`` is one label)."""
+
+    case_rowid: list[int]
+    reviewer: list[str]
+    verdict: list[str | None]
+    root_causes: list[tuple[str, ...]]
+    scores: list[dict[str, int]]
+
+
+def _json_member(value: Any, empty: str) -> Any:
+    # SQLite hands the extracted member back as JSON text, PostgreSQL's driver as a parsed value.
+    if isinstance(value, str):
+        return None if value in {empty, "null"} else orjson.loads(value)
+    return value
+
+
+def rating_columns(conn: Connection, case_rowids: Sequence[int] | None = None) -> RatingColumns:
+    """``rating_rows`` as columns, in one query per chunk that reads the verdict column and only
+    the root causes and scores out of each label's JSON (parsing the whole label was most of the
+    time agreement over 100,000 cases took)."""
+    data = type_coerce(ReviewerLabelRow.data, JSON)
+    statement = select(
+        ReviewerLabelRow.case_rowid,
+        ReviewerLabelRow.reviewer,
+        ReviewerLabelRow.verdict,
+        type_coerce(data["root_causes"], Text),
+        type_coerce(data["scores"], Text),
+    ).order_by(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer)
+    batches: Iterable[Any]
+    if case_rowids is None:
+        batches = [conn.execute(statement)]
+    else:
+        batches = (
+            conn.execute(statement.where(ReviewerLabelRow.case_rowid.in_(c))) for c in _chunks(list(case_rowids))
+        )
+    rows = [row for batch in batches for row in batch]
+    case_rowid, reviewer, verdict, causes, scores = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 5
+    return RatingColumns(
+        case_rowid=case_rowid,
+        reviewer=reviewer,
+        verdict=verdict,
+        root_causes=[() if c == "[]" else tuple(_json_member(c, "[]") or ()) for c in causes],
+        scores=[{} if c == "{}" else dict(_json_member(c, "{}") or {}) for c in scores],
+    )
 
 
 def case_rowids_by_id(conn: Connection, case_ids: Sequence[str]) -> dict[str, int]:

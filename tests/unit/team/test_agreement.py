@@ -10,6 +10,7 @@ import pytest
 
 from reviewdesk.cli.main import main
 from reviewdesk.domain.labels import LabelChange
+from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import agreement, labels
 from reviewdesk.services.agreement import alpha_from_coincidences, figures
 from reviewdesk.storage.label_log import RatingRow
@@ -142,3 +143,26 @@ def test_cli_json_on_a_workspace(tmp_path: Path, capsys: pytest.CaptureFixture[s
     # pass-pass x3 and pass-fail: n_pass 7, n_fail 1, D_o pairs 2: alpha = 1 - 7 * 2 / (2 * 7 * 1) = 0.
     assert data["verdict"]["krippendorff_alpha"] == pytest.approx(0.0, abs=1e-9)
     assert "hallucination" in data["root_causes"]
+
+
+def test_workspace_agreement_reads_causes_and_scores_on_each_engine(workspace_location: WorkspaceLocation) -> None:
+    # rating_columns reads only the root causes and scores out of each label's JSON, which the two
+    # engines hand back differently (SQLite as text, PostgreSQL parsed): the figures must not care.
+    team = build(workspace_location, label=False)
+    ws = team.open()
+    keys = sorted(team.case_ids)[:3]
+    try:
+        for n, key in enumerate(keys):
+            case = team.case_ids[key]
+            a = LabelChange(verdict="fail", root_causes=["hallucination"], scores={"correctness": 2})
+            b = LabelChange(verdict="fail", root_causes=["hallucination"] if n else [], scores={"correctness": 2 + n})
+            labels.record_label(ws, case, a, reviewer="a")
+            labels.record_label(ws, case, b, reviewer="b")
+        result = agreement.workspace_agreement(ws)
+    finally:
+        ws.close()
+    assert result.verdict.percent_agreement == 1.0 and result.verdict.cases == 3
+    assert result.root_causes["hallucination"].percent_agreement == pytest.approx(2 / 3)
+    assert result.root_cause_set.percent_agreement == pytest.approx(2 / 3)
+    assert result.scores["correctness"].cases == 3
+    assert result.scores["correctness"].percent_agreement == pytest.approx(1 / 3)  # 2-2 agree, 2-3 and 2-4 do not
