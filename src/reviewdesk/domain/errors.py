@@ -35,6 +35,10 @@ class WorkspaceLockedError(WorkspaceError):
         self.holder = holder
         """Who holds the lock, for messages: ``reviewdesk import (pid 4242)`` or ``another program``."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in an import's worker process and raised again in the importing one.
+        return (_locked, (str(self), self.holder))
+
 
 class PermissionRefusedError(WorkspaceError):
     """The database refused the change for the connected user's role (a team workspace's roles)."""
@@ -65,6 +69,14 @@ class RecordError(ReviewdeskError):
         self.where = where
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled from an import's worker process: rebuilt from its parts, not from the message.
+        return (RecordError, (self.file, self.where, self.reason))
+
 
 class LabelError(ReviewdeskError):
     """A label refers to an unknown root cause, score or verdict."""
+
+
+def _locked(message: str, holder: str) -> WorkspaceLockedError:
+    return WorkspaceLockedError(message, holder=holder)

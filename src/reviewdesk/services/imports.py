@@ -17,22 +17,22 @@ from __future__ import annotations
 import copy
 import gc
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import FormatError, ReviewdeskError
+from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.importers import bundles, registry
 from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit, cost_estimates, redaction, restore
+from reviewdesk.services import audit, cost_estimates, import_worker, redaction, restore
+from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new
 from reviewdesk.services.import_records import (
     ImportResult,
     ImportSummary,
@@ -103,7 +103,7 @@ def _import_given(
     for item in bundles.expand([path], scratch, expansion, is_trace):
         if progress.cancel_requested():
             break
-        summaries.append(_import_file(workspace, item, forced, progress))
+        summaries.append(_import_file(workspace, item, scratch, forced, progress))
         progress.advance(0)
     if not summaries and not progress.cancel_requested():
         looked_at = ", ".join(f"{o.name} ({o.reason})" for o in expansion.left_out[:5])
@@ -120,7 +120,7 @@ def _failed(workspace: Workspace, path: Path, reason: str) -> ImportSummary:
 
 
 def _import_file(
-    workspace: Workspace, item: bundles.InputFile, forced: registry.Format | None, progress: Progress
+    workspace: Workspace, item: bundles.InputFile, scratch: Path, forced: registry.Format | None, progress: Progress
 ) -> ImportSummary:
     """Detect, route and import one plain file; its summary says what happened, failure included."""
     summary = ImportSummary(path=item.origin, name=item.name)
@@ -132,7 +132,7 @@ def _import_file(
             summary = RestoreSummary(path=item.origin, name=item.name, format=importer.name)
             restore.restore_one(workspace, item.file, summary, progress)
         else:
-            _import_one(workspace, item.file, importer, summary, progress)
+            _import_one(workspace, item.file, importer, summary, progress, scratch=scratch)
     except ReviewdeskError as exc:
         summary.failed = str(exc)
     if not summary.audited:  # refused before it began (no such file, already imported)
@@ -148,7 +148,7 @@ def _changes(summaries: list[ImportSummary]) -> Changes:
 
 
 def _import_one(
-    workspace: Workspace, path: Path, importer: Importer, summary: ImportSummary, progress: Progress
+    workspace: Workspace, path: Path, importer: Importer, summary: ImportSummary, progress: Progress, *, scratch: Path
 ) -> None:
     """Read ``path`` (the file, or its scratch copy) with ``importer`` into the workspace."""
     summary.format = importer.name
@@ -170,19 +170,31 @@ def _import_one(
     done_bytes = 0
     status = "done"
     try:
-        for chunk in importer.read(context):
-            writer.add(chunk.spans)
-            progress.advance(chunk.offset - done_bytes)
-            done_bytes = chunk.offset
-            if writer.pending >= BATCH_SPANS:
-                writer.flush()
-                if progress.cancel_requested():
-                    status = "cancelled"
-                    summary.cancelled = True
-                    break
-        if status == "done":
-            writer.flush()
+        read = False
+        if size >= import_worker.WORKER_MIN_BYTES and import_worker.available():
+            job = import_worker.Job(
+                path=path,
+                name=summary.name,
+                file_hash=file_hash,
+                importer=importer.name,
+                rules=writer.redactor.rules,
+                source=writer.source,
+                batch_spans=BATCH_SPANS,
+                scratch=Path(tempfile.mkdtemp(prefix="batches-", dir=scratch)),
+            )
+            try:
+                done_bytes = _read_in_worker(writer, job, report, progress)
+                read = True
+            except _StoredBefore:
+                # Traces stored before: read the file again here, where they are extended (the
+                # batches committed so far are skipped as stored); the skipped records again too.
+                summary.skipped = 0
+                summary.errors.clear()
+        if not read:
+            done_bytes = _read_here(writer, importer, context, progress, done_bytes)
         writer.drain()
+        if summary.cancelled:
+            status = "cancelled"
     except ReviewdeskError as exc:
         status = "failed"
         summary.failed = str(exc)
@@ -204,6 +216,49 @@ def _import_one(
         summary.failed = f"{summary.name}: no valid spans found ({summary.skipped} records skipped)"
 
 
+def _read_here(
+    writer: _BatchWriter, importer: Importer, context: ReadContext, progress: Progress, done_bytes: int
+) -> int:
+    """Read the file on this thread, preparing each batch before the indexing thread takes it; bytes read."""
+    for chunk in importer.read(context):
+        writer.buffer.add(chunk.spans)
+        progress.advance(max(chunk.offset - done_bytes, 0))
+        done_bytes = max(done_bytes, chunk.offset)
+        if writer.buffer.ready >= BATCH_SPANS:
+            writer.flush()
+            if progress.cancel_requested():
+                writer.summary.cancelled = True
+                return done_bytes
+    writer.flush(everything=True)
+    return done_bytes
+
+
+class _StoredBefore(Exception):
+    """A batch from the worker holds traces the workspace already has (nothing of it was written)."""
+
+
+def _read_in_worker(
+    writer: _BatchWriter, job: import_worker.Job, report: Callable[[RecordError], None], progress: Progress
+) -> int:
+    """Read the file in a worker process that prepares its batches while this one writes them; bytes read."""
+    done_bytes = 0
+    worker = import_worker.Worker(job)
+    try:
+        for prepared in worker.batches(progress.cancel_requested):
+            for error in prepared.skipped:
+                report(error)
+            writer.write_prepared(prepared)
+            progress.advance(max(prepared.offset - done_bytes, 0))
+            done_bytes = max(done_bytes, prepared.offset)
+            if progress.cancel_requested():
+                break
+        if progress.cancel_requested():
+            writer.summary.cancelled = True
+    finally:
+        worker.close()
+    return done_bytes
+
+
 class _BatchWriter:
     """Collects spans and writes them, with their rebuilt cases, one transaction per batch.
 
@@ -222,30 +277,22 @@ class _BatchWriter:
         self.import_rowid = import_rowid
         self.format_name = format_name
         self.summary = summary
-        self.by_trace: dict[str, dict[str, RawSpan]] = {}
-        self.pending = 0
         self.redactor = redaction.BatchRedactor(workspace, import_rowid)
-        self.file_name = self.redactor.scrub(file_name)  # every case carries it as provenance
+        self.buffer = TraceBuffer(self.redactor.redact_ids)
         self.audited_path = self.redactor.scrub(str(summary.path))  # each batch's audit line names it
         with workspace.engine.connect() as conn:
-            self.prices = cost_estimates.load_prices(conn)  # for traces that record no cost
+            # Every case carries the file name as provenance; prices for traces that record no cost.
+            self.source = CaseSource(format_name, self.redactor.scrub(file_name), cost_estimates.load_prices(conn))
         self._thread: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
         self._in_flight_traces: set[str] = set()
         self.batches = 0
 
-    def add(self, spans: list[RawSpan]) -> None:
-        for span in map(self.redactor.redact_ids, spans):
-            # The same span twice in one batch (re-sent by an exporter): keep the last copy.
-            bucket = self.by_trace.setdefault(span.trace_id, {})
-            if span.span_id not in bucket:
-                self.pending += 1
-            bucket[span.span_id] = span
-
-    def flush(self) -> None:
-        if not self.by_trace:
+    def flush(self, *, everything: bool = False) -> None:
+        """Write the next batch: the traces read, but those the last record added to (unless ``everything``)."""
+        batch = self.buffer.take(everything=everything)
+        if not batch:
             return
-        batch, self.by_trace, self.pending = self.by_trace, {}, 0
         now = datetime.now(UTC)
         trace_ids = list(batch)
         if not self._in_flight_traces.isdisjoint(trace_ids):
@@ -264,7 +311,7 @@ class _BatchWriter:
         # Redaction replaces a span's fields (it never changes the values in place): shallow
         # copies keep the spans as read, in case the lock shows the traces are no longer new.
         raw = {t: {sid: copy.copy(span) for sid, span in spans.items()} for t, spans in batch.items()}
-        prepared = self._prepare_new(batch, known, now)
+        prepared = prepare_new(batch, self.redactor, self.source, now, known)
         self.drain()
         conn = immediate(self.workspace.engine.connect())
         transaction = conn.begin()  # BEGIN IMMEDIATE: the read-modify-write of these traces is ours
@@ -280,9 +327,35 @@ class _BatchWriter:
             transaction.rollback()
             conn.close()
             raise
+        self._hand_over(conn, transaction, prepared)
+
+    def write_prepared(self, prepared: import_worker.Prepared) -> None:
+        """Write a batch the worker prepared; ``_StoredBefore`` when its traces are not new after all."""
+        now = datetime.now(UTC)
+        if prepared.more:  # traces this file wrote before: extended and rebuilt from their stored spans
+            self.drain()
+            with immediate(self.workspace.engine.connect()) as conn, conn.begin():
+                self._write(conn, prepared.more, now)
+        if prepared.new is None:
+            return
+        self.drain()
+        conn = immediate(self.workspace.engine.connect())
+        transaction = conn.begin()
+        try:
+            # The worker cannot see the workspace: whether these traces are new is decided here, under the lock.
+            if self.redactor.known_numbering(conn, prepared.new.trace_ids) or not self._write_new(conn, prepared.new):
+                raise _StoredBefore
+        except BaseException:
+            transaction.rollback()
+            conn.close()
+            raise
+        self._hand_over(conn, transaction, prepared.new)
+
+    def _hand_over(self, conn: Connection, transaction: RootTransaction, prepared: NewTraces) -> None:
+        """Let the indexing thread index and commit the batch whose rows were just written."""
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-import-indexer")
-        self._in_flight_traces = set(trace_ids)
+        self._in_flight_traces = set(prepared.trace_ids)
         self._in_flight = self._thread.submit(_index_and_commit, conn, transaction, prepared.case_rows)
 
     def drain(self) -> None:
@@ -299,38 +372,23 @@ class _BatchWriter:
             self._thread.shutdown(wait=True)
             self._thread = None
 
-    def _prepare_new(
-        self, batch: dict[str, dict[str, RawSpan]], known: dict[str, dict[tuple[str, bytes], int]], now: datetime
-    ) -> _NewTraces:
-        """Everything of a batch of new traces that needs no database: redaction, cases, rows."""
-        redacted = self.redactor.redact_spans(batch, known)  # before anything of the batch is written
-        rows = []
-        for spans in batch.values():
-            case = build_case(
-                list(spans.values()), source_format=self.format_name, source_file=self.file_name, prices=self.prices
-            )
-            rows.append(writes.case_columns(case, 0, now))  # the trace's row id is known once it is written
-        return _NewTraces(batch, redacted, rows)
-
-    def _write_new(self, conn: Connection, prepared: _NewTraces) -> bool:
+    def _write_new(self, conn: Connection, prepared: NewTraces) -> bool:
         """Write the rows of a prepared batch of new traces; the search index and commit follow.
 
         ``False``, with nothing written, when some of the traces are in the workspace after all
         (stored by another process since the batch was prepared).
         """
-        batch = prepared.batch
-        if writes.existing_traces(conn, list(batch)):
+        if writes.existing_traces(conn, prepared.trace_ids):
             return False
         before = dict(self.summary.redactions)
         self.redactor.store(conn, prepared.redactions, self.summary)
-        rowids = writes.insert_traces(conn, list(batch), self.import_rowid)
-        added = writes.insert_spans(
-            conn, [(rowids[t], span) for t, spans in batch.items() for span in spans.values()], self.import_rowid
-        )
-        for trace_id, row in zip(batch, prepared.case_rows, strict=True):
+        rowids = writes.insert_traces(conn, prepared.trace_ids, self.import_rowid)
+        added = writes.insert_span_rows(conn, prepared.span_rows, rowids, self.import_rowid)
+        for trace_id, row in zip(prepared.trace_ids, prepared.case_rows, strict=True):
             row["trace_rowid"] = rowids[trace_id]
         writes.upsert_cases(conn, prepared.case_rows)
-        writes.set_span_counts(conn, {rowids[t]: len(spans) for t, spans in batch.items()}, self.import_rowid)
+        counts = {rowids[t]: n for t, n in zip(prepared.trace_ids, prepared.span_counts, strict=True)}
+        writes.set_span_counts(conn, counts, self.import_rowid)
         self._count(conn, spans=added, created=len(rowids), completed=0, redactions_before=before)
         return True
 
@@ -370,7 +428,10 @@ class _BatchWriter:
             else:
                 spans = list(batch[trace_id].values())
             counts[rowid] = len(spans)
-            case = build_case(spans, source_format=self.format_name, source_file=self.file_name, prices=self.prices)
+            source = self.source
+            case = build_case(
+                spans, source_format=source.format_name, source_file=source.file_name, prices=source.prices
+            )
             case_rows.append(writes.case_columns(case, rowid, now))
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)
@@ -437,12 +498,3 @@ def _index_and_commit(conn: Connection, transaction: RootTransaction, case_rows:
         raise
     finally:
         conn.close()
-
-
-@dataclass(slots=True)
-class _NewTraces:
-    """A batch of traces new to the workspace, redacted, with their case rows, ready to write."""
-
-    batch: dict[str, dict[str, RawSpan]]
-    redactions: redaction.BatchRedactions
-    case_rows: list[dict[str, Any]]

@@ -84,15 +84,28 @@ class BatchRedactions:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class RedactionRules:
+    """What a redactor is made of: the settings and the numbering key (plain values, they pickle)."""
+
+    settings: RedactionSettings
+    key: bytes = b""
+
+
 class BatchRedactor:
     """Redacts one import's batches with the settings in force when the import started."""
 
-    def __init__(self, workspace: Workspace, import_rowid: int) -> None:
+    def __init__(self, workspace: Workspace | None, import_rowid: int, *, rules: RedactionRules | None = None) -> None:
+        """With the workspace's settings and key; or with ``rules`` (the import's worker process has no workspace)."""
         self.import_rowid = import_rowid
-        with workspace.engine.connect() as conn:
-            settings = _settings(conn)
-        # The key is in the user's data directory, never in the workspace (services.redaction_key).
-        key = redaction_key.load_key(workspace) if settings.enabled else b""
+        if rules is None:
+            assert workspace is not None
+            with workspace.engine.connect() as conn:
+                settings = _settings(conn)
+            # The key is in the user's data directory, never in the workspace (services.redaction_key).
+            rules = RedactionRules(settings, redaction_key.load_key(workspace) if settings.enabled else b"")
+        self.rules = rules
+        settings, key = rules.settings, rules.key
         self.settings = settings
         self.redactor: Redactor | None = None
         if settings.enabled:

@@ -70,15 +70,18 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
-def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_rowid: int) -> int:
-    """Insert spans that are not in the workspace yet; return how many were new.
+SpanValues = tuple[Any, ...]
+"""A span's row without its trace row id and import: ``(trace_id, span_id, …, links)``, JSON as text.
 
-    This is the widest write of an import (every attribute of every span), so it goes straight
-    to the driver with positional rows: SQLAlchemy's per-row parameter processing cost more than
-    SQLite's insert itself. A batch shares one resource and scope, so each is encoded once.
+Built where the batch is prepared (possibly in the import's worker process, so plain values that
+pickle cheaply) and completed by ``insert_span_rows`` once the trace's row id is known."""
+
+
+def span_values(spans: Iterable[RawSpan]) -> list[SpanValues]:
+    """The row values of ``spans``, with every JSON column encoded (the widest part of an import's rows).
+
+    A batch shares one resource and scope, so each is encoded once.
     """
-    if not spans:
-        return 0
     encoded: dict[int, str] = {}
 
     def shared(value: Any) -> str:
@@ -87,9 +90,9 @@ def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_
             encoded[key] = _json(value)
         return encoded[key]
 
-    rows = [
+    return [
         (
-            trace_rowid,
+            s.trace_id,
             s.span_id,
             s.parent_span_id,
             s.name,
@@ -103,12 +106,32 @@ def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_
             shared(s.resource),
             shared(s.scope),
             _json(s.links),
-            import_rowid,
         )
-        for trace_rowid, s in spans
+        for s in spans
     ]
+
+
+def insert_span_rows(
+    conn: Connection, values: Sequence[SpanValues], trace_rowids: dict[str, int], import_rowid: int
+) -> int:
+    """Insert spans (``span_values``) that are not in the workspace yet; return how many were new.
+
+    This goes straight to the driver with positional rows: SQLAlchemy's per-row parameter
+    processing cost more than SQLite's insert itself.
+    """
+    if not values:
+        return 0
+    rows = [(trace_rowids[v[0]], *v[1:], import_rowid) for v in values]
     result = conn.exec_driver_sql(_insert_span(conn), rows)
     return max(result.rowcount, 0)
+
+
+def insert_spans(conn: Connection, spans: Sequence[tuple[int, RawSpan]], import_rowid: int) -> int:
+    """Insert spans that are not in the workspace yet; return how many were new."""
+    if not spans:
+        return 0
+    rowids = {s.trace_id: trace_rowid for trace_rowid, s in spans}
+    return insert_span_rows(conn, span_values(s for _, s in spans), rowids, import_rowid)
 
 
 def load_spans(conn: Connection, trace_rowid_list: Sequence[int]) -> dict[int, list[RawSpan]]:

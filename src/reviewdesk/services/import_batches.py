@@ -1,0 +1,131 @@
+"""An import's batches before they touch the workspace: spans grouped by trace, redacted, cases built.
+
+Shared by the two ways a trace file is imported (``services.imports``): on the importing thread,
+and in a worker process that prepares batches while the importing process writes them
+(``services.import_worker``). Nothing here reads or writes the workspace.
+
+**A trace is built once.** A trace spread over several records of a file (a long agent run
+exported in pieces) used to be written as far as it had been read at each batch, and its case
+rebuilt from all its stored spans at every batch after: quadratic in the trace's size. Now a
+batch leaves out the traces the last record added to, since they may go on in the next record,
+and carries them over until a record no longer adds to them (or the file ends). A trace is
+written whole, with its case, in one batch: cases still match spans after every committed batch,
+and the case is built once. Carried spans are bounded (``HOLD_SPANS``); past that they are
+written as read and the trace's case rebuilt from its stored spans as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from reviewdesk.domain.prices import PriceBook
+from reviewdesk.domain.spans import RawSpan
+from reviewdesk.normalize import build_case
+from reviewdesk.services import redaction
+from reviewdesk.storage import writes
+
+HOLD_SPANS = 100_000
+"""Spans of traces still being read that a batch may carry over; past that they are written as read
+(memory stays bounded: the 40,000 spans of the benchmark's longest trace are carried whole)."""
+
+Batch = dict[str, dict[str, RawSpan]]
+"""Spans of a batch by trace id, then span id."""
+
+
+class TraceBuffer:
+    """Spans read and not written yet, by trace, with the traces the last record added to held back."""
+
+    def __init__(self, redact_ids: Callable[[RawSpan], RawSpan]) -> None:
+        self.by_trace: Batch = {}
+        self.pending = 0
+        self._redact_ids = redact_ids
+        self._last: set[str] = set()
+
+    def add(self, spans: Iterable[RawSpan]) -> None:
+        last: set[str] = set()
+        by_trace = self.by_trace
+        for span in map(self._redact_ids, spans):
+            # The same span twice (re-sent by an exporter): keep the last copy.
+            bucket = by_trace.get(span.trace_id)
+            if bucket is None:
+                bucket = by_trace[span.trace_id] = {}
+            if span.span_id not in bucket:
+                self.pending += 1
+            bucket[span.span_id] = span
+            last.add(span.trace_id)
+        if last:  # a record with nothing in it (skipped) does not end the traces before it
+            self._last = last
+
+    @property
+    def held(self) -> int:
+        """Spans of the traces the last record added to: they may go on in the next one."""
+        return sum(len(self.by_trace[t]) for t in self._last if t in self.by_trace)
+
+    @property
+    def ready(self) -> int:
+        """Spans that the next batch would write."""
+        return self.pending - self.held
+
+    def take(self, *, everything: bool) -> Batch:
+        """The next batch: every trace but the held ones (or all, at the end or past ``HOLD_SPANS``)."""
+        held = self.held
+        if everything or held > HOLD_SPANS or not held:
+            batch, self.by_trace, self.pending, self._last = self.by_trace, {}, 0, set()
+            return batch
+        batch = {t: spans for t, spans in self.by_trace.items() if t not in self._last}
+        self.by_trace = {t: self.by_trace[t] for t in self._last if t in self.by_trace}
+        self.pending = held
+        return batch
+
+
+@dataclass(slots=True)
+class NewTraces:
+    """A batch of traces new to the workspace, redacted, as rows ready to write (they pickle cheaply)."""
+
+    trace_ids: list[str]
+    span_rows: list[writes.SpanValues]
+    span_counts: list[int]
+    """Spans of each trace, in ``trace_ids`` order."""
+    redactions: redaction.BatchRedactions
+    case_rows: list[dict[str, Any]]
+    """In ``trace_ids`` order; ``trace_rowid`` is set once the traces are written."""
+
+
+@dataclass(slots=True)
+class CaseSource:
+    """What every case of an import carries besides its spans."""
+
+    format_name: str
+    file_name: str
+    """Already redacted: cases carry it as provenance."""
+    prices: PriceBook = field(default_factory=PriceBook)
+
+
+def prepare_new(
+    batch: Batch,
+    redactor: redaction.BatchRedactor,
+    source: CaseSource,
+    now: datetime,
+    known: dict[str, dict[tuple[str, bytes], int]] | None = None,
+) -> NewTraces:
+    """Everything of a batch of new traces that needs no database: redaction, cases, rows.
+
+    Redacts ``batch`` in place (its spans' fields are replaced, never the values inside them).
+    """
+    redacted = redactor.redact_spans(batch, known or {})  # before anything of the batch is built
+    rows = []
+    for spans in batch.values():
+        case = build_case(
+            list(spans.values()), source_format=source.format_name, source_file=source.file_name, prices=source.prices
+        )
+        rows.append(writes.case_columns(case, 0, now))  # the trace's row id is known once it is written
+    return NewTraces(
+        trace_ids=list(batch),
+        span_rows=writes.span_values(span for spans in batch.values() for span in spans.values()),
+        span_counts=[len(spans) for spans in batch.values()],
+        redactions=redacted,
+        case_rows=rows,
+    )

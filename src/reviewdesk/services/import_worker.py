@@ -1,0 +1,252 @@
+"""Preparing an import's batches in a worker process while the importing process writes them.
+
+Preparing a batch (parsing, redaction, case rules, encoding the rows) is pure Python and takes
+about three quarters of an import's CPU; writing it is SQLite. One process cannot do both at
+once (the GIL: ADR 0006), so a large file is read by a worker process that prepares its batches
+(``services.import_batches``) and sends them, as plain rows, through a bounded queue to the
+importing process, which writes each batch in one transaction as before (ADR 0011).
+
+* The worker never opens the workspace. It treats every trace as new to it; the importing
+  process checks that under the write lock, and if a trace is stored after all (a re-import
+  after a crash, a file continuing another's traces, another import at the same time) it stops
+  the worker and reads the file again on its own thread, where stored traces are extended and
+  rebuilt (``imports._BatchWriter``); spans already stored are skipped there.
+* The worker is a new interpreter (``python -c …import_worker import serve; serve()``), not a fork:
+  the window runs imports beside Qt's threads, and a forked copy of a process with threads may
+  hold a lock no thread will release. Not ``multiprocessing``'s spawn either: it runs the
+  parent's main module again in the child (``python -m reviewdesk`` would start the CLI there).
+* At most ``QUEUE_BATCHES`` prepared batches wait (in scratch files, read once and deleted), so
+  memory does not grow with the file when the writes are slower than the preparation.
+* A bad file fails as it does on one thread: the worker sends the ``ReviewdeskError`` (file and
+  record in its message) and the importer raises it, after the batches before it were committed
+  whole. Any other error comes back with the worker's traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reviewdesk.domain.errors import RecordError, ReviewdeskError
+from reviewdesk.importers import registry
+from reviewdesk.importers.base import ReadContext
+from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
+from reviewdesk.services import redaction
+from reviewdesk.services.import_batches import Batch, CaseSource, NewTraces, TraceBuffer, prepare_new
+
+WORKER_MIN_BYTES = 24_000_000
+"""Files from this size on are prepared in a worker process; starting one (a new interpreter
+importing reviewdesk) costs about half a second, more than it saves on a file of one batch."""
+QUEUE_BATCHES = 2
+"""Prepared batches waiting to be written (about 25 MB each for the benchmark's spans)."""
+_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What the worker needs to read one file (plain values: it is pickled to the worker)."""
+
+    path: Path
+    name: str
+    file_hash: str
+    importer: str
+    rules: redaction.RedactionRules
+    source: CaseSource
+    batch_spans: int
+    scratch: Path
+    """Where the worker leaves each prepared batch for the importing process to read (then delete)."""
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One batch from the worker."""
+
+    offset: int
+    """Bytes of the file read once this batch was taken."""
+    new: NewTraces | None
+    """Traces this file has not written before, redacted and built, as rows."""
+    more: Batch = field(default_factory=dict)
+    """Spans of traces an earlier batch of this file wrote (carried past ``HOLD_SPANS``): as read,
+    for the importing process to redact with their stored numbering and rebuild from all their spans."""
+    skipped: list[RecordError] = field(default_factory=list)
+    """Records skipped while reading this batch."""
+
+
+def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
+    """Read ``job``'s file and ``emit`` its batches in order (the worker's loop; nothing touches the workspace)."""
+    redactor = redaction.BatchRedactor(None, 0, rules=job.rules)
+    importer = registry.get_importer(job.importer)
+    assert not isinstance(importer, CaseExportImporter)  # restored by services.restore, never here
+    skipped: list[RecordError] = []
+    context = ReadContext(path=job.path, file_hash=job.file_hash, report=skipped.append, name=job.name)
+    buffer = TraceBuffer(redactor.redact_ids)
+    written: set[str] = set()
+    offset = 0
+
+    def send(*, everything: bool) -> None:
+        taken = buffer.take(everything=everything)
+        new = {t: spans for t, spans in taken.items() if t not in written}
+        more = {t: spans for t, spans in taken.items() if t in written}
+        written.update(new)
+        built = prepare_new(new, redactor, job.source, datetime.now(UTC)) if new else None
+        emit(Prepared(offset=offset, new=built, more=more, skipped=skipped[:]))
+        skipped.clear()
+
+    for chunk in importer.read(context):
+        buffer.add(chunk.spans)
+        offset = chunk.offset
+        if buffer.ready >= job.batch_spans:
+            send(everything=False)
+    send(everything=True)
+
+
+def serve() -> None:
+    """The worker process (``python -c …import_worker import serve; serve()``): a job on stdin, frames out.
+
+    Each frame on stdout is a pickled ``(kind, value)`` after its length: ``batch`` (the file
+    holding a pickled ``Prepared``: a batch is tens of MB, and through a 64 kB pipe it would
+    take hundreds of switches between the processes, each a wait on a loaded machine), then
+    ``done``; or ``error`` (a ``ReviewdeskError``) or ``crash`` (a traceback) instead. The
+    importing process sends one byte on stdin for each batch it has taken: no more than
+    ``QUEUE_BATCHES`` wait for it.
+    """
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the frames
+    gc.disable()  # as in the importing process: millions of acyclic objects (imports.import_files)
+    commands = sys.stdin.buffer
+    sent = taken = 0
+
+    def send(kind: str, value: object) -> None:
+        payload = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(payload)) + payload)
+        out.flush()
+
+    def send_batch(prepared: Prepared) -> None:
+        nonlocal sent, taken
+        while sent - taken >= QUEUE_BATCHES:
+            if not commands.read(1):
+                raise BrokenPipeError("the importing process is gone")
+            taken += 1
+        path = job.scratch / f"batch-{sent}.pickle"
+        with path.open("wb") as handle:
+            pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        sent += 1
+        send("batch", path)
+
+    try:
+        job: Job = pickle.load(commands)
+        prepare_file(job, send_batch)
+        send("done", None)
+    except ReviewdeskError as exc:
+        send("error", exc)
+    except BrokenPipeError:
+        pass  # the importing process stopped reading (cancelled, failed): nothing to tell it
+    except BaseException:
+        send("crash", traceback.format_exc())
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            out.close()
+
+
+_HEADER = struct.Struct("!Q")
+
+
+class WorkerError(RuntimeError):
+    """The worker process failed for a reason that is not the file's (a bug, killed, out of memory)."""
+
+
+def available() -> bool:
+    """Whether a worker can be started: not in a frozen bundle, whose executable is the app, not Python."""
+    return not getattr(sys, "frozen", False)
+
+
+class Worker:
+    """One worker process reading one file; iterate ``batches`` and ``close`` it (also on errors).
+
+    A thread reads the worker's frames, so that the importing thread can check for cancellation
+    while it waits.
+    """
+
+    def __init__(self, job: Job) -> None:
+        self._process = subprocess.Popen(
+            # Not ``-m``: the classes sent back must be this module's, not ``__main__``'s.
+            [sys.executable, "-c", "from reviewdesk.services.import_worker import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._commands = self._process.stdin
+        self._out = self._process.stdout
+        self._frames: queue.Queue[bytes | None] = queue.Queue()  # small: file names, at most QUEUE_BATCHES
+        pickle.dump(job, self._commands, protocol=pickle.HIGHEST_PROTOCOL)
+        self._commands.flush()
+        self._reader = threading.Thread(target=self._read_frames, name="reviewdesk-import-reader", daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def _read_frames(self) -> None:
+        try:
+            while True:
+                header = self._out.read(_HEADER.size)
+                if len(header) < _HEADER.size:
+                    break
+                (size,) = _HEADER.unpack(header)
+                payload = self._out.read(size)
+                if len(payload) < size:
+                    break
+                self._frames.put(payload)
+        finally:
+            self._frames.put(None)
+
+    def batches(self, cancelled: Callable[[], bool]) -> Iterator[Prepared]:
+        """The worker's batches in file order; stops early when ``cancelled()`` (then ``close``)."""
+        while True:
+            try:
+                payload = self._frames.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if cancelled():
+                    return
+                continue
+            if payload is None:
+                code = self._process.wait()
+                raise WorkerError(f"the import's worker process ended unexpectedly (exit code {code})")
+            kind, value = pickle.loads(payload)
+            if kind == "batch":
+                with value.open("rb") as handle:
+                    prepared = pickle.load(handle)
+                value.unlink()
+                self._commands.write(b".")  # taken: the worker may prepare one more
+                self._commands.flush()
+                yield prepared
+            elif kind == "done":
+                return
+            elif kind == "error":
+                raise value
+            else:
+                raise WorkerError(f"the import's worker process failed:\n{value}")
+
+    def close(self) -> None:
+        """Stop the worker (it holds nothing of the workspace, so stopping it loses nothing) and wait for it."""
+        if self._process.poll() is None:
+            self._process.terminate()
+        self._process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        for handle in (self._out, self._commands):
+            with contextlib.suppress(BrokenPipeError):
+                handle.close()
