@@ -133,9 +133,18 @@ def _ts(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+CASE_COLUMNS = (
+    "case_rowid, case_id, trace_rowid, workflow, release, session_id, user_id, tenant, started_at, latency_ms,"
+    " status, error_type, model, provider, input_tokens, output_tokens, total_tokens, cost_usd, tool_calls,"
+    " tool_errors, documents, user_request, output, source_format, source_file, data, updated_at"
+)
+"""Named, so a column added later (``estimated_cost_usd``) does not break the generator."""
+
+
 def generate(path: Path, n: int, seed: int = 7) -> None:
     """Build a workspace of ``n`` cases at ``path`` (see the module docstring)."""
     from reviewdesk.domain.case import Case
+    from reviewdesk.domain.ids import uuid7
     from reviewdesk.services.workspace import open_workspace
     from reviewdesk.storage import search
 
@@ -340,6 +349,9 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
                         orjson.dumps({"verdict": verdict, "root_causes": rc}).decode(),
                         12.0,
                         1,
+                        uuid7(started),
+                        "label",
+                        "bench",
                     )
                 )
                 labels.append((rowid, verdict, 0, "bench", now, orjson.dumps(label).decode(), rowid))
@@ -351,9 +363,17 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             spans,
         )
-        db.executemany(f"INSERT INTO cases VALUES ({','.join('?' * 27)})", cases)
-        db.executemany("INSERT INTO label_events VALUES (?,?,?,?,?,?,?)", events)
-        db.executemany("INSERT INTO labels VALUES (?,?,?,?,?,?,?)", labels)
+        db.executemany(f"INSERT INTO cases ({CASE_COLUMNS}) VALUES ({','.join('?' * 27)})", cases)
+        db.executemany(
+            "INSERT INTO label_events (event_rowid, case_rowid, created_at, reviewer, change, seconds_spent,"
+            " schema_version, event_id, kind, label_of) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            events,
+        )
+        db.executemany(
+            "INSERT INTO labels (case_rowid, verdict, escalate, reviewer, labeled_at, data, last_event_rowid)"
+            " VALUES (?,?,?,?,?,?,?)",
+            labels,
+        )
         db.executemany("INSERT INTO case_root_causes VALUES (?,?)", rcs)
         db.commit()
         done = min(base + batch, n)

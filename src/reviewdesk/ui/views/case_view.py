@@ -45,6 +45,8 @@ PANES = ("Prompt", "Context", "Tools", "Output")
 SPANS = "Spans"
 READING_TARGETS = (*PANES, SPANS)
 """What Alt+1 … Alt+5 focus, in that order."""
+OPENED_WHEN_READ = "Tools"
+"""Reading on into this pane opens its folded items (a tool result is read whole, not by its first words)."""
 TWO_ROWS = (("Prompt", "Output"), ("Context", "Tools"))
 """The panes of each row when the case area is too narrow for four columns."""
 MIN_COLUMN_WIDTH = 270
@@ -226,7 +228,44 @@ class CaseView(QWidget):
         return self.panes[self._last_pane]
 
     def page(self, step: int) -> None:
-        self.reading_pane().page(step)
+        """Space / Shift+Space: a page of the reading pane; at its end, Space reads on (``read_on``)."""
+        pane = self.reading_pane()
+        if step > 0 and self.tabs.currentIndex() == 0 and self.maximised is None and self.read_on(pane):
+            return
+        pane.page(step)
+
+    def read_on(self, pane: TextPane) -> bool:
+        """Space where the reading pane is read: the next thing left to read, in reading order.
+
+        Every pane's top is on screen, so reading on pages the next pane not yet read to its end
+        (Prompt → Context → Tools → Output, then round); tool calls are opened first, since a result is only
+        read whole. A case is read by pressing Space until nothing is left (then Space does
+        nothing); never a key per pane. False when ``pane`` still has a page to show.
+        """
+        if pane.title == OPENED_WHEN_READ and pane.foldable - pane.expanded:
+            pane.toggle_all()
+            return True
+        if not pane.at_end():
+            return False
+        at = PANES.index(pane.title)
+        # Then round to the first panes: one read before the reading pane may still have more (a
+        # long document whose layout grew after it was passed, or a pane read from the middle).
+        for title in (*PANES[at + 1 :], *PANES[:at]):
+            following = self.panes[title]
+            folded = title == OPENED_WHEN_READ and bool(following.foldable - following.expanded)
+            if not folded and following.at_end():
+                continue
+            if any(p.hasFocus() for p in self.panes.values()):
+                self.focus_pane(title)
+            else:
+                self._last_pane = title
+            if folded:
+                following.toggle_all()
+            else:
+                following.page(1)
+            self._mark_focus()
+            return True
+        return True  # everything read: Space stays put (it never moves to another case)
 
     def to_start(self) -> None:
         self.reading_pane().to_start()
