@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 TRACES_PER_LINE = 50
+LONG_SPANS_PER_LINE = 250
 SPANS_PER_TRACE = 5
 FLOOR_BATCH_SPANS = 5000
 DEFAULT_TRACES = 5000
@@ -334,6 +335,72 @@ class TraceGen:
         return [retriever, llm1, tool, llm2, root]
 
 
+def generate_long(path: Path, spans: int, seed: int) -> None:
+    """One agent trace of ``spans`` spans (an AGENT root, then LLM calls that each ask for a tool
+    call and the TOOL spans that answer them), ``LONG_SPANS_PER_LINE`` spans a line in the order
+    they end (the root last), as a batching exporter writes a long run: it crosses every batch."""
+    import orjson
+
+    gen = TraceGen(seed)
+    rng, text = gen.rng, gen.text
+    trace_id, root_id = gen._hex(16), gen._hex(8)
+    start = gen.t0
+    out: list[dict[str, Any]] = []
+    resource_attrs = [_s("service.name", "travel-agent"), _s("telemetry.sdk.language", "python")]
+    with path.open("wb") as handle:
+
+        def flush() -> None:
+            record = {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": resource_attrs},
+                        "scopeSpans": [{"scope": {"name": "openinference.instrumentation"}, "spans": out}],
+                    }
+                ]
+            }
+            handle.write(orjson.dumps(record) + b"\n")
+            out.clear()
+
+        t = start
+        for i in range(1, spans):
+            end = t + rng.randint(5, 900) * 1_000_000
+            if i % 2:
+                attrs = [
+                    _s("openinference.span.kind", "LLM"),
+                    _s("llm.model_name", "gpt-4o-mini"),
+                    _s("llm.input_messages.0.message.role", "user"),
+                    _s("llm.input_messages.0.message.content", text.text(40, 200)),
+                    _s("llm.output_messages.0.message.role", "assistant"),
+                    _s("llm.output_messages.0.message.content", text.text(20, 120)),
+                    _s("llm.output_messages.0.message.tool_calls.0.tool_call.id", f"call_{i}"),
+                    _s("llm.output_messages.0.message.tool_calls.0.tool_call.function.name", "search"),
+                    _s("llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments", '{"q": "x"}'),
+                    _i("llm.token_count.prompt", rng.randint(100, 900)),
+                    _i("llm.token_count.completion", rng.randint(10, 90)),
+                ]
+                name, kind = "ChatCompletion", 3
+            else:
+                attrs = [
+                    _s("openinference.span.kind", "TOOL"),
+                    _s("tool.name", "search"),
+                    _s("tool_call.id", f"call_{i - 1}"),
+                    _s("input.value", '{"q": "x"}'),
+                    _s("output.value", text.text(100, 400)),
+                ]
+                name, kind = "search", 1
+            out.append(gen._span(trace_id, f"{i:016x}", root_id, name, kind, t, end, attrs))
+            t = end + 1_000_000
+            if len(out) == LONG_SPANS_PER_LINE:
+                flush()
+        root_attrs = [
+            _s("openinference.span.kind", "AGENT"),
+            _s("input.value", "Plan my trip"),
+            _s("output.value", "Done."),
+        ]
+        out.append(gen._span(trace_id, root_id, None, "agent.run", 1, start, t, root_attrs))
+        flush()
+
+
 def generate(paths_by_traces: dict[int, Path], seed: int) -> None:
     """Write the file for every size in one pass: smaller files are prefixes of the largest."""
     import orjson  # a reviewdesk dependency; only used to write the test data quickly
@@ -384,11 +451,23 @@ def peak_rss_mb() -> float:
     return peak / MB if sys.platform == "darwin" else peak * 1024 / MB  # bytes on macOS, KiB on Linux
 
 
+def children_peak_rss_mb() -> float:
+    """Peak RSS of the largest finished child process (the import's worker), 0 when there was none."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak / MB if sys.platform == "darwin" else peak * 1024 / MB
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class _Recorder:
-    """A ``Progress`` that notes the time of every step (one per JSON line), to follow the batches."""
+    """A ``Progress`` that notes when each part of the file was done, to follow the batches."""
 
     def __init__(self) -> None:
-        self.times: list[float] = []
+        self.steps: list[tuple[float, int]] = []  # (time, bytes done by then)
+        self.done = 0
 
     def set_total(self, total: int | None) -> None:
         pass
@@ -400,21 +479,27 @@ class _Recorder:
         return False
 
     def advance(self, amount: int) -> None:
-        self.times.append(time.perf_counter())
+        self.done += amount
+        self.steps.append((time.perf_counter(), self.done))
 
-    def batch_rates(self, lines: int, batch_spans: int | None) -> list[float]:
-        """Spans/s of each full batch, in file order.
+    def batch_rates(self, size: int, spans: int, batch_spans: int | None) -> list[float]:
+        """Spans/s of each stretch of about one batch of the file, in file order.
 
-        The service calls ``advance`` once per line, then flushes when a batch is full, so the
-        time from the first line of batch j to the first line of batch j+1 is reading batch j
-        plus writing it. Relies on this file's layout: every line has the same number of spans.
+        The service reports progress once per record on one thread and once per batch written
+        with a worker process: either way, the time from one step to the first step a batch's
+        worth of bytes later is reading and writing that much of the file. Spans are counted
+        from bytes (this file's spans are all alike).
         """
-        per_line = TRACES_PER_LINE * SPANS_PER_TRACE
-        if not batch_spans or batch_spans % per_line:
+        if not batch_spans or not spans or not self.steps:
             return []
-        step = batch_spans // per_line
-        times = self.times[:lines]
-        return [batch_spans / (times[i + step] - times[i]) for i in range(0, len(times) - step, step)]
+        batch_bytes = size * batch_spans / spans
+        rates = []
+        start_time, start_done = self.steps[0]
+        for at, done in self.steps[1:]:
+            if done - start_done >= batch_bytes * 0.99 and at > start_time:
+                rates.append((done - start_done) / (size / spans) / (at - start_time))
+                start_time, start_done = at, done
+        return rates
 
 
 def phase_import(path: Path, workdir: Path, profile: bool) -> dict[str, Any]:
@@ -438,9 +523,9 @@ def phase_import(path: Path, workdir: Path, profile: bool) -> dict[str, Any]:
         profiler = cProfile.Profile()
         profiler.enable()
     recorder = _Recorder()
-    t, c = time.perf_counter(), time.process_time()
+    t, c = time.perf_counter(), time.process_time() + children_cpu()
     result = import_files(workspace, [path], progress=recorder)
-    seconds, cpu = time.perf_counter() - t, time.process_time() - c
+    seconds, cpu = time.perf_counter() - t, time.process_time() + children_cpu() - c  # the worker's too
     if profiler is not None:
         profiler.disable()
         import pstats
@@ -465,15 +550,14 @@ def phase_import(path: Path, workdir: Path, profile: bool) -> dict[str, Any]:
         "rss_modules_mb": rss_before_open,
         "rss_baseline_mb": rss_baseline,
         "peak_rss_mb": peak_rss_mb(),
+        "worker_rss_mb": children_peak_rss_mb(),
+        "worker_cpu_seconds": children_cpu(),
         "profiled": profile,
         "batch_spans": getattr(imports_module, "BATCH_SPANS", None),
-        "batch_rates": recorder.batch_rates(_count_lines(path), getattr(imports_module, "BATCH_SPANS", None)),
+        "batch_rates": recorder.batch_rates(
+            path.stat().st_size, summary.spans, getattr(imports_module, "BATCH_SPANS", None)
+        ),
     }
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(1 for _ in handle)
 
 
 _FLOOR_SCHEMA = """
@@ -662,6 +746,12 @@ def main() -> None:
         default=3,
         help="run each floor this many times and keep the fastest (default 3; they are short and noisy)",
     )
+    parser.add_argument(
+        "--long-trace",
+        type=str,
+        default="10000,40000",
+        help="also import one trace of each of these span counts (comma-separated; 0 to skip)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write files here and keep them (default: a temp dir)")
     parser.add_argument("--phase", choices=["import", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -684,13 +774,17 @@ def main() -> None:
     else:
         n = args.traces or DEFAULT_TRACES
         sizes = [n, 4 * n]
-    if not sizes or min(sizes) <= 0:
-        parser.error("sizes must be positive")
+    if not sizes or (min(sizes) <= 0 and sizes != [0]):
+        parser.error("sizes must be positive (--sizes 0: only the long traces)")
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="reviewdesk-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs))
+        if sizes != [0]:
+            _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs))
+        long_sizes = sorted({int(n) for n in args.long_trace.split(",") if n.strip() and int(n) > 0})
+        if long_sizes:
+            _drive_long(long_sizes, workdir, args.seed, max(1, args.floor_runs))
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -739,7 +833,7 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
     print()
     header = (
         f"{'run':<24}{'traces':>8}{'spans':>9}{'wall s':>8}{'cpu s':>7}{'spans/s':>9}{'traces/s':>9}"
-        f"{'MB/s':>7}{'spans/cpu-s':>12}{'peak RSS':>10}{'base RSS':>10}"
+        f"{'MB/s':>7}{'spans/cpu-s':>12}{'peak RSS':>10}{'base RSS':>10}{'worker RSS':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -750,6 +844,7 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
             f"{_rate(r['spans'], r['seconds']):>9}{_rate(r['traces'], r['seconds']):>9}"
             f"{r['bytes'] / MB / r['seconds']:>7.1f}{_rate(r['spans'], r['cpu_seconds']):>12}"
             f"{r['peak_rss_mb']:>8.0f}MB{r['rss_baseline_mb']:>8.0f}MB"
+            + (f"{r['worker_rss_mb']:>10.0f}MB" if r.get("worker_rss_mb") else "")
         )
 
     for library in ("json", "orjson"):
@@ -775,6 +870,17 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
                 f"reviewdesk {n:,} traces, spans/s per batch: first 3 batches {first:,.0f}, last 3 {last:,.0f} "
                 f"(last/first {last / first:.2f}; below 1 = slows down as the workspace grows)"
             )
+    for n in sizes:
+        r = imports[n]
+        print(
+            f"reviewdesk {n:,} traces: peak RSS {r['peak_rss_mb']:.0f} MB importing process"
+            + (
+                f" + {r['worker_rss_mb']:.0f} MB worker process = {r['peak_rss_mb'] + r['worker_rss_mb']:.0f} MB"
+                f" (worker CPU {r['worker_cpu_seconds']:.1f} s of {r['cpu_seconds']:.1f} s)"
+                if r.get("worker_rss_mb")
+                else " (no worker process)"
+            )
+        )
     growth = [(n, imports[n]["peak_rss_mb"] - imports[n]["rss_baseline_mb"]) for n in sizes]
     print(
         "import memory above baseline (peak RSS - RSS after open_workspace): "
@@ -796,6 +902,49 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
         f"workspace open (alembic upgrade) {ref['open_seconds']:.2f}s, not in the import time; "
         f"workspace file {ref['db_bytes'] / MB:,.0f} MB vs floor {floors['orjson']['db_bytes'] / MB:,.0f} MB"
     )
+
+
+def _drive_long(sizes: list[int], workdir: Path, seed: int, floor_runs: int) -> None:
+    """One trace of each size: is the import linear in a trace's length (built once, not per batch)?"""
+    print(f"\none long trace ({', '.join(f'{n:,}' for n in sizes)} spans), {_load()}")
+    files = {n: workdir / f"long-{n}.jsonl" for n in sizes}
+    for n, path in files.items():
+        generate_long(path, n, seed)
+        print(f"  {path.name}: 1 trace, {n:,} spans, {path.stat().st_size / MB:,.1f} MB")
+    largest = sizes[-1]
+    base = ["--file", str(files[largest]), "--workdir", str(workdir)]
+    print(f"floor (json) at {largest:,} spans, best of {floor_runs} ...", flush=True)
+    floor = min(
+        (run_phase(["--phase", "floor", "--library", "json", *base]) for _ in range(floor_runs)),
+        key=lambda r: r["seconds"],
+    )
+    results = {}
+    for n in sizes:
+        print(f"reviewdesk import of one {n:,}-span trace ...", flush=True)
+        results[n] = run_phase(["--phase", "import", "--file", str(files[n]), "--workdir", str(workdir)])
+    print(f"done, {_load()}\n")
+    print(f"{'run':<26}{'spans':>8}{'wall s':>8}{'cpu s':>7}{'spans/s':>9}{'us/span cpu':>12}{'peak RSS':>10}")
+    for label, r in [("floor json", floor)] + [("reviewdesk 1 trace", results[n]) for n in sizes]:
+        worker = f" + {r['worker_rss_mb']:.0f}MB" if r.get("worker_rss_mb") else ""
+        print(
+            f"{label:<26}{r['spans']:>8,}{r['seconds']:>8.2f}{r['cpu_seconds']:>7.2f}"
+            f"{_rate(r['spans'], r['seconds']):>9}"
+            f"{r['cpu_seconds'] / r['spans'] * 1e6:>12.1f}{r['peak_rss_mb']:>8.0f}MB{worker}"
+        )
+    big = results[largest]
+    wall = (big["spans"] / big["seconds"]) / (floor["spans"] / floor["seconds"])
+    cpu = (big["spans"] / big["cpu_seconds"]) / (floor["spans"] / floor["cpu_seconds"])
+    print(f"reviewdesk/floor json at {largest:,} spans in one trace = {wall:.2f} wall, {cpu:.2f} cpu")
+    if len(sizes) > 1:
+        small = results[sizes[0]]
+        growth = (big["cpu_seconds"] / big["spans"]) / (small["cpu_seconds"] / small["spans"])
+        print(
+            f"CPU per span, {largest:,} / {sizes[0]:,} spans: {growth:.2f} for {largest / sizes[0]:.0f}x the spans"
+            " (1 = linear; the size ratio = quadratic)"
+        )
+    rates = big.get("batch_rates") or []
+    if len(rates) >= 2:
+        print(f"spans/s per batch at {largest:,} spans: " + ", ".join(f"{r:,.0f}" for r in rates))
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ def _import_one(
             try:
                 done_bytes = _read_in_worker(writer, job, report, progress)
                 read = True
-            except _StoredBefore:
+            except _StoredBefore as stored:
+                done_bytes = stored.done_bytes  # progress goes on from there, not from 0
                 # Traces stored before: read the file again here, where they are extended (the
                 # batches committed so far are skipped as stored); the skipped records again too.
                 summary.skipped = 0
@@ -236,6 +237,9 @@ def _read_here(
 class _StoredBefore(Exception):
     """A batch from the worker holds traces the workspace already has (nothing of it was written)."""
 
+    done_bytes = 0
+    """Bytes the import had reported done when it stopped the worker."""
+
 
 def _read_in_worker(
     writer: _BatchWriter, job: import_worker.Job, report: Callable[[RecordError], None], progress: Progress
@@ -247,7 +251,11 @@ def _read_in_worker(
         for prepared in worker.batches(progress.cancel_requested):
             for error in prepared.skipped:
                 report(error)
-            writer.write_prepared(prepared)
+            try:
+                writer.write_prepared(prepared)
+            except _StoredBefore as stored:
+                stored.done_bytes = done_bytes
+                raise
             progress.advance(max(prepared.offset - done_bytes, 0))
             done_bytes = max(done_bytes, prepared.offset)
             if progress.cancel_requested():

@@ -164,8 +164,10 @@ def test_traces_stored_before_are_extended_on_the_importing_thread(
     half = write_jsonl(tmp_path / "half.jsonl", [[_trace_span(n, k) for k in range(2)] for n in range(1, 13)])
     monkeypatch.setattr(imports, "BATCH_SPANS", 10)
     imports.import_files(workspace, [half])
-    summary = imports.import_files(workspace, [whole]).files[0]
+    progress = _CancelAfter(10**12)
+    summary = imports.import_files(workspace, [whole], progress=progress).files[0]
     assert (summary.failed, summary.spans, summary.cases_created, summary.cases_updated) == (None, 24, 0, 12)
+    assert progress.done == whole.stat().st_size  # read twice, reported once
     assert _stored(workspace) == _import_alone(tmp_path, whole)
 
 
