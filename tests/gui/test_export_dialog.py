@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QPushButton
 
 from reviewdesk.cli.commands import export_cmd
@@ -311,6 +311,7 @@ def test_keyboard_tab_reaches_every_control_enter_exports_esc_cancels(qtbot, win
         dialog.path,
         dialog.browse,
         dialog.only_queue,
+        dialog.resolved_only,
         dialog.reviewer,
         dialog.since_enabled,
         dialog.since_date,
@@ -419,3 +420,45 @@ def test_csv_bom_option_reaches_the_file(qtbot, window, tmp_path, monkeypatch):
     window.choose_export()
     wait_idle(qtbot, window)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_resolved_cases_only_leaves_disputed_and_unreviewed_out(qtbot, window, tmp_path):
+    from reviewdesk.domain.labels import LabelChange
+    from reviewdesk.services import labels
+
+    ws = window.workspace
+    labeled = [s for s in cases.list_cases(ws) if s.verdict is not None]
+    disputed = labeled[0]
+    other = "unsure" if disputed.verdict != "unsure" else "pass"
+    labels.record_label(ws, disputed.case_id, LabelChange(verdict=other), reviewer="zoe")  # now two disagree
+    dialog = _dialog(window, tmp_path)
+    _set_format(dialog, "reviewdesk-jsonl")
+    flt = window.model.case_filter
+    everything = _counted(qtbot, dialog)
+    assert disputed.case_rowid in everything.rowids
+
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    box = dialog.resolved_only
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on its box, not the row
+    assert dialog.resolved_only.isChecked() and dialog.counting  # counted again, like every option
+    resolved = _counted(qtbot, dialog)
+    expected = exports.plan_export(ws, "reviewdesk-jsonl", ExportSelection(flt=flt.with_(resolved_only=True)))
+    assert resolved.rowids == expected.rowids
+    assert disputed.case_rowid not in resolved.rowids
+    assert len(resolved.rowids) == len(labeled) - 1  # unreviewed cases out too
+    _expect(dialog, resolved)
+    dialog.only_queue.setChecked(False)
+    args = build_parser().parse_args(["export", "--resolved-only"])
+    assert dialog.selection() == export_cmd.selection(args)  # the same choice as the command line's
+    dialog.reject()
+
+    # A list opened from the insights keeps its order, resolved cases only.
+    keep = labeled[1]
+    listed = _dialog(window, tmp_path, ExportSelection(case_rowids=(disputed.case_rowid, keep.case_rowid)))
+    _set_format(listed, "reviewdesk-jsonl")
+    listed.resolved_only.setChecked(True)
+    assert _counted(qtbot, listed).rowids == [keep.case_rowid]
+    listed.reject()

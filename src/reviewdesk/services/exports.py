@@ -28,6 +28,7 @@ from reviewdesk.domain.case import LabelHistoryEvent
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.labels import Label
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
+from reviewdesk.domain.team import RESOLVED_STATES
 from reviewdesk.exporters import registry
 from reviewdesk.exporters.base import Exporter, ExportItem, ExportOptions
 from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
@@ -72,7 +73,8 @@ class ExportSelection:
     """``True``: only cases with a corrected output; ``False``: only cases without one."""
     sample: SampleSpec | None = None
     case_rowids: tuple[int, ...] | None = None
-    """Only these cases, in this order (a list opened from the insights); ``flt`` must be empty then."""
+    """Only these cases, in this order (a list opened from the insights); ``flt`` must be empty then,
+    but for ``resolved_only``."""
 
 
 @dataclass(slots=True)
@@ -128,6 +130,9 @@ def _select(
         if selection.case_rowids is not None:
             found = queries.summaries_by_rowid(session, list(dict.fromkeys(selection.case_rowids)))
             summaries = [found[rowid] for rowid in dict.fromkeys(selection.case_rowids) if rowid in found]
+            if selection.flt.resolved_only:  # a fixed list still honours "resolved cases only"
+                states = label_log.resolutions(session.connection(), [s.case_rowid for s in summaries])
+                summaries = [s for s in summaries if states[s.case_rowid] in RESOLVED_STATES]
         else:
             summaries = queries.list_cases(session, selection.flt)
         labels = storage_exports.labels_of(session, [s.case_rowid for s in summaries])

@@ -2,7 +2,7 @@
 
 Which cases: the current queue (its filter, or the fixed list opened from the insights — the main
 window passes it in as an ``ExportSelection``), narrowed by what only the label knows (reviewer,
-labeled since, corrected output) and an optional stratified sample; then an optional
+labeled since, corrected output, resolved cases only) and an optional stratified sample; then an optional
 train/test(/validation) split and, for CSV, a BOM for Excel. ``selection()`` and ``split_spec()``
 map the widgets to ``ExportSelection``, ``SampleSpec`` and ``SplitSpec`` exactly as ``reviewdesk
 export`` maps its flags.
@@ -174,6 +174,13 @@ class ExportDialog(QDialog):
         self.queue_note.setContentsMargins(indent, 0, 0, 4)
         form.addRow("Cases", self.only_queue)
         form.addRow("", self.queue_note)
+        self.resolved_only = QCheckBox("&Resolved cases only")
+        self.resolved_only.setObjectName("resolved_only")
+        self.resolved_only.setToolTip(
+            "Only cases whose label is decided — one reviewer, reviewers agreeing, or adjudicated; disputed "
+            "and unreviewed cases stay out (reviewdesk export --resolved-only)"
+        )
+        form.addRow("", self.resolved_only)
 
         self.reviewer = QComboBox()
         self.reviewer.setEditable(True)
@@ -286,6 +293,7 @@ class ExportDialog(QDialog):
             self.path,
             self.browse,
             self.only_queue,
+            self.resolved_only,
             self.reviewer,
             self.since_enabled,
             self.since_date,
@@ -315,6 +323,7 @@ class ExportDialog(QDialog):
         self.browse.clicked.connect(self._browse)
         self.only_queue.toggled.connect(self.queue_note.setEnabled)
         self.only_queue.toggled.connect(self._schedule)
+        self.resolved_only.toggled.connect(self._schedule)
         self.reviewer.editTextChanged.connect(self._schedule)
         self.since_enabled.toggled.connect(self.since_date.setEnabled)
         self.since_enabled.toggled.connect(self._schedule)
@@ -344,6 +353,8 @@ class ExportDialog(QDialog):
     def selection(self) -> ExportSelection:
         """The widgets as an ``ExportSelection`` (the same fields ``reviewdesk export`` fills from its flags)."""
         base = self._queue if self.only_queue.isChecked() else ExportSelection()
+        if self.resolved_only.isChecked():
+            base = replace(base, flt=base.flt.with_(resolved_only=True))  # as --resolved-only
         since = None
         if self.since_enabled.isChecked():
             day = self.since_date.date()
