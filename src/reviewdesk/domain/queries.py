@@ -37,6 +37,10 @@ class CaseFilter:
     """Only cases assigned to this reviewer (``reviewdesk assign``)."""
     pending_for: str | None = None
     """Only cases this reviewer has not given a verdict yet."""
+    blind_for: str | None = None
+    """Blind review for this reviewer: on cases they have not given a verdict yet, other reviewers'
+    labels do not count — the review, verdict, root-cause and resolution conditions see such a
+    case as unlabeled (``services.visibility`` sets it; docs/team-review.md)."""
     sort: SortKey = "started"
     descending: bool = False
 
@@ -53,11 +57,26 @@ class SmartQueue:
     title: str
     description: str
     filter: CaseFilter
+    personal: bool = False
+    """The queue of one reviewer (``mine``): ``filter_for`` fills in who."""
+
+    def filter_for(self, reviewer: str) -> CaseFilter:
+        """The queue's filter as ``reviewer`` sees it (assigned to them, not yet labeled by them)."""
+        if not self.personal:
+            return self.filter
+        return self.filter.with_(assigned_to=reviewer, pending_for=reviewer)
 
 
 SMART_QUEUES: tuple[SmartQueue, ...] = (
     SmartQueue("all", "All cases", "Every case, oldest first.", CaseFilter()),
     SmartQueue("unreviewed", "Unreviewed", "Cases without a verdict, oldest first.", CaseFilter(review="unreviewed")),
+    SmartQueue(
+        "mine",
+        "My queue",
+        "Cases assigned to you that you have not given a verdict yet.",
+        CaseFilter(),
+        personal=True,
+    ),
     SmartQueue("errors", "Errors", "Cases whose trace recorded an error.", CaseFilter(status="error")),
     SmartQueue(
         "worst",

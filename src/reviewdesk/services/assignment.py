@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -164,9 +165,14 @@ class Progress:
     cases: list[CaseProgress] = field(default_factory=list)
 
 
-def progress(workspace: Workspace) -> Progress:
-    """Per reviewer: assigned, done, pending; per assigned case: its reviewers and who is done."""
+def progress(workspace: Workspace, case_ids: Collection[str] | None = None) -> Progress:
+    """Per reviewer: assigned, done, pending; per assigned case: its reviewers and who is done.
+
+    ``case_ids``: only the assignments of these cases (the insights' scope).
+    """
     rows = list_assignments(workspace)
+    if case_ids is not None:
+        rows = [a for a in rows if a.case_id in case_ids]
     assigned: Counter[str] = Counter(a.reviewer for a in rows)
     finished: Counter[str] = Counter(a.reviewer for a in rows if a.done)
     by_case: dict[str, list[Assignment]] = {}

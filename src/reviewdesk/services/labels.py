@@ -38,15 +38,20 @@ def default_reviewer() -> str:
         return "reviewer"
 
 
+def package_reviewer(workspace: Workspace) -> str | None:
+    """The reviewer a review package was made for (``None``: not a package)."""
+    with workspace.session() as session:
+        name = get_setting(session.connection(), PACKAGE_REVIEWER_KEY)
+    return str(name) if name else None
+
+
 def workspace_reviewer(workspace: Workspace) -> str:
     """Who labels here by default: the database user on PostgreSQL (the only name the database
     accepts from a reviewer), else a review package's reviewer, else the login name."""
     user = roles.identity(workspace).user
     if user is not None:
         return user
-    with workspace.session() as session:
-        name = get_setting(session.connection(), PACKAGE_REVIEWER_KEY)
-    return str(name) if name else default_reviewer()
+    return package_reviewer(workspace) or default_reviewer()
 
 
 def current_taxonomy(workspace: Workspace) -> Taxonomy:

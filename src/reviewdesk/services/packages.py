@@ -30,6 +30,7 @@ from sqlalchemy.exc import DatabaseError
 from reviewdesk.domain.errors import ReviewdeskError, WorkspaceError
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.domain.team import LabelEvent
+from reviewdesk.services import audit
 from reviewdesk.services.labels import PACKAGE_REVIEWER_KEY
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import governance, label_log, package_store, queries
@@ -138,6 +139,14 @@ class MergeReport:
     conflicts: list[str] = field(default_factory=list)
     """Case ids the package's reviewer also changed here since the package was made."""
 
+    def summary(self) -> str:
+        """One line for the CLI and the window's merge report."""
+        conflicts = f"; conflicts: {', '.join(self.conflicts)}" if self.conflicts else ""
+        return (
+            f"{self.path.name} ({self.reviewer}): {self.added} event(s) added, {self.already_present} already"
+            f" present, {self.cases_not_here} case(s) not in this workspace{conflicts}"
+        )
+
     def to_json(self) -> dict[str, object]:
         return {
             "package": str(self.path),
@@ -237,6 +246,9 @@ def is_blind(workspace: Workspace) -> bool:
         return bool(governance.get_setting(session.connection(), BLIND_KEY))
 
 
-def set_blind(workspace: Workspace, on: bool) -> None:
+def set_blind(workspace: Workspace, on: bool, *, actor: str | None = None) -> None:
+    """Turn blind review on or off (``reviewdesk team blind``, Edit → Preferences); audited."""
     with workspace.session() as session, session.begin():
-        governance.put_setting(session.connection(), BLIND_KEY, on, datetime.now(UTC))
+        conn = session.connection()
+        governance.put_setting(conn, BLIND_KEY, on, datetime.now(UTC))
+        audit.record(workspace, "settings", BLIND_KEY, {"blind": on}, conn=conn, actor=actor)

@@ -482,3 +482,19 @@ def case_strata(conn: Connection, case_rowids: Sequence[int], by: str) -> dict[i
             if value is not None:
                 found[rowid].append(str(value))
     return {rowid: tuple(sorted(values)) for rowid, values in found.items()}
+
+
+def assignment_progress(conn: Connection, reviewer: str) -> tuple[int, int]:
+    """``(done, assigned)``: the reviewer's assigned cases, and how many of them have their verdict."""
+    assigned = select(AssignmentRow.case_rowid).where(AssignmentRow.reviewer == reviewer)
+    total = conn.execute(select(func.count()).select_from(assigned.subquery())).scalar_one()
+    done = conn.execute(
+        select(func.count())
+        .select_from(ReviewerLabelRow)
+        .where(
+            ReviewerLabelRow.reviewer == reviewer,
+            ReviewerLabelRow.verdict.is_not(None),
+            ReviewerLabelRow.case_rowid.in_(assigned),
+        )
+    ).scalar_one()
+    return int(done), int(total)

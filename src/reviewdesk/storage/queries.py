@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -60,21 +60,28 @@ def _filtered(statement: Select[Any], flt: CaseFilter, *, probe_text: bool = Fal
     # A case counts as reviewed once it has a verdict: a comment alone, or a label undone back to
     # nothing, leaves it in the unreviewed queue.
     # A disputed case has no resolved verdict, but its reviewers have given theirs: it is reviewed.
+    # Blind review: a case whose other labels the reviewer may not see yet reads as unlabeled.
+    hidden = CaseRow.case_rowid.in_(blinded_cases(flt.blind_for)) if flt.blind_for is not None else None
+
+    def seen(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return condition if hidden is None else and_(condition, ~hidden)
+
     disputed = LabelRow.resolution == "disputed"
     if flt.review == "unreviewed":
-        statement = statement.where(LabelRow.verdict.is_(None), or_(LabelRow.resolution.is_(None), ~disputed))
+        unlabeled = and_(LabelRow.verdict.is_(None), or_(LabelRow.resolution.is_(None), ~disputed))
+        statement = statement.where(unlabeled if hidden is None else or_(unlabeled, hidden))
     elif flt.review == "labeled":
-        statement = statement.where(or_(LabelRow.verdict.is_not(None), disputed))
+        statement = statement.where(seen(or_(LabelRow.verdict.is_not(None), disputed)))
     elif flt.review == "flagged":
-        statement = statement.where(LabelRow.escalate.is_(True))
+        statement = statement.where(seen(LabelRow.escalate.is_(True)))
     if flt.verdict is not None:
-        statement = statement.where(LabelRow.verdict == flt.verdict)
+        statement = statement.where(seen(LabelRow.verdict == flt.verdict))
     if flt.worst:
-        statement = statement.where(or_(CaseRow.status == "error", LabelRow.verdict == "fail"))
+        statement = statement.where(or_(CaseRow.status == "error", seen(LabelRow.verdict == "fail")))
     if flt.resolution is not None:
-        statement = statement.where(LabelRow.resolution == flt.resolution)
+        statement = statement.where(seen(LabelRow.resolution == flt.resolution))
     if flt.resolved_only:
-        statement = statement.where(LabelRow.resolution.in_(RESOLVED_STATES))
+        statement = statement.where(seen(LabelRow.resolution.in_(RESOLVED_STATES)))
     if flt.assigned_to is not None:
         statement = statement.where(
             CaseRow.case_rowid.in_(select(AssignmentRow.case_rowid).where(AssignmentRow.reviewer == flt.assigned_to))
@@ -89,14 +96,49 @@ def _filtered(statement: Select[Any], flt: CaseFilter, *, probe_text: bool = Fal
         )
     if flt.root_cause is not None:
         statement = statement.where(
-            CaseRow.case_rowid.in_(
-                select(CaseRootCauseRow.case_rowid).where(CaseRootCauseRow.root_cause == flt.root_cause)
+            seen(
+                CaseRow.case_rowid.in_(
+                    select(CaseRootCauseRow.case_rowid).where(CaseRootCauseRow.root_cause == flt.root_cause)
+                )
             )
         )
     if flt.text:
         # Only punctuation typed: nothing can match (and FTS5 would reject an empty query).
         statement = statement.where(CaseRow.case_rowid.in_(search.matching_rowids(flt.text)))
     return statement
+
+
+def blinded_cases(reviewer: str) -> Select[Any]:
+    """Row ids of the cases whose labels ``reviewer`` may not see under blind review.
+
+    Someone else labeled the case (or an adjudicator decided it) and ``reviewer`` has not given a
+    verdict of their own yet (docs/team-review.md, "Blind review").
+    """
+    others = select(ReviewerLabelRow.case_rowid).where(ReviewerLabelRow.reviewer != reviewer)
+    decided = select(LabelRow.case_rowid).where(LabelRow.resolution == "adjudicated")
+    done = select(ReviewerLabelRow.case_rowid).where(
+        ReviewerLabelRow.reviewer == reviewer, ReviewerLabelRow.verdict.is_not(None)
+    )
+    return (
+        select(CaseRow.case_rowid)
+        .where(or_(CaseRow.case_rowid.in_(others), CaseRow.case_rowid.in_(decided)))
+        .where(CaseRow.case_rowid.not_in(done))
+    )
+
+
+def blinded_set(session: Session, reviewer: str) -> set[int]:
+    """Every case whose labels ``reviewer`` may not see under blind review."""
+    return {int(rowid) for rowid in session.execute(blinded_cases(reviewer)).scalars()}
+
+
+def blinded_among(session: Session, reviewer: str, case_rowids: Sequence[int]) -> set[int]:
+    """Which of these cases' labels ``reviewer`` may not see under blind review."""
+    found: set[int] = set()
+    for start in range(0, len(case_rowids), 500):
+        chunk = list(case_rowids[start : start + 500])
+        statement = blinded_cases(reviewer).where(CaseRow.case_rowid.in_(chunk))
+        found.update(int(rowid) for rowid in session.execute(statement).scalars())
+    return found
 
 
 def _order(flt: CaseFilter) -> list[Any]:
@@ -276,8 +318,11 @@ def count_reviewed(session: Session, flt: CaseFilter) -> int:
     return int(session.execute(_filtered(statement, flt).where(reviewed)).scalar_one())
 
 
-def facets(session: Session) -> Facets:
-    """Distinct workflows, releases, models, error types and root causes, most frequent first."""
+def facets(session: Session, *, blind_for: str | None = None) -> Facets:
+    """Distinct workflows, releases, models, error types and root causes, most frequent first.
+
+    ``blind_for``: root causes are counted only on the cases whose labels that reviewer may see.
+    """
     errors = session.execute(
         select(CaseRow.error_type, func.count())
         .where(CaseRow.status == "error")
@@ -289,8 +334,21 @@ def facets(session: Session) -> Facets:
         releases=_counts(session, CaseRow.release),
         models=_counts(session, CaseRow.model),
         error_types=[Count(key=key, count=int(n)) for key, n in errors if key is not None],
-        root_causes=_counts(session, CaseRootCauseRow.root_cause),
+        root_causes=_root_cause_counts(session, blind_for),
     )
+
+
+def _root_cause_counts(session: Session, blind_for: str | None) -> list[Count]:
+    if blind_for is None:
+        return _counts(session, CaseRootCauseRow.root_cause)
+    column = CaseRootCauseRow.root_cause
+    rows = session.execute(
+        select(column, func.count())
+        .where(CaseRootCauseRow.case_rowid.not_in(blinded_cases(blind_for)))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
+    return [Count(key=key, count=int(n)) for key, n in rows]
 
 
 def find_case_rowid(session: Session, ref: str) -> int | None:

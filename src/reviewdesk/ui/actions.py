@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     OPEN_WORKSPACE = "file.open_workspace"
     IMPORT = "file.import"
     IMPORT_FOLDER = "file.import_folder"
+    MERGE_PACKAGE = "file.merge_package"
     EXPORT = "file.export"
     QUIT = "file.quit"
     UNDO = "edit.undo"
@@ -149,6 +150,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Alt+O",),
         "File",
         "Import every trace file in a folder and its subfolders",
+        writes=True,
+    ),
+    ActionSpec(
+        ActionId.MERGE_PACKAGE,
+        "&Merge review package…",
+        (),
+        "File",
+        "Bring the labels of reviewers' offline review packages (.rdpkg) back into this workspace",
         writes=True,
     ),
     ActionSpec(ActionId.EXPORT, "&Export eval set…", ("Ctrl+Shift+E",), "File", "Export the cases of the queue"),

@@ -66,6 +66,7 @@ class MainWindow(WindowDialogs):
         self._workspace_generation = 0
         self.last_import_summary = ""
         self.last_undo_message = ""
+        self.last_merge_report = ""
 
         self.model = CaseTableModel(workspace, self)
         self.queue_view = QueueView(self.model)
@@ -122,7 +123,7 @@ class MainWindow(WindowDialogs):
         self._waiting_write = False
         self.statusBar().addPermanentWidget(self.waiting_label)
         self.statusBar().addPermanentWidget(self.reviewer_label)
-        self._update_reviewer_label()
+        self._set_viewer()
         self._apply_read_only()
         self._restore_layout()
         self._open_initial_queue()

@@ -159,7 +159,8 @@ class ReviewLoop(WindowBase):
         if self._detail is not None and result.case_rowid == self._detail.case_rowid:
             self._detail.case.labels = result.label
             self.label_panel.show_label(result.label)
-            self.label_panel.show_history(self._audit(result.case_id))
+            self.label_panel.show_history(self._audit(result.case_id, result.case_rowid))
+            self._show_others(result.case_rowid)  # a verdict of one's own lifts blind review on the case
         self.on_changes(result.changes, case_rowid=result.case_rowid)
         self._update_undo_actions()
 

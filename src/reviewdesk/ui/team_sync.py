@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
-from reviewdesk.services import review, team_sync
+from reviewdesk.services import team_sync, visibility
 from reviewdesk.services.team_sync import Stamp, TeamChanges
 
 if TYPE_CHECKING:
@@ -74,13 +74,14 @@ def show_changes(window: WindowBase, found: TeamChanges) -> None:
         window.on_changes(Changes(labels=True), case_rowid=rowid)
     if shown is not None and shown in found.case_rowids and window.label_panel.pending_text_change() is None:
         try:
-            detail = review.load_detail(window.workspace, shown)
+            detail = visibility.detail(window.workspace, shown, window.viewer)  # blind review holds here too
         except ReviewdeskError as exc:
             log.warning("re-reading case %s failed: %s", shown, exc)
             return
         window._detail = detail
         window.label_panel.show_case(
-            detail.case.labels, detail.case.generation.output, window._audit(detail.case.case_id)
+            detail.case.labels, detail.case.generation.output, window._audit(detail.case.case_id, shown)
         )
+        window._show_others(shown)
     if found.case_rowids:
         window.statusBar().showMessage(f"Other reviewers changed {len(found.case_rowids)} case(s).", 4000)

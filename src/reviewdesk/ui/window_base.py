@@ -23,10 +23,11 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QStackedWid
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.queries import CaseFilter, Facets
-from reviewdesk.services import audit, review, roles
 from reviewdesk.services import evidence as evidence_items
+from reviewdesk.services import review, roles, visibility
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import CaseDetail, LabelSchema, ReviewSession
+from reviewdesk.services.visibility import Viewer
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.settings import Settings, save_settings
 from reviewdesk.ui.actions import SPECS, ActionId, allowed_by_role, enabled
@@ -54,6 +55,8 @@ class WindowBase(QMainWindow):
     runner: TaskRunner
     schema: LabelSchema
     session: ReviewSession
+    viewer: Viewer
+    """Who labels in this window (a package's reviewer, else the settings' name) and what they may see."""
     model: CaseTableModel
     queue_view: QueueView
     case_view: CaseView
@@ -69,6 +72,8 @@ class WindowBase(QMainWindow):
     action_map: dict[ActionId, QAction]
     last_import_summary: str
     """What the last import added and redacted (shown in the status bar; kept for tests)."""
+    last_merge_report: str
+    """What the last merge of review packages did, one line per package (kept for tests)."""
     last_undo_message: str
     """What the last undo/redo changed ("Undid: verdict fail → pass on case 9411c3")."""
     _detail: CaseDetail | None
@@ -175,16 +180,57 @@ class WindowBase(QMainWindow):
         return roles.identity(self.workspace)
 
     def _update_reviewer_label(self) -> None:
-        # On a team workspace a member's reviewer name is their database login, whatever
-        # Preferences say (ReviewSession), and the role says what the database lets them do.
-        identity = self.identity
-        role = f" · {identity.role or 'no reviewdesk role'}" if identity.user is not None else ""
-        self.reviewer_label.setText(f"Reviewer: {self.session.reviewer}{role}")
+        self.reviewer_label.setText(self.viewer.shown)
+
+    def _set_viewer(self) -> None:
+        """Who labels here, as the CLI decides (a review package's reviewer wins over the settings' name),
+        and what blind review lets them see; every reader of the window asks with it."""
+        self.viewer = visibility.viewer(self.workspace, self.settings.reviewer)
+        self.session.reviewer = self.viewer.name
+        self.model.viewer = self.viewer
+        self.queue_view.viewer = self.viewer
+        self.insights_view.viewer = self.viewer
+        self._update_reviewer_label()
+
+    def _viewer_changed(self) -> None:
+        """Another name or blind setting: what the queue, the case, the facets and the insights show
+        may differ; reload them, keeping the case shown."""
+        keep = self.current_case_rowid
+        self._details.clear()
+        if self.model.fixed:
+            self.model.reload()
+        else:
+            self.queue_view.apply()  # the queue's filter carries the viewer (My queue, blind review)
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.select_row(row)
+        self._details.clear()
+        self._show_row(self.current_row())
+        self.load_facets()
+        self._load_progress()
+        self._insights_stale = True
+        if self.insights_shown:
+            self._insights_stale = False
+            self.insights_view.refresh()
+
+    def _load_progress(self) -> None:
+        """My queue's "n of N done", read off the GUI thread."""
+        workspace, who, generation = self.workspace, self.viewer, self._workspace_generation
+
+        def done(counts: tuple[int, int]) -> None:
+            if generation == self._workspace_generation:
+                self.queue_view.set_progress(*counts)
+
+        self.runner.read(lambda: visibility.my_progress(workspace, who)).success(done).failure(
+            lambda exc, details: log.warning("progress failed: %s\n%s", exc, details)
+        ).run()
 
     # --- queue ---------------------------------------------------------------------------------
     def _open_initial_queue(self) -> None:
-        """Unreviewed cases first; if there are none, everything. Focus lands on the queue."""
-        self.queue_view.select_queue("unreviewed")
+        """My queue when cases are assigned to me (a review package's are), else unreviewed cases;
+        if there are none, everything. Focus lands on the queue."""
+        done, assigned = visibility.my_progress(self.workspace, self.viewer)
+        self.queue_view.select_queue("mine" if done < assigned else "unreviewed")
         if self.model.rowCount() == 0:
             self.queue_view.select_queue("all")
         self.load_facets()
@@ -197,6 +243,7 @@ class WindowBase(QMainWindow):
         else:
             self._show_row(-1)
         self._load_count(flt)
+        self._load_progress()
 
     def _load_count(self, flt: CaseFilter) -> None:
         self._count_generation += 1
@@ -222,7 +269,8 @@ class WindowBase(QMainWindow):
             if generation == self._workspace_generation:
                 self.queue_view.set_facets(facets, self.schema)
 
-        self.runner.read(lambda: review.facets(workspace)).success(done).failure(
+        who = self.viewer
+        self.runner.read(lambda: visibility.facets(workspace, who)).success(done).failure(
             lambda exc, details: log.warning("facets failed: %s\n%s", exc, details)
         ).run()
 
@@ -261,7 +309,7 @@ class WindowBase(QMainWindow):
             self.label_panel.clear_case()
             return
         try:
-            detail = self._details.pop(rowid, None) or review.load_detail(self.workspace, rowid)
+            detail = self._details.pop(rowid, None) or visibility.detail(self.workspace, rowid, self.viewer)
         except ReviewdeskError as exc:
             show_error(self, exc)
             return
@@ -269,7 +317,10 @@ class WindowBase(QMainWindow):
         self.queue_view.recent.mark_current(rowid)
         self.case_view.show_detail(detail)
         self.label_panel.describe_evidence = functools.partial(evidence_items.describe, detail.case, detail.spans)
-        self.label_panel.show_case(detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id))
+        self.label_panel.show_case(
+            detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id, rowid)
+        )
+        self._show_others(rowid)
         self._last_mark = time.monotonic()
         # Read the next case while the reviewer reads this one, so J / Ctrl+Enter is instant
         # (after a short delay, so this case is painted first).
@@ -280,7 +331,7 @@ class WindowBase(QMainWindow):
         if rowid is None or rowid in self._details or (self._detail and self._detail.case_rowid == rowid):
             return
         try:
-            self._details[rowid] = review.load_detail(self.workspace, rowid)
+            self._details[rowid] = visibility.detail(self.workspace, rowid, self.viewer)
         except Exception:
             log.debug("prefetch of case %s failed", rowid, exc_info=True)
             return
@@ -329,6 +380,8 @@ class WindowBase(QMainWindow):
             self.load_facets()
         elif changes.labels and case_rowid is not None:
             self.model.refresh_case(case_rowid)
+        if changes.labels or changes.imports or changes.cases:
+            self._load_progress()
         if changes.labels or changes.imports or changes.traces or changes.cases:
             self._insights_stale = True
             if self.insights_shown:
@@ -345,10 +398,20 @@ class WindowBase(QMainWindow):
     def current_case_rowid(self) -> int | None:
         return self._detail.case_rowid if self._detail else None
 
-    def _audit(self, case_id: str) -> list[AuditEntry]:
-        """The case's audit trail for the History tab (empty, with a log line, if it cannot be read)."""
+    def _audit(self, case_id: str, case_rowid: int) -> list[AuditEntry]:
+        """The case's audit trail for the History tab, as the viewer may see it (empty, with a log
+        line, if it cannot be read)."""
         try:
-            return audit.entries(self.workspace, case_ref=case_id)
+            return visibility.history(self.workspace, case_id, case_rowid, self.viewer)
         except ReviewdeskError as exc:
             log.warning("audit trail of %s: %s", case_id, exc)
             return []
+
+    def _show_others(self, case_rowid: int) -> None:
+        """The other reviewers' labels under the panel (none while blind review hides them)."""
+        try:
+            others = visibility.others(self.workspace, case_rowid, self.viewer)
+            self.label_panel.show_others(others.labels, hidden=others.hidden)
+        except ReviewdeskError as exc:
+            log.warning("other reviewers' labels of case %s: %s", case_rowid, exc)
+            self.label_panel.show_others({})

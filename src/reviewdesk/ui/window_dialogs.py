@@ -12,7 +12,7 @@ from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.progress import Progress
-from reviewdesk.services import prices, purge, redaction, review
+from reviewdesk.services import packages, prices, purge, redaction, review, visibility
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.ui.actions import ActionId
 from reviewdesk.ui.errors import message_box, show_error
@@ -30,19 +30,41 @@ class WindowDialogs(WorkspaceFiles):
     """See the module docstring."""
 
     def edit_preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self)
+        """The reviewer's own preferences, and the workspace's blind-review setting (audited, as
+        ``reviewdesk team blind on|off``)."""
+        viewer = self.viewer
+        note = ""
+        if viewer.from_package:
+            note = "A review package keeps the blind setting of the workspace it was made from."
+        elif self.read_only:
+            note = "Read-only workspace: its settings cannot be changed here."
+        dialog = PreferencesDialog(
+            self.settings,
+            self,
+            package_reviewer=viewer.name if viewer.from_package else None,
+            blind=viewer.blind,
+            workspace_note=note,
+        )
         if not dialog.exec():
             return
         name = dialog.reviewer.text().strip()
-        if name:
+        if name and not viewer.from_package:
             self.settings.reviewer = name
-            self.session.reviewer = name
         self.settings.color_scheme = dialog.scheme.currentData()
         apply_color_scheme(self.settings.color_scheme)
         self.case_view.refresh_colors()  # colours written into the panes follow the new scheme now
-        self.label_panel.show_label(self.label_panel.label)
-        self._update_reviewer_label()
+        blind = dialog.blind.isChecked()
+        if not note and blind != viewer.blind:
+            try:
+                packages.set_blind(self.workspace, blind, actor=name or viewer.name)
+            except ReviewdeskError as exc:
+                show_error(self, exc, title="Blind review")
         self._save_settings()
+        self._set_viewer()
+        if self.viewer != viewer:
+            self._viewer_changed()
+        else:
+            self.label_panel.show_label(self.label_panel.label)
 
     def edit_redaction(self) -> None:
         if self._refuse_write("changed"):
@@ -54,7 +76,7 @@ class WindowDialogs(WorkspaceFiles):
             if not dialog.exec():
                 return
             changes = dialog.changes()
-            redaction.update_settings(self.workspace, lambda _before: changes, actor=self.settings.reviewer)
+            redaction.update_settings(self.workspace, lambda _before: changes, actor=self.viewer.name)
         except ReviewdeskError as exc:
             show_error(self, exc, title="Redaction rules")
             return
@@ -65,7 +87,7 @@ class WindowDialogs(WorkspaceFiles):
         in the background (each change re-estimates the stored cases that record no cost)."""
         if self._refuse_write("changed"):
             return
-        workspace, reviewer = self.workspace, self.settings.reviewer
+        workspace, reviewer = self.workspace, self.viewer.name
         before = prices.get_prices(workspace).models
         dialog = PricesDialog(prices.get_prices(workspace), prices.table(), self)
         if not dialog.exec():
@@ -109,9 +131,7 @@ class WindowDialogs(WorkspaceFiles):
             if not dialog.exec():
                 return
             days, keep_labeled = dialog.older_than_days(), dialog.keep_labeled.isChecked()
-            purge.set_retention(
-                workspace, older_than_days=days, keep_labeled=keep_labeled, actor=self.settings.reviewer
-            )
+            purge.set_retention(workspace, older_than_days=days, keep_labeled=keep_labeled, actor=self.viewer.name)
             if not (dialog.purge_now.isChecked() and days):
                 self.statusBar().showMessage("Retention saved.", 6000)
                 return
@@ -145,7 +165,7 @@ class WindowDialogs(WorkspaceFiles):
             return
         # The same cut-off as the one confirmed, not one a few seconds later.
         now = plan.cutoff + older_than
-        reviewer = self.settings.reviewer
+        reviewer = self.viewer.name
 
         def work(_progress: Progress) -> purge.PurgeResult:
             return purge.purge(workspace, older_than=older_than, keep_labeled=keep_labeled, now=now, actor=reviewer)
@@ -157,7 +177,7 @@ class WindowDialogs(WorkspaceFiles):
 
     def _purged(self, result: purge.PurgeResult) -> None:
         # Undo could point at a deleted case: start the undo history afresh.
-        self.session = ReviewSession(self.workspace, self.settings.reviewer)
+        self.session = ReviewSession(self.workspace, self.viewer.name)
         self.on_changes(Changes(cases=True, traces=True, labels=True))
         self._update_actions()
         self.statusBar().showMessage(
@@ -180,7 +200,7 @@ class WindowDialogs(WorkspaceFiles):
 
     def taxonomy_dialog(self) -> TaxonomyDialog:
         """The dialog, wired so that each change it writes reaches the window at once."""
-        dialog = TaxonomyDialog(self.workspace, self.settings.reviewer, self)
+        dialog = TaxonomyDialog(self.workspace, self.viewer.name, self)
         dialog.changed.connect(lambda _change: self._taxonomy_changed())
         return dialog
 
@@ -192,7 +212,7 @@ class WindowDialogs(WorkspaceFiles):
         self.model.refresh_rows()
         if self._detail is not None:
             try:
-                self._detail = review.load_detail(self.workspace, self._detail.case_rowid)
+                self._detail = visibility.detail(self.workspace, self._detail.case_rowid, self.viewer)
             except ReviewdeskError as exc:
                 log.warning("reloading the shown case: %s", exc)
             else:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from reviewdesk import paths
+from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.progress import Progress
-from reviewdesk.services import exports, formats, imports, review
+from reviewdesk.services import exports, formats, imports, packages, review
 from reviewdesk.services.import_records import describe_file, describe_result
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.services.workspace import open_workspace
@@ -77,6 +78,56 @@ class WorkspaceFiles(ReviewLoop):
         box.setObjectName("import_problems")
         box.exec()
 
+    def choose_merge(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Merge review packages",
+            str(Path.home()),
+            f"Review packages (*{packages.FILE_ENDING});;All files (*)",
+        )
+        if files:
+            self.merge_packages([Path(f) for f in files])
+
+    def merge_packages(self, files: list[Path]) -> None:
+        """Merge each package in the background (one transaction each), then report per package.
+
+        A refused package (another workspace's, tampered with, truncated, of a newer format)
+        changes nothing; the report names the file and why.
+        """
+        if self._refuse_write("merged"):
+            return
+        workspace = self.workspace
+        self.label_panel.flush_text()
+        self.statusBar().showMessage(f"Merging {len(files)} review package(s)…")
+        self.runner.op(lambda _progress: packages.merge_packages(workspace, files)).with_progress(
+            "Merging review packages", self
+        ).success(self._merged).failure(lambda exc, details: show_error(self, exc, details, title="Merge failed")).run()
+
+    def _merged(self, results: list[packages.MergeReport | packages.PackageError]) -> None:
+        merged = [r for r in results if isinstance(r, packages.MergeReport)]
+        refused = [r for r in results if isinstance(r, packages.PackageError)]
+        lines = [r.summary() for r in merged]
+        lines += [f"Refused (nothing merged from it): {exc}" for exc in refused]
+        added = sum(r.added for r in merged)
+        summary = f"Merged {len(merged)} review package(s): {added} label event(s) added" + (
+            f"; {len(refused)} refused" if refused else ""
+        )
+        self.last_merge_report = "\n".join(lines)
+        self.statusBar().showMessage(summary, 10000)
+        if added:
+            self._details.clear()
+            self.on_changes(Changes(labels=True, cases=True, traces=True))  # many cases' labels: reload
+        title = "Review package refused" if refused and not merged else "Review packages merged"
+        box = message_box(
+            self,
+            title,
+            "\n\n".join([summary if merged else "Nothing was merged; the workspace is unchanged.", *lines]),
+            icon=QMessageBox.Icon.Warning if refused else QMessageBox.Icon.Information,
+        )
+        box.setObjectName("merge_report")
+        box.setStyleSheet("QLabel { min-width: 560px; }")  # one line per package, file names unbroken
+        box.exec()
+
     def choose_export(self) -> None:
         """The export dialog, then the export on the task runner; the status bar says what was written."""
         fixed = self.model.fixed_rowids
@@ -131,7 +182,8 @@ class WorkspaceFiles(ReviewLoop):
             self,
             "Open or create a workspace",
             str(self.workspace.path.parent if self.workspace.path is not None else paths.data_dir()),
-            f"reviewdesk workspace (*{paths.WORKSPACE_SUFFIX})",
+            # A review package opens like a workspace: its queue is the reviewer's assignment.
+            f"reviewdesk workspace (*{paths.WORKSPACE_SUFFIX});;Review package (*{packages.FILE_ENDING})",
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if path:
@@ -160,6 +212,7 @@ class WorkspaceFiles(ReviewLoop):
         self._details.clear()
         self.model.set_workspace(workspace)
         self.insights_view.set_workspace(workspace)
+        self._set_viewer()  # a review package labels as its reviewer
         self._insights_stale = True
         self.remember_workspace()
         self._update_title()

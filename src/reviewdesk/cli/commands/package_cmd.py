@@ -62,9 +62,5 @@ def run_merge(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_json(), sort_keys=True))
         else:
-            conflicts = f"; conflicts: {', '.join(result.conflicts)}" if result.conflicts else ""
-            print(
-                f"{path.name} ({result.reviewer}): {result.added} event(s) added, {result.already_present} already"
-                f" present, {result.cases_not_here} case(s) not in this workspace{conflicts}"
-            )
+            print(result.summary())
     return 1 if failed else 0

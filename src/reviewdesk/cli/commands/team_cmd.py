@@ -1,8 +1,10 @@
 """``reviewdesk team``: blind review, and the roles of a PostgreSQL workspace.
 
-``reviewdesk team blind on|off``: when on, a reviewer is meant to see no other reviewer's label
-until they have submitted their own (the setting travels in review packages); ``team blind``
-alone prints the setting.
+``reviewdesk team blind on|off``: with blind review on, a reviewer sees no other reviewer's
+label, comment, score or evidence on a case until they have given their own verdict (the setting
+travels in review packages); ``team adjudicators [NAMES]``: who sees everything anyway (as does
+anyone reading the workspace read-only; ``services.visibility``). Either alone prints the
+setting; both changes are audited.
 
 ``reviewdesk --workspace URL team init`` (a PostgreSQL superuser or the database's owner) creates
 the roles reviewdesk_admin, reviewdesk_engineer, reviewdesk_reviewer and reviewdesk_risk and what
@@ -20,7 +22,7 @@ from typing import Any
 
 from reviewdesk.cli.commands.common import workspace
 from reviewdesk.domain.errors import UsageError
-from reviewdesk.services import packages, roles
+from reviewdesk.services import packages, roles, visibility
 
 
 def register(sub: Any) -> None:
@@ -34,6 +36,9 @@ def register(sub: Any) -> None:
     blind = actions.add_parser("blind", help="show or set blind review")
     blind.add_argument("state", nargs="?", choices=["on", "off"])
     blind.set_defaults(run=run_blind)
+    judges = actions.add_parser("adjudicators", help="show or set who sees every label under blind review")
+    judges.add_argument("names", nargs="?", metavar="NAMES", help="comma-separated names; 'none' clears the list")
+    judges.set_defaults(run=run_adjudicators)
     init = actions.add_parser("init", help="create the reviewdesk roles and what the database enforces for them")
     init.set_defaults(run=run_init)
     add = actions.add_parser("add-user", help="create or update a login with one reviewdesk role")
@@ -102,4 +107,17 @@ def run_blind(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     print(f"blind review is {'on' if state else 'off'}")
+    return 0
+
+
+def run_adjudicators(args: argparse.Namespace) -> int:
+    ws = workspace(args)
+    try:
+        if args.names is not None:
+            names = [] if args.names.strip().lower() == "none" else args.names.split(",")
+            visibility.set_adjudicators(ws, names)
+        found = visibility.adjudicators(ws)
+    finally:
+        ws.close()
+    print(f"adjudicators: {', '.join(found) if found else 'none'}")
     return 0

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from reviewdesk.domain.labels import RootCause
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.services import review
+from reviewdesk.services import assignment, review
+from reviewdesk.services.assignment import ReviewerProgress
 from reviewdesk.services.insights.examples import EXAMPLES_PER_GROUP, Example, root_cause_examples, slice_examples
 from reviewdesk.services.insights.facts import CaseFacts, by_size, case_ids, group, load_facts
 from reviewdesk.services.insights.reviewers import LabelEvent, ReviewerRow, load_events, reviewer_activity
@@ -67,6 +68,8 @@ class Insights:
     examples: dict[str, list[Example]]
     """Representative examples per root cause id."""
     facts: tuple[CaseFacts, ...] = field(repr=False, default=())
+    progress: list[ReviewerProgress] = field(default_factory=list)
+    """Assigned / done / pending per reviewer, over the assigned cases in scope."""
 
     def title(self, root_cause: str) -> str:
         for rc in self.taxonomy:
@@ -100,7 +103,9 @@ def describe_filter(flt: CaseFilter) -> tuple[str, ...]:
         if item.name in ("sort", "descending"):
             continue
         value = getattr(flt, item.name)
-        if value not in (None, False, ""):
+        if item.name == "blind_for" and value:
+            parts.append(f"blind review: as {value} may see it")
+        elif value not in (None, False, ""):
             parts.append(f"{item.name.replace('_', ' ')} = {value}")
     return tuple(parts)
 
@@ -114,10 +119,22 @@ def compute_insights(
 ) -> Insights:
     """Every figure for the cases matching ``flt`` (all cases by default)."""
     flt = flt or CaseFilter()
-    schema = review.label_schema(workspace)
     facts = load_facts(workspace, flt)
-    events = load_events(workspace, facts)
-    return build_insights(
+    return insights_from(workspace, facts, load_events(workspace, facts), flt=flt, segment=segment, now=now)
+
+
+def insights_from(
+    workspace: Workspace,
+    facts: Sequence[CaseFacts],
+    events: Sequence[LabelEvent],
+    *,
+    flt: CaseFilter,
+    segment: SliceDimension = "tenant",
+    now: datetime | None = None,
+) -> Insights:
+    """The figures of already-read facts and events, with the workspace's taxonomy and assignment progress."""
+    schema = review.label_schema(workspace)
+    found = build_insights(
         facts,
         events,
         taxonomy=schema.root_causes,
@@ -127,6 +144,8 @@ def compute_insights(
         segment=segment,
         now=now,
     )
+    found.progress = assignment.progress(workspace, {f.case_id for f in facts}).reviewers
+    return found
 
 
 def build_insights(

@@ -20,7 +20,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QGuiApplication
 
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
-from reviewdesk.services import review
+from reviewdesk.services import review, visibility
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.ui.models.roles import CASE_ROWID_ROLE, SUMMARY_ROLE
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
@@ -117,6 +117,8 @@ class CaseTableModel(QAbstractTableModel):
         self._exhausted = True
         self._cache: OrderedDict[int, CaseSummary] = OrderedDict()
         self._fixed: list[int] | None = None
+        self.viewer: visibility.Viewer | None = None
+        """Who reads the queue: rows show what blind review lets them see (``services.visibility``)."""
 
     # --- our API -------------------------------------------------------------------------------
     @property
@@ -234,7 +236,7 @@ class CaseTableModel(QAbstractTableModel):
     def _fill_cache(self, row: int) -> None:
         block = self._ids[max(0, row - BLOCK_BEFORE) : row + BLOCK_AFTER]
         missing = [rowid for rowid in block if rowid not in self._cache]
-        for rowid, summary in review.summaries(self._workspace, missing).items():
+        for rowid, summary in visibility.summaries(self._workspace, missing, self.viewer).items():
             self._cache[rowid] = summary
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)

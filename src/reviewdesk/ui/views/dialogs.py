@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -306,13 +307,30 @@ class EvidenceDialog(QDialog):
 
 
 class PreferencesDialog(QDialog):
-    """The reviewer name written into label events, and the colour scheme."""
+    """The reviewer name written into label events and the colour scheme (this reviewer's), and the
+    open workspace's own settings (blind review), each in its section."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        package_reviewer: str | None = None,
+        blind: bool = False,
+        workspace_note: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         layout = QFormLayout(self)
-        self.reviewer = QLineEdit(settings.reviewer)
+        yours = QLabel("You")
+        yours.setStyleSheet("font-weight: bold;")
+        layout.addRow(yours)
+        self.reviewer = QLineEdit(package_reviewer or settings.reviewer)
+        self.reviewer.setObjectName("reviewer_name")
+        if package_reviewer is not None:
+            # The package was made for one reviewer: its labels merge back under that name.
+            self.reviewer.setEnabled(False)
+            self.reviewer.setToolTip(f"This review package records every label as {package_reviewer}")
         layout.addRow("Reviewer name", self.reviewer)
         self.scheme = QComboBox()
         for text, value in (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")):
@@ -322,6 +340,21 @@ class PreferencesDialog(QDialog):
         note = QLabel("Keyboard shortcuts can be changed in the settings file (see the README).")
         note.setWordWrap(True)
         layout.addRow(note)
+        section = QLabel("This workspace")
+        section.setStyleSheet("font-weight: bold; margin-top: 8px;")
+        layout.addRow(section)
+        self.blind = QCheckBox("Blind review: a reviewer sees no other reviewer's label until they give their own")
+        self.blind.setObjectName("blind_review")
+        self.blind.setChecked(blind)
+        if workspace_note:
+            self.blind.setEnabled(False)
+            self.blind.setToolTip(workspace_note)
+        layout.addRow(self.blind)
+        if workspace_note:
+            why = QLabel(workspace_note)
+            why.setWordWrap(True)
+            why.setTextFormat(Qt.TextFormat.PlainText)
+            layout.addRow(why)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -149,6 +149,15 @@ class LabelPanel(QScrollArea):
         self.escalate_check.clicked.connect(lambda checked: self._emit(LabelChange(escalate=bool(checked))))
         self._layout.addWidget(self.escalate_check)
 
+        # The other reviewers' labels of the case, one line each (hidden by blind review until the
+        # reviewer has given their own verdict: then a note says so instead).
+        self.others_label = QLabel()
+        self.others_label.setObjectName("other_reviewers")
+        self.others_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.others_label.setWordWrap(True)
+        self.others_label.hide()
+        self._layout.addWidget(self.others_label)
+
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.setUsesScrollButtons(False)
@@ -314,6 +323,7 @@ class LabelPanel(QScrollArea):
         self._loading = False
         self.show_label(None)
         self.history_tree.clear()
+        self.show_others({})
         self.setEnabled(False)
 
     def show_replaced_verdict(self, old: Verdict) -> None:
@@ -375,6 +385,19 @@ class LabelPanel(QScrollArea):
             if self.comment_edit.toPlainText() != stored_comment:
                 self._set_text(self.comment_edit, stored_comment)
             self._comment_base = self.comment_edit.toPlainText()
+
+    def show_others(self, labels: dict[str, Label], *, hidden: bool = False) -> None:
+        """``Also labeled: rev1 fail · Tool error``; with ``hidden``, the blind-review note."""
+        if hidden:
+            self.others_label.setText("Blind review: the other reviewers' labels show once you give your verdict.")
+        else:
+            lines = []
+            for name, label in sorted(labels.items()):
+                causes = ", ".join(self.schema.title(rc) if self.schema else rc for rc in label.root_causes)
+                verdict = label.verdict or "no verdict"
+                lines.append(visible(f"{name}: {verdict}{f' · {causes}' if causes else ''}"))
+            self.others_label.setText("Also labeled by\n" + "\n".join(lines) if lines else "")
+        self.others_label.setVisible(bool(self.others_label.text()))
 
     def _show_corrected_state(self, saved: bool) -> None:
         """Saved correction: ✓ on the tab and the editor in the text colour; none: the prefilled output, muted."""

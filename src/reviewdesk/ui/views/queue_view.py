@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Count, Facets, smart_queue
+from reviewdesk.services import visibility
 from reviewdesk.services.review import LabelSchema
 from reviewdesk.ui.models.case_table_model import COLUMN_WIDTHS, CaseTableModel
 from reviewdesk.ui.views.recent_strip import RecentStrip
@@ -43,6 +44,8 @@ class QueueView(QWidget):
     def __init__(self, model: CaseTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.viewer: visibility.Viewer | None = None
+        """Who the queues are for (My queue is theirs; blind review hides others' labels from them)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.setSpacing(4)
@@ -109,7 +112,15 @@ class QueueView(QWidget):
         self.count_label.setObjectName("queue_count")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self._count: tuple[int | None, int | None, bool] = (None, None, False)
-        layout.addWidget(self.count_label)
+        # "3 of 15 done": the reviewer's progress through their assignment, beside My queue's count.
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("queue_progress")
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_label.hide()
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count_label, 1)
+        count_row.addWidget(self.progress_label)
+        layout.addLayout(count_row)
 
         self.table = QTableView()
         self.table.setObjectName("queue_table")
@@ -181,8 +192,16 @@ class QueueView(QWidget):
         self.root_cause_combo.setCurrentIndex(max(self.root_cause_combo.findData(current), 0))
 
     # --- filter --------------------------------------------------------------------------------
+    def queue_id(self) -> str:
+        return str(self.queue_combo.currentData() or "all")
+
+    def _queue_filter(self) -> CaseFilter:
+        if self.viewer is None:
+            return smart_queue(self.queue_id()).filter
+        return visibility.queue_filter(self.viewer, self.queue_id())
+
     def current_filter(self) -> CaseFilter:
-        flt = smart_queue(self.queue_combo.currentData() or "all").filter
+        flt = self._queue_filter()
         changes: dict[str, Any] = {}
         for combo, field in (
             (self.workflow_combo, "workflow"),
@@ -202,7 +221,8 @@ class QueueView(QWidget):
             changes["error_type"] = error.removeprefix("type:")
         text = self.search.text().strip()
         if text and self.search_all.isChecked():
-            return CaseFilter(text=text)  # every case: the queue and its filters do not apply
+            # Every case: the queue and its filters do not apply (the viewer's blind rule does).
+            return visibility.for_viewer(CaseFilter(text=text), self.viewer)
         if text:
             changes["text"] = text
         return flt.with_(**changes) if changes else flt
@@ -211,7 +231,7 @@ class QueueView(QWidget):
         """Where a search looks: ``all cases``, or the queue (``Unreviewed``, ``+ filters`` if any)."""
         if self.search_all.isChecked():
             return "all cases"
-        bare = smart_queue(self.queue_combo.currentData() or "all").filter
+        bare = self._queue_filter()
         filtered = self.current_filter().with_(text=None) != bare
         return f"{self.queue_combo.currentText()}{' + filters' if filtered else ''}"
 
@@ -236,6 +256,8 @@ class QueueView(QWidget):
         self._search_timer.stop()
         self._show_scope()
         flt = self.current_filter()
+        if self.queue_id() != "mine":
+            self.progress_label.hide()  # "n of N done" is My queue's
         self.model.set_filter(flt)
         self.filter_applied.emit(flt)
 
@@ -290,6 +312,12 @@ class QueueView(QWidget):
             )
         self.count_label.setToolTip("\n".join(tips))
         self.count_label.setText(text)
+
+    def set_progress(self, done: int, assigned: int) -> None:
+        """My queue's "n of N done" (shown only while My queue is the queue, and only with an assignment)."""
+        self.progress_label.setText(f"{done:,} of {assigned:,} done")
+        self.progress_label.setToolTip(f"You gave a verdict on {done:,} of the {assigned:,} case(s) assigned to you")
+        self.progress_label.setVisible(self.queue_id() == "mine" and assigned > 0)
 
     def stop(self) -> None:
         """The window is closing: no pending search may fire afterwards."""

@@ -1,4 +1,5 @@
-"""The Reviewers tab: reviewer activity (cases, events, time per case) and the unreviewed backlog."""
+"""The Reviewers tab: assignment progress (assigned / done / pending per reviewer), reviewer
+activity (cases, events, time per case) and the unreviewed backlog."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class ReviewersPage(Page):
 
     def __init__(self) -> None:
         super().__init__("page_reviewers")
+        self.add(heading("Assignment progress"))
+        self.progress_table = self.table("progress_table")
         self.add(heading("Reviewer activity"))
         self.reviewers_table = self.table("reviewers_table")
         self.add(heading("Unreviewed backlog"))
@@ -24,6 +27,21 @@ class ReviewersPage(Page):
         self.finish()
 
     def fill(self, insights: Insights) -> None:
+        # Done: the reviewer's own label of the case has a verdict (``reviewdesk progress``).
+        self.progress_table.set_rows(
+            ["Reviewer", "Assigned", "Done", "Pending", "Done %"],
+            [
+                [
+                    txt(p.reviewer),
+                    num(p.assigned),
+                    num(p.done),
+                    num(p.pending),
+                    num(f"{100 * p.done / p.assigned:.0f} %" if p.assigned else "–"),
+                ]
+                for p in insights.progress
+            ]
+            or [[txt("No cases assigned (reviewdesk assign)"), num(""), num(""), num(""), num("")]],
+        )
         headers = ["Reviewer", "Cases labeled", "Current labels", "Events", "Timed cases", "Median / case"]
         self.reviewers_table.set_rows(
             [*headers, "Mean / case", "Last"],

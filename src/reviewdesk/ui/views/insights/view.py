@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.services import insights as insights_service
 from reviewdesk.services import report as fmt
-from reviewdesk.services import review_sampling
+from reviewdesk.services import review_sampling, visibility
 from reviewdesk.services.insights import Insights
 from reviewdesk.services.review_sampling import ReviewSample, SamplingRequest
 from reviewdesk.services.workspace import Workspace
@@ -84,6 +83,8 @@ class InsightsView(QWidget):
         self.workspace = workspace
         self.runner = runner
         self.case_filter = CaseFilter()
+        self.viewer: visibility.Viewer | None = None
+        """Who reads: under blind review they see the figures of what they may see (``services.visibility``)."""
         self.insights: Insights | None = None
         self._generation = 0
 
@@ -166,7 +167,7 @@ class InsightsView(QWidget):
 
     def refresh(self) -> None:
         """Recompute every figure (in the background when the view has a runner)."""
-        workspace, flt = self.workspace, self.case_filter
+        workspace, flt, who = self.workspace, self.case_filter, self.viewer
         if workspace is None:
             return
         self._generation += 1
@@ -174,7 +175,7 @@ class InsightsView(QWidget):
         self.scope_label.setText("Computing…")
 
         def work() -> Insights:
-            return insights_service.compute_insights(workspace, flt)
+            return visibility.insights(workspace, flt, who)
 
         def done(result: Insights) -> None:
             if generation == self._generation:  # a newer refresh or workspace made this one stale
