@@ -46,6 +46,13 @@ def test_my_queue_counts_done_as_i_label(qtbot, make_main_window, demo_workspace
     window.queue_view.select_queue("all")
     assert not progress.isVisible()  # the count belongs to My queue
 
+    # The insights' Reviewers tab: assigned / done / pending per reviewer.
+    window.show_insights(True)
+    qtbot.waitUntil(lambda: window.insights_view.insights is not None, timeout=20000)
+    table = window.insights_view.reviewers.progress_table.model()
+    rows = {table.index(r, 0).data(): [table.index(r, c).data() for c in range(1, 4)] for r in range(table.rowCount())}
+    assert rows == {"other": ["6", "0", "6"], "tester": ["6", "2", "4"]}
+
 
 def test_a_review_package_labels_as_its_reviewer(qtbot, make_main_window, demo_workspace, tmp_path):
     _assign(demo_workspace, ["rev1", "rev2"], sample=4)
@@ -115,9 +122,11 @@ def test_blind_review_hides_the_other_label_until_mine_is_in(qtbot, make_main_wi
     assert not panel.root_cause_checks["tool_error"].isChecked()
     assert "refund tool" not in panel.comment_edit.toPlainText()
     assert "other" not in _history_actors(window)
-    assert window.model.index(row, 7).data() == ""  # verdict column
-    assert window.model.index(row, 8).data() == ""  # root causes column
+    summary = window.model.summary(row)  # the queue's marks and columns are drawn from it
+    assert summary.verdict is None and summary.root_causes == () and not summary.escalate
+    assert window.model.index(row, 0).data() == "○"  # no verdict mark
     assert panel.others_label.isVisible() and "Blind review" in panel.others_label.text()
+    assert window.queue_view.count_label.text().startswith("0 of 2 reviewed")  # other's verdict is not counted
     tool_error = window.queue_view.root_cause_combo.findData("tool_error")
     assert window.queue_view.root_cause_combo.itemText(tool_error).endswith("(0)")
     window.queue_view.verdict_combo.setCurrentIndex(window.queue_view.verdict_combo.findData("fail"))

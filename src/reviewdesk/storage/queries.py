@@ -315,6 +315,8 @@ def count_reviewed(session: Session, flt: CaseFilter) -> int:
     """How many cases of ``flt`` are reviewed (a verdict, or disputed: the queue's "n of N reviewed")."""
     statement = select(func.count()).select_from(CaseRow).outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
     reviewed = or_(LabelRow.verdict.is_not(None), LabelRow.resolution == "disputed")
+    if flt.blind_for is not None:  # what blind review hides is not reviewed, as far as this reviewer knows
+        reviewed = and_(reviewed, CaseRow.case_rowid.not_in(blinded_cases(flt.blind_for)))
     return int(session.execute(_filtered(statement, flt).where(reviewed)).scalar_one())
 
 
