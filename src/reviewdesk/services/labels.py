@@ -22,7 +22,7 @@ from reviewdesk.services import roles
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history as storage_history
-from reviewdesk.storage import label_log, label_schemas
+from reviewdesk.storage import label_log, label_schemas, postgres
 from reviewdesk.storage.engine import writing
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.label_history import RecordedEvent
@@ -121,12 +121,13 @@ def record_label(
     back), so it folds last. The case's reviewer labels and resolved label are rebuilt from its
     events in the same transaction (``storage.label_log``).
     """
-    schema = current_taxonomy(workspace)
+    with postgres.case_writer():  # label writers of different cases do not wait for each other
+        schema = current_taxonomy(workspace)
+        case_rowid = resolve_case(workspace, case_ref)
     change = schema.read_change(change)  # a former id (before a rename) names today's cause
     validate_change(schema, change, allow_retired=True)
-    case_rowid = resolve_case(workspace, case_ref)
     who = reviewer or roles.identity(workspace).user or default_reviewer()
-    with writing(), workspace.session() as session, session.begin():
+    with writing(), postgres.one_case(case_rowid), workspace.session() as session, session.begin():
         conn = session.connection()
         if _names_retired(schema, change):
             current = label_log.reviewer_labels(conn, [case_rowid])[case_rowid].get(who)
@@ -161,7 +162,7 @@ def record_adjudication(
         raise LabelError("an adjudication needs a verdict")
     case_rowid = resolve_case(workspace, case_ref)
     who = adjudicator or roles.identity(workspace).user or default_reviewer()
-    with writing(), workspace.session() as session, session.begin():
+    with writing(), postgres.one_case(case_rowid), workspace.session() as session, session.begin():
         conn = session.connection()
         event = LabelEvent(
             event_id=uuid7(after=label_log.latest_event_id(conn, case_rowid)),

@@ -17,7 +17,9 @@ the same one-writer-at-a-time rule on both engines. Readers never wait for it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, ExceptionContext, create_engine, event, inspect
@@ -99,14 +101,62 @@ def create_pg_engine(url: URL, *, read_only: bool = False) -> Engine:
     return engine
 
 
+CASE_LOCK_KEY = 0x52764443  # "RvDC": with a case's row id, the lock of one case's label writers
+_ANY_CASE = -1
+_ONE_CASE: ContextVar[int | None] = ContextVar("reviewdesk_one_case", default=None)
+
+
+@contextmanager
+def case_writer() -> Iterator[None]:
+    """Around a label write: what it reads before it knows its case takes the write lock shared only.
+
+    (Inside ``storage.engine.writing`` every transaction takes the write lock; a label write's
+    first reads — the taxonomy, the case's row id — must not take it exclusively, or label
+    writers of different cases would queue again.)
+    """
+    token = _ONE_CASE.set(_ANY_CASE)
+    try:
+        yield
+    finally:
+        _ONE_CASE.reset(token)
+
+
+@contextmanager
+def one_case(case_rowid: int) -> Iterator[None]:
+    """Writers begun inside change one case's labels only (a label write, an adjudication).
+
+    On PostgreSQL they take the workspace's write lock *shared* and the case's lock exclusively:
+    reviewers labeling different cases write at the same time, two writes of one case take turns
+    (each folds what the other wrote), and writers of the whole workspace (imports, merges,
+    taxonomy changes, which take the write lock exclusively) still wait for all of them and they
+    for it. SQLite has one writer at a time whatever this says.
+    """
+    token = _ONE_CASE.set(case_rowid)
+    try:
+        yield
+    finally:
+        _ONE_CASE.reset(token)
+
+
 def _begin(conn: Connection) -> None:
-    """Writers take the workspace's write lock first (see the module docstring)."""
+    """Writers take the workspace's write lock first (see the module docstring and ``one_case``)."""
     wait = storage_engine.immediate_wait(conn)
     if wait is None:
         return
-    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait)}")
-    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {storage_engine.BUSY_TIMEOUT_MS}")
+    case = _ONE_CASE.get()
+    if case is None:
+        lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+    elif case == _ANY_CASE:
+        lock = f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})"
+    else:  # the two-key form: a case's key never meets the workspace's
+        lock = (
+            f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY});"
+            f" SELECT pg_advisory_xact_lock({CASE_LOCK_KEY}, {int(case) % 2**31})"
+        )
+    # One round trip: on a busy server each one costs milliseconds, and every label write pays this.
+    conn.exec_driver_sql(
+        f"SET LOCAL lock_timeout = {int(wait)}; {lock}; SET LOCAL lock_timeout = {storage_engine.BUSY_TIMEOUT_MS}"
+    )
 
 
 def _translate_errors(shown: str, read_only: bool) -> Callable[[ExceptionContext], None]:
