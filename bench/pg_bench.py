@@ -19,12 +19,21 @@ It starts its own PostgreSQL server (tools/pg_server.py) with PostgreSQL's defau
    first 100 ids + their summaries), and searches for a common word, a rarer one and two words.
 3. **tsvector or pg_trgm** at ``--trgm-cases`` cases: index build time and size, and the same
    searches with a trigram GIN index over the folded text (``LIKE '%word%'``).
+4. **Save → next case** on the big workspace: one label written (``record_label``) and the next
+   case read as the window shows it (``load_detail``), median of ``--runs`` (target ≤ 30 ms).
+5. **Reviewers at once**: after ``team init``, ``--reviewers`` logins (role reviewer) each run
+   tools/team_labeler.py as their own process, started together, ``--labels`` label writes each on
+   the big workspace; the p50/p95 of every write, against one reviewer alone in the same run
+   (the baseline; target p95 ≤ 30 ms with 8).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +47,9 @@ if __package__ in (None, ""):  # run as a script: the checkout's bench/ and tool
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.import_bench import generate
+from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.services import imports, review
+from reviewdesk.services import imports, labels, review, roles
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import search
 from tools import pg_server
@@ -201,6 +211,71 @@ def trigram_comparison(ws: Workspace, limit: int, words: tuple[str, str], runs: 
     return timings
 
 
+def save_next_ms(ws: Workspace, runs: int) -> float:
+    """Median of: label one imported case, then read the next one as the window shows it."""
+    with ws.engine.connect() as conn:
+        rowids = [
+            int(r)
+            for r in conn.execute(
+                text("SELECT case_rowid FROM cases WHERE position('.' in case_id) = 0 ORDER BY case_rowid LIMIT :n"),
+                {"n": runs + 2},
+            ).scalars()
+        ]
+        ids = dict(
+            conn.execute(text("SELECT case_rowid, case_id FROM cases WHERE case_rowid = ANY(:r)"), {"r": rowids}).all()
+        )
+    verdicts = ("pass", "fail", "unsure")
+    step = iter(range(10**6))
+
+    def save_then_next() -> None:
+        n = next(step) % (len(rowids) - 1)
+        labels.record_label(ws, ids[rowids[n]], LabelChange(verdict=verdicts[n % 3]), reviewer="bench")
+        review.load_detail(ws, rowids[n + 1])
+
+    return _median_ms(save_then_next, runs)
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, count: int) -> list[float]:
+    """Every label write's time (ms) of ``reviewers`` processes labeling at once, ``count`` each."""
+    repo = Path(__file__).resolve().parent.parent
+    password = "bench-Reviewer-pw"
+    logins = [f"bench_rev{n}" for n in range(reviewers)]
+    owner = open_workspace(server.url(database))
+    try:
+        roles.set_up(owner)
+        for login in logins:
+            roles.add_user(owner, login, "reviewer", password)
+    finally:
+        owner.close()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tools.team_labeler", server.url(database, user=login, password=password),
+             str(count), "--cases", "200"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=repo,
+            env={**os.environ, "PYTHONPATH": str(repo)},
+        )
+        for login in logins
+    ]  # fmt: skip
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "READY"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    latencies: list[float] = []
+    for child in children:
+        out, _ = child.communicate()
+        report = json.loads(out.strip().splitlines()[-1])
+        assert not report["errors"], report["errors"][:3]
+        latencies.extend(report["latencies_ms"])
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces", type=int, default=20_000)
@@ -208,6 +283,8 @@ def main() -> None:
     parser.add_argument("--trgm-cases", type=int, default=20_000, help="at most --traces (imported cases only)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reviewers", type=int, default=8, help="reviewer processes labeling at once")
+    parser.add_argument("--labels", type=int, default=300, help="label writes per reviewer")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rd-pgbench-") as tmp, pg_server.running_server(durable=True) as server:
         data = Path(tmp) / f"traces-{args.traces}.jsonl"
@@ -242,7 +319,19 @@ def main() -> None:
             f"(the same on the {args.traces:,}-case SQLite workspace, for scale:"
             f" {', '.join(f'{ms:.0f}' for ms in small.values())} ms)"
         )
+        print(f"  {'save -> next case (label + read the next)':<45} {save_next_ms(pg_ws, args.runs * 4):8.1f} ms")
         pg_ws.close()
+
+        if args.reviewers:
+            alone = reviewers_at_once(server, "bench", 1, args.labels)
+            together = reviewers_at_once(server, "bench", args.reviewers, args.labels)
+            print(f"\nlabel writes, {args.labels} per reviewer, on {size:,} cases (target p95 <= 30 ms):")
+            print(f"  1 reviewer alone (baseline):   p50 {_p(alone, 0.5):6.1f} ms   p95 {_p(alone, 0.95):6.1f} ms")
+            print(
+                f"  {args.reviewers} reviewers at once:         p50 {_p(together, 0.5):6.1f} ms"
+                f"   p95 {_p(together, 0.95):6.1f} ms   ({_p(together, 0.95) / _p(alone, 0.95):.1f}x the baseline p95;"
+                f" {len(together):,} writes)"
+            )
 
 
 if __name__ == "__main__":
