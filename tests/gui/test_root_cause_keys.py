@@ -14,22 +14,38 @@ from reviewdesk.ui.actions import root_cause_keys
 
 def _type_into_dialog(qtbot, *keys: Qt.Key | str) -> None:
     """When the next modal dialog shows, type ``keys`` into its focused widget."""
+    _type_into_dialogs(qtbot, keys)
 
-    def send() -> None:
+
+def _type_into_dialogs(qtbot, *sequences: tuple[Qt.Key | str, ...]) -> None:
+    """Type each sequence into the next modal dialog in turn: the second one only into a dialog that
+    is not the first (on a loaded machine a fixed delay could type both into the first)."""
+
+    def send(rest: tuple[tuple[Qt.Key | str, ...], ...], previous: QDialog | None) -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QDialog):
-            QTimer.singleShot(20, send)
+        focus = QApplication.focusWidget()
+        # Wait until the dialog is up and holds the keyboard, as a reviewer's keys would find it.
+        if (
+            not isinstance(dialog, QDialog)
+            or dialog is previous
+            or focus is None
+            or not (focus is dialog or dialog.isAncestorOf(focus))
+        ):
+            QTimer.singleShot(20, lambda: send(rest, previous))
             return
         # Never hang the suite: a dialog the keys did not close is rejected (and the test fails).
         QTimer.singleShot(3000, dialog.reject)
-        for key in keys:
-            target = getattr(dialog, "filter_edit", None) or QApplication.focusWidget() or dialog
+        for key in rest[0]:
+            target = getattr(dialog, "filter_edit", None) or QApplication.focusWidget()
             if isinstance(key, str):
                 qtbot.keyClicks(target, key)
             else:
                 qtbot.keyClick(target, key)
+        if rest[1:]:
+            shown: QDialog = dialog
+            QTimer.singleShot(0, lambda: send(rest[1:], shown))
 
-    QTimer.singleShot(0, send)
+    QTimer.singleShot(0, lambda: send(sequences, None))
 
 
 def _key(qtbot, key: Qt.Key) -> None:
@@ -94,8 +110,7 @@ def test_v_without_a_root_cause_asks_for_one_and_preselects_the_failing_call(qtb
     case = window.case_view.detail.case
     failing = next(n for n, call in enumerate(case.tool_calls, 1) if call.error)
     # First dialog: which root cause (typed by name); second: the evidence, Enter takes the preselected item.
-    _type_into_dialog(qtbot, "tool err", Qt.Key.Key_Return)
-    QTimer.singleShot(300, lambda: _type_into_dialog(qtbot, Qt.Key.Key_Return))
+    _type_into_dialogs(qtbot, ("tool err", Qt.Key.Key_Return), (Qt.Key.Key_Return,))
     _key(qtbot, Qt.Key.Key_V)
     label = window.label_panel.label
     assert label is not None and label.root_causes == ["tool_error"]
