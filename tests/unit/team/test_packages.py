@@ -110,6 +110,18 @@ def test_three_reviewers_offline_then_merge_in_two_orders(team: LabeledWorkspace
         figures = agreement.workspace_agreement(ws)
         assert figures.verdict.cases == total
         assert figures.verdict.percent_agreement == pytest.approx((total - len(disagree)) / total)
+        # Alpha by hand: 2N values, bo's D passes against 2N - D fails; each of bo's cases is one
+        # pass-fail coincidence each way: alpha = 1 - (2N - 1) * 2D / (2 * D * (2N - D)).
+        n, d = total, len(disagree)
+        by_hand = 1 - (2 * n - 1) / (2 * n - d)
+        assert figures.verdict.krippendorff_alpha == pytest.approx(by_hand)
+        # The same split on hallucination (present for ana and cy, absent for bo) and on the cause set.
+        assert figures.root_causes["hallucination"].krippendorff_alpha == pytest.approx(by_hand)
+        assert figures.root_cause_set.krippendorff_alpha == pytest.approx(by_hand)
+        # Fleiss, 2 ratings a case: P = (N - D) / N, P_e = p_pass^2 + p_fail^2 from the 2N ratings.
+        p_pass = d / (2 * n)
+        p_e = p_pass**2 + (1 - p_pass) ** 2
+        assert figures.verdict.fleiss_kappa == pytest.approx(((n - d) / n - p_e) / (1 - p_e))
         disputed = sorted(s.case_id for s in cases.list_cases(ws, CaseFilter(resolution="disputed")))
         assert disputed == sorted(disagree)
         labels.record_adjudication(
