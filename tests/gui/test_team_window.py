@@ -52,6 +52,11 @@ def test_my_queue_counts_done_as_i_label(qtbot, make_main_window, demo_workspace
     table = window.insights_view.reviewers.progress_table.model()
     rows = {table.index(r, 0).data(): [table.index(r, c).data() for c in range(1, 4)] for r in range(table.rowCount())}
     assert rows == {"other": ["6", "0", "6"], "tester": ["6", "2", "4"]}
+    from reviewdesk.ui.views.insights import CASE_IDS_ROLE
+
+    tester_row = next(r for r in range(table.rowCount()) if table.index(r, 0).data() == "tester")
+    pending = table.index(tester_row, 3).data(CASE_IDS_ROLE)  # the Pending cell opens those cases
+    assert len(pending) == 4 and set(pending) < set(mine)
 
 
 def test_a_review_package_labels_as_its_reviewer(qtbot, make_main_window, demo_workspace, tmp_path):
@@ -245,3 +250,46 @@ def test_a_refused_package_says_which_file_and_why(qtbot, make_main_window, demo
     assert messages[0]["title"] == "Review package refused"
     assert "rev1.rdpkg: made from another workspace" in messages[0]["text"]
     assert "the workspace is unchanged" in messages[0]["text"]
+
+
+def test_blind_review_from_preferences_is_audited_and_applies_at_once(
+    qtbot, make_main_window, demo_workspace, monkeypatch
+):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QDialog
+
+    from reviewdesk.services import audit
+    from reviewdesk.ui.views.dialogs import PreferencesDialog
+
+    case_id = _blind_case(demo_workspace)
+    ws = open_workspace(demo_workspace)
+    try:
+        packages.set_blind(ws, False, actor="lead")
+    finally:
+        ws.close()
+    window = make_main_window(demo_workspace, reviewer="tester")
+    wait_idle(qtbot, window)
+    _select_case(window, case_id)
+    assert window.label_panel.verdict_buttons["fail"].isChecked()  # not blind: other's label is there
+
+    def accept(dialog: PreferencesDialog) -> int:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        box = dialog.blind
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+        assert box.isChecked()
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(PreferencesDialog, "exec", accept)
+    window.edit_preferences()
+    wait_idle(qtbot, window)
+    assert window.reviewer_label.text() == "Reviewer: tester · blind review"
+    assert window._detail is not None and window._detail.case.case_id == case_id  # the same case, reread
+    assert not any(b.isChecked() for b in window.label_panel.verdict_buttons.values())
+    ws = open_workspace(demo_workspace)
+    try:
+        assert packages.is_blind(ws)
+        changes = [e for e in audit.entries(ws, labels=False) if e.subject == "team.blind"]
+        assert (changes[-1].actor, changes[-1].details) == ("tester", {"blind": True})
+    finally:
+        ws.close()

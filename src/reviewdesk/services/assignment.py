@@ -146,6 +146,8 @@ class ReviewerProgress:
     reviewer: str
     assigned: int
     done: int
+    pending_ids: tuple[str, ...] = ()
+    """The case ids still waiting for this reviewer's verdict (the insights open them)."""
 
     @property
     def pending(self) -> int:
@@ -179,7 +181,12 @@ def progress(workspace: Workspace, case_ids: Collection[str] | None = None) -> P
     for row in rows:
         by_case.setdefault(row.case_id, []).append(row)
     return Progress(
-        reviewers=[ReviewerProgress(who, assigned[who], finished[who]) for who in sorted(assigned)],
+        reviewers=[
+            ReviewerProgress(
+                who, assigned[who], finished[who], tuple(a.case_id for a in rows if a.reviewer == who and not a.done)
+            )
+            for who in sorted(assigned)
+        ],
         cases=[
             CaseProgress(case_id, tuple(a.reviewer for a in items), tuple(a.reviewer for a in items if a.done))
             for case_id, items in sorted(by_case.items())

@@ -35,7 +35,7 @@ class ReviewersPage(Page):
                     txt(p.reviewer),
                     num(p.assigned),
                     num(p.done),
-                    num(p.pending),
+                    num(p.pending, p.pending_ids, "Open the cases still waiting for this reviewer's verdict"),
                     num(f"{100 * p.done / p.assigned:.0f} %" if p.assigned else "–"),
                 ]
                 for p in insights.progress
