@@ -75,6 +75,9 @@ def timed_import(ws: Workspace, path: Path) -> float:
     return elapsed
 
 
+_COPIES = "generate_series(CAST(:first AS integer), CAST(:last AS integer))"  # the copy numbers of one statement
+
+
 def grow(ws: Workspace, target: int) -> int:
     """Copy the workspace's cases inside PostgreSQL until it holds ``target`` cases; the count.
 
@@ -94,7 +97,7 @@ def grow(ws: Workspace, target: int) -> int:
             conn.execute(
                 text(
                     "INSERT INTO traces (trace_id, span_count) SELECT trace_id || '.' || k, span_count"
-                    " FROM traces, generate_series(:first, :last) AS k WHERE trace_rowid <= :top"
+                    f" FROM traces, {_COPIES} AS k WHERE trace_rowid <= :top"
                     " ORDER BY k, trace_rowid"
                 ),
                 values,
@@ -111,7 +114,7 @@ def grow(ws: Workspace, target: int) -> int:
                     " c.estimated_cost_usd, c.tool_calls, c.tool_errors, c.documents, c.user_request, c.output,"
                     " c.source_format, c.source_file, '{}', c.updated_at"
                     " FROM cases c JOIN traces t0 ON t0.trace_rowid = c.trace_rowid"
-                    " CROSS JOIN generate_series(:first, :last) AS k"
+                    f" CROSS JOIN {_COPIES} AS k"
                     " JOIN traces t ON t.trace_id = t0.trace_id || '.' || k WHERE t0.trace_rowid <= :top"
                 ),
                 values,
@@ -119,7 +122,7 @@ def grow(ws: Workspace, target: int) -> int:
             conn.execute(
                 text(
                     "INSERT INTO case_search (rowid, words) SELECT n.case_rowid, s.words FROM case_search s"
-                    " JOIN cases c ON c.case_rowid = s.rowid CROSS JOIN generate_series(:first, :last) AS k"
+                    f" JOIN cases c ON c.case_rowid = s.rowid CROSS JOIN {_COPIES} AS k"
                     " JOIN cases n ON n.case_id = c.case_id || '.' || k WHERE c.trace_rowid <= :top"
                 ),
                 values,
