@@ -502,10 +502,14 @@ class _Recorder:
         return rates
 
 
-def phase_import(path: Path, workdir: Path, profile: bool) -> dict[str, Any]:
+def phase_import(path: Path, workdir: Path, profile: bool, one_thread: bool = False) -> dict[str, Any]:
+    from reviewdesk.services import import_worker
     from reviewdesk.services import imports as imports_module
     from reviewdesk.services.imports import import_files
     from reviewdesk.services.workspace import open_workspace
+
+    if one_thread:  # the file read and prepared on the importing thread, as below WORKER_MIN_BYTES
+        import_worker.WORKER_MIN_BYTES = 1 << 62
 
     rss_before_open = peak_rss_mb()
     db = workdir / "bench.reviewdesk"
@@ -753,6 +757,12 @@ def main() -> None:
         help="also import one trace of each of these span counts (comma-separated; 0 to skip)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="write files here and keep them (default: a temp dir)")
+    parser.add_argument(
+        "--compare-thread",
+        action="store_true",
+        help="also import the largest size without the worker process (prepared on the importing thread)",
+    )
+    parser.add_argument("--one-thread", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=["import", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -763,7 +773,7 @@ def main() -> None:
         if args.file is None or args.workdir is None:
             parser.error("--phase needs --file and --workdir")
         if args.phase == "import":
-            result = phase_import(args.file, args.workdir, args.profile)
+            result = phase_import(args.file, args.workdir, args.profile, args.one_thread)
         else:
             result = phase_floor(args.file, args.workdir, args.library)
         print(json.dumps(result))
@@ -781,7 +791,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         if sizes != [0]:
-            _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs))
+            _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs), args.compare_thread)
         long_sizes = sorted({int(n) for n in args.long_trace.split(",") if n.strip() and int(n) > 0})
         if long_sizes:
             _drive_long(long_sizes, workdir, args.seed, max(1, args.floor_runs))
@@ -797,7 +807,9 @@ def _load() -> str:
         return "load average n/a"
 
 
-def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs: int) -> None:
+def _drive(
+    sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs: int, compare_thread: bool = False
+) -> None:
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus, "
         f"{_load()}, workdir {workdir}"
@@ -824,6 +836,12 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
     for n in sizes:
         print(f"reviewdesk import at {n:,} traces ...", flush=True)
         imports[n] = run_phase(["--phase", "import", "--file", str(files[n]), "--workdir", str(workdir)])
+    thread: dict[str, Any] | None = None
+    if compare_thread:
+        print(f"reviewdesk import at {sizes[-1]:,} traces on one thread (no worker process) ...", flush=True)
+        thread = run_phase(
+            ["--phase", "import", "--one-thread", "--file", str(files[sizes[-1]]), "--workdir", str(workdir)]
+        )
     print(f"done, {_load()}")
     if profile:
         print(f"\ncProfile of the import at {small:,} traces (slower than unprofiled):")
@@ -851,6 +869,8 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
         row(f"floor {library}", floors[library])
     for n in sizes:
         row(f"reviewdesk {imports[n]['bytes'] / MB:,.0f} MB", imports[n])
+    if thread is not None:
+        row("  same, one thread", thread)
     print()
     ref = imports[small]
     for library in ("json", "orjson"):
@@ -861,6 +881,12 @@ def _drive(sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs
             f"reviewdesk/floor {library:<6} = {wall:.2f} wall, {cpu:.2f} cpu  "
             f"(floor: parse {f['parse_seconds']:.2f}s, flatten+dumps {f['build_seconds']:.2f}s, "
             f"sqlite {f['insert_seconds']:.2f}s)"
+        )
+    if thread is not None:
+        big = imports[sizes[-1]]
+        print(
+            f"worker process vs one thread at {sizes[-1]:,} traces: {thread['seconds'] / big['seconds']:.2f}x the speed"
+            f" (wall), {big['cpu_seconds'] / thread['cpu_seconds']:.2f}x the CPU"
         )
     for n in sizes:
         rates = imports[n].get("batch_rates") or []
