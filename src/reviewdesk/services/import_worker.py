@@ -4,7 +4,7 @@ Preparing a batch (parsing, redaction, case rules, encoding the rows) is pure Py
 about three quarters of an import's CPU; writing it is SQLite. One process cannot do both at
 once (the GIL: ADR 0006), so a large file is read by a worker process that prepares its batches
 (``services.import_batches``) and sends them, as plain rows, through a bounded queue to the
-importing process, which writes each batch in one transaction as before (ADR 0011).
+importing process, which writes each batch in one transaction as before (ADR 0013).
 
 * The worker never opens the workspace. It treats every trace as new to it; the importing
   process checks that under the write lock, and if a trace is stored after all (a re-import
@@ -181,8 +181,9 @@ class Worker:
 
     def __init__(self, job: Job) -> None:
         self._process = subprocess.Popen(
-            # Not ``-m``: the classes sent back must be this module's, not ``__main__``'s.
-            [sys.executable, "-c", "from reviewdesk.services.import_worker import serve; serve()"],
+            # Not ``-m``: the classes sent back must be this module's, not ``__main__``'s. ``-P``:
+            # the current directory (the user's) is not put first on the worker's module path.
+            [sys.executable, "-P", "-c", "from reviewdesk.services.import_worker import serve; serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,

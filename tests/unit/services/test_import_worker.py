@@ -1,4 +1,4 @@
-"""Imports prepared in a worker process (ADR 0011): the same workspace as one thread, errors and cancel as before.
+"""Imports prepared in a worker process (ADR 0013): the same workspace as one thread, errors and cancel as before.
 
 Every test here starts real worker processes (a new interpreter each), so they are marked slow.
 ``WORKER_MIN_BYTES`` is set to 0 so that small files take the worker path too.
