@@ -131,6 +131,15 @@ class Document(_Model):
     """The answer names the document's id or repeats a distinctive passage of it (docs/CONTEXT.md)."""
 
 
+def document_key(source: str | None, doc_id: str | None, rank: int) -> str:
+    """What makes two retrievals versions of one document: its source, else its id, else its rank.
+
+    One rule for the case facts (``normalize.facts``) and the workspace's index of dated documents
+    (``storage``), which finds the newest version of a document among every case's retrievals.
+    """
+    return source or doc_id or f"rank-{rank}"
+
+
 class Retrieval(_Model):
     """Documents retrieved anywhere in the trace, in start order of the retrieval steps."""
 

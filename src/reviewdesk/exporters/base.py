@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from reviewdesk.domain.case import Case
+from reviewdesk.domain.standing import CaseStanding
 from reviewdesk.progress import Progress
 
 
@@ -31,6 +32,8 @@ class ExportItem:
     """The LLM span whose output is the case's answer: the last one that answered, else the last one."""
     split: str | None = None
     """``train``, ``test`` or ``validation`` when the export is split (``--split``), else ``None``."""
+    standing: CaseStanding = field(default_factory=CaseStanding)
+    """What only the workspace knows of the case: stale documents, cost and latency against the median."""
 
 
 @dataclass(frozen=True, slots=True)

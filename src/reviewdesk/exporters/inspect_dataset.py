@@ -43,7 +43,7 @@ def sample(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     case: Case = item.case
     expected = mapping.expected_output(case)
     metadata = mapping.provenance(item)
-    metadata["documents"] = [mapping.document_json(d) for d in mapping.documents(case)]
+    metadata["documents"] = mapping.documents_json(item)
     rejected = mapping.rejected_output(case)
     if rejected is not None:
         metadata["rejected_output"] = rejected

@@ -163,8 +163,27 @@ def context_texts(case: Case) -> list[str]:
     return [d.content for d in case.retrieval.documents if d.content]
 
 
-def document_json(doc: Document) -> dict[str, Any]:
-    return {"id": doc.id, "source": doc.source, "score": doc.score, "rank": doc.rank, "content": doc.content}
+def document_json(doc: Document, stale: str | None = None) -> dict[str, Any]:
+    """A retrieved document with the facts a reviewer judges it by (docs/CONTEXT.md): when it was
+    updated, its age when retrieved, whether the answer cites it, and why it was stale (``None``: it was not)."""
+    return {
+        "id": doc.id,
+        "source": doc.source,
+        "score": doc.score,
+        "rank": doc.rank,
+        "content": doc.content,
+        "updated_at": iso(doc.updated_at),
+        "age_days": None if doc.age_days is None else round(doc.age_days, 1),
+        "cited": doc.cited,
+        "stale": stale,
+    }
+
+
+def documents_json(item: ExportItem) -> list[dict[str, Any]]:
+    """``document_json`` of every retrieved document, in rank order of their steps, with its stale reason."""
+    return [
+        document_json(doc, item.standing.stale_reason(index)) for index, doc in enumerate(item.case.retrieval.documents)
+    ]
 
 
 def arguments_json(arguments: Any) -> str:
@@ -238,7 +257,21 @@ def provenance(item: ExportItem) -> dict[str, Any]:
         "cost_usd": case.usage.cost_usd,
         "estimated_cost_usd": estimate.usd if estimate is not None else None,
         "cost_estimate_prices": estimate.prices if estimate is not None and estimate.usd is not None else None,
+        # The facts a reviewer judged the case by (docs/CONTEXT.md); the two ratios and the stale
+        # count depend on the workspace the export was made from.
+        "finish_reason": case.generation.finish_reason,
+        "finish_flagged": case.generation.finish_flagged,
+        "tool_errors": case.tool_errors,
+        "recovered_errors": case.recovered_errors,
+        "stale_documents": item.standing.stale_documents,
+        "cost_vs_median": _ratio(item.standing.cost_vs_median),
+        "latency_vs_median": _ratio(item.standing.latency_vs_median),
     }
+
+
+def _ratio(value: float | None) -> float | None:
+    """Two decimals: "14×" is the fact; more digits would only make the file depend on float noise."""
+    return None if value is None else round(value, 2)
 
 
 def compact(mapping: dict[str, Any]) -> dict[str, Any]:

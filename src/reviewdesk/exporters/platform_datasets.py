@@ -50,7 +50,7 @@ def _inputs(case: Case) -> dict[str, Any]:
 def _metadata(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     case = item.case
     metadata = mapping.provenance(item)
-    metadata["documents"] = [mapping.document_json(d) for d in mapping.documents(case)]
+    metadata["documents"] = mapping.documents_json(item)
     rejected = mapping.rejected_output(case)
     if rejected is not None:
         metadata["rejected_output"] = rejected

@@ -78,7 +78,7 @@ def golden(item: ExportItem, options: ExportOptions) -> dict[str, Any]:
     if case.input.system_instructions:
         metadata["system_instructions"] = case.input.system_instructions
     metadata["messages"] = [{"role": m.role, "content": m.content} for m in mapping.conversation(case)]
-    metadata["documents"] = [mapping.document_json(d) for d in mapping.documents(case)]
+    metadata["documents"] = mapping.documents_json(item)
     rejected = mapping.rejected_output(case)
     if rejected is not None:
         metadata["rejected_output"] = rejected

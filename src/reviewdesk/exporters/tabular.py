@@ -62,6 +62,10 @@ COLUMNS: tuple[str, ...] = (
     "documents",
     "tool_calls",
     "tool_errors",
+    "recovered_errors",
+    "finish_reason",
+    "finish_flagged",
+    "stale_documents",
     "input_tokens",
     "output_tokens",
     "total_tokens",
@@ -69,6 +73,8 @@ COLUMNS: tuple[str, ...] = (
     "estimated_cost_usd",
     "cost_estimate_prices",
     "latency_ms",
+    "cost_vs_median",
+    "latency_vs_median",
 )
 """Columns before the score columns, in file order."""
 
@@ -114,9 +120,13 @@ def row(item: ExportItem) -> dict[str, Any]:
         "labeled_at": label.labeled_at if label else None,
         "comment": prov["comment"],
         "escalate": label.escalate if label else None,
-        "documents": [mapping.document_json(d) for d in mapping.documents(case)],
+        "documents": mapping.documents_json(item),
         "tool_calls": [_tool_call(c) for c in case.tool_calls],
-        "tool_errors": sum(1 for c in case.tool_calls if c.error),
+        "tool_errors": case.tool_errors,
+        "recovered_errors": prov["recovered_errors"],
+        "finish_reason": prov["finish_reason"],
+        "finish_flagged": prov["finish_flagged"],
+        "stale_documents": prov["stale_documents"],
         "input_tokens": case.usage.input_tokens,
         "output_tokens": case.usage.output_tokens,
         "total_tokens": case.usage.total_tokens,
@@ -124,6 +134,8 @@ def row(item: ExportItem) -> dict[str, Any]:
         "estimated_cost_usd": prov["estimated_cost_usd"],
         "cost_estimate_prices": prov["cost_estimate_prices"],
         "latency_ms": case.latency_ms,
+        "cost_vs_median": prov["cost_vs_median"],
+        "latency_vs_median": prov["latency_vs_median"],
         "scores": dict(label.scores) if label else {},
     }
 
@@ -211,19 +223,34 @@ class ParquetExporter:
             "escalate": pa.bool_(),
             "documents": pa.list_(
                 pa.struct(
-                    [("id", text), ("source", text), ("score", pa.float64()), ("rank", pa.int64()), ("content", text)]
+                    [
+                        ("id", text),
+                        ("source", text),
+                        ("score", pa.float64()),
+                        ("rank", pa.int64()),
+                        ("content", text),
+                        ("updated_at", text),
+                        ("age_days", pa.float64()),
+                        ("cited", pa.bool_()),
+                        ("stale", text),
+                    ]
                 )
             ),
             "tool_calls": pa.list_(
                 pa.struct([("name", text), ("call_id", text), ("arguments", text), ("result", text), ("error", text)])
             ),
             "tool_errors": pa.int64(),
+            "recovered_errors": pa.int64(),
+            "finish_flagged": pa.bool_(),
+            "stale_documents": pa.int64(),
             "input_tokens": pa.int64(),
             "output_tokens": pa.int64(),
             "total_tokens": pa.int64(),
             "cost_usd": pa.float64(),
             "estimated_cost_usd": pa.float64(),
             "latency_ms": pa.float64(),
+            "cost_vs_median": pa.float64(),
+            "latency_vs_median": pa.float64(),
         }
         schema = pa.schema([(c, fields.get(c, text)) for c in COLUMNS] + [(f"score_{n}", pa.int64()) for n in scores])
         rows = []

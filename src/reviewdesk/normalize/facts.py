@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reviewdesk.domain.case import Case, Document
+from reviewdesk.domain.case import document_key as case_document_key
 
 UPDATED_KEYS = (
     "updated_at",
@@ -43,8 +44,6 @@ NORMAL_FINISH = frozenset(
 )
 """Finish reasons that mean the model ended as it meant to; any other (``content_filter``,
 ``length``, ``max_tokens``, ``safety``, ``recitation``, ``error``, ``incomplete`` …) is flagged."""
-
-DEFAULT_STALE_AFTER_DAYS = 365
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -147,7 +146,7 @@ def cited_documents(output: str | None, request: str | None, documents: Sequence
 
 def document_key(doc: Document) -> str:
     """What makes two retrievals the same document (in versions): its source, else its id, else its rank."""
-    return doc.source or doc.id or f"rank-{doc.rank}"
+    return case_document_key(doc.source, doc.id, doc.rank)
 
 
 def finish_flagged(reason: str | None) -> bool:
@@ -185,9 +184,9 @@ def stale_reason(doc: Document, *, stale_after_days: int, newest: datetime | Non
     case of the workspace) is later than this copy's.
     """
     if doc.age_days is not None and doc.age_days > stale_after_days:
-        return f"updated {doc.age_days:,.0f} days before the case (over {stale_after_days:,})"
+        return f"older than the workspace's limit of {stale_after_days:,} days"
     if newest is not None and doc.updated_at is not None and newest > doc.updated_at:
-        return f"a newer version (updated {newest.date().isoformat()}) is in the workspace"
+        return f"a newer version, updated {newest.date().isoformat()}, is in the workspace"
     return None
 
 

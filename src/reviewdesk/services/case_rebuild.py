@@ -14,6 +14,11 @@ format is skipped, and the workspace records that it is done (``workspace_settin
 ``cases.format``) only after the last page. The next open carries on where the last one stopped.
 Until then, readers fill in the facts of an older case in memory with the same rules
 (``storage.queries.load_case``, the insights), so nothing shows a case without them.
+
+``index_documents_if_missing`` lists the dated documents of cases stored before the workspace had
+``case_documents`` (migration 0006), the index behind "a newer version is in the workspace"
+(docs/CONTEXT.md, *Stale document*): from the stored case JSON, page by page, each page with the
+row id it reached (``cases.documents.after``) in one transaction, so it too carries on after a kill.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ from reviewdesk.storage.handles import Engine
 log = logging.getLogger(__name__)
 
 FORMAT_KEY = "cases.format"
+DOCUMENTS_KEY = "cases.documents"
+"""Set once every stored case's dated documents are in ``case_documents``."""
+DOCUMENTS_AFTER_KEY = "cases.documents.after"
+"""The last case row id listed so far, while that is under way."""
 _PAGE = 500
 
 
@@ -57,3 +66,26 @@ def rebuild_if_outdated(engine: Engine) -> int:
             writes.upsert_cases(conn, rows)  # the text is unchanged: the search index stays as it is
             done += len(rows)
             after = page[-1][0]
+
+
+def index_documents_if_missing(engine: Engine) -> int:
+    """List the dated documents of every stored case, unless the workspace says it is done; the count."""
+    with engine.connect() as conn:
+        if governance.get_setting(conn, DOCUMENTS_KEY) == 1:
+            return 0
+        after = int(governance.get_setting(conn, DOCUMENTS_AFTER_KEY) or 0)
+    done = 0
+    while True:
+        with engine.begin() as conn:
+            page = writes.cases_page(conn, after_rowid=after, limit=_PAGE)
+            now = datetime.now(UTC)
+            if not page:
+                governance.put_setting(conn, DOCUMENTS_KEY, 1, now)
+                governance.delete_setting(conn, DOCUMENTS_AFTER_KEY)
+                if done:
+                    log.info("listed the dated documents of %d case(s)", done)
+                return done
+            writes.index_case_documents(conn, [(case_rowid, data or {}) for case_rowid, _, data in page])
+            after = page[-1][0]
+            governance.put_setting(conn, DOCUMENTS_AFTER_KEY, after, now)
+            done += len(page)

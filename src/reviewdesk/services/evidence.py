@@ -7,32 +7,13 @@ the oldest document for ``stale_source``), so ``V`` then ``Enter`` is usually en
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from reviewdesk.domain.case import Case, Document
 from reviewdesk.domain.labels import Evidence, EvidenceKind
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize import readable
 
-DATE_KEYS = ("updated", "updated_at", "last_updated", "last_modified", "modified", "date", "published", "created_at")
-"""Document metadata keys read as its date, first found wins."""
-
 TOOL_CAUSES = frozenset({"tool_error", "wrong_tool", "excessive_agency", "provider_error"})
 RETRIEVAL_CAUSES = frozenset({"missing_context", "bad_retrieval", "prompt_injection"})
-
-
-def document_date(doc: Document) -> tuple[str, datetime] | None:
-    """``(key, when)`` from the first date-like metadata key that parses (naive dates are UTC)."""
-    for key in DATE_KEYS:
-        raw = doc.metadata.get(key)
-        if not isinstance(raw, str):
-            continue
-        try:
-            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        return key, when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return None
 
 
 def document_ref(doc: Document) -> str:
@@ -66,7 +47,8 @@ def likely(case: Case, spans: list[RawSpan], root_cause: str) -> tuple[EvidenceK
         return "tool_call", tool_call_ref(case, (failing or [1])[0])
     docs = sorted(case.retrieval.documents, key=lambda d: d.rank)
     if root_cause == "stale_source" and docs:
-        dated = [(found[1], doc) for doc in docs if (found := document_date(doc)) is not None]
+        # The oldest by the case's own fact (``Document.updated_at``, normalize.facts), undated last.
+        dated = [(doc.updated_at, doc) for doc in docs if doc.updated_at is not None]
         oldest = min(dated, key=lambda pair: pair[0])[1] if dated else docs[0]
         return "document", document_ref(oldest)
     if root_cause in RETRIEVAL_CAUSES and docs:

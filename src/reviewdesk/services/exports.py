@@ -33,9 +33,8 @@ from reviewdesk.exporters import registry
 from reviewdesk.exporters.base import Exporter, ExportItem, ExportOptions
 from reviewdesk.exporters.reviewdesk_jsonl import ReviewdeskJsonlExporter
 from reviewdesk.files import atomic_output
-from reviewdesk.normalize import SpanKind, view_span
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit, splits
+from reviewdesk.services import audit, splits, standing
 from reviewdesk.services.export_manifest import (
     UNSPLIT,
     ManifestRecorder,
@@ -388,8 +387,14 @@ def _rowid_items(
             # Only the lossless format carries the label log: one query per chunk, nothing for the others.
             histories = queries.label_histories(session, chunk) if exporter.name == _WITH_HISTORY else None
             own = label_log.reviewer_labels(session.connection(), chunk) if histories is not None else {}
-            for rowid in chunk:
-                item = _item(session, rowid, reviewers.get(rowid, ()), None if histories is None else histories[rowid])
+            items = [
+                _item(session, rowid, reviewers.get(rowid, ()), None if histories is None else histories[rowid])
+                for rowid in chunk
+            ]
+            # Stale documents and the medians, for the whole chunk at once (services.standing).
+            stand = standing.standings(workspace, [item.case for item in items])
+            for rowid, loaded, found in zip(chunk, items, stand, strict=True):
+                item = replace(loaded, standing=found)
                 if histories is not None:
                     item.case.reviewer_labels = own[rowid] or None
                 progress.advance(1)
@@ -406,24 +411,8 @@ def _item(
 ) -> ExportItem:
     case = queries.load_case(session, rowid)
     case.label_history = history
-    root_span_id, output_span_id = _span_refs(session, rowid)
-    return ExportItem(case=case, reviewers=reviewers, root_span_id=root_span_id, output_span_id=output_span_id)
-
-
-def _span_refs(session: Session, rowid: int) -> tuple[str | None, str | None]:
-    """The root span and the answering LLM span of the case's trace, when its spans are stored.
-
-    Mirrors the case rules (docs/case-rules.md): the root is the earliest span without a parent
-    in the trace; the answer comes from the last LLM call that returned text, else the last call.
-    """
-    spans = queries.case_spans(session, rowid)  # in start order, span id breaking ties
-    if not spans:
-        return None, None  # restored from a reviewdesk-jsonl export: the case has no spans
-    ids = {s.span_id for s in spans}
-    root = next((s for s in spans if not s.parent_span_id or s.parent_span_id not in ids), spans[0])
-    llms = [v for v in (view_span(s) for s in spans) if v.kind is SpanKind.LLM]
-    answered = [
-        v for v in llms if any(m.content for m in v.output_messages if m.role not in ("user", "system", "tool"))
-    ]
-    output = answered[-1] if answered else (llms[-1] if llms else None)
-    return root.span_id, output.span.span_id if output is not None else None
+    # The span ids are the case's own facts (normalize, case format 5): the root span, and the LLM
+    # call the answer came from.
+    return ExportItem(
+        case=case, reviewers=reviewers, root_span_id=case.root_span_id, output_span_id=case.generation.span_id
+    )

@@ -329,6 +329,7 @@ def _health_rows(items: Sequence[SourceHealth]) -> list[dict[str, Any]]:
             "documents": item.documents,
             "retrieved": len(item.retrieved_ids),
             "cited": len(item.cited_ids),
+            "out_of_date": len(item.out_of_date_ids),
             "stale": len(item.stale_ids),
             "stale_ev": len(item.stale_evidence_ids),
             "irrelevant": len(item.irrelevant_ids),
@@ -336,7 +337,7 @@ def _health_rows(items: Sequence[SourceHealth]) -> list[dict[str, Any]]:
             "age": "–" if item.age_days.p50 is None else f"{item.age_days.p50:,.0f} d",
             "age_max": "–" if item.age_days.p95 is None else f"{max(item.age_days.p95, item.age_days.p50 or 0):,.0f} d",
             "age_n": item.age_days.n,
-            "flag": bool(item.stale_ids or item.irrelevant_ids),
+            "flag": bool(item.stale_ids or item.irrelevant_ids or item.out_of_date_ids),
             "ids": Ids.of(item.stale_ids + tuple(i for i in item.irrelevant_ids if i not in item.stale_ids)),
         }
         for item in items
@@ -442,6 +443,7 @@ def report_context(insights: Insights, *, comparison: ReleaseComparison | None =
         "trend": _trend_section(insights),
         "cost": _cost_section(insights),
         "documents": _health_rows(insights.documents),
+        "stale_after_days": f"{scope.stale_after_days:,}",
         "sources": _health_rows(insights.sources),
         "reviewers": _reviewer_section(insights),
         "plan": _plan_section(insights),

@@ -19,8 +19,10 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.labels import Evidence, Label, LabelChange, RootCause
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Facets
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.domain.standing import CaseStanding
 from reviewdesk.services import labels as label_service
 from reviewdesk.services import roles
+from reviewdesk.services import standing as standing_service
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history, queries
 from reviewdesk.storage.handles import Session
@@ -76,6 +78,8 @@ class CaseDetail:
     case: Case
     spans: list[RawSpan]
     history: list[HistoryEntry]
+    standing: CaseStanding = field(default_factory=CaseStanding)
+    """Stale documents, cost and latency against the workflow's median (``services.standing``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,13 @@ def load_detail(workspace: Workspace, case_rowid: int) -> CaseDetail:
         case = queries.load_case(session, case_rowid)
         spans = queries.case_spans(session, case_rowid)
         events = _events(session, case_rowid)
-    return CaseDetail(case_rowid=case_rowid, case=case, spans=spans, history=events)
+    return CaseDetail(
+        case_rowid=case_rowid,
+        case=case,
+        spans=spans,
+        history=events,
+        standing=standing_service.standing(workspace, case),
+    )
 
 
 def history(workspace: Workspace, case_rowid: int) -> list[HistoryEntry]:

@@ -104,6 +104,8 @@ def _prepare(workspace: Workspace) -> Workspace:
         redaction_key.move_key_out(workspace)  # a key kept in the file (schema 0003) goes to the key file
         # Cases stored by an older reviewdesk are rebuilt in today's case format (once, page by page).
         case_rebuild.rebuild_if_outdated(workspace.engine)
+        # Workspaces from before case_documents (migration 0006) list their cases' dated documents.
+        case_rebuild.index_documents_if_missing(workspace.engine)
         # Cases stored before cost estimates existed, or estimated with other prices, get the current
         # estimate now (once: the workspace remembers which prices its estimates used).
         cost_estimates.refresh_if_outdated(workspace.engine)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
-from reviewdesk.storage import search
+from reviewdesk.storage import search, writes
 from reviewdesk.storage.tables import CaseRow, LabelSchemaRow, SpanRow, TraceRow, WorkspaceSettingRow
 
 _IN_CHUNK = 500
@@ -72,6 +72,7 @@ def copy_cases(src: Connection, dst: Connection, case_rowids: Sequence[int]) -> 
             mapping[old_case] = new_rowid
             new_rows.append({**case, "case_rowid": new_rowid})
         search.index_cases(dst, new_rows)
+        writes.index_case_documents(dst, [(row["case_rowid"], row["data"]) for row in new_rows])
     return mapping
 
 

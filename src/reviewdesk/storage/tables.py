@@ -182,6 +182,9 @@ class CaseRow(Base):
         Index("ix_cases_workflow_started", "workflow", "started_at"),
         # Sorting by cost: the recorded cost, else the estimate (storage.queries.COST_ORDER).
         Index("ix_cases_cost", text("coalesce(cost_usd, estimated_cost_usd)")),
+        # A workflow's median cost and latency: the middle entry of these, an index walk, not a sort.
+        Index("ix_cases_workflow_latency", "workflow", "latency_ms"),
+        Index("ix_cases_workflow_cost", "workflow", text("coalesce(cost_usd, estimated_cost_usd)")),
     )
 
     case_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -214,6 +217,29 @@ class CaseRow(Base):
     source_file: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonText)
     """The whole case (without labels) in its public JSON form."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+DOCUMENT_KEY_LENGTH = 255
+"""Longer document keys are stored as their SHA-256 (``storage.writes.stored_document_key``)."""
+
+
+class CaseDocumentRow(Base):
+    """A dated document a case retrieved, by what makes it one document in several versions.
+
+    The index behind "a newer version of this document is in the workspace" (docs/CONTEXT.md,
+    *Stale document*): the newest ``updated_at`` of a key is one index seek. Written with the case
+    (``writes.upsert_cases``); documents without an update time are not listed.
+    """
+
+    __tablename__ = "case_documents"
+    __table_args__ = (Index("ix_case_documents_key_updated", "doc_key", "updated_at"),)
+
+    case_rowid: Mapped[int] = mapped_column(ForeignKey("cases.case_rowid", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    """Index of the document in the case's ``retrieval.documents``."""
+    doc_key: Mapped[str] = mapped_column(String(DOCUMENT_KEY_LENGTH))
+    """``domain.case.document_key`` (its SHA-256 when longer than ``DOCUMENT_KEY_LENGTH``)."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

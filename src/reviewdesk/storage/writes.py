@@ -6,17 +6,18 @@ Imports use Core statements rather than ORM objects: a batch is thousands of row
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from reviewdesk.domain.case import Case
+from reviewdesk.domain.case import Case, document_key
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.storage import dialect
-from reviewdesk.storage.tables import CaseRow, SpanRow, TraceRow
+from reviewdesk.storage.tables import DOCUMENT_KEY_LENGTH, CaseDocumentRow, CaseRow, SpanRow, TraceRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
 
@@ -223,7 +224,10 @@ def case_columns(case: Case, trace_rowid: int, now: datetime) -> dict[str, Any]:
 
 
 def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert new cases; refresh the content of existing ones (their row id, and so their labels, stay)."""
+    """Insert new cases; refresh the content of existing ones (their row id, and so their labels, stay).
+
+    The cases' dated documents are listed again in ``case_documents`` in the same transaction.
+    """
     if not rows:
         return
     statement = dialect.insert(conn, CaseRow)
@@ -234,6 +238,55 @@ def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         ),
         list(rows),
     )
+    rowids: dict[str, int] = {}
+    for chunk in _chunks([row["case_id"] for row in rows]):
+        found = conn.execute(select(CaseRow.case_id, CaseRow.case_rowid).where(CaseRow.case_id.in_(chunk)))
+        rowids.update({case_id: rowid for case_id, rowid in found})
+    index_case_documents(conn, [(rowids[row["case_id"]], row["data"]) for row in rows])
+
+
+def stored_document_key(key: str) -> str:
+    """``key`` as ``case_documents`` stores it: as it is, or its SHA-256 when it is too long for an index."""
+    if len(key) <= DOCUMENT_KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _dated_documents(data: Mapping[str, Any]) -> list[tuple[int, str, datetime]]:
+    """``(position, stored key, updated_at)`` of each document of a case's JSON that has an update time."""
+    found = []
+    documents = (data.get("retrieval") or {}).get("documents") or []
+    for position, doc in enumerate(documents):
+        raw = doc.get("updated_at") if isinstance(doc, dict) else None
+        if not isinstance(raw, str):
+            continue
+        try:
+            when = datetime.fromisoformat(raw)
+        except ValueError:
+            continue
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        key = document_key(doc.get("source"), doc.get("id"), int(doc.get("rank") or 0))
+        found.append((position, stored_document_key(key), when))
+    return found
+
+
+def index_case_documents(conn: Connection, cases: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """List the dated documents of ``(case_rowid, case JSON)`` in ``case_documents``, replacing what was there.
+
+    Read from the JSON the case is stored as (``Document.updated_at``, case format 5), so the list
+    says what the stored case says.
+    """
+    if not cases:
+        return
+    for chunk in _chunks([rowid for rowid, _ in cases]):
+        conn.execute(delete(CaseDocumentRow).where(CaseDocumentRow.case_rowid.in_(chunk)))
+    entries = [
+        {"case_rowid": rowid, "position": position, "doc_key": key, "updated_at": when}
+        for rowid, data in cases
+        for position, key, when in _dated_documents(data)
+    ]
+    if entries:
+        conn.execute(insert(CaseDocumentRow), entries)
 
 
 def cases_without_recorded_cost(conn: Connection, *, after_rowid: int, limit: int) -> list[tuple[int, int, Any]]:

@@ -12,7 +12,7 @@ from reviewdesk import __version__, paths
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.progress import Progress
-from reviewdesk.services import packages, prices, purge, redaction, review, visibility
+from reviewdesk.services import packages, prices, purge, redaction, review, standing, visibility
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.ui.actions import ActionId
 from reviewdesk.ui.errors import message_box, show_error
@@ -31,22 +31,36 @@ class WindowDialogs(WorkspaceFiles):
 
     def edit_preferences(self) -> None:
         """The reviewer's own preferences, and the workspace's blind-review setting (audited, as
-        ``reviewdesk team blind on|off``)."""
+        ``reviewdesk team blind on|off``) and stale threshold (audited, as ``reviewdesk stale-after``)."""
         viewer = self.viewer
         note = ""
         if viewer.from_package:
             note = "A review package keeps the blind setting of the workspace it was made from."
         elif self.read_only:
             note = "Read-only workspace: its settings cannot be changed here."
+        stale_after = standing.stale_after_days(self.workspace)
         dialog = PreferencesDialog(
             self.settings,
             self,
             package_reviewer=viewer.name if viewer.from_package else None,
             blind=viewer.blind,
             workspace_note=note,
+            stale_after=stale_after,
+            workspace_writable=not self.read_only and not viewer.from_package,
         )
         if not dialog.exec():
             return
+        days = dialog.stale_after.value()
+        if days != stale_after and dialog.stale_after.isEnabled():
+            try:
+                standing.set_stale_after_days(self.workspace, days, actor=viewer.name)
+            except ReviewdeskError as exc:
+                show_error(self, exc, title="Preferences")
+            else:
+                # Every case's stale marks follow the new threshold: read the shown case again.
+                self._details.clear()
+                self._show_row(self.current_row())
+                self._insights_stale = True
         name = dialog.reviewer.text().strip()
         if name and not viewer.from_package:
             self.settings.reviewer = name

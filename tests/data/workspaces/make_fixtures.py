@@ -246,8 +246,9 @@ FILL: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": fill_0001, "000
 # 0004 release is exactly what users of that release have. Raw SQL for 0004's tables would have to
 # re-implement that conversion (event ids, owners, resolutions) and could only drift from it.
 # 0005 only adds a column (a case's estimated cost, filled in when a workspace is opened), so the
-# same data brought up through 0004 and 0005 is a 0005 file.
-UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003"}
+# same data brought up through 0004 and 0005 is a 0005 file. 0006 (claims, kept label events) adds
+# a table and triggers and converts nothing: the same data brought up to 0006 is a 0006 file.
+UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003", "0006": "0003"}
 
 
 def expected() -> dict[str, object]:

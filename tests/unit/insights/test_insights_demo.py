@@ -167,6 +167,8 @@ def test_source_health(demo_insights):
     assert set(archived.cited_ids) == set(archived.stale_ids) == set(archived.stale_evidence_ids)
     assert set(archived.stale_ids) == ids(demo_insights, *number(23))
     assert archived.age_days.n == 8 and 1000 < archived.age_days.p50 < 1050
+    # The fact, apart from the label: every retrieval of the 2024 policy was over a year old.
+    assert set(archived.out_of_date_ids) == set(archived.retrieved_ids)
     community = docs["kb-community-qa-4471"]
     assert set(community.irrelevant_evidence_ids) == ids(demo_insights, *number(25))
     started = next(f.started_at for f in demo_insights.facts if f.trace_id.startswith("05c060bb"))
@@ -175,6 +177,7 @@ def test_source_health(demo_insights):
     assert docs["faq-gift-cards"].cited_ids  # #16 quotes the balance-check passage word for word
     sources = {s.key: s for s in demo_insights.sources}
     assert sources["sharepoint"].documents == 1 and len(sources["sharepoint"].stale_ids) == 1
+    assert len(sources["sharepoint"].out_of_date_ids) == 8
     assert sources["zendesk-guide"].documents == 9
 
 

@@ -160,12 +160,12 @@ def test_one_list_of_date_keys_update_times_first() -> None:
 
 def test_stale_by_threshold_or_by_a_newer_version() -> None:
     doc = Document(rank=1, id="d", age_days=400.0, updated_at=datetime(2025, 1, 1, tzinfo=UTC))
-    assert stale_reason(doc, stale_after_days=365) == "updated 400 days before the case (over 365)"
+    assert stale_reason(doc, stale_after_days=365) == "older than the workspace's limit of 365 days"
     assert stale_reason(doc, stale_after_days=500) is None
     newer = datetime(2025, 6, 1, tzinfo=UTC)
     assert (
         stale_reason(doc, stale_after_days=500, newest=newer)
-        == "a newer version (updated 2025-06-01) is in the workspace"
+        == "a newer version, updated 2025-06-01, is in the workspace"
     )
     assert stale_reason(doc, stale_after_days=500, newest=doc.updated_at) is None  # its own version is the newest
 

@@ -18,6 +18,7 @@ import orjson
 from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case, Feedback
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.normalize.facts import add_case_facts, document_key, parse_time
+from reviewdesk.services import standing
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import insights as storage_insights
 from reviewdesk.storage import queries
@@ -40,6 +41,8 @@ class DocumentRef:
     key: str = ""
     """``normalize.facts.document_key``: what makes two retrievals versions of one document."""
     age_days: float | None = None
+    stale: bool = False
+    """Stale when retrieved: older than the workspace's threshold, or than a newer version (``services.standing``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,7 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
     flt = flt or CaseFilter()
     facts: list[CaseFacts] = []
     with workspace.session() as session:
+        judge = standing.StaleJudge(session)
         summaries = queries.list_cases(session, flt)
         for chunk in chunks(summaries):
             rowids = [s.case_rowid for s in chunk]
@@ -188,7 +192,7 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
                 row = rows.get(summary.case_rowid)
                 if row is None:  # deleted between the two reads
                     continue
-                facts.append(_facts(summary, row, languages.get(row.trace_rowid)))
+                facts.append(_facts(summary, row, languages.get(row.trace_rowid), judge))
     return facts
 
 
@@ -203,7 +207,7 @@ def _root_languages(session: Session, trace_rowids: Sequence[int]) -> dict[int, 
     return found
 
 
-def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
+def _facts(summary: Any, row: Any, language: str | None, judge: standing.StaleJudge) -> CaseFacts:
     data: dict[str, Any] = row.data or {}
     label: dict[str, Any] = row.label or {}
     case = Case.model_validate(data)
@@ -220,6 +224,7 @@ def _facts(summary: Any, row: Any, language: str | None) -> CaseFacts:
             cited=d.cited,
             key=document_key(d),
             age_days=d.age_days,
+            stale=judge.reason(d) is not None,
         )
         for d in case.retrieval.documents
     )

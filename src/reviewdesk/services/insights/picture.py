@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from reviewdesk.domain.labels import RootCause
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.services import assignment, review
+from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS
+from reviewdesk.services import assignment, review, standing
 from reviewdesk.services.assignment import ReviewerProgress
 from reviewdesk.services.insights.examples import EXAMPLES_PER_GROUP, Example, root_cause_examples, slice_examples
 from reviewdesk.services.insights.facts import CaseFacts, by_size, case_ids, group, load_facts
@@ -46,6 +47,8 @@ class Scope:
     workspace: str
     generated_at: datetime
     schema_version: int
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    """The workspace's threshold the documents were judged stale by (``services.standing``)."""
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ def insights_from(
         workspace_name=workspace.name,
         segment=segment,
         now=now,
+        stale_after_days=standing.stale_after_days(workspace),
     )
     found.progress = assignment.progress(workspace, {f.case_id for f in facts}).reviewers
     return found
@@ -158,6 +162,7 @@ def build_insights(
     workspace_name: str,
     segment: SliceDimension = "tenant",
     now: datetime | None = None,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
 ) -> Insights:
     """The figures from already-loaded facts (the pure half of ``compute_insights``)."""
     known = [rc.id for rc in taxonomy]
@@ -179,6 +184,7 @@ def build_insights(
         workspace=workspace_name,
         generated_at=now or datetime.now(UTC),
         schema_version=schema_version,
+        stale_after_days=stale_after_days,
     )
     first_seen: dict[str, datetime] = {}
     for f in facts:

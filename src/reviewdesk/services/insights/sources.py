@@ -29,6 +29,8 @@ class SourceHealth:
     irrelevant_ids: tuple[str, ...]
     irrelevant_evidence_ids: tuple[str, ...]
     age_days: Distribution
+    out_of_date_ids: tuple[str, ...] = ()
+    """Cases that retrieved it stale (the fact, ``DocumentRef.stale``: by date, whatever the label says)."""
     """Age of the document when it was retrieved (case start − metadata ``updated_at``), in days."""
     documents: int = 1
     """Distinct documents (more than one only for a source system)."""
@@ -46,7 +48,7 @@ def source_system(source: str | None) -> str:
 
 
 def source_health(facts: Sequence[CaseFacts]) -> tuple[list[SourceHealth], list[SourceHealth]]:
-    """Per document and per source system: retrieved, cited, labeled stale or irrelevant, age.
+    """Per document and per source system: retrieved, cited, stale by date, labeled stale or irrelevant, age.
 
     Labeled stale (``stale_source``) or irrelevant (``bad_retrieval``) counts a case against a
     document when the label's evidence for that root cause names the document; when the case has
@@ -68,20 +70,31 @@ def source_health(facts: Sequence[CaseFacts]) -> tuple[list[SourceHealth], list[
             seen.add(doc.doc_id)
             entry = per_doc.setdefault(
                 doc.doc_id,
-                {"retrieved": [], "cited": [], "stale": [], "stale_ev": [], "irr": [], "irr_ev": [], "age": []},
+                {
+                    "retrieved": [],
+                    "cited": [],
+                    "stale": [],
+                    "stale_ev": [],
+                    "irr": [],
+                    "irr_ev": [],
+                    "age": [],
+                    "dated_stale": [],
+                },
             )
             doc_source.setdefault(doc.doc_id, doc.source)
             entry["retrieved"].append(f.case_id)
             if any(d.cited for d in f.documents if d.doc_id == doc.doc_id):
                 entry["cited"].append(f.case_id)
+            if any(d.stale for d in f.documents if d.doc_id == doc.doc_id):
+                entry["dated_stale"].append(f.case_id)
             for cause, key, ev_key in ((STALE_CAUSE, "stale", "stale_ev"), (IRRELEVANT_CAUSE, "irr", "irr_ev")):
                 if doc.doc_id in pinned[cause]:
                     entry[key].append(f.case_id)
                     entry[ev_key].append(f.case_id)
                 elif cause in f.root_causes and not pinned[cause]:
                     entry[key].append(f.case_id)
-            if doc.updated_at is not None and f.started_at is not None:
-                entry["age"].append((f.case_id, (f.started_at - doc.updated_at).total_seconds() / 86400))
+            if doc.age_days is not None:
+                entry["age"].append((f.case_id, doc.age_days))
 
     def health(key: str, source: str | None, entry: Mapping[str, Any], documents: int = 1) -> SourceHealth:
         return SourceHealth(
@@ -94,6 +107,7 @@ def source_health(facts: Sequence[CaseFacts]) -> tuple[list[SourceHealth], list[
             irrelevant_ids=tuple(entry["irr"]),
             irrelevant_evidence_ids=tuple(entry["irr_ev"]),
             age_days=Distribution.of(entry["age"]),
+            out_of_date_ids=tuple(entry["dated_stale"]),
             documents=documents,
         )
 

@@ -14,8 +14,6 @@ changes, so no colour chosen for one scheme stays behind in the other.
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
@@ -33,14 +31,16 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.domain.case import Case, Document, Usage
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.domain.standing import CaseStanding
 from reviewdesk.normalize import readable
 from reviewdesk.services.review import CaseDetail
+from reviewdesk.services.standing import signals
 from reviewdesk.ui.views.case_panes import build_output, build_prompt, build_tools
+from reviewdesk.ui.widgets.chips import Chip, ChipRow
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.text_pane import TextPane, error_color
 from reviewdesk.ui.widgets.waterfall import BAR_ROLE, WaterfallDelegate
 
-_DATE_KEYS = ("updated", "updated_at", "last_updated", "last_modified", "modified", "date", "published", "created_at")
 PANES = ("Prompt", "Context", "Tools", "Output")
 SPANS = "Spans"
 READING_TARGETS = (*PANES, SPANS)
@@ -56,35 +56,17 @@ MIN_COLUMN_WIDTH = 270
 _ms = readable.duration_text
 
 
-def document_age(doc: Document, at: datetime | None) -> str | None:
-    """``updated 2026-03-02 (269 days before the case)`` from the first date-like metadata key."""
-    for key in _DATE_KEYS:
-        raw = doc.metadata.get(key)
-        if not isinstance(raw, str):
-            continue
-        try:
-            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        if at is None:
-            return f"{key} {raw}"
-        days = (at - when).days
-        return f"{key} {raw} ({days} days before the case)" if days >= 0 else f"{key} {raw}"
-    return None
-
-
-def cited(doc: Document, output: str | None) -> bool:
-    """Whether the answer names the document (by id, or by its source's file name)."""
-    if not output:
-        return False
-    if doc.id and len(doc.id) >= 3 and doc.id in output:
-        return True
+def document_meta(doc: Document) -> str:
+    """``score 0.812 · confluence://… · updated 2024-01-11, 416 days before the case`` (facts of format 5)."""
+    meta = [f"score {doc.score:.3f}" if doc.score is not None else "no score"]
     if doc.source:
-        stem = re.split(r"[/\\]", doc.source)[-1]
-        return len(stem) >= 5 and stem in output
-    return False
+        meta.append(doc.source)
+    if doc.updated_at is not None:
+        age = f", {doc.age_days:,.0f} days before the case" if doc.age_days is not None and doc.age_days >= 0 else ""
+        meta.append(f"updated {doc.updated_at.date().isoformat()}{age}")
+    else:
+        meta.append("no update time in its metadata")
+    return " · ".join(meta)
 
 
 class CaseView(QWidget):
@@ -112,6 +94,12 @@ class CaseView(QWidget):
         self.error_line.setContentsMargins(6, 0, 6, 0)
         self.error_line.hide()
         layout.addWidget(self.error_line)
+        # The facts a reviewer judges by, at a glance (services.standing.signals), as coloured chips.
+        self.signals = ChipRow()
+        self.signals.setObjectName("case_signals")
+        self.signals.setContentsMargins(6, 0, 6, 0)
+        self.signals.hide()
+        layout.addWidget(self.signals)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -374,8 +362,12 @@ class CaseView(QWidget):
         for pane in self.panes.values():
             pane.rerender()
         current = self.current_span()
-        self._header(self.detail.case)
-        self._span_tree(self.detail.spans, select=current.span_id if current is not None else None)
+        self._header(self.detail)
+        self._span_tree(
+            self.detail.spans,
+            select=current.span_id if current is not None else None,
+            answer=self.detail.case.generation.span_id,
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Esc gives the keyboard back to the queue, from a pane or the span tree alike.
@@ -393,6 +385,7 @@ class CaseView(QWidget):
         self.detail = None
         self.header.setText(message)
         self.error_line.hide()
+        self.signals.set_chips([])
         for pane in self.panes.values():
             pane.reset()
         self.span_tree.clear()
@@ -401,16 +394,18 @@ class CaseView(QWidget):
     def show_detail(self, detail: CaseDetail) -> None:
         self.detail = detail
         case = detail.case
-        self._header(case)
+        self._header(detail)
         panes = self.panes
         panes["Prompt"].fill(lambda: build_prompt(panes["Prompt"], case, raw=self.raw))
-        panes["Context"].fill(lambda: self._context(case))
+        panes["Context"].fill(lambda: self._context(case, detail.standing))
         panes["Tools"].fill(lambda: build_tools(panes["Tools"], case, raw=self.raw))
         panes["Output"].fill(lambda: build_output(panes["Output"], case, raw=self.raw))
-        self._span_tree(detail.spans)
+        # The Spans tab opens on the span the answer came from (the root when the case names none).
+        self._span_tree(detail.spans, select=case.generation.span_id, answer=case.generation.span_id)
 
     # --- rendering -----------------------------------------------------------------------------
-    def _header(self, case: Case) -> None:
+    def _header(self, detail: CaseDetail) -> None:
+        case = detail.case
         usage = case.usage
         tokens = "–"
         if usage.input_tokens is not None or usage.output_tokens is not None:
@@ -439,34 +434,36 @@ class CaseView(QWidget):
             self.error_line.show()
         else:
             self.error_line.hide()
+        self.signals.set_chips(
+            [Chip(s.text, s.level, s.detail, f"signal_{s.name}") for s in signals(case, detail.standing)]
+        )
 
-    def _context(self, case: Case) -> None:
+    def _context(self, case: Case, standing: CaseStanding) -> None:
         pane = self.panes["Context"]
         pane.start()
         if case.retrieval.query:
             pane.heading("Query")
             pane.body(case.retrieval.query)
-        docs = sorted(case.retrieval.documents, key=lambda d: d.rank)
+        # In rank order; the standing's reasons are by position in the case's list, hence the index.
+        docs = sorted(enumerate(case.retrieval.documents), key=lambda pair: pair[1].rank)
         if not docs:
             pane.empty("No documents were retrieved.")
-        for doc in docs:
-            mark = "  ✓ cited in the output" if cited(doc, case.generation.output) else ""
-            score = f"score {doc.score:.3f}" if doc.score is not None else "no score"
-            pane.heading(f"#{doc.rank}  {doc.id or '(no id)'}{mark}", item=True)
-            meta = [score]
-            if doc.source:
-                meta.append(doc.source)
-            age = document_age(doc, case.started_at)
-            if age:
-                meta.append(age)
-            pane.meta(" · ".join(meta))
+        for index, doc in docs:
+            stale = standing.stale_reason(index)
+            badges = [("✓ cited", "good")] if doc.cited else []
+            if stale is not None:
+                badges.append(("STALE", "alarm"))
+            pane.heading(f"#{doc.rank}  {doc.id or '(no id)'}", item=True, badges=badges)
+            pane.meta(document_meta(doc))
+            if stale is not None:
+                pane.body(f"stale: {stale}", error=True)
             if doc.content:
                 pane.body(doc.content)
             else:
                 pane.empty("content not recorded in the trace")
         pane.finish()
 
-    def _span_tree(self, spans: list[RawSpan], *, select: str | None = None) -> None:
+    def _span_tree(self, spans: list[RawSpan], *, select: str | None = None, answer: str | None = None) -> None:
         self.span_tree.clear()
         self._spans_by_item.clear()
         self.span_attributes.clear()
@@ -483,9 +480,8 @@ class CaseView(QWidget):
 
         def add(span: RawSpan, parent_item: QTreeWidgetItem | None) -> None:
             offset = None if span.start_ns is None else (span.start_ns - t0) / 1e6
-            item = QTreeWidgetItem(
-                [visible(span.name), "" if offset is None else f"+{offset:.0f} ms", _ms(span.duration_ms), ""]
-            )
+            name = visible(span.name) + ("   ← answer" if span.span_id == answer else "")
+            item = QTreeWidgetItem([name, "" if offset is None else f"+{offset:.0f} ms", _ms(span.duration_ms), ""])
             if span.start_ns is not None and span.end_ns is not None:
                 item.setData(
                     3, BAR_ROLE, ((span.start_ns - t0) / total, (span.end_ns - span.start_ns) / total, span.failed)

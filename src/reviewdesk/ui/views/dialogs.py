@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.case import Case
 from reviewdesk.domain.labels import Evidence
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS
 from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.review import LabelSchema
+from reviewdesk.services.standing import MAX_STALE_AFTER_DAYS
 from reviewdesk.settings import Settings
 from reviewdesk.ui.actions import ACTIONS, MENUS, keys_for, root_cause_keys, shortcut_text
 
@@ -308,7 +311,9 @@ class EvidenceDialog(QDialog):
 
 class PreferencesDialog(QDialog):
     """The reviewer name written into label events and the colour scheme (this reviewer's), and the
-    open workspace's own settings (blind review), each in its section."""
+    open workspace's own settings (blind review, the stale threshold: ``services.standing``), each in
+    its section; the workspace's are disabled when it is read-only.
+    """
 
     def __init__(
         self,
@@ -318,6 +323,8 @@ class PreferencesDialog(QDialog):
         package_reviewer: str | None = None,
         blind: bool = False,
         workspace_note: str = "",
+        stale_after: int | None = None,
+        workspace_writable: bool = True,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -355,6 +362,17 @@ class PreferencesDialog(QDialog):
             why.setWordWrap(True)
             why.setTextFormat(Qt.TextFormat.PlainText)
             layout.addRow(why)
+        self.stale_after = QSpinBox()
+        self.stale_after.setObjectName("stale_after")
+        self.stale_after.setRange(1, MAX_STALE_AFTER_DAYS)
+        self.stale_after.setSuffix(" days")
+        self.stale_after.setValue(stale_after or DEFAULT_STALE_AFTER_DAYS)
+        self.stale_after.setEnabled(stale_after is not None and workspace_writable)
+        self.stale_after.setToolTip(
+            "A retrieved document is stale when it had not been updated for longer than this when the "
+            "case retrieved it, or when another case retrieved a newer version (reviewdesk stale-after)."
+        )
+        layout.addRow("Documents are stale after", self.stale_after)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -8,7 +8,7 @@ zero-width and control characters are shown as ``⟨U+XXXX⟩`` marks (``widgets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
@@ -39,6 +39,10 @@ def _is_dark() -> bool:
 
 def error_color() -> QColor:
     return QColor("#ff7b72") if _is_dark() else QColor("#b3261e")
+
+
+def good_color() -> QColor:
+    return QColor("#7ee787") if _is_dark() else QColor("#1a7f37")
 
 
 def muted_color() -> QColor:
@@ -314,13 +318,20 @@ class TextPane(QPlainTextEdit):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(visible(text), fmt)
 
-    def heading(self, text: str, *, item: bool = False) -> None:
+    def heading(self, text: str, *, item: bool = False, badges: Sequence[tuple[str, str]] = ()) -> None:
+        """A bold line; ``badges`` (text, ``good`` or ``alarm``) follow it in their colours (✓ cited, STALE)."""
         fmt = QTextCharFormat()
         fmt.setFontWeight(QFont.Weight.Bold)
         self._separate()
         if item:
             self.item_anchor()
-        self._insert(text + "\n", fmt)
+        self._insert(text, fmt)
+        for badge, kind in badges:
+            self._insert("  ", fmt)
+            mark = QTextCharFormat(fmt)
+            mark.setForeground(error_color() if kind == "alarm" else good_color())
+            self._insert(f"{badge}", mark)
+        self._insert("\n", fmt)
 
     def meta(self, text: str) -> None:
         fmt = QTextCharFormat()

@@ -21,6 +21,7 @@ def _health_rows(items: Sequence[SourceHealth], *, documents: bool) -> list[list
                 txt(item.source or "") if documents else num(item.documents),
                 num(len(item.retrieved_ids), item.retrieved_ids),
                 num(len(item.cited_ids), item.cited_ids),
+                num(len(item.out_of_date_ids), item.out_of_date_ids, alarm=bool(item.out_of_date_ids)),
                 num(f"{len(item.stale_ids)} [{len(item.stale_evidence_ids)}]", item.stale_ids, alarm=flagged),
                 num(
                     f"{len(item.irrelevant_ids)} [{len(item.irrelevant_evidence_ids)}]",
@@ -41,8 +42,10 @@ class SourcesPage(Page):
         self.add(
             note(
                 "Cited: the answer names the document or repeats a 6-word passage found in no other retrieved "
-                "document. Stale / irrelevant: evidence names the document [count in brackets], or the case has "
-                "the root cause without naming one. Age: case start − the document's updated_at."
+                "document. Stale by date: older than the workspace's limit when retrieved (reviewdesk stale-after, "
+                "Preferences), or a newer version is in the workspace. Labeled stale / irrelevant: evidence names "
+                "the document [count in brackets], or the case has the root cause without naming one. "
+                "Age: case start − the document's updated_at."
             )
         )
         self.add(heading("Documents"))
@@ -52,6 +55,13 @@ class SourcesPage(Page):
         self.finish()
 
     def fill(self, insights: Insights) -> None:
-        common = ["Retrieved", "Cited", "Stale [evidence]", "Irrelevant [evidence]", "Median age"]
+        common = [
+            "Retrieved",
+            "Cited",
+            "Stale by date",
+            "Labeled stale [evidence]",
+            "Irrelevant [evidence]",
+            "Median age",
+        ]
         self.documents_table.set_rows(["Document", "Source", *common], _health_rows(insights.documents, documents=True))
         self.sources_table.set_rows(["System", "Documents", *common], _health_rows(insights.sources, documents=False))

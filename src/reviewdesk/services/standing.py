@@ -1,0 +1,271 @@
+"""How cases stand against their workspace: stale documents and cost and latency against the median.
+
+The window, the insights, the report and the exports all ask here (``standing`` for one case,
+``standings`` for a page of them), so each reads the same facts by the same rules
+(``normalize.facts.stale_reason`` and ``times_median``; docs/CONTEXT.md says them in words).
+
+* The **stale threshold** is a workspace setting (``review.stale_after_days``, default 365 days):
+  ``reviewdesk stale-after DAYS``, or Edit → Preferences for the workspace. Changing it is audited.
+* A workflow's **medians** take two index walks over its cases (``storage.workspace_facts``). They
+  are kept per workspace and workflow until the workspace's cases change (``cases_generation``,
+  two primary-key lookups checked on every read), so opening a case costs the lookups, not the
+  walk, except for the first case of a workflow after an import.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from reviewdesk.domain.case import Case, Document
+from reviewdesk.domain.errors import UsageError
+from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS, CaseStanding
+from reviewdesk.normalize.facts import document_key, stale_reason, times_median
+from reviewdesk.services import audit
+from reviewdesk.services.workspace import Workspace
+from reviewdesk.storage import governance, workspace_facts
+from reviewdesk.storage.engine import begin_write
+from reviewdesk.storage.handles import Engine, Session
+from reviewdesk.storage.workspace_facts import WorkflowMedians
+
+STALE_AFTER_KEY = "review.stale_after_days"
+MAX_STALE_AFTER_DAYS = 36_500
+MIN_CASES_FOR_MEDIAN = 5
+"""Fewer cases of a workflow than this make no median worth comparing with ("1.0× the median" of one case)."""
+
+
+@dataclass
+class _Medians:
+    generation: tuple[int, int] = (-1, -1)
+    by_workflow: dict[str | None, WorkflowMedians] = field(default_factory=dict)
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, _Medians] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()  # the window reads on a pool of threads
+
+
+def stale_after_days(workspace: Workspace) -> int:
+    """The workspace's threshold: a document older than this many days when retrieved is stale."""
+    with workspace.engine.connect() as conn:
+        return _threshold(governance.get_setting(conn, STALE_AFTER_KEY))
+
+
+def _threshold(value: object) -> int:
+    days = value.get("days") if isinstance(value, dict) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else DEFAULT_STALE_AFTER_DAYS
+
+
+def set_stale_after_days(workspace: Workspace, days: int, *, actor: str | None = None) -> int:
+    """Store the threshold (audited like every setting); the default (365) removes the setting."""
+    if workspace.read_only:
+        raise UsageError(f"stale threshold not changed: the workspace is read-only ({workspace.read_only_reason})")
+    if not 1 <= days <= MAX_STALE_AFTER_DAYS:
+        raise UsageError(f"stale threshold not changed: {days} days; give 1 to {MAX_STALE_AFTER_DAYS:,} days")
+    with begin_write(workspace.engine) as conn:
+        before = governance.get_setting(conn, STALE_AFTER_KEY)
+        if days == DEFAULT_STALE_AFTER_DAYS:
+            governance.delete_setting(conn, STALE_AFTER_KEY)
+        else:
+            governance.put_setting(conn, STALE_AFTER_KEY, {"days": days}, datetime.now(UTC))
+        audit.record(
+            workspace, "settings", STALE_AFTER_KEY, {"before": before, "after": {"days": days}}, conn=conn, actor=actor
+        )
+    return days
+
+
+class StaleJudge:
+    """Says why a document was stale, by the workspace's threshold and the newest version of it any case
+    retrieved (looked up once per document key, in batches with ``prefetch``).
+
+    One reader of one session: the window's ``standings`` and the insights' source health both judge
+    through it, so both say the same of the same retrieval.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.threshold = _threshold(governance.get_setting(session.connection(), STALE_AFTER_KEY))
+        self._newest: dict[str, datetime | None] = {}
+
+    def prefetch(self, documents: Iterable[Document]) -> None:
+        missing = {document_key(d) for d in documents if d.updated_at is not None} - self._newest.keys()
+        if missing:
+            found = workspace_facts.newest_documents(self.session, missing)
+            self._newest.update({key: found.get(key) for key in missing})
+
+    def reason(self, doc: Document) -> str | None:
+        if doc.updated_at is not None:
+            self.prefetch([doc])
+        return stale_reason(doc, stale_after_days=self.threshold, newest=self._newest.get(document_key(doc)))
+
+
+def standing(workspace: Workspace, case: Case) -> CaseStanding:
+    """The workspace-relative facts of ``case`` (``domain.standing``)."""
+    return standings(workspace, [case])[0]
+
+
+def standings(workspace: Workspace, cases: Sequence[Case]) -> list[CaseStanding]:
+    """``standing`` of each of ``cases``, with one lookup of their documents' newest versions."""
+    with workspace.session() as session:
+        judge = StaleJudge(session)
+        judge.prefetch(d for case in cases for d in case.retrieval.documents)
+        stale_by_case = [tuple(judge.reason(d) for d in case.retrieval.documents) for case in cases]
+        medians = {wf: _workflow_medians(session, workspace.engine, wf) for wf in {c.workflow for c in cases}}
+    result = []
+    for case, stale in zip(cases, stale_by_case, strict=True):
+        found = medians[case.workflow]
+        enough = found.latency_cases >= MIN_CASES_FOR_MEDIAN
+        cost_median = found.cost_usd if found.cost_cases >= MIN_CASES_FOR_MEDIAN else None
+        latency_median = found.latency_ms if enough else None
+        result.append(
+            CaseStanding(
+                stale=stale,
+                stale_after_days=judge.threshold,
+                median_cost_usd=cost_median,
+                median_latency_ms=latency_median,
+                cost_vs_median=times_median(case_cost(case), cost_median),
+                latency_vs_median=times_median(case.latency_ms, latency_median),
+                workflow_cases=found.latency_cases,
+            )
+        )
+    return result
+
+
+def case_cost(case: Case) -> float | None:
+    """The cost the trace recorded, else the estimate: what the workflow's median is taken over."""
+    if case.usage.cost_usd is not None:
+        return case.usage.cost_usd
+    estimate = case.usage.cost_estimate
+    return estimate.usd if estimate is not None else None
+
+
+def _workflow_medians(session: Session, engine: Engine, workflow: str | None) -> WorkflowMedians:
+    generation = workspace_facts.cases_generation(session)
+    with _LOCK:
+        cached = _CACHE.get(engine)
+        if cached is None or cached.generation != generation:
+            cached = _CACHE[engine] = _Medians(generation)
+        found = cached.by_workflow.get(workflow)
+    if found is None:
+        found = workspace_facts.workflow_medians(session, workflow)
+        with _LOCK:
+            if cached.generation == generation:
+                cached.by_workflow[workflow] = found
+    return found
+
+
+# --- the same facts in words: the case header, the report ------------------------------------------
+
+SignalLevel = Literal["neutral", "good", "warn", "alarm"]
+HIGH_RATIO = 3.0
+"""From this many times the workflow's median, cost or latency is a warning; from ``VERY_HIGH_RATIO`` an alarm."""
+VERY_HIGH_RATIO = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One fact of a case in words, with how much it should catch the eye."""
+
+    name: str
+    """``tools``, ``errors``, ``finish``, ``cost``, ``latency``, ``stale``, ``cited`` or ``answer_span``."""
+    text: str
+    level: SignalLevel = "neutral"
+    detail: str = ""
+
+
+def ratio_text(ratio: float) -> str:
+    """``14×``, ``3.2×``, ``0.4×``: two figures are enough to judge by."""
+    return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
+
+
+def _ratio_level(ratio: float) -> SignalLevel:
+    if ratio >= VERY_HIGH_RATIO:
+        return "alarm"
+    return "warn" if ratio >= HIGH_RATIO else "neutral"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def signals(case: Case, standing: CaseStanding) -> list[Signal]:
+    """The facts a reviewer judges ``case`` by, in the order the header shows them."""
+    found: list[Signal] = []
+    calls = len(case.tool_calls)
+    found.append(Signal("tools", _plural(calls, "tool call") if calls else "no tool calls"))
+    errors, recovered = case.tool_errors, case.recovered_errors
+    if errors:
+        failed = [
+            f"{call.name}: {' '.join((call.error or '').split())[:120]}{' (recovered)' if call.recovered else ''}"
+            for call in case.tool_calls
+            if call.error
+        ]
+        if recovered == errors:
+            text, level = f"{_plural(errors, 'tool error')}, recovered", "warn"
+        elif recovered:
+            text, level = f"{_plural(errors, 'tool error')}, {recovered:,} recovered", "alarm"
+        else:
+            text, level = _plural(errors, "tool error"), "alarm"
+        note = "Recovered: a later LLM call still answered without failing."
+        found.append(Signal("errors", text, level, "\n".join([*failed, note])))  # type: ignore[arg-type]
+    if case.generation.finish_flagged:
+        found.append(
+            Signal(
+                "finish",
+                f"finish: {case.generation.finish_reason}",
+                "alarm",
+                "The model did not end normally (filtered, cut off at its token limit, or stopped for safety).",
+            )
+        )
+    workflow = case.workflow or "no workflow"
+    if standing.cost_vs_median is not None and standing.median_cost_usd is not None:
+        found.append(
+            Signal(
+                "cost",
+                f"{ratio_text(standing.cost_vs_median)} the median cost",
+                _ratio_level(standing.cost_vs_median),
+                f"Median cost of the {workflow} cases: ${standing.median_cost_usd:.4f} (recorded, else estimated).",
+            )
+        )
+    if standing.latency_vs_median is not None and standing.median_latency_ms is not None:
+        found.append(
+            Signal(
+                "latency",
+                f"{ratio_text(standing.latency_vs_median)} the median latency",
+                _ratio_level(standing.latency_vs_median),
+                f"Median latency of the {standing.workflow_cases:,} {workflow} cases: "
+                f"{standing.median_latency_ms / 1000:,.1f} s.",
+            )
+        )
+    docs = case.retrieval.documents
+    if standing.stale_documents:
+        reasons = [
+            f"{doc.id or f'rank {doc.rank}'}: {reason}"
+            for doc, reason in zip(docs, standing.stale, strict=False)
+            if reason is not None
+        ]
+        found.append(Signal("stale", _plural(standing.stale_documents, "stale document"), "warn", "\n".join(reasons)))
+    if docs:
+        cited = sum(1 for doc in docs if doc.cited)
+        found.append(
+            Signal(
+                "cited",
+                f"{cited} of {_plural(len(docs), 'document')} cited",
+                "neutral",
+                "Cited: the answer names the document or repeats a 6-word passage found in no other document.",
+            )
+        )
+    if case.generation.span_id:
+        root = f" (root span {case.root_span_id})" if case.root_span_id else ""
+        found.append(
+            Signal(
+                "answer_span",
+                f"answer span {case.generation.span_id[:8]}",
+                "neutral",
+                f"The answer came from span {case.generation.span_id}{root}. Alt+5 opens the Spans tab on it.",
+            )
+        )
+    return found
