@@ -149,13 +149,9 @@ def load_detail(workspace: Workspace, case_rowid: int) -> CaseDetail:
         case = queries.load_case(session, case_rowid)
         spans = queries.case_spans(session, case_rowid)
         events = _events(session, case_rowid)
-    return CaseDetail(
-        case_rowid=case_rowid,
-        case=case,
-        spans=spans,
-        history=events,
-        standing=standing_service.standing(workspace, case),
-    )
+        # In the same session: the workspace-relative facts cost one small query when cached.
+        standing = standing_service.read_standings(session, workspace.engine, [case])[0]
+    return CaseDetail(case_rowid=case_rowid, case=case, spans=spans, history=events, standing=standing)
 
 
 def history(workspace: Workspace, case_rowid: int) -> list[HistoryEntry]:

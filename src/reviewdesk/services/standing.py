@@ -39,13 +39,31 @@ MIN_CASES_FOR_MEDIAN = 5
 
 
 @dataclass
-class _Medians:
-    generation: tuple[int, int] = (-1, -1)
-    by_workflow: dict[str | None, WorkflowMedians] = field(default_factory=dict)
+class _Known:
+    """What the workspace's cases say beyond each case, kept until they change (one per workspace engine)."""
+
+    generation: tuple[int, int]
+    threshold: int
+    medians: dict[str | None, WorkflowMedians] = field(default_factory=dict)
+    newest: dict[str, datetime | None] = field(default_factory=dict)
+    """Per document key: the latest update time any case retrieved it with (``None``: never dated)."""
 
 
-_CACHE: weakref.WeakKeyDictionary[Engine, _Medians] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()  # the window reads on a pool of threads
+
+
+def _known(session: Session, engine: Engine) -> _Known:
+    """The cache of ``engine``'s workspace, emptied when its cases (or its settings: audited) changed."""
+    generation = workspace_facts.cases_generation(session)
+    with _LOCK:
+        cached = _CACHE.get(engine)
+        if cached is not None and cached.generation == generation:
+            return cached
+    fresh = _Known(generation, _threshold(governance.get_setting(session.connection(), STALE_AFTER_KEY)))
+    with _LOCK:
+        _CACHE[engine] = fresh
+    return fresh
 
 
 def stale_after_days(workspace: Workspace) -> int:
@@ -79,27 +97,30 @@ def set_stale_after_days(workspace: Workspace, days: int, *, actor: str | None =
 
 class StaleJudge:
     """Says why a document was stale, by the workspace's threshold and the newest version of it any case
-    retrieved (looked up once per document key, in batches with ``prefetch``).
+    retrieved (looked up once per document key, in batches with ``prefetch``, and kept until the
+    workspace's cases change).
 
-    One reader of one session: the window's ``standings`` and the insights' source health both judge
-    through it, so both say the same of the same retrieval.
+    The window's ``standings`` and the insights' source health both judge through it, so both say the
+    same of the same retrieval.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, engine: Engine) -> None:
         self.session = session
-        self.threshold = _threshold(governance.get_setting(session.connection(), STALE_AFTER_KEY))
-        self._newest: dict[str, datetime | None] = {}
+        self.known = _known(session, engine)
+        self.threshold = self.known.threshold
 
     def prefetch(self, documents: Iterable[Document]) -> None:
-        missing = {document_key(d) for d in documents if d.updated_at is not None} - self._newest.keys()
+        newest = self.known.newest
+        missing = {document_key(d) for d in documents if d.updated_at is not None} - newest.keys()
         if missing:
             found = workspace_facts.newest_documents(self.session, missing)
-            self._newest.update({key: found.get(key) for key in missing})
+            with _LOCK:
+                newest.update({key: found.get(key) for key in missing})
 
     def reason(self, doc: Document) -> str | None:
         if doc.updated_at is not None:
             self.prefetch([doc])
-        return stale_reason(doc, stale_after_days=self.threshold, newest=self._newest.get(document_key(doc)))
+        return stale_reason(doc, stale_after_days=self.threshold, newest=self.known.newest.get(document_key(doc)))
 
 
 def standing(workspace: Workspace, case: Case) -> CaseStanding:
@@ -110,16 +131,20 @@ def standing(workspace: Workspace, case: Case) -> CaseStanding:
 def standings(workspace: Workspace, cases: Sequence[Case]) -> list[CaseStanding]:
     """``standing`` of each of ``cases``, with one lookup of their documents' newest versions."""
     with workspace.session() as session:
-        judge = StaleJudge(session)
-        judge.prefetch(d for case in cases for d in case.retrieval.documents)
-        stale_by_case = [tuple(judge.reason(d) for d in case.retrieval.documents) for case in cases]
-        medians = {wf: _workflow_medians(session, workspace.engine, wf) for wf in {c.workflow for c in cases}}
+        return read_standings(session, workspace.engine, cases)
+
+
+def read_standings(session: Session, engine: Engine, cases: Sequence[Case]) -> list[CaseStanding]:
+    """``standings`` inside a session the caller holds (``review.load_detail`` reads the case in it)."""
+    judge = StaleJudge(session, engine)
+    judge.prefetch(d for case in cases for d in case.retrieval.documents)
+    medians = {wf: _workflow_medians(session, judge.known, wf) for wf in {c.workflow for c in cases}}
     result = []
-    for case, stale in zip(cases, stale_by_case, strict=True):
+    for case in cases:
+        stale = tuple(judge.reason(d) for d in case.retrieval.documents)
         found = medians[case.workflow]
-        enough = found.latency_cases >= MIN_CASES_FOR_MEDIAN
         cost_median = found.cost_usd if found.cost_cases >= MIN_CASES_FOR_MEDIAN else None
-        latency_median = found.latency_ms if enough else None
+        latency_median = found.latency_ms if found.latency_cases >= MIN_CASES_FOR_MEDIAN else None
         result.append(
             CaseStanding(
                 stale=stale,
@@ -142,18 +167,12 @@ def case_cost(case: Case) -> float | None:
     return estimate.usd if estimate is not None else None
 
 
-def _workflow_medians(session: Session, engine: Engine, workflow: str | None) -> WorkflowMedians:
-    generation = workspace_facts.cases_generation(session)
-    with _LOCK:
-        cached = _CACHE.get(engine)
-        if cached is None or cached.generation != generation:
-            cached = _CACHE[engine] = _Medians(generation)
-        found = cached.by_workflow.get(workflow)
+def _workflow_medians(session: Session, known: _Known, workflow: str | None) -> WorkflowMedians:
+    found = known.medians.get(workflow)
     if found is None:
         found = workspace_facts.workflow_medians(session, workflow)
         with _LOCK:
-            if cached.generation == generation:
-                cached.by_workflow[workflow] = found
+            known.medians[workflow] = found
     return found
 
 

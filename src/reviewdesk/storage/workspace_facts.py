@@ -89,8 +89,12 @@ def cases_generation(session: Session) -> tuple[int, int]:
 
     New cases raise the last case row id; imports (which also rebuild existing cases), restores,
     purges and price changes are audited and so raise the last audit row id. Both are primary-key
-    maxima: two index lookups.
+    maxima: two index lookups in one statement.
     """
-    last_case = session.execute(select(func.max(CaseRow.case_rowid))).scalar()
-    last_audit = session.execute(select(func.max(AuditRow.audit_rowid))).scalar()
+    last_case, last_audit = session.execute(
+        select(
+            select(func.max(CaseRow.case_rowid)).scalar_subquery(),
+            select(func.max(AuditRow.audit_rowid)).scalar_subquery(),
+        )
+    ).one()
     return int(last_case or 0), int(last_audit or 0)

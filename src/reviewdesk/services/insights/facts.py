@@ -182,7 +182,7 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
     flt = flt or CaseFilter()
     facts: list[CaseFacts] = []
     with workspace.session() as session:
-        judge = standing.StaleJudge(session)
+        judge = standing.StaleJudge(session, workspace.engine)
         summaries = queries.list_cases(session, flt)
         for chunk in chunks(summaries):
             rowids = [s.case_rowid for s in chunk]
