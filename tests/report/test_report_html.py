@@ -75,3 +75,16 @@ def test_report_command(demo_path, tmp_path, capsys):
     assert "workflow = order_status" in html
     assert main(["--workspace", str(demo_path), "report", "-o", str(out), "--compare", "2026.10.1", "nope"]) == 2
     assert "unknown release(s) nope" in capsys.readouterr().err
+
+
+def test_report_shows_the_case_facts_as_the_window_does(demo_path):
+    html = _render(demo_path)
+    # Sources: stale by date (the fact, by the workspace's 365 days) beside the labeled count.
+    assert '<th class="num">Stale by date</th><th class="num">Labeled stale [evidence]</th>' in html
+    assert "older than the workspace's limit of 365 days when retrieved" in html
+    row = next(line for line in html.splitlines() if "<td>policy-returns-2024-01</td>" in line)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert cells[:4] == ["8", "1", "8", "1 [1]"]  # retrieved, cited, stale by date, labeled stale
+    # Example cards repeat the header's signals: recovered tool errors, a flagged finish, stale documents.
+    assert '<span class="tag">1 stale document</span>' in html
+    assert re.search(r'<span class="tag">\d+ tool errors?(, recovered|, \d+ recovered)?</span>', html)

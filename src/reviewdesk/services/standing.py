@@ -6,10 +6,11 @@ The window, the insights, the report and the exports all ask here (``standing`` 
 
 * The **stale threshold** is a workspace setting (``review.stale_after_days``, default 365 days):
   ``reviewdesk stale-after DAYS``, or Edit → Preferences for the workspace. Changing it is audited.
-* A workflow's **medians** take two index walks over its cases (``storage.workspace_facts``). They
-  are kept per workspace and workflow until the workspace's cases change (``cases_generation``,
-  two primary-key lookups checked on every read), so opening a case costs the lookups, not the
-  walk, except for the first case of a workflow after an import.
+* A workflow's **medians** take two index walks over its cases, the newest version of a document
+  one index seek (``storage.workspace_facts``). Both, and the threshold, are kept per workspace
+  until its cases or settings change (``cases_generation``: the last case and audit row ids, one
+  small statement checked on every read), so opening a case costs that statement; the first case
+  of a workflow after an import also pays the walk.
 """
 
 from __future__ import annotations
@@ -95,13 +96,14 @@ def set_stale_after_days(workspace: Workspace, days: int, *, actor: str | None =
     return days
 
 
-class StaleJudge:
-    """Says why a document was stale, by the workspace's threshold and the newest version of it any case
-    retrieved (looked up once per document key, in batches with ``prefetch``, and kept until the
-    workspace's cases change).
+class StandingJudge:
+    """Judges cases against their workspace: why a document was stale (by the workspace's threshold
+    and the newest version of it any case retrieved, looked up once per document key, in batches
+    with ``prefetch``) and the case against its workflow's medians; what it learns is kept until the
+    workspace's cases change.
 
-    The window's ``standings`` and the insights' source health both judge through it, so both say the
-    same of the same retrieval.
+    The window's ``standings``, the exports and the insights all judge through it, so all say the
+    same of the same case.
     """
 
     def __init__(self, session: Session, engine: Engine) -> None:
@@ -122,6 +124,21 @@ class StaleJudge:
             self.prefetch([doc])
         return stale_reason(doc, stale_after_days=self.threshold, newest=self.known.newest.get(document_key(doc)))
 
+    def standing_of(self, case: Case) -> CaseStanding:
+        """Everything ``domain.standing`` holds for ``case``: its stale documents and the medians."""
+        found = _workflow_medians(self.session, self.known, case.workflow)
+        cost_median = found.cost_usd if found.cost_cases >= MIN_CASES_FOR_MEDIAN else None
+        latency_median = found.latency_ms if found.latency_cases >= MIN_CASES_FOR_MEDIAN else None
+        return CaseStanding(
+            stale=tuple(self.reason(d) for d in case.retrieval.documents),
+            stale_after_days=self.threshold,
+            median_cost_usd=cost_median,
+            median_latency_ms=latency_median,
+            cost_vs_median=times_median(case_cost(case), cost_median),
+            latency_vs_median=times_median(case.latency_ms, latency_median),
+            workflow_cases=found.latency_cases,
+        )
+
 
 def standing(workspace: Workspace, case: Case) -> CaseStanding:
     """The workspace-relative facts of ``case`` (``domain.standing``)."""
@@ -136,27 +153,9 @@ def standings(workspace: Workspace, cases: Sequence[Case]) -> list[CaseStanding]
 
 def read_standings(session: Session, engine: Engine, cases: Sequence[Case]) -> list[CaseStanding]:
     """``standings`` inside a session the caller holds (``review.load_detail`` reads the case in it)."""
-    judge = StaleJudge(session, engine)
+    judge = StandingJudge(session, engine)
     judge.prefetch(d for case in cases for d in case.retrieval.documents)
-    medians = {wf: _workflow_medians(session, judge.known, wf) for wf in {c.workflow for c in cases}}
-    result = []
-    for case in cases:
-        stale = tuple(judge.reason(d) for d in case.retrieval.documents)
-        found = medians[case.workflow]
-        cost_median = found.cost_usd if found.cost_cases >= MIN_CASES_FOR_MEDIAN else None
-        latency_median = found.latency_ms if found.latency_cases >= MIN_CASES_FOR_MEDIAN else None
-        result.append(
-            CaseStanding(
-                stale=stale,
-                stale_after_days=judge.threshold,
-                median_cost_usd=cost_median,
-                median_latency_ms=latency_median,
-                cost_vs_median=times_median(case_cost(case), cost_median),
-                latency_vs_median=times_median(case.latency_ms, latency_median),
-                workflow_cases=found.latency_cases,
-            )
-        )
-    return result
+    return [judge.standing_of(case) for case in cases]
 
 
 def case_cost(case: Case) -> float | None:

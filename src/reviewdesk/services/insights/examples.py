@@ -26,6 +26,8 @@ class Example:
     evidence: tuple[str, ...]
     why: str
     """Why it was picked: ``comment, evidence, failed`` …"""
+    signals: tuple[str, ...] = ()
+    """Its telling facts as the case header words them ("1 tool error, recovered", "14× the median cost")."""
 
 
 def _stable_hash(*parts: str) -> str:
@@ -55,6 +57,7 @@ def _example(f: CaseFacts, focus: str | None) -> Example:
         comment=f.comment,
         evidence=tuple(f"{rc}: {kind} {ref}" for rc, kind, ref in f.evidence),
         why=", ".join(reasons) or "labeled",
+        signals=f.signals,
     )
 
 

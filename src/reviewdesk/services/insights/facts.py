@@ -25,6 +25,8 @@ from reviewdesk.storage import queries
 from reviewdesk.storage.handles import Session
 
 NONE_KEY = "(none)"
+EXAMPLE_SIGNALS = frozenset({"errors", "finish", "cost", "latency", "stale"})
+"""The signals an example card repeats (its counts and span ids would only add noise there)."""
 _IN_CHUNK = 500
 _SNIPPET = 280
 
@@ -76,6 +78,9 @@ class CaseFacts:
     comment: str | None = None
     corrected_output: bool = False
     escalate: bool = False
+    signals: tuple[str, ...] = ()
+    """The case's telling facts in the header's words (``standing.signals``): tool errors and whether
+    the answer recovered, a flagged finish, cost and latency against the median, stale documents."""
     reviewer: str | None = None
     labeled_at: datetime | None = None
     estimated_cost_usd: float | None = None
@@ -182,7 +187,7 @@ def load_facts(workspace: Workspace, flt: CaseFilter | None = None) -> list[Case
     flt = flt or CaseFilter()
     facts: list[CaseFacts] = []
     with workspace.session() as session:
-        judge = standing.StaleJudge(session, workspace.engine)
+        judge = standing.StandingJudge(session, workspace.engine)
         summaries = queries.list_cases(session, flt)
         for chunk in chunks(summaries):
             rowids = [s.case_rowid for s in chunk]
@@ -207,7 +212,7 @@ def _root_languages(session: Session, trace_rowids: Sequence[int]) -> dict[int, 
     return found
 
 
-def _facts(summary: Any, row: Any, language: str | None, judge: standing.StaleJudge) -> CaseFacts:
+def _facts(summary: Any, row: Any, language: str | None, judge: standing.StandingJudge) -> CaseFacts:
     data: dict[str, Any] = row.data or {}
     label: dict[str, Any] = row.label or {}
     case = Case.model_validate(data)
@@ -215,6 +220,7 @@ def _facts(summary: Any, row: Any, language: str | None, judge: standing.StaleJu
         add_case_facts(case)  # not rebuilt yet (a read-only workspace): the same rules, in memory
     output = case.generation.output or ""
     request = case.input.user_request or ""
+    stand = judge.standing_of(case)
     documents = tuple(
         DocumentRef(
             doc_id=d.id or f"rank-{d.rank}",
@@ -224,9 +230,9 @@ def _facts(summary: Any, row: Any, language: str | None, judge: standing.StaleJu
             cited=d.cited,
             key=document_key(d),
             age_days=d.age_days,
-            stale=judge.reason(d) is not None,
+            stale=reason is not None,
         )
-        for d in case.retrieval.documents
+        for d, reason in zip(case.retrieval.documents, stand.stale, strict=True)
     )
     generation = case.generation
     return CaseFacts(
@@ -245,6 +251,7 @@ def _facts(summary: Any, row: Any, language: str | None, judge: standing.StaleJu
         total_tokens=summary.total_tokens,
         status=summary.status,
         tool_errors=summary.tool_errors,
+        signals=tuple(signal.text for signal in standing.signals(case, stand) if signal.name in EXAMPLE_SIGNALS),
         source_file=row.source_file,
         request=_snippet(request),
         output=_snippet(output),

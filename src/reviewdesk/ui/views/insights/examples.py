@@ -13,7 +13,7 @@ from reviewdesk.ui.views.insights.page import Page, note
 def example_rows(
     insights: Insights | None, groups: Sequence[tuple[str, Sequence[Example]]], group_title: str
 ) -> tuple[list[str], list[list[Cell]]]:
-    headers = [group_title, "Case", "Workflow", "Verdict", "Root causes", "Chosen for", "Request", "Comment"]
+    headers = [group_title, "Case", "Workflow", "Verdict", "Root causes", "Chosen for", "Signals", "Request", "Comment"]
     rows = [
         [
             txt(group, (e.case_id,)),
@@ -22,6 +22,7 @@ def example_rows(
             Cell(e.verdict or "unreviewed", (e.case_id,), alarm=e.verdict == "fail"),
             txt(", ".join(insights.title(rc) if insights else rc for rc in e.root_causes), (e.case_id,)),
             txt(e.why, (e.case_id,)),
+            Cell(" · ".join(e.signals), (e.case_id,), alarm=bool(e.signals)),
             txt(e.request, (e.case_id,), e.request),
             txt(e.comment or "", (e.case_id,), e.comment or ""),
         ]
