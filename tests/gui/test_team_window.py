@@ -145,6 +145,7 @@ def test_blind_review_hides_the_other_label_until_mine_is_in(qtbot, make_main_wi
     window.focus_review_surface()
     qtbot.keyClick(window.queue_view.table, Qt.Key.Key_P)
     qtbot.waitUntil(lambda: "other: fail · Tool error" in panel.others_label.text(), timeout=10000)
+    assert "“the refund tool timed out”" in panel.others_label.text()  # their comment too, now
     assert panel.verdict_buttons["pass"].isChecked()  # the panel keeps my own label
     assert "other" in _history_actors(window)
     wait_idle(qtbot, window)
@@ -293,3 +294,33 @@ def test_blind_review_from_preferences_is_audited_and_applies_at_once(
         assert (changes[-1].actor, changes[-1].details) == ("tester", {"blind": True})
     finally:
         ws.close()
+
+
+def test_file_open_takes_a_review_package(qtbot, make_main_window, demo_workspace, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from reviewdesk.ui.actions import ActionId
+
+    _assign(demo_workspace, ["rev1", "rev2"], sample=4)
+    ws = open_workspace(demo_workspace)
+    try:
+        info = packages.create_package(ws, "rev1", tmp_path / "rev1.rdpkg")
+    finally:
+        ws.close()
+    window = make_main_window(demo_workspace, reviewer="tester")
+    wait_idle(qtbot, window)
+    assert window.reviewer_label.text() == "Reviewer: tester"
+    offered: list[str] = []
+
+    def choose(_parent, _title, _folder, filters, **_kwargs):
+        offered.append(filters)
+        return str(info.path), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
+    window.action_map[ActionId.OPEN_WORKSPACE].trigger()
+    wait_idle(qtbot, window)
+    assert "Review package (*.rdpkg)" in offered[0]
+    assert window.workspace.path == info.path
+    assert window.reviewer_label.text() == "Reviewer: rev1 (review package)"
+    assert window.queue_view.queue_id() == "mine" and window.model.rowCount() == info.cases
+    assert window.session.reviewer == "rev1"

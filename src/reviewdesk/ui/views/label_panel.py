@@ -387,15 +387,20 @@ class LabelPanel(QScrollArea):
             self._comment_base = self.comment_edit.toPlainText()
 
     def show_others(self, labels: dict[str, Label], *, hidden: bool = False) -> None:
-        """``Also labeled: rev1 fail · Tool error``; with ``hidden``, the blind-review note."""
+        """``Also labeled by / rev1: fail · Tool error · correctness 2 · “comment”``; with ``hidden``,
+        the blind-review note."""
         if hidden:
             self.others_label.setText("Blind review: the other reviewers' labels show once you give your verdict.")
         else:
             lines = []
             for name, label in sorted(labels.items()):
-                causes = ", ".join(self.schema.title(rc) if self.schema else rc for rc in label.root_causes)
-                verdict = label.verdict or "no verdict"
-                lines.append(visible(f"{name}: {verdict}{f' · {causes}' if causes else ''}"))
+                parts: list[str] = [label.verdict or "no verdict"]
+                parts += [self.schema.title(rc) if self.schema else rc for rc in label.root_causes]
+                parts += [f"{score} {value}" for score, value in label.scores.items()]
+                comment = " ".join((label.comment or "").split())
+                if comment:
+                    parts.append(f"“{comment[:60]}{'…' if len(comment) > 60 else ''}”")
+                lines.append(visible(f"{name}: {' · '.join(parts)}"))
             self.others_label.setText("Also labeled by\n" + "\n".join(lines) if lines else "")
         self.others_label.setVisible(bool(self.others_label.text()))
 
