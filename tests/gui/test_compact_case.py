@@ -59,7 +59,9 @@ def test_each_tool_call_is_one_summary_line_with_errors_in_red(make_main_window,
         assert line == f"{COLLAPSED}{number}. {summary.text()}"
         assert call.name in line and summary.duration in line and summary.status in line
     failing = next(n for n, call in enumerate(case.tool_calls) if call.error)
-    assert "· error ·" in lines[failing] and "403" in lines[failing]
+    # The answer recovered from the 403 (a ticket was created instead): the line says so.
+    assert case.tool_calls[failing].recovered
+    assert "· error, recovered ·" in lines[failing] and "403" in lines[failing]
     # The failed call's line is drawn in the error colour, the others are not.
     for number, line in enumerate(lines):
         block = tools.document().find(line)

@@ -109,7 +109,7 @@ def test_the_evidence_tab_says_what_each_item_points_at(qtbot, make_main_window,
     panel.attach_evidence(Evidence(root_cause="tool_error", kind="tool_call", ref=tool_call_ref(case, failing)))
     panel.attach_evidence(Evidence(root_cause="tool_error", kind="span", ref=span.span_id))
     texts = [panel.evidence_list.item(row).text() for row in range(panel.evidence_list.count())]
-    assert texts[0].startswith(f"Tool error → tool call {failing}. issue_refund (error): ")
+    assert texts[0].startswith(f"Tool error → tool call {failing}. issue_refund (error, recovered): ")
     assert "403" in texts[0]
     assert texts[1].startswith(f"Tool error → span “{span.name}”")
     assert not any(span.span_id in text for text in texts)  # never a raw span id

@@ -193,10 +193,14 @@ class ToolCallSummary:
     arguments: str
     outcome: str
     """The first words of the error when the call failed, else of the result."""
+    recovered: bool = False
+    """It failed and the answer recovered from it (``ToolCall.recovered``, a case fact)."""
 
     @property
     def status(self) -> str:
-        return "error" if self.failed else "ok"
+        if not self.failed:
+            return "ok"
+        return "error, recovered" if self.recovered else "error"
 
     def text(self) -> str:
         parts = [self.name, self.duration, self.status]
@@ -218,4 +222,5 @@ def tool_call_summary(call: ToolCall, *, limit: int = 60) -> ToolCallSummary:
         failed=bool(call.error),
         arguments=preview(call.arguments, limit) if call.arguments is not None else "",
         outcome=outcome,
+        recovered=bool(call.error) and call.recovered,
     )

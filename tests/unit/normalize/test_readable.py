@@ -83,6 +83,10 @@ def test_tool_call_summary_names_duration_status_arguments_and_result():
     summary = readable.tool_call_summary(failed)
     assert summary.failed and summary.status == "error" and summary.duration == "–"
     assert summary.text().endswith("→ PermissionDenied: 403 Forbidden")
+    # The answer recovered from it (the case fact ToolCall.recovered): the line says so.
+    recovered = readable.tool_call_summary(failed.model_copy(update={"recovered": True}))
+    assert recovered.failed and recovered.status == "error, recovered"
+    assert recovered.text().startswith("issue_refund · – · error, recovered · ")
     silent = ToolCall(name="ping", duration_ms=10012.8)
     assert readable.tool_call_summary(silent).text() == "ping · 10.01 s · ok · () → no result recorded"
 
