@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Render the case view of the demo workspace at three screen sizes, light and dark.
+"""Render the review desk of the demo workspace at three screen sizes, light and dark.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py             # into docs/screenshots/
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py --out /tmp/shots
@@ -7,14 +7,20 @@
 Deterministic: the bundled demo is imported into a fresh workspace in a temporary directory (with
 its own settings and window-state directories, so a developer's layout never leaks in), the same
 case is shown each time (demo trace #23, an archived policy cited after a failing tool call), the
-window is the Fusion style at exactly the size in the file name. Writes
-``case-WxH-light.png`` and ``case-WxH-dark.png`` for 1280×720, 1366×768 and 1920×1080.
+window is the Fusion style at exactly the size in the file name. Before the case is shown, four
+earlier cases are labeled by the window's own commands (a pass, a failure with its root cause, an
+unsure, an escalated pass), so the queue's verdict marks and the recent decisions are on screen.
+Writes ``case-WxH-light.png`` and ``case-WxH-dark.png`` for 1280×720, 1366×768 and 1920×1080,
+and at 1366×768 in both schemes the span tree of the same case (``spans-…``) and the insights
+(``insights-…``). Each window gets its own copy of the imported workspace, so every shot starts
+from the same labels.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +29,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = ((1280, 720), (1366, 768), (1920, 1080))
+EXTRA_VIEWS_SIZE = (1366, 768)
+"""The size of the span-tree and insights shots (the laptop screen the issues are measured on)."""
 CASE_TRACE = "90759bea"
 """Demo trace #23 (see src/reviewdesk/resources/demo/EXPECTED.md): documents, tool calls and an error."""
 
@@ -67,16 +75,21 @@ def _render(workspace_path: Path, out: Path, trace: str) -> list[Path]:
     for scheme in ("light", "dark"):
         apply_color_scheme(scheme)
         for width, height in SIZES:
-            window = MainWindow(open_workspace(workspace_path), Settings(reviewer="dana"))
+            copy = workspace_path.with_name(f"shot-{scheme}-{width}x{height}.reviewdesk")
+            shutil.copyfile(workspace_path, copy)
+            window = MainWindow(open_workspace(copy), Settings(reviewer="dana"))
             try:
                 window.resize(width, height)
                 window.show()
                 _settle(app)
+                _label_some(window, trace)
                 _show_case(window, trace)
                 _settle(app)
                 target = out / f"case-{width}x{height}-{scheme}.png"
-                window.grab().save(str(target))
+                _save(window.grab(), target)
                 written.append(target)
+                if (width, height) == EXTRA_VIEWS_SIZE:
+                    written += _extra_views(app, window, out, scheme)
             finally:
                 window.close()
                 window.workspace.close()
@@ -84,6 +97,54 @@ def _render(workspace_path: Path, out: Path, trace: str) -> list[Path]:
                 _settle(app)
     apply_color_scheme("system")
     return written
+
+
+def _label_some(window: object, trace: str) -> None:
+    """Four cases before the shown one get a verdict through the window, as a reviewer's keys would."""
+    window.queue_view.select_queue("all")  # type: ignore[attr-defined]
+    model = window.model  # type: ignore[attr-defined]
+    rows = [r for r in range(model.rowCount()) if not model.summary(r).trace_id.startswith(trace)][:4]
+    steps = (("pass",), ("fail", 2), ("unsure",), ("pass", "escalate"))
+    for row, step in zip(rows, steps, strict=False):
+        window.select_row(row)  # type: ignore[attr-defined]
+        window.set_verdict(step[0])  # type: ignore[attr-defined]
+        if len(step) > 1 and step[1] == "escalate":
+            window.label_panel.toggle_escalate()  # type: ignore[attr-defined]
+        elif len(step) > 1:
+            window.toggle_root_cause_number(step[1])  # type: ignore[attr-defined]
+
+
+def _extra_views(app: object, window: object, out: Path, scheme: str) -> list[Path]:
+    """The span tree of the shown case, then the insights, in the same window."""
+    width, height = EXTRA_VIEWS_SIZE
+    window.case_view.toggle_tab()  # type: ignore[attr-defined]
+    _settle(app)
+    spans = out / f"spans-{width}x{height}-{scheme}.png"
+    _save(window.grab(), spans)  # type: ignore[attr-defined]
+    window.case_view.toggle_tab()  # type: ignore[attr-defined]
+    window.show_insights(True)  # type: ignore[attr-defined]
+    for _ in range(200):  # the insights are computed in the background
+        _settle(app)
+        if window.runner.idle and window.insights_view.insights is not None:  # type: ignore[attr-defined]
+            break
+    _settle(app)
+    insights = out / f"insights-{width}x{height}-{scheme}.png"
+    _save(window.grab(), insights)  # type: ignore[attr-defined]
+    window.show_insights(False)  # type: ignore[attr-defined]
+    return [spans, insights]
+
+
+def _save(pixmap: object, target: Path) -> None:
+    """As a PNG of at most 256 colours: a window of flat colours and text loses nothing that shows,
+    and the file is a third of the size (the set is committed under docs/screenshots)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    image = pixmap.toImage().convertToFormat(  # type: ignore[attr-defined]
+        QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.OrderedDither
+    )
+    if not image.save(str(target), "PNG", 9):
+        raise SystemExit(f"screenshots: could not write {target}")
 
 
 def _show_case(window: object, trace: str) -> None:
