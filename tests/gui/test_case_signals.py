@@ -111,3 +111,14 @@ def test_the_spans_tab_opens_on_the_answer_span(make_main_window, demo_workspace
     current = window.case_view.current_span()
     assert current is not None and current.span_id == case.generation.span_id
     assert window.case_view.span_tree.currentItem().text(0).endswith("← answer")
+
+
+def test_every_workflow_median_is_worked_out_in_the_background(make_main_window, demo_workspace, qtbot):
+    from reviewdesk.services import review
+    from tests.gui.conftest import wait_idle
+
+    window = make_main_window(demo_workspace)
+    workflows = {count.key for count in review.facets(window.workspace).workflows}
+    # Once the facets are counted the window warms the medians, so no case open walks the indexes.
+    qtbot.waitUntil(lambda: workflows <= set(standing._CACHE[window.workspace.engine].medians), timeout=20000)
+    wait_idle(qtbot, window)

@@ -24,7 +24,7 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.queries import CaseFilter, Facets
 from reviewdesk.services import evidence as evidence_items
-from reviewdesk.services import review, roles, visibility
+from reviewdesk.services import review, roles, standing, visibility
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import CaseDetail, LabelSchema, ReviewSession
 from reviewdesk.services.visibility import Viewer
@@ -268,6 +268,11 @@ class WindowBase(QMainWindow):
         def done(facets: Facets) -> None:
             if generation == self._workspace_generation:
                 self.queue_view.set_facets(facets, self.schema)
+                # Every workflow's median cost and latency, worked out here rather than on a case open.
+                workflows = [count.key for count in facets.workflows]
+                self.runner.read(lambda: standing.warm(workspace, workflows)).failure(
+                    lambda exc, details: log.warning("medians failed: %s\n%s", exc, details)
+                ).run()
 
         who = self.viewer
         self.runner.read(lambda: visibility.facets(workspace, who)).success(done).failure(
