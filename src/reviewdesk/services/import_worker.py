@@ -168,8 +168,10 @@ class WorkerError(RuntimeError):
 
 
 def available() -> bool:
-    """Whether a worker can be started: not in a frozen bundle, whose executable is the app, not Python."""
-    return not getattr(sys, "frozen", False)
+    """Whether a worker is worth starting: two cores to run on (on one it only adds the pickling,
+    measured 0.88x the speed), and not a frozen bundle, whose executable is the app, not Python."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2 and not getattr(sys, "frozen", False)
 
 
 class Worker:

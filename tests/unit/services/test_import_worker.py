@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def in_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(import_worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(import_worker, "available", lambda: True)  # also when the tests run on one core
 
 
 def _trace_span(n: int, k: int, text: str = "") -> dict[str, Any]:
@@ -244,6 +245,7 @@ def test_a_long_trace_is_built_once_and_stored_as_when_read_whole(
     monkeypatch.setattr(import_batches, "HOLD_SPANS", hold)
     if where == "worker":  # the worker's own HOLD_SPANS is the default: carried whole there
         monkeypatch.setattr(import_worker, "WORKER_MIN_BYTES", 0)
+        monkeypatch.setattr(import_worker, "available", lambda: True)
     built: list[int] = []
     real_build = import_batches.build_case  # type: ignore[attr-defined]
 
