@@ -166,3 +166,29 @@ def test_back_to_a_case_outside_the_queue_opens_the_recent_decisions(qtbot, make
     assert window.current_case_rowid == first
     assert window.model.fixed_rowids == [first]
     assert "recent decision" in window.queue_view.count_label.text()
+
+
+def test_root_cause_boxes_have_an_outline_in_the_dark_scheme(qtbot, make_main_window, demo_workspace):
+    from PySide6.QtGui import QPalette
+
+    from reviewdesk.ui.theme import apply_color_scheme
+
+    apply_color_scheme("dark")
+    try:
+        window = make_main_window(demo_workspace)
+        background = window.label_panel.palette().color(QPalette.ColorRole.Window).lightness()
+        for check in window.label_panel.root_cause_checks.values():
+            # Fusion outlines the box in a darker shade of the box's window colour: it must stand
+            # out from the panel's background, not sink into it.
+            outline = check.palette().color(QPalette.ColorRole.Window).darker(140).lightness()
+            assert outline - background >= 40, check.objectName()
+    finally:
+        apply_color_scheme("system")
+    window.label_panel.refresh_colors()
+    # Back in the light scheme the boxes take the application's colours again.
+    from PySide6.QtGui import QGuiApplication
+
+    check = next(iter(window.label_panel.root_cause_checks.values()))
+    assert check.palette().color(QPalette.ColorRole.Window) == QGuiApplication.palette().color(
+        QPalette.ColorRole.Window
+    )

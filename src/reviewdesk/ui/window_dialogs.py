@@ -67,6 +67,7 @@ class WindowDialogs(WorkspaceFiles):
         self.settings.color_scheme = dialog.scheme.currentData()
         apply_color_scheme(self.settings.color_scheme)
         self.case_view.refresh_colors()  # colours written into the panes follow the new scheme now
+        self.label_panel.refresh_colors()
         blind = dialog.blind.isChecked()
         if not note and blind != viewer.blind:
             try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -212,6 +212,10 @@ class LabelPanel(QScrollArea):
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._layout.addWidget(self.tabs, 1)
 
+        # The system switched light/dark: the boxes follow once the new palette is in place.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            lambda _scheme: QTimer.singleShot(0, self.refresh_colors)
+        )
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(TEXT_IDLE_MS)
@@ -274,6 +278,22 @@ class LabelPanel(QScrollArea):
             score_row.escape_pressed.connect(self.leave_editor.emit)
             self._score_layout.addWidget(score_row)
             self.score_rows[name] = score_row
+        self.refresh_colors()
+
+    def refresh_colors(self) -> None:
+        """Check boxes whose box shows in the current scheme.
+
+        Fusion outlines a check box in a shade of the window colour and fills it with the base
+        colour; in a dark palette both are near the background, and an unchecked root cause had no
+        visible box at all. A lighter window colour for the boxes alone gives them an outline.
+        """
+        dark = QGuiApplication.palette().base().color().lightness() < 128
+        for check in (*self.root_cause_checks.values(), self.escalate_check):
+            # Only the window role is set: every other colour still comes from the application.
+            palette = QPalette()
+            if dark:
+                palette.setColor(QPalette.ColorRole.Window, QColor("#9a9a9a"))
+            check.setPalette(palette)
 
     def set_read_only(self, read_only: bool) -> None:
         """Show labels and history, take no decision (a workspace opened read-only)."""
