@@ -145,10 +145,24 @@ def _save(pixmap: object, target: Path) -> None:
 
     image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB32)  # type: ignore[attr-defined]
     pixels = memoryview(image.constBits()).cast("I")  # 4 bytes a pixel: rows carry no padding
-    table = [0xFF000000 | (color & 0xFFFFFF) for color, _n in Counter(pixels).most_common(256)]
+    by_count = [color & 0xFFFFFF for color, _n in Counter(pixels).most_common()]
+    # The most frequent colours, then rarer ones unlike any chosen (a green ✓, a red error dot):
+    # frequency alone would round small coloured marks to a grey.
+    table = by_count[:160]
+    for color in by_count[160:]:
+        if len(table) == 256:
+            break
+        if all(_distance(color, chosen) > 60 for chosen in table):
+            table.append(color)
+    table += [c for c in by_count[160:] if c not in table][: 256 - len(table)]
+    table = [0xFF000000 | color for color in table]
     indexed = image.convertToFormat(QImage.Format.Format_Indexed8, table, Qt.ImageConversionFlag.ThresholdDither)
     if not indexed.save(str(target), "PNG", 9):
         raise SystemExit(f"screenshots: could not write {target}")
+
+
+def _distance(a: int, b: int) -> int:
+    return sum(abs(((a >> shift) & 0xFF) - ((b >> shift) & 0xFF)) for shift in (0, 8, 16))
 
 
 def _show_case(window: object, trace: str) -> None:

@@ -60,7 +60,7 @@ VERDICT_MARKS: dict[str | None, tuple[str, str]] = {
 """Each verdict has its own shape, so the queue reads without colour (and in a grey-scale print)."""
 ESCALATED_MARK = "⚑"
 ERROR_DOT = "●"
-VERDICT_COLORS = {"pass": ("#1b5e20", "#7ee787"), "fail": ("#b3261e", "#ff7b72"), "unsure": ("#8a5a00", "#f2cc60")}
+VERDICT_COLORS = {"pass": ("#2e7d32", "#7ee787"), "fail": ("#b3261e", "#ff7b72"), "unsure": ("#8a5a00", "#f2cc60")}
 """Light and dark scheme colours of the verdict marks (the shape already tells them apart)."""
 
 
