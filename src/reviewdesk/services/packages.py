@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import DatabaseError
-
 from reviewdesk.domain.errors import ReviewdeskError, WorkspaceError
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.domain.team import LabelEvent
@@ -34,7 +31,9 @@ from reviewdesk.services import audit
 from reviewdesk.services.labels import PACKAGE_REVIEWER_KEY
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import governance, label_log, package_store, queries
-from reviewdesk.storage.tables import LabelEventRow
+from reviewdesk.storage.engine import quick_check
+from reviewdesk.storage.handles import Connection, DatabaseError
+from reviewdesk.storage.label_history import newest_event_id
 
 PACKAGE_FORMAT = 1
 FILE_ENDING = ".rdpkg"
@@ -80,7 +79,7 @@ def create_package(workspace: Workspace, reviewer: str, out: Path, flt: CaseFilt
             raise PackageError(f"no cases for {reviewer}: assign some (reviewdesk assign) or give filters")
         source_id = governance.get_setting(conn, WORKSPACE_ID_KEY)
         blind = bool(governance.get_setting(conn, BLIND_KEY))
-        watermark = conn.execute(select(func.max(LabelEventRow.event_id))).scalar() or ""
+        watermark = newest_event_id(conn) or ""
         own = label_log.events_of(conn, rowids)
     temporary = out.with_name(out.name + ".part")
     temporary.unlink(missing_ok=True)
@@ -172,7 +171,7 @@ def _read_package(path: Path, expected_source: str | None) -> tuple[str, str, li
     try:
         with package.session() as session:
             conn = session.connection()
-            check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+            check = quick_check(conn)
             if check != "ok":
                 raise PackageError(f"{path.name}: the file is damaged or truncated ({check})")
             meta = package_store.settings(conn)

@@ -158,6 +158,11 @@ def secure_delete(conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA secure_delete=ON")
 
 
+def quick_check(conn: Connection) -> str:
+    """SQLite's ``PRAGMA quick_check``: ``ok``, or what is damaged in the file."""
+    return str(conn.exec_driver_sql("PRAGMA quick_check").scalar())
+
+
 def truncate_wal(engine: Engine) -> None:
     """Checkpoint SQLite's write-ahead log and empty it, so old page images leave the disk too."""
     if engine.dialect.name == "sqlite":

@@ -9,9 +9,12 @@ names exist only so its signatures can say what it holds (docs/adr/0011-storage-
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Connection", "Engine", "RootTransaction", "Session", "SessionFactory"]
+__all__ = ["Connection", "DatabaseError", "Engine", "RootTransaction", "Session", "SessionFactory"]
+
+# ``DatabaseError``: what the driver raises on a damaged file, which a service turns into its own message.
 
 SessionFactory = sessionmaker[Session]
 """What ``Workspace.session`` opens its short-lived sessions with."""

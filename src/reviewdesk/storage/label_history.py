@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from reviewdesk.storage.tables import LabelEventRow
 
@@ -55,3 +55,9 @@ def case_events(conn: Connection, case_rowid: int) -> list[RecordedEvent]:
         .order_by(table.c.event_id)
     )
     return [RecordedEvent(*row) for row in rows]
+
+
+def newest_event_id(conn: Connection) -> str | None:
+    """The id of the workspace's newest label event (UUIDv7s sort by time), or ``None`` without events."""
+    value = conn.execute(select(func.max(LabelEventRow.event_id))).scalar()
+    return str(value) if value else None
