@@ -269,7 +269,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         )
     ),
     ActionSpec(
-        ActionId.PAGE_DOWN, "Page &down", ("Space",), "Read", "Scroll the pane being read one page", autorepeat=True
+        ActionId.PAGE_DOWN,
+        "Page &down",
+        ("Space",),
+        "Read",
+        "A page of the pane being read; at its end, on into the next pane left to read (tool calls opened)",
+        autorepeat=True,
     ),
     ActionSpec(ActionId.PAGE_UP, "Page &up", ("Shift+Space",), "Read", autorepeat=True),
     ActionSpec(ActionId.PANE_START, "To the &start", ("Home",), "Read"),
