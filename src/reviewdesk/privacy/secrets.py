@@ -184,7 +184,9 @@ _NOT_A_SECRET = frozenset({"true", "false", "null", "none", "nil", "undefined", 
 
 
 def _credential_kind(name: str) -> str:
-    lowered = name.lower().replace("_", "").replace("-", "")
+    # casefold, not lower: the name matched case-insensitively, so "Paſſword" (long s) is a password
+    # name too — and the connection-string pattern, where it runs, calls its value PASSWORD.
+    lowered = name.casefold().replace("_", "").replace("-", "")
     if lowered.startswith(("pass", "pwd")):
         return "PASSWORD"
     if lowered in ("secretaccesskey", "sessiontoken", "securitytoken"):

@@ -95,6 +95,15 @@ def test_the_gates_never_hide_a_finding(monkeypatch: pytest.MonkeyPatch, text: s
     assert gated == _ungated_scan(monkeypatch, text)
 
 
+def test_a_long_s_password_name_keeps_its_kind_through_the_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by the property test above: the literal anchors miss "Paſſword", the named-value rule
+    # still redacts it, and must call it what the ungated connection-string pattern calls it.
+    text = "Server=tcp:ſql.example.net;Databaſe=crm;Uſer ID=ſvc;Paſſword=Cpj8TPQxjq4i9D!9;Encrypt=True"
+    gated = Scanner(RedactionSettings()).scan(text)
+    assert [f.kind for f in gated] == ["PASSWORD"]
+    assert gated == _ungated_scan(monkeypatch, text)
+
+
 def test_each_seeded_value_is_found_through_the_gates_in_every_encoding() -> None:
     scanner = Scanner(RedactionSettings())
     for seeded in corpus():
