@@ -128,6 +128,8 @@ class CaseSummary:
     escalate: bool = False
     estimated_cost_usd: float | None = None
     """Set only when the trace records no cost (``cost_usd`` is then ``None``)."""
+    resolution: str | None = None
+    """Resolution state of the case's label (``disputed``, ``adjudicated`` …; ``None``: no verdict yet)."""
 
     @property
     def cost(self) -> float | None:

@@ -6,7 +6,8 @@ every workspace), so merging the same events in any order gives the same labels.
 turns the reviewers' labels into the one resolved label (docs/team-review.md):
 
 * ``adjudicated``: an adjudicator decided; the resolved label is the latest decision, whatever
-  the reviewers changed afterwards (a decision stands until a newer one);
+  the reviewers changed afterwards (a decision stands until a newer one; a newer adjudication
+  without a verdict withdraws it);
 * otherwise only reviewers whose label has a verdict take part;
 * none: no resolution, the case is unreviewed (the resolved label is the latest reviewer label,
   so a lone comment is still shown);
@@ -84,7 +85,10 @@ def fold(events: Iterable[LabelEvent]) -> tuple[dict[str, Label], Label | None]:
     for event in sorted(events, key=lambda e: e.event_id):
         stamp = {"reviewer": event.reviewer, "labeled_at": event.at, "schema_version": event.schema_version}
         if event.kind == "adjudication":
-            decision = {**_EMPTY_LABEL, **_set_fields(event.change), **stamp}
+            decided = {**_EMPTY_LABEL, **_set_fields(event.change), **stamp}
+            # An adjudication without a verdict withdraws the decision (the window's undo of one):
+            # the case resolves from its reviewers' labels again, and the log keeps both events.
+            decision = decided if decided.get("verdict") is not None else None
             continue
         owner = event.label_of or event.reviewer
         state = states.setdefault(owner, dict(_EMPTY_LABEL))

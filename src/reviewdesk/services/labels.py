@@ -153,6 +153,7 @@ def record_adjudication(
     *,
     adjudicator: str | None = None,
     settles: tuple[str, ...] = (),
+    seconds_spent: float | None = None,
 ) -> CaseLabels:
     """Record an adjudicator's decision on a case: the resolved label becomes ``label`` (``adjudicated``)."""
     schema = current_taxonomy(workspace)
@@ -160,6 +161,41 @@ def record_adjudication(
     validate_change(schema, change, allow_retired=True)
     if change.verdict is None:
         raise LabelError("an adjudication needs a verdict")
+    return _append_adjudication(
+        workspace,
+        case_ref,
+        change,
+        schema_version=schema.version,
+        adjudicator=adjudicator,
+        settles=settles,
+        seconds_spent=seconds_spent,
+    )
+
+
+def withdraw_adjudication(
+    workspace: Workspace, case_ref: str, *, adjudicator: str | None = None, settles: tuple[str, ...] = ()
+) -> CaseLabels:
+    """Withdraw the case's decision (undo of an adjudication): an adjudication event without a verdict.
+
+    The case resolves from its reviewers' labels again (``disputed`` if they still disagree); the
+    decision stays in the log, as every event does.
+    """
+    schema = current_taxonomy(workspace)
+    return _append_adjudication(
+        workspace, case_ref, LabelChange(), schema_version=schema.version, adjudicator=adjudicator, settles=settles
+    )
+
+
+def _append_adjudication(
+    workspace: Workspace,
+    case_ref: str,
+    change: LabelChange,
+    *,
+    schema_version: int,
+    adjudicator: str | None,
+    settles: tuple[str, ...],
+    seconds_spent: float | None = None,
+) -> CaseLabels:
     case_rowid = resolve_case(workspace, case_ref)
     who = adjudicator or roles.identity(workspace).user or default_reviewer()
     with writing(), postgres.one_case(case_rowid), workspace.session() as session, session.begin():
@@ -169,7 +205,8 @@ def record_adjudication(
             at=datetime.now(UTC),
             reviewer=who,
             change=change,
-            schema_version=schema.version,
+            schema_version=schema_version,
+            seconds_spent=seconds_spent,
             kind="adjudication",
             settles=tuple(sorted(settles)),
         )

@@ -20,6 +20,7 @@ from reviewdesk.domain.labels import Evidence, Label, LabelChange, RootCause
 from reviewdesk.domain.queries import CaseFilter, CaseSummary, Facets
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.domain.standing import CaseStanding
+from reviewdesk.domain.team import CaseLabels
 from reviewdesk.services import labels as label_service
 from reviewdesk.services import roles
 from reviewdesk.services import standing as standing_service
@@ -90,6 +91,10 @@ class LabelResult:
     case_id: str
     label: Label
     changes: Changes
+    resolution: str | None = None
+    """For an adjudication (or its undo): the case's resolution state after it."""
+    adjudication: bool = False
+    """The write was an adjudication (or undid or redid one): ``label`` is the resolved label."""
 
 
 def label_schema(workspace: Workspace) -> LabelSchema:
@@ -239,6 +244,8 @@ class _Step:
     case_id: str
     before: Label | None
     after: Label
+    settles: tuple[str, ...] | None = None
+    """Set for an adjudication: the reviewers it settled (``before`` is the decision it replaced)."""
 
 
 @dataclass
@@ -290,26 +297,75 @@ class ReviewSession:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    def adjudicate(
+        self,
+        case_rowid: int,
+        case_id: str,
+        decision: Label,
+        *,
+        before: Label | None,
+        settles: tuple[str, ...],
+        seconds_spent: float | None = None,
+    ) -> LabelResult:
+        """Record an adjudication by this window's reviewer; ``before``: the decision it replaces (for undo)."""
+        folded = label_service.record_adjudication(
+            self.workspace,
+            case_id,
+            decision,
+            adjudicator=self.reviewer,
+            settles=settles,
+            seconds_spent=seconds_spent,
+        )
+        after = folded.adjudication or decision
+        self._undo.append(_Step(case_rowid, case_id, before, after, settles))
+        self._redo.clear()
+        return self._adjudicated(case_rowid, case_id, folded)
+
+    def _set_decision(self, step: _Step, decision: Label | None) -> LabelResult:
+        settles = step.settles or ()
+        if decision is None:
+            folded = label_service.withdraw_adjudication(
+                self.workspace, step.case_id, adjudicator=self.reviewer, settles=settles
+            )
+        else:
+            folded = label_service.record_adjudication(
+                self.workspace, step.case_id, decision, adjudicator=self.reviewer, settles=settles
+            )
+        return self._adjudicated(step.case_rowid, step.case_id, folded)
+
+    @staticmethod
+    def _adjudicated(case_rowid: int, case_id: str, folded: CaseLabels) -> LabelResult:
+        changes = Changes(labels=True, cases=True)
+        return LabelResult(case_rowid, case_id, folded.resolved or Label(), changes, folded.resolution, True)
+
     def undo(self) -> LabelResult | None:
         """Restore the label as it was before the last change (as a new event)."""
         if not self._undo:
             return None
         step = self._undo[-1]  # popped once written: a refused write (locked, disk full) keeps it
-        label, changes = label_service.record_label(
-            self.workspace, step.case_id, full_change(step.before), reviewer=self.reviewer
-        )
+        if step.settles is not None:
+            result = self._set_decision(step, step.before)
+        else:
+            label, changes = label_service.record_label(
+                self.workspace, step.case_id, full_change(step.before), reviewer=self.reviewer
+            )
+            result = LabelResult(step.case_rowid, step.case_id, label, changes)
         self._undo.pop()
         self._redo.append(step)
-        return LabelResult(step.case_rowid, step.case_id, label, changes)
+        return result
 
     def redo(self) -> LabelResult | None:
         """Apply again the change last undone (as a new event)."""
         if not self._redo:
             return None
         step = self._redo[-1]
-        label, changes = label_service.record_label(
-            self.workspace, step.case_id, full_change(step.after), reviewer=self.reviewer
-        )
+        if step.settles is not None:
+            result = self._set_decision(step, step.after)
+        else:
+            label, changes = label_service.record_label(
+                self.workspace, step.case_id, full_change(step.after), reviewer=self.reviewer
+            )
+            result = LabelResult(step.case_rowid, step.case_id, label, changes)
         self._redo.pop()
         self._undo.append(step)
-        return LabelResult(step.case_rowid, step.case_id, label, changes)
+        return result

@@ -172,6 +172,7 @@ _SUMMARY_COLUMNS = (
     LabelRow.escalate,
     LabelRow.data,
     CaseRow.estimated_cost_usd,
+    LabelRow.resolution,
 )
 
 
@@ -198,6 +199,7 @@ def _summary(row: Any) -> CaseSummary:
         escalate=bool(row[17]),
         root_causes=tuple(label_data.get("root_causes", [])),
         estimated_cost_usd=row[19],
+        resolution=row[20],
     )
 
 

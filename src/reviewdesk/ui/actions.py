@@ -76,6 +76,7 @@ class ActionId(StrEnum):
     EVIDENCE = "review.attach_evidence"
     SAVE_NEXT = "review.save_next"
     BACK_TO_RECENT = "review.back_to_recent"
+    ADJUDICATE = "review.adjudicate"
     CHEAT_SHEET = "help.shortcuts"
     ABOUT = "help.about"
 
@@ -350,6 +351,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Review",
         "Go back to the case decided before this one (again: further back through the recent decisions)",
         autorepeat=False,
+    ),
+    ActionSpec(
+        ActionId.ADJUDICATE,
+        "&Adjudicate",
+        ("A",),
+        "Review",
+        "Compare the reviewers' labels and decide: 1-9 take one whole, or compose field by field; "
+        "Ctrl+Enter records (shown at once for disputed cases)",
+        writes=True,
     ),
     ActionSpec(ActionId.CHEAT_SHEET, "&Keyboard shortcuts", ("?",), "Help"),
     ActionSpec(ActionId.ABOUT, "&About reviewdesk", (), "Help"),

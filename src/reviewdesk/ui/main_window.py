@@ -37,6 +37,7 @@ from reviewdesk.ui.actions import build_actions
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.team_sync import TeamSync
+from reviewdesk.ui.views.adjudication_view import AdjudicationView
 from reviewdesk.ui.views.case_view import CaseView
 from reviewdesk.ui.views.guide_panel import GuidePanel
 from reviewdesk.ui.views.insights import InsightsView
@@ -86,7 +87,16 @@ class MainWindow(WindowDialogs):
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.queue_view)
         self.splitter.addWidget(self.case_view)
-        self.splitter.addWidget(side_panel)
+        # The right-hand side: the label panel (with the guide), or the reviewers' labels side by
+        # side (disputed cases).
+        self.adjudication_view = AdjudicationView()
+        self.side_stack = QStackedWidget()
+        self.side_stack.setObjectName("side_stack")
+        self.side_stack.addWidget(side_panel)
+        self.side_stack.addWidget(self.adjudication_view)
+        self._sizes_before_adjudication = None
+        self._disputed_generation = 0
+        self.splitter.addWidget(self.side_stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(True)
         self.insights_view = InsightsView(workspace, self.runner)
@@ -128,6 +138,7 @@ class MainWindow(WindowDialogs):
         self._restore_layout()
         self._open_initial_queue()
         self.team_sync = TeamSync(self)  # other reviewers' labels, on a shared workspace
+        self.update_disputed_count()
 
     def _restore_layout(self) -> None:
         splitters = {

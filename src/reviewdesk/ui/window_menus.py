@@ -94,6 +94,7 @@ def connect_actions(window: MainWindow) -> None:
         ActionId.EVIDENCE: window.attach_evidence,
         ActionId.SAVE_NEXT: window.save_and_next,
         ActionId.BACK_TO_RECENT: window.back_to_recent,
+        ActionId.ADJUDICATE: window.adjudicate,
         ActionId.CHEAT_SHEET: window.show_cheat_sheet,
         ActionId.ABOUT: window.show_about,
     }
@@ -114,4 +115,7 @@ def connect_actions(window: MainWindow) -> None:
     window.queue_view.table.selectionModel().currentRowChanged.connect(window._current_row_changed)
     window.model.modelReset.connect(window._after_reset)
     window.insights_view.open_cases.connect(window.open_case_ids)
+    window.adjudication_view.take_requested.connect(lambda index: window.take_reviewer(index + 1))
+    window.adjudication_view.confirm_requested.connect(window.confirm_decision)
+    window.adjudication_view.leave.connect(window._leave_adjudication_table)
     window.insights_view.status.connect(lambda text: window.statusBar().showMessage(text, 8000))

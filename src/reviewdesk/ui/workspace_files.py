@@ -17,14 +17,14 @@ from reviewdesk.services import exports, formats, imports, packages, review
 from reviewdesk.services.import_records import describe_file, describe_result
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.services.workspace import open_workspace
+from reviewdesk.ui.adjudication_loop import AdjudicationLoop
 from reviewdesk.ui.errors import message_box, show_error
-from reviewdesk.ui.review_loop import ReviewLoop
 from reviewdesk.ui.views.export_dialog import ExportDialog, export_message
 
 log = logging.getLogger(__name__)
 
 
-class WorkspaceFiles(ReviewLoop):
+class WorkspaceFiles(AdjudicationLoop):
     """See the module docstring."""
 
     def _fill_recent_menu(self) -> None:

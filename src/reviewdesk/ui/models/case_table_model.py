@@ -59,20 +59,28 @@ VERDICT_MARKS: dict[str | None, tuple[str, str]] = {
 }
 """Each verdict has its own shape, so the queue reads without colour (and in a grey-scale print)."""
 ESCALATED_MARK = "⚑"
+DISPUTED_MARK = "≠"
+"""A case whose reviewers disagree on the verdict or the root causes: no resolved verdict yet."""
 ERROR_DOT = "●"
 VERDICT_COLORS = {"pass": ("#2e7d32", "#7ee787"), "fail": ("#b3261e", "#ff7b72"), "unsure": ("#8a5a00", "#f2cc60")}
 """Light and dark scheme colours of the verdict marks (the shape already tells them apart)."""
 
 
 def verdict_mark(row: CaseSummary) -> str:
-    """``✓ pass``, ``✗ fail``, ``? unsure`` or ``○`` (no verdict), then ``⚑`` when escalated."""
-    glyph, _title = VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])
-    text = f"{glyph} {row.verdict}" if row.verdict else glyph
+    """``✓ pass``, ``✗ fail``, ``? unsure``, ``≠ disputed`` or ``○`` (no verdict), then ``⚑`` when escalated."""
+    if row.resolution == "disputed":
+        text = f"{DISPUTED_MARK} disputed"
+    else:
+        glyph, _title = VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])
+        text = f"{glyph} {row.verdict}" if row.verdict else glyph
     return f"{text} {ESCALATED_MARK}" if row.escalate else text
 
 
 def _verdict_tip(row: CaseSummary) -> str:
-    tip = f"Verdict: {VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])[1]}"
+    if row.resolution == "disputed":
+        tip = "Disputed: its reviewers disagree on the verdict or the root causes (A adjudicates)"
+    else:
+        tip = f"Verdict: {VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])[1]}"
     return tip + " · flagged for escalation" if row.escalate else tip
 
 
@@ -192,6 +200,19 @@ class CaseTableModel(QAbstractTableModel):
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
 
+    def drop_case(self, case_rowid: int) -> None:
+        """A case left the queue's filter (adjudicated in the Disputed queue): remove its row now."""
+        row = self._row_of.get(case_rowid)
+        if row is None:
+            return
+        self.beginRemoveRows(_INVALID, row, row)
+        del self._ids[row]
+        self._row_of = {rowid: n for n, rowid in enumerate(self._ids)}
+        self._cache.pop(case_rowid, None)
+        if self._fixed is not None:
+            self._fixed = [r for r in self._fixed if r != case_rowid]
+        self.endRemoveRows()
+
     def case_rowid(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
@@ -266,7 +287,7 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_VERDICT:
-            return "Verdict: ✓ pass, ✗ fail, ? unsure, ○ not reviewed yet; ⚑ flagged for escalation"
+            return "Verdict: ✓ pass, ✗ fail, ? unsure, ≠ disputed (its reviewers disagree), ○ not reviewed yet; ⚑ flagged for escalation"
         if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_ERROR:
             return "● the trace failed at run time (its error type)"
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -233,7 +233,8 @@ class QueueView(QWidget):
             return "all cases"
         bare = self._queue_filter()
         filtered = self.current_filter().with_(text=None) != bare
-        return f"{self.queue_combo.currentText()}{' + filters' if filtered else ''}"
+        title = smart_queue(self.queue_combo.currentData() or "all").title  # without a count beside it
+        return f"{title}{' + filters' if filtered else ''}"
 
     def _scope_changed(self) -> None:
         self._show_scope()
@@ -266,6 +267,12 @@ class QueueView(QWidget):
         if index >= 0:
             self.queue_combo.setCurrentIndex(index)
             self.apply()
+
+    def set_queue_count(self, queue_id: str, count: int) -> None:
+        """Show a smart queue's size beside its name in the list (``Disputed (3)``)."""
+        index = self.queue_combo.findData(queue_id)
+        if index >= 0:
+            self.queue_combo.setItemText(index, f"{smart_queue(queue_id).title} ({count:,})")
 
     def set_count(
         self, shown: int, total: int | None, *, in_import_order: bool = False, reviewed: int | None = None
