@@ -12,6 +12,7 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS
 from reviewdesk.services import assignment, review, standing
 from reviewdesk.services.assignment import ReviewerProgress
+from reviewdesk.services.agreement import Agreement, workspace_agreement
 from reviewdesk.services.insights.examples import EXAMPLES_PER_GROUP, Example, root_cause_examples, slice_examples
 from reviewdesk.services.insights.facts import CaseFacts, by_size, case_ids, group, load_facts
 from reviewdesk.services.insights.reviewers import LabelEvent, ReviewerRow, load_events, reviewer_activity
@@ -73,6 +74,8 @@ class Insights:
     facts: tuple[CaseFacts, ...] = field(repr=False, default=())
     progress: list[ReviewerProgress] = field(default_factory=list)
     """Assigned / done / pending per reviewer, over the assigned cases in scope."""
+    agreement: Agreement | None = field(repr=False, default=None)
+    """Agreement between reviewers over the cases in scope (``compute_insights`` fills it in)."""
 
     def title(self, root_cause: str) -> str:
         for rc in self.taxonomy:
@@ -123,7 +126,11 @@ def compute_insights(
     """Every figure for the cases matching ``flt`` (all cases by default)."""
     flt = flt or CaseFilter()
     facts = load_facts(workspace, flt)
-    return insights_from(workspace, facts, load_events(workspace, facts), flt=flt, segment=segment, now=now)
+    found = insights_from(workspace, facts, load_events(workspace, facts), flt=flt, segment=segment, now=now)
+    # Read apart from the facts: it compares the reviewers' own labels, not the resolved one. Not
+    # for a viewer under blind review (``visibility.insights`` builds theirs without it).
+    found.agreement = workspace_agreement(workspace, flt)
+    return found
 
 
 def insights_from(

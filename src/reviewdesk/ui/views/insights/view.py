@@ -1,6 +1,7 @@
 """The Insights view: what risk owners read — failure rates per slice with n and 95% intervals,
-release against release, weekly trends, cost and latency, source health, reviewer activity and
-representative examples. Read-only by nature: nothing here writes to the workspace.
+release against release, weekly trends, cost and latency, source health, reviewer activity,
+agreement between reviewers and representative examples. Read-only by nature: nothing here writes
+to the workspace.
 
 Data flow: ``refresh()`` computes ``services.insights.compute_insights`` off the GUI thread (through
 the window's ``TaskRunner`` when given one) and ``show_insights`` fills every tab (one ``Page`` per
@@ -42,6 +43,7 @@ from reviewdesk.services.insights import Insights
 from reviewdesk.services.review_sampling import ReviewSample, SamplingRequest
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.ui.tasks import TaskRunner
+from reviewdesk.ui.views.insights.agreement import AgreementPage
 from reviewdesk.ui.views.insights.cost import CostPage
 from reviewdesk.ui.views.insights.examples import ExamplesPage
 from reviewdesk.ui.views.insights.figures import FigureTable
@@ -133,6 +135,7 @@ class InsightsView(QWidget):
         self.cost = CostPage()
         self.sources = SourcesPage()
         self.reviewers = ReviewersPage()
+        self.agreement = AgreementPage()
         self.examples = ExamplesPage()
         self.pages: list[Page] = [
             self.rates,
@@ -141,6 +144,7 @@ class InsightsView(QWidget):
             self.cost,
             self.sources,
             self.reviewers,
+            self.agreement,
             self.examples,
         ]
         self.tables: dict[str, FigureTable] = {}
