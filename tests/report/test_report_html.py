@@ -24,7 +24,18 @@ def _render(path: Path, **kwargs) -> str:
 
 def test_report_has_every_section_with_n_and_intervals(demo_path):
     html = _render(demo_path)
-    for section in ("scope", "slices", "root-causes", "releases", "trends", "cost", "sources", "reviewers", "examples"):
+    for section in (
+        "scope",
+        "slices",
+        "root-causes",
+        "releases",
+        "trends",
+        "cost",
+        "sources",
+        "reviewers",
+        "agreement",
+        "examples",
+    ):
         assert f'id="{section}"' in html
     assert "31% [17–50%] 8/26" in html  # overall failure rate: rate, Wilson interval, k/n
     assert "27% [11–52%] 4/15" in html  # refund_request

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from reviewdesk import __version__
 from reviewdesk.files import write_text_atomically
+from reviewdesk.services import agreement_text
 from reviewdesk.services import report_svg as svg
 from reviewdesk.services.insights import (
     ALL,
@@ -369,6 +370,23 @@ def _reviewer_section(insights: Insights) -> dict[str, Any]:
     }
 
 
+def _agreement_section(insights: Insights) -> dict[str, Any]:
+    """The Agreement tab's figures (``services.agreement_text``), or the one line saying there are none."""
+    agreement = insights.agreement
+    summary = agreement_text.summary(agreement)
+    if agreement is None or not agreement_text.has_overlap(agreement):
+        return {"shown": False, "summary": summary}
+    rows = agreement_text.dimension_rows(agreement, insights.title)
+    return {
+        "shown": True,
+        "summary": summary,
+        "rows": rows,
+        "pairs": agreement_text.pair_rows(rows),
+        "matrix": agreement_text.matrix(agreement),
+        "undefined": agreement_text.UNDEFINED_NOTE,
+    }
+
+
 def _plan_section(insights: Insights) -> list[dict[str, Any]]:
     rows = []
     for row in insights.slices["workflow"]:
@@ -446,6 +464,7 @@ def report_context(insights: Insights, *, comparison: ReleaseComparison | None =
         "stale_after_days": f"{scope.stale_after_days:,}",
         "sources": _health_rows(insights.sources),
         "reviewers": _reviewer_section(insights),
+        "agreement": _agreement_section(insights),
         "plan": _plan_section(insights),
         "examples": _examples_section(insights),
         "slice_examples": _slice_examples(insights),
