@@ -17,7 +17,7 @@ from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import cases, labels
 from reviewdesk.services.workspace import open_workspace
-from reviewdesk.storage.orm import LabelEventRow
+from reviewdesk.storage.label_history import RecordedEvent
 from reviewdesk.ui.actions import ActionId
 from tests.gui.conftest import wait_idle
 
@@ -46,7 +46,7 @@ def _queue_ids(window) -> list[str]:
     return [window.model.summary(row).case_id for row in range(window.model.rowCount())]
 
 
-def _adjudications(window, case_id: str) -> list[LabelEventRow]:
+def _adjudications(window, case_id: str) -> list[RecordedEvent]:
     return [e for e in labels.label_history(window.workspace, case_id) if e.kind == "adjudication"]
 
 

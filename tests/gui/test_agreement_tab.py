@@ -32,7 +32,7 @@ def _headers(table) -> list[str]:
     return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
 
 
-def test_the_agreement_tab_shows_the_hand_computed_figures(qtbot, make_main_window, two_reviewers):
+def test_the_agreement_tab_shows_the_hand_computed_figures(qtbot, qtmodeltester, make_main_window, two_reviewers):
     window = make_main_window(two_reviewers)
     qtbot.keyClick(window.queue_view.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     view = window.insights_view
@@ -68,6 +68,8 @@ def test_the_agreement_tab_shows_the_hand_computed_figures(qtbot, make_main_wind
 
     assert _headers(page.matrix_table) == ["", "a", "b"]
     assert _rows(page.matrix_table) == [["a", "100% (4)", "75% (4)"], ["b", "75% (4)", "100% (4)"]]
+    for table in page.tables.values():
+        qtmodeltester.check(table.model())
 
 
 def test_without_overlap_the_tab_says_so_in_one_line(qtbot, make_main_window, demo_workspace):

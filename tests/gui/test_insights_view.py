@@ -70,6 +70,9 @@ def _click_cell(qtbot, view, table, row: int, column: int) -> list[str]:
 def test_every_table_model_passes_the_model_tester(qtmodeltester, view):
     assert view.tables  # every table of every tab
     for table in view.tables.values():
+        if table.isHidden():  # hidden on purpose: the agreement tables, no case having two reviewers
+            assert table.objectName() in view.agreement.tables
+            continue
         assert table.model().rowCount() > 0, table.objectName()
         qtmodeltester.check(table.model())
 

@@ -34,6 +34,7 @@ from reviewdesk.ui.actions import ActionId
 from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.review_loop import ReviewLoop
 from reviewdesk.ui.views.adjudication_view import AdjudicationView
+from reviewdesk.ui.views.recent_strip import Decision
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,10 @@ class AdjudicationLoop(ReviewLoop):
         self._details.pop(result.case_rowid, None)
         self.on_changes(result.changes, case_rowid=result.case_rowid)
         self._update_undo_actions()
+        # A decision is a decision: B goes back to it like to a label.
+        self.queue_view.recent.note(
+            Decision(result.case_rowid, result.case_id, result.label.verdict, result.label.escalate)
+        )
         self.statusBar().showMessage(
             f"Adjudicated case {result.case_id[:6]}: verdict {result.label.verdict} ({how}). Ctrl+Z undoes.", 6000
         )
@@ -247,9 +252,9 @@ class AdjudicationLoop(ReviewLoop):
         self._show_row(row)  # no disputed case further on: show the decision
         self.statusBar().showMessage("No more disputed cases further in this queue.", 8000)
 
-    def _apply_label_result(self, result: LabelResult) -> None:
+    def _apply_label_result(self, result: LabelResult, before: Label | None) -> None:
         if not result.adjudication:
-            super()._apply_label_result(result)
+            super()._apply_label_result(result, before)
             return
         # Undo or redo of a decision: the case may come back to (or leave) the Disputed queue.
         self._details.pop(result.case_rowid, None)

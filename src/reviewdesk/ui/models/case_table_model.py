@@ -67,9 +67,9 @@ VERDICT_COLORS = {"pass": ("#2e7d32", "#7ee787"), "fail": ("#b3261e", "#ff7b72")
 
 
 def verdict_mark(row: CaseSummary) -> str:
-    """``✓ pass``, ``✗ fail``, ``? unsure``, ``≠ disputed`` or ``○`` (no verdict), then ``⚑`` when escalated."""
+    """``✓ pass``, ``✗ fail``, ``? unsure``, ``≠`` (disputed) or ``○`` (no verdict), then ``⚑`` when escalated."""
     if row.resolution == "disputed":
-        text = f"{DISPUTED_MARK} disputed"
+        text = DISPUTED_MARK  # alone, like ○: the word would not fit the column
     else:
         glyph, _title = VERDICT_MARKS.get(row.verdict, VERDICT_MARKS[None])
         text = f"{glyph} {row.verdict}" if row.verdict else glyph
@@ -287,7 +287,10 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_VERDICT:
-            return "Verdict: ✓ pass, ✗ fail, ? unsure, ≠ disputed (its reviewers disagree), ○ not reviewed yet; ⚑ flagged for escalation"
+            return (
+                "Verdict: ✓ pass, ✗ fail, ? unsure, ≠ disputed (its reviewers disagree), ○ not reviewed yet; "
+                "⚑ flagged for escalation"
+            )
         if role == Qt.ItemDataRole.ToolTipRole and section == COLUMN_ERROR:
             return "● the trace failed at run time (its error type)"
         if role == Qt.ItemDataRole.TextAlignmentRole:
