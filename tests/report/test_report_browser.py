@@ -65,7 +65,8 @@ def test_demo_report_renders_offline_without_errors(browser, demo_path, tmp_path
     assert facts["title"] == "reviewdesk report — support_copilot"
     assert facts["svgs"] >= 8 and facts["foreign"] == 0 and facts["stylesheets"] == 1
     assert facts["sections"] == [
-        "scope", "slices", "root-causes", "releases", "trends", "cost", "sources", "reviewers", "examples", "method"
+        "scope", "slices", "root-causes", "releases", "trends", "cost", "sources", "reviewers", "agreement", "examples",
+        "method",
     ]  # fmt: skip
     # The whole page for the check, the first screens (scope, slices) for people and docs/.
     screenshot = browser.screenshot(session, tmp_path / "report-full.png")
