@@ -11,8 +11,8 @@ from reviewdesk.domain.labels import RootCause
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS
 from reviewdesk.services import assignment, review, standing
-from reviewdesk.services.assignment import ReviewerProgress
 from reviewdesk.services.agreement import Agreement, workspace_agreement
+from reviewdesk.services.assignment import ReviewerProgress
 from reviewdesk.services.insights.examples import EXAMPLES_PER_GROUP, Example, root_cause_examples, slice_examples
 from reviewdesk.services.insights.facts import CaseFacts, by_size, case_ids, group, load_facts
 from reviewdesk.services.insights.reviewers import LabelEvent, ReviewerRow, load_events, reviewer_activity
