@@ -53,6 +53,9 @@ def team(tmp_path: Path) -> LabeledWorkspace:
     return build(tmp_path / "source" / "team.reviewdesk", label=False)
 
 
+# Slow: every label is a `reviewdesk` process of its own (the reviewers' separate machines), which
+# made this one test about a fifth of the fast loop's CPU.
+@pytest.mark.slow
 def test_three_reviewers_offline_then_merge_in_two_orders(team: LabeledWorkspace, tmp_path: Path) -> None:
     ws = team.open()
     try:
