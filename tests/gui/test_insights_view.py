@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 
 from reviewdesk.services.review_sampling import SamplingRequest
 from reviewdesk.services.workspace import open_workspace
-from reviewdesk.ui.app import application
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.views.insights import CASE_IDS_ROLE, InsightsView
+from tests.gui.conftest import fusion_style
 from tests.unit.insights.demo_labels import labeled_demo_workspace
 
 
@@ -28,7 +28,7 @@ def labeled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def view(qtbot, labeled_path):
-    application().setStyle("Fusion")
+    fusion_style()
     workspace = open_workspace(labeled_path, read_only=True)  # what a risk owner opens
     widget = InsightsView(workspace)
     qtbot.addWidget(widget)

@@ -18,7 +18,7 @@ from reviewdesk.settings import Settings
 from reviewdesk.ui.actions import ActionId
 from reviewdesk.ui.main_window import MainWindow
 from tests.conftest import PgCluster
-from tests.gui.conftest import demo_files
+from tests.gui.conftest import demo_files, fusion_style
 
 PASSWORD = "gui-Team-pw-7"
 LOGINS = {"gt_alice": "reviewer", "gt_bob": "reviewer", "gt_rita": "risk"}
@@ -54,9 +54,8 @@ def team_db(pg_cluster: PgCluster) -> Iterator[TeamDb]:
 
 @pytest.fixture
 def team_window(qtbot, messages: list[dict[str, str]]) -> Iterator[object]:
-    from reviewdesk.ui.app import application
 
-    application().setStyle("Fusion")
+    fusion_style()
     windows: list[MainWindow] = []
 
     def factory(url: str) -> MainWindow:
