@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,3 +94,33 @@ def spreadsheet_cell(text: str) -> str:
     every CSV reviewdesk writes (the audit trail, the ``csv`` export, ``findings --format csv``).
     """
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+SCRATCH_PREFIX = "reviewdesk-import-"
+
+
+@contextmanager
+def import_scratch() -> Iterator[Path]:
+    """A private temporary folder for one import (extracted archives, the worker's prepared batches).
+
+    Its name carries the process id, and each import first removes the folders of processes that
+    are gone: a ``kill -9`` skips the clean-up, and what the folder held is already-redacted trace
+    content that must not pile up in the temporary directory."""
+    _remove_orphaned_scratch(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
+        yield Path(scratch)
+
+
+def _remove_orphaned_scratch(folder: Path) -> None:
+    for entry in folder.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = entry.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue  # another user's: not ours to judge
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue  # alive under another user, or not ours to signal

@@ -26,6 +26,7 @@ from typing import Any
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import FormatError, RecordError, ReviewdeskError
 from reviewdesk.domain.spans import RawSpan
+from reviewdesk.files import import_scratch
 from reviewdesk.importers import bundles, registry
 from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
@@ -79,12 +80,12 @@ def import_files(
         # A window waiting for the write lock can then say who holds it.
         with (
             holding_writes(workspace.path, "reviewdesk import"),
-            tempfile.TemporaryDirectory(prefix="reviewdesk-import-") as scratch,
+            import_scratch() as scratch,
         ):
             for path in files:
                 if progress.cancel_requested():
                     break
-                summaries += _import_given(workspace, path, Path(scratch), forced, progress)
+                summaries += _import_given(workspace, path, scratch, forced, progress)
     finally:
         if collecting:
             gc.enable()
