@@ -76,7 +76,7 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
 
 @pytest.fixture
 def make_main_window(qtbot, messages: list[dict[str, str]]) -> Iterator[Callable[..., object]]:
-    """``make_main_window(path, reviewer="tester")``: a shown, focused window; closed at teardown."""
+    """``make_main_window(path or URL, reviewer="tester")``: a shown, focused window; deleted at teardown."""
     from reviewdesk.services.workspace import open_workspace
     from reviewdesk.settings import Settings
     from reviewdesk.ui.main_window import MainWindow
@@ -84,7 +84,7 @@ def make_main_window(qtbot, messages: list[dict[str, str]]) -> Iterator[Callable
     fusion_style()
     windows: list[MainWindow] = []
 
-    def factory(path: Path, *, reviewer: str = "tester", size: tuple[int, int] = (1366, 768)) -> MainWindow:
+    def factory(path: Path | str, *, reviewer: str = "tester", size: tuple[int, int] = (1366, 768)) -> MainWindow:
         window = MainWindow(open_workspace(path), Settings(reviewer=reviewer))
         windows.append(window)
         window.resize(*size)

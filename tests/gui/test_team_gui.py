@@ -14,11 +14,9 @@ from PySide6.QtCore import Qt
 from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import imports, labels, roles
 from reviewdesk.services.workspace import open_workspace
-from reviewdesk.settings import Settings
 from reviewdesk.ui.actions import ActionId
-from reviewdesk.ui.main_window import MainWindow
 from tests.conftest import PgCluster
-from tests.gui.conftest import demo_files, fusion_style
+from tests.gui.conftest import demo_files
 
 PASSWORD = "gui-Team-pw-7"
 LOGINS = {"gt_alice": "reviewer", "gt_bob": "reviewer", "gt_rita": "risk"}
@@ -53,27 +51,9 @@ def team_db(pg_cluster: PgCluster) -> Iterator[TeamDb]:
 
 
 @pytest.fixture
-def team_window(qtbot, messages: list[dict[str, str]]) -> Iterator[object]:
-
-    fusion_style()
-    windows: list[MainWindow] = []
-
-    def factory(url: str) -> MainWindow:
-        window = MainWindow(open_workspace(url), Settings(reviewer="someone-else"))
-        windows.append(window)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitActive(window)
-        window.focus_review_surface()
-        qtbot.waitUntil(window.queue_view.table.hasFocus)
-        return window
-
-    yield factory
-    for window in windows:
-        window.close()
-        window.workspace.close()
+def team_window(make_main_window):
+    """A window on a team login; the settings' reviewer name is not the login (the login wins)."""
+    return lambda url: make_main_window(url, reviewer="someone-else")
 
 
 WORKSPACE_WRITES = (ActionId.IMPORT, ActionId.IMPORT_FOLDER, ActionId.REDACTION, ActionId.RETENTION, ActionId.PRICES)
