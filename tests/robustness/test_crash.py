@@ -58,9 +58,9 @@ def _env(tmp: Path) -> dict[str, str]:
     }
 
 
-def _trace_file(path: Path) -> Path:
+def _trace_file(path: Path, traces: int = TRACES) -> Path:
     batches = []
-    for line in range(TRACES // 50):
+    for line in range(traces // 50):
         batch = []
         for t in range(line * 50, line * 50 + 50):
             trace_id = f"{t + 1:032x}"
