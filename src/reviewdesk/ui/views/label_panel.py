@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,18 +33,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QStyle,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from reviewdesk.domain.labels import SCORE_RANGE, VERDICTS, Evidence, Label, LabelChange, Verdict
 from reviewdesk.services.audit import AuditEntry
-from reviewdesk.services.review import LabelSchema, describe_change
+from reviewdesk.services.review import LabelSchema
 from reviewdesk.ui.actions import root_cause_keys
+from reviewdesk.ui.views.history_tree import HistoryTree
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 from reviewdesk.ui.widgets.score_row import ScoreRow
 
@@ -190,22 +188,7 @@ class LabelPanel(QScrollArea):
         self.tabs.addTab(evidence_page, "Evidence")
         self.tabs.setTabToolTip(2, "Evidence: what proves a root cause (V attaches)")
 
-        self.history_tree = QTreeWidget()
-        self.history_tree.setObjectName("history")
-        self.history_tree.setHeaderLabels(["When", "Who", "Change", "Time"])
-        self.history_tree.setAccessibleName("Audit trail of this case")
-        self.history_tree.setRootIsDecorated(False)
-        self.history_tree.setWordWrap(True)
-        self.history_tree.setUniformRowHeights(False)
-        self.history_tree.setTextElideMode(Qt.TextElideMode.ElideNone)
-        # When, who and time as wide as their text; the change takes the rest and wraps (never cut off).
-        history_header = self.history_tree.header()
-        history_header.setStretchLastSection(False)
-        for column, mode in enumerate((Fit, Fit, QHeaderView.ResizeMode.Stretch, Fit)):
-            history_header.setSectionResizeMode(column, mode)
-        # A tree does not grow a row for wrapped text by itself: each row gets the height its change needs.
-        history_header.sectionResized.connect(lambda *_args: self._fit_history_rows())
-        self.history_tree.installEventFilter(self)  # shown or resized: fit the rows to the new width
+        self.history_tree = HistoryTree()
         self.tabs.addTab(self.history_tree, "History")
         self.tabs.setTabToolTip(3, "The audit trail of this case: every label change, who, when, what")
         self.tabs.setMinimumHeight(170)
@@ -442,38 +425,7 @@ class LabelPanel(QScrollArea):
         self.corrected_edit.setPalette(palette)
 
     def show_history(self, history: list[AuditEntry]) -> None:
-        """The case's audit entries, newest first (the change just made is on top)."""
-        self.history_tree.clear()
-        for entry in reversed(history):
-            when = entry.time.astimezone().strftime("%m-%d %H:%M:%S")
-            spent = "" if entry.seconds_spent is None else f"{entry.seconds_spent:.0f} s"
-            summary = describe_change(entry.details) if entry.action == "label" else f"{entry.action} {entry.subject}"
-            item = QTreeWidgetItem([when, visible(entry.actor), visible(summary), spent])
-            schema = f" · label schema v{entry.label_schema_version}" if entry.label_schema_version else ""
-            item.setToolTip(0, f"{entry.time.isoformat()} ({entry.entry}{schema})")
-            item.setToolTip(1, inert_tooltip(entry.actor))
-            item.setToolTip(2, inert_tooltip(summary))
-            self.history_tree.addTopLevelItem(item)
-        self._fit_history_rows()
-
-    def _fit_history_rows(self) -> None:
-        tree = self.history_tree
-        style = tree.style()
-        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1)
-        width = max(tree.columnWidth(2) - margin, 40)
-        metrics = tree.fontMetrics()
-        changed = False
-        for row in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(row)
-            if item is None:
-                continue
-            height = metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, item.text(2)).height()
-            hint = QSize(width, height + 4)
-            if item.sizeHint(2) != hint:
-                item.setSizeHint(2, hint)
-                changed = True
-        if changed:
-            tree.doItemsLayout()  # the view keeps row heights it measured before
+        self.history_tree.show_entries(history)
 
     def _set_text(self, editor: QPlainTextEdit, text: str) -> None:
         self._loading = True
@@ -611,8 +563,6 @@ class LabelPanel(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()
-        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize) and watched is getattr(self, "history_tree", None):
-            QTimer.singleShot(0, self._fit_history_rows)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched in (self.corrected_edit, self.comment_edit) and event.key() == Qt.Key.Key_Escape:
                 self.flush_text()
