@@ -30,9 +30,12 @@ fresh trace ids each run, so a run never reviews cases an earlier run labeled.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
+import io
 import json
 import os
+import pstats
 import re
 import statistics
 import sys
@@ -129,6 +132,11 @@ def pump(app: object) -> None:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)  # type: ignore[attr-defined]
 
 
+PROFILES: dict[str, cProfile.Profile] = {}
+"""Per key name, the profile of every press of it (``--profile``)."""
+PROFILE_KEYS: list[str] = []
+
+
 def review(workspace_path: Path, size: tuple[int, int], salt: str, tmp: Path) -> Run:
     """Import the demo copies into ``workspace_path``, then review 50 of them by keys; the figures."""
     from PySide6.QtCore import Qt, QTimer
@@ -137,7 +145,7 @@ def review(workspace_path: Path, size: tuple[int, int], salt: str, tmp: Path) ->
 
     from reviewdesk.services import cases, imports, review
     from reviewdesk.services.workspace import open_workspace
-    from reviewdesk.ui.actions import root_cause_keys
+    from reviewdesk.ui.actions import root_cause_shortcut
     from reviewdesk.ui.app import application, open_window
 
     app = application()
@@ -176,9 +184,15 @@ def review(workspace_path: Path, size: tuple[int, int], salt: str, tmp: Path) ->
 
     def press(name: str, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         target = QApplication.focusWidget() or window.queue_view.table
+        profiled = bool(PROFILE_KEYS) and name.startswith(tuple(PROFILE_KEYS))
+        profile = PROFILES.setdefault(name, cProfile.Profile()) if profiled else None
         t0, c0 = time.perf_counter(), time.process_time()
+        if profile is not None:
+            profile.enable()
         QTest.keyClick(target, key, modifier)
         pump(app)
+        if profile is not None:
+            profile.disable()
         run.times[name].append(time.perf_counter() - t0)
         run.cpu[name].append(time.process_time() - c0)
 
@@ -243,14 +257,19 @@ def review(workspace_path: Path, size: tuple[int, int], salt: str, tmp: Path) ->
             raise SystemExit(f"review_bench: case {case.case_id} could not be read to its end by Space: {state}")
         if plan.failed:
             press("F (verdict)", Qt.Key.Key_F)
-            keys = root_cause_keys(schema_numbers[plan.causes[0]]).split()
-            if len(keys) == 1:
-                press("digit (root cause)", digit[keys[0]])
+            number = schema_numbers[plan.causes[0]]
+            chord = root_cause_shortcut(number)
+            if chord.startswith("Ctrl+"):  # causes 10-18: one chord (0 then the digit in the picker also works)
+                press("Ctrl+digit (root cause, evidence)", digit[chord[-1]], Qt.KeyboardModifier.ControlModifier)
             else:
-                in_dialog("0 (picker)", Qt.Key.Key_0, ("digit in picker (root cause)", digit[keys[1]]))
-            in_dialog("V (evidence dialog)", Qt.Key.Key_V, ("Enter (evidence attached)", Qt.Key.Key_Return))
-            case.label_keys += 3 + len(keys)  # F, the cause's key(s), V, Enter
+                press("digit (root cause, evidence)", digit[chord])
+            case.label_keys += 2  # F, the cause's key
             label = window.label_panel.label
+            if label is None or not label.evidence:
+                # No likely item for this cause in this case: V, Enter on the dialog's choice.
+                in_dialog("V (evidence dialog)", Qt.Key.Key_V, ("Enter (evidence attached)", Qt.Key.Key_Return))
+                case.label_keys += 2
+                label = window.label_panel.label
             assert label is not None and label.verdict == "fail" and plan.causes[0] in label.root_causes
             assert label.evidence, f"no evidence attached on {case.case_id}"
         else:
@@ -324,6 +343,14 @@ def report(name: str, run: Run, baseline: Run | None) -> list[str]:
     return lines
 
 
+def print_profiles() -> None:
+    """The functions that cost the profiled keys most (cumulative CPU over every press)."""
+    for name, profile in PROFILES.items():
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
+        print(f"== profile: {name}\n{out.getvalue()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=1_000_000, help="size of the big workspace")
@@ -332,8 +359,19 @@ def main() -> int:
     parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--no-baseline", action="store_true", help="skip the demo-only baseline run")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="cProfile every press of keys whose name starts with KEY (e.g. 'Ctrl+Enter'); prints the top functions",
+    )
+    parser.add_argument(
+        "--baseline-only", action="store_true", help="only the demo-only workspace (quick: no big workspace)"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
+    PROFILE_KEYS[:] = args.profile
     big = args.workspace or Path(str(DEFAULT_PATH).format(n=args.cases))
     with tempfile.TemporaryDirectory(prefix="reviewdesk-review-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -342,7 +380,7 @@ def main() -> int:
         os.environ["REVIEWDESK_DATA_DIR"] = str(tmp / "data")
         for name in ("REVIEWDESK_WORKSPACE", "REVIEWDESK_COLOR_SCHEME", "REVIEWDESK_SHORTCUTS"):
             os.environ.pop(name, None)
-        if args.regenerate or not big.exists():
+        if (args.regenerate or not big.exists()) and not args.baseline_only:
             from bench.ui_bench import generate
 
             print(f"building a {args.cases:,}-case workspace at {big} (once; cached)")
@@ -355,12 +393,17 @@ def main() -> int:
             results["baseline"] = review(tmp / "demo-only.reviewdesk", (width, height), salt, tmp)
             lines += report(f"baseline: workspace of the demo copies only, {width}x{height}", results["baseline"], None)
             lines.append(f"(baseline run {time.perf_counter() - t0:.0f} s)")
+        if args.baseline_only:
+            print("\n".join(lines))
+            print_profiles()
+            return 0
         t0 = time.perf_counter()
         results["big"] = review(big, (width, height), salt + "b", tmp)
         title = f"workspace of {args.cases:,} cases (+ demo copies), {width}x{height}"
         lines += report(title, results["big"], results.get("baseline"))
         lines.append(f"(run {time.perf_counter() - t0:.0f} s)")
     print("\n".join(lines))
+    print_profiles()
     if args.json:
         args.json.write_text(
             json.dumps(

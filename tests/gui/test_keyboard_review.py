@@ -147,12 +147,20 @@ def test_attach_evidence_with_the_keyboard(qtbot, make_main_window, demo_workspa
         return 1
 
     monkeypatch.setattr(dialogs.EvidenceDialog, "exec", fake_exec)
-    _press(qtbot, [Qt.Key.Key_F, Qt.Key.Key_5, Qt.Key.Key_V])
+    _press(qtbot, [Qt.Key.Key_F, Qt.Key.Key_5])
+    # The cause's key attached its likely evidence (the oldest document for a stale source) by itself.
     label = window.label_panel.label
-    assert label is not None and len(label.evidence) == 1
-    evidence = label.evidence[0]
-    assert evidence.root_cause == rc and evidence.kind in ("document", "tool_call", "span")
+    assert label is not None and label.root_causes == [rc] and len(label.evidence) == 1
+    assert label.evidence[0].root_cause == rc and label.evidence[0].kind == "document"
     assert window.label_panel.evidence_list.count() == 1
+    assert window.label_panel.tabs.tabText(2) == "Evidence 1"
+    assert "Evidence: Stale source → document" in window.statusBar().currentMessage()
+    _press(qtbot, [Qt.Key.Key_V])  # V attaches another item (the dialog's second candidate)
+    label = window.label_panel.label
+    assert label is not None and len(label.evidence) == 2
+    evidence = label.evidence[1]
+    assert evidence.root_cause == rc and evidence.kind in ("document", "tool_call", "span")
+    assert window.label_panel.evidence_list.count() == 2
     stored = _labels(demo_workspace, [window.current_case_rowid])[0].case.labels
     assert stored is not None and stored.evidence == label.evidence
     # Removing the root cause drops its evidence with it.

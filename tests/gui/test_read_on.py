@@ -68,3 +68,21 @@ def test_shift_space_still_pages_back_within_the_pane(qtbot, make_main_window, d
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
     assert context.verticalScrollBar().value() < paged
     assert QApplication.focusWidget() is context
+
+
+def test_space_from_the_queue_pages_every_pane_with_text_left_at_once(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace, size=(1366, 768))
+    _row_with_tool_calls(window, documents=True)
+    window.focus_review_surface()
+    view = window.case_view
+    long_panes = [t for t, p in view.panes.items() if not p.at_end()]
+    assert long_panes, "the demo case is shorter than a screen"
+    _space(qtbot)
+    # One key turned every pane that had more: each of them moved, and the folded calls opened.
+    for title in long_panes:
+        assert view.panes[title].verticalScrollBar().value() > 0, title
+    tools = view.panes["Tools"]
+    assert tools.foldable <= tools.expanded
+    assert QApplication.focusWidget() is window.queue_view.table  # the queue keys stay live
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert all(view.panes[t].verticalScrollBar().value() == 0 for t in long_panes)  # and all back

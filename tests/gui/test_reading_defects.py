@@ -174,8 +174,7 @@ def test_history_columns_show_their_whole_text_at_1280x720(qtbot, make_main_wind
 def test_the_cheat_sheet_fits_1366x768_without_scrolling_and_lists_every_cause(qtbot, make_main_window, demo_workspace):
     from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
-    from reviewdesk.ui.actions import root_cause_keys
-    from reviewdesk.ui.views.dialogs import CheatSheet
+    from reviewdesk.ui.views.dialogs import CheatSheet, cause_keys_text
 
     window = make_main_window(demo_workspace)
     sheet = CheatSheet({}, window.schema, window)
@@ -186,7 +185,7 @@ def test_the_cheat_sheet_fits_1366x768_without_scrolling_and_lists_every_cause(q
     assert not sheet.findChildren(QAbstractScrollArea)  # nothing to scroll
     shown = {label.text() for label in sheet.findChildren(QLabel) if label.isVisible()}
     for number, rc in enumerate(window.schema.root_causes, 1):
-        assert f"Root cause: {rc.title}" in shown and root_cause_keys(number) in shown, rc.id
+        assert f"Root cause: {rc.title}" in shown and cause_keys_text(number) in shown, rc.id
     for label in sheet.findChildren(QLabel):
         assert label.width() >= label.sizeHint().width(), label.text()  # no line cut off
     sheet.grab().save(str(demo_workspace.parent / "cheat-sheet.png"))

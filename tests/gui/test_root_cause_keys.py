@@ -126,11 +126,33 @@ def test_cheat_sheet_lists_the_picker_causes_with_their_keys(make_main_window, d
 
     window = make_main_window(demo_workspace)
     sheet = CheatSheet({}, window.schema, window)
-    rows = {(action, keys) for _section, action, keys in sheet.rows}
+    rows = {action: keys for _section, action, keys in sheet.rows}
     for number, rc in enumerate(window.schema.root_causes, 1):
-        assert (f"Root cause: {rc.title}", root_cause_keys(number)) in rows  # the picker's causes too
-    assert (
-        "Root cause: Tool error",
-        root_cause_keys([r.id for r in window.schema.root_causes].index("tool_error") + 1),
-    ) in rows
+        assert root_cause_keys(number) in rows[f"Root cause: {rc.title}"]  # the picker's causes too
+    tool_error = [r.id for r in window.schema.root_causes].index("tool_error") + 1
+    assert rows["Root cause: Tool error"] == f"Ctrl+{tool_error - 9}, 0 {tool_error - 9}"
+    assert any("attaches its likely evidence" in action for action in rows)  # said where the keys are
     sheet.deleteLater()
+
+
+def test_ctrl_digit_toggles_a_cause_past_nine_and_attaches_its_likely_evidence(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace)
+    window.queue_view.select_queue("all")
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).tool_errors)
+    window.select_row(row)
+    window.focus_review_surface()
+    case = window.case_view.detail.case
+    number = [rc.id for rc in window.schema.root_causes].index("tool_error") + 1
+    assert number > 9
+    digit = getattr(Qt.Key, f"Key_{number - 9}")
+    qtbot.keyClick(QApplication.focusWidget(), digit, Qt.KeyboardModifier.ControlModifier)
+    label = window.label_panel.label
+    assert label is not None and label.root_causes == ["tool_error"]
+    # One key, one event: the cause and the failing tool call as its evidence.
+    failing = next(n for n, call in enumerate(case.tool_calls, 1) if call.error)
+    call = case.tool_calls[failing - 1]
+    assert [(e.kind, e.ref) for e in label.evidence] == [("tool_call", call.span_id or call.call_id)]
+    assert len(window.label_panel.history_tree.findItems("*", Qt.MatchFlag.MatchWildcard)) == 1
+    # Again: the cause goes, and its evidence with it.
+    qtbot.keyClick(QApplication.focusWidget(), digit, Qt.KeyboardModifier.ControlModifier)
+    assert window.label_panel.label.root_causes == [] and window.label_panel.label.evidence == []

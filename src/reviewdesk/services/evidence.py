@@ -2,7 +2,9 @@
 
 ``candidates`` lists every document, tool call and span with the ``ref`` an ``Evidence`` stores;
 ``likely`` picks the one a reviewer most often means (the failing tool call for ``tool_error``,
-the oldest document for ``stale_source``), so ``V`` then ``Enter`` is usually enough.
+the oldest document for ``stale_source``, the longest span for ``too_slow``, else the first failed
+span or the span the answer came from). Choosing a root cause attaches it (``likely_evidence``):
+the reviewer changes it with ``V`` only when it is not the one meant.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from reviewdesk.normalize import readable
 
 TOOL_CAUSES = frozenset({"tool_error", "wrong_tool", "excessive_agency", "provider_error"})
 RETRIEVAL_CAUSES = frozenset({"missing_context", "bad_retrieval", "prompt_injection"})
+SLOW_CAUSES = frozenset({"too_slow", "needless_cost"})
 
 
 def document_ref(doc: Document) -> str:
@@ -41,7 +44,7 @@ def candidates(case: Case, spans: list[RawSpan]) -> list[tuple[str, EvidenceKind
 
 
 def likely(case: Case, spans: list[RawSpan], root_cause: str) -> tuple[EvidenceKind, str] | None:
-    """The item most likely meant as proof of ``root_cause`` in ``case`` (None: no better guess)."""
+    """The item most likely meant as proof of ``root_cause`` in ``case`` (None: the case has no span to point at)."""
     if root_cause in TOOL_CAUSES and case.tool_calls:
         failing = [n for n, call in enumerate(case.tool_calls, 1) if call.error]
         return "tool_call", tool_call_ref(case, (failing or [1])[0])
@@ -56,7 +59,21 @@ def likely(case: Case, spans: list[RawSpan], root_cause: str) -> tuple[EvidenceK
     failed = [span for span in spans if span.failed]
     if failed:
         return "span", failed[0].span_id
+    ids = {span.span_id for span in spans}
+    if root_cause in SLOW_CAUSES and spans:
+        # What made the case slow or costly: its longest span below the root (the root spans everything).
+        inner = [s for s in spans if s.span_id != case.root_span_id and s.duration_ms is not None] or spans
+        return "span", max(inner, key=lambda s: s.duration_ms or 0.0).span_id
+    # Otherwise the answer is what is judged (a hallucination, a weak prompt): the span it came from.
+    if case.generation.span_id in ids:
+        return "span", case.generation.span_id
     return None
+
+
+def likely_evidence(case: Case, spans: list[RawSpan], root_cause: str) -> Evidence | None:
+    """``likely`` as the evidence of ``root_cause`` it would attach (what choosing the cause attaches)."""
+    item = likely(case, spans, root_cause)
+    return None if item is None else Evidence(root_cause=root_cause, kind=item[0], ref=item[1])
 
 
 def document_title(doc: Document) -> str:

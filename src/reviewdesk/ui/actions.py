@@ -68,6 +68,15 @@ class ActionId(StrEnum):
     ROOT_CAUSE_7 = "review.root_cause_7"
     ROOT_CAUSE_8 = "review.root_cause_8"
     ROOT_CAUSE_9 = "review.root_cause_9"
+    ROOT_CAUSE_10 = "review.root_cause_10"
+    ROOT_CAUSE_11 = "review.root_cause_11"
+    ROOT_CAUSE_12 = "review.root_cause_12"
+    ROOT_CAUSE_13 = "review.root_cause_13"
+    ROOT_CAUSE_14 = "review.root_cause_14"
+    ROOT_CAUSE_15 = "review.root_cause_15"
+    ROOT_CAUSE_16 = "review.root_cause_16"
+    ROOT_CAUSE_17 = "review.root_cause_17"
+    ROOT_CAUSE_18 = "review.root_cause_18"
     MORE_ROOT_CAUSES = "review.more_root_causes"
     ESCALATE = "review.escalate"
     SCORES = "review.scores"
@@ -81,7 +90,12 @@ class ActionId(StrEnum):
     ABOUT = "help.about"
 
 
-ROOT_CAUSE_ACTIONS: tuple[ActionId, ...] = tuple(ActionId(f"review.root_cause_{n}") for n in range(1, 10))
+KEYED_ROOT_CAUSES = 9
+"""Root causes 1–9 have their digit; the next nine are ``Ctrl`` + a digit, or ``0`` (the picker) then the digit."""
+ROOT_CAUSE_ACTIONS: tuple[ActionId, ...] = tuple(
+    ActionId(f"review.root_cause_{n}") for n in range(1, 2 * KEYED_ROOT_CAUSES + 1)
+)
+"""Causes 1–18 in taxonomy order: digits, then Ctrl+digits."""
 READ_PANE_ACTIONS: tuple[ActionId, ...] = (
     ActionId.READ_PROMPT,
     ActionId.READ_CONTEXT,
@@ -92,16 +106,20 @@ READ_PANE_ACTIONS: tuple[ActionId, ...] = (
 """Alt+1 … Alt+5, in the order of ``case_view.READING_TARGETS``."""
 
 
-KEYED_ROOT_CAUSES = 9
-"""Root causes 1–9 have their digit; the next nine are ``0`` (the picker) then a digit."""
-
-
 def root_cause_keys(number: int) -> str:
     """How root cause ``number`` (1-based) is reached: ``5``, or ``0 3`` (0 opens the picker, then 3)."""
     if number <= KEYED_ROOT_CAUSES:
         return str(number)
     second = number - KEYED_ROOT_CAUSES
     return f"0 {second}" if second <= 9 else "0 …"
+
+
+def root_cause_shortcut(number: int) -> str:
+    """The default key of root cause ``number``'s action: ``5``, ``Ctrl+3`` for the 12th; past 18, none."""
+    if number <= KEYED_ROOT_CAUSES:
+        return str(number)
+    second = number - KEYED_ROOT_CAUSES
+    return f"Ctrl+{second}" if second <= 9 else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +144,7 @@ def _rc(n: int) -> ActionSpec:
     return ActionSpec(
         ActionId(f"review.root_cause_{n}"),
         f"Root cause {n}",
-        (str(n),),
+        (root_cause_shortcut(n),),
         "Review",
         "Toggle this root cause",
         writes=True,
@@ -318,7 +336,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review", writes=True),
     ActionSpec(ActionId.FAIL, "Verdict: &fail", ("F",), "Review", writes=True),
     ActionSpec(ActionId.UNSURE, "Verdict: &unsure", ("U",), "Review", writes=True),
-    *(_rc(n) for n in range(1, 10)),
+    *(_rc(n) for n in range(1, 2 * KEYED_ROOT_CAUSES + 1)),
     ActionSpec(
         ActionId.MORE_ROOT_CAUSES, "&More root causes…", ("0",), "Review", "Pick any root cause by name", writes=True
     ),

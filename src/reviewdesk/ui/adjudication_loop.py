@@ -30,7 +30,7 @@ from reviewdesk.services import adjudication, review
 from reviewdesk.services.adjudication import Dispute
 from reviewdesk.services.review import LabelResult
 from reviewdesk.services.workspace import WINDOW_LOCK_WAIT_MS, write_now
-from reviewdesk.ui.actions import ActionId
+from reviewdesk.ui.actions import KEYED_ROOT_CAUSES, ROOT_CAUSE_ACTIONS, ActionId
 from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.review_loop import ReviewLoop
 from reviewdesk.ui.views.adjudication_view import AdjudicationView
@@ -48,8 +48,9 @@ LABEL_PANEL_ACTIONS: tuple[ActionId, ...] = (
     ActionId.EDIT_CORRECTED,
     ActionId.EDIT_COMMENT,
     ActionId.EVIDENCE,
+    *ROOT_CAUSE_ACTIONS[KEYED_ROOT_CAUSES:],
 )
-"""Keys that write the window reviewer's own label: off while adjudicating."""
+"""Keys that write the window reviewer's own label: off while adjudicating (1–9 pick a reviewer then)."""
 SCAN_AHEAD = 2000
 """Rows looked through for the next disputed case in a queue that is not the Disputed queue."""
 DISPUTED = "disputed"

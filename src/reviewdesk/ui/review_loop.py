@@ -98,6 +98,19 @@ class ReviewLoop(WindowBase):
             return
         self._apply_label_result(result, before)
         self._show_replaced_verdict(before, result)
+        self._show_attached(before, result)
+
+    def _show_attached(self, before: Label | None, result: LabelResult) -> None:
+        """Evidence a root cause's key attached by itself is said, with how to change it."""
+        had = {(e.root_cause, e.kind, e.ref) for e in (before.evidence if before else [])}
+        new = [e for e in (result.label.evidence if result.label else []) if (e.root_cause, e.kind, e.ref) not in had]
+        if new and result.case_rowid == self.current_case_rowid:
+            e = new[-1]
+            self.statusBar().showMessage(
+                f"Evidence: {self.schema.title(e.root_cause)} → {self.label_panel.describe_evidence(e)}"
+                "   (V attaches another; Del in the Evidence tab removes)",
+                8000,
+            )
 
     def _show_replaced_verdict(self, before: Label | None, result: LabelResult) -> None:
         """A labeled case's verdict changed: the old one stays on screen, struck through, until the next key."""

@@ -322,6 +322,7 @@ class WindowBase(QMainWindow):
         self.queue_view.recent.mark_current(rowid)
         self.case_view.show_detail(detail)
         self.label_panel.describe_evidence = functools.partial(evidence_items.describe, detail.case, detail.spans)
+        self.label_panel.likely_evidence = functools.partial(evidence_items.likely_evidence, detail.case, detail.spans)
         self.label_panel.show_case(
             detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id, rowid)
         )

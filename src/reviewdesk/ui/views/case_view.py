@@ -178,6 +178,8 @@ class CaseView(QWidget):
         self.span_splitter.setSizes([300, 300])
         self.tabs.addTab(self.span_splitter, "Spans")
         self._spans_by_item: dict[int, RawSpan] = {}
+        self._span_stale = False
+        self.tabs.currentChanged.connect(self._tab_changed)
         self._mark_focus()
         # The system switched light/dark: rebuild once the new palette is in place.
         hints = QGuiApplication.styleHints()
@@ -191,6 +193,10 @@ class CaseView(QWidget):
         else:
             self.tabs.setCurrentIndex(0)
             self.leave_pane.emit()
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1 and self._span_stale:
+            self._show_span(self.span_tree.currentItem(), None)
 
     # --- reading from the keyboard -------------------------------------------------------------
     def focus_pane(self, title: str) -> None:
@@ -216,11 +222,37 @@ class CaseView(QWidget):
         return self.panes[self._last_pane]
 
     def page(self, step: int) -> None:
-        """Space / Shift+Space: a page of the reading pane; at its end, Space reads on (``read_on``)."""
+        """Space / Shift+Space: from the review surface, a page of every pane at once (``page_all``);
+        in a pane read with Alt+1…4, a page of that pane, and at its end Space reads on (``read_on``)."""
+        reading_one = self.maximised is not None or any(p.hasFocus() for p in self.panes.values())
+        if self.tabs.currentIndex() == 0 and not reading_one:
+            self.page_all(step)
+            return
         pane = self.reading_pane()
         if step > 0 and self.tabs.currentIndex() == 0 and self.maximised is None and self.read_on(pane):
             return
         pane.page(step)
+
+    def page_all(self, step: int) -> bool:
+        """Every pane with something left to read shows its next page (back: its previous one) at once.
+
+        A case's panes are read side by side, so one Space turns the whole reading area, as a page
+        of a newspaper: the keys a case takes to read are those of its longest pane, not the sum of
+        all of them. Tool calls are opened the first time (a result is read whole). False when
+        everything is read (Space then does nothing, and never moves to another case).
+        """
+        moved = False
+        for title, pane in self.panes.items():
+            if step > 0 and title == OPENED_WHEN_READ and pane.foldable - pane.expanded:
+                pane.toggle_all()
+                moved = True
+            elif step > 0 and not pane.at_end():
+                pane.page(1)
+                moved = True
+            elif step < 0 and pane.verticalScrollBar().value() > pane.verticalScrollBar().minimum():
+                pane.page(-1)
+                moved = True
+        return moved
 
     def read_on(self, pane: TextPane) -> bool:
         """Space where the reading pane is read: the next thing left to read, in reading order.
@@ -514,6 +546,11 @@ class CaseView(QWidget):
             self.span_tree.setCurrentItem(first)
 
     def _show_span(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if self.tabs.currentIndex() != 1:
+            # Off screen (the Case tab is shown): written when the Spans tab opens, not on every case.
+            self._span_stale = True
+            return
+        self._span_stale = False
         span = self._spans_by_item.get(id(current)) if current is not None else None
         if span is None:
             self.span_attributes.clear()

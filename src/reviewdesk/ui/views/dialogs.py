@@ -29,7 +29,7 @@ from reviewdesk.services import evidence as evidence_items
 from reviewdesk.services.review import LabelSchema
 from reviewdesk.services.standing import MAX_STALE_AFTER_DAYS
 from reviewdesk.settings import Settings
-from reviewdesk.ui.actions import ACTIONS, MENUS, keys_for, root_cause_keys, shortcut_text
+from reviewdesk.ui.actions import ACTIONS, MENUS, keys_for, root_cause_keys, root_cause_shortcut, shortcut_text
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -37,6 +37,12 @@ DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 CHEAT_SHEET_COLUMNS = 3
+
+
+def cause_keys_text(number: int) -> str:
+    """``5``; ``Ctrl+3, 0 3`` for the 12th root cause (its chord, then the picker's two keys)."""
+    keys, chord = root_cause_keys(number), root_cause_shortcut(number)
+    return keys if chord in ("", keys) else f"{chord}, {keys}"
 
 
 def cheat_sheet_rows(overrides: dict[str, list[str]], schema: LabelSchema | None) -> list[tuple[str, str, str]]:
@@ -56,11 +62,12 @@ def cheat_sheet_rows(overrides: dict[str, list[str]], schema: LabelSchema | None
         ("Read", "Open / close the current item (in a pane)", "Enter, Right / Left"),
     ]
     if schema is not None:
-        # 1–9 directly; the causes past nine are 0 (the picker) then their digit.
+        # 1–9 directly; the causes past nine are Ctrl+digit, or 0 (the picker) then the digit.
         rows += [
-            ("Root causes", f"Root cause: {rc.title}", root_cause_keys(number))
+            ("Root causes", f"Root cause: {rc.title}", cause_keys_text(number))
             for number, rc in enumerate(schema.root_causes, 1)
         ]
+        rows.append(("Root causes", "A cause's key also attaches its likely evidence (V: another)", "see Evidence"))
     return rows
 
 

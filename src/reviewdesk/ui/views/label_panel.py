@@ -22,13 +22,10 @@ from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -41,14 +38,16 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.labels import SCORE_RANGE, VERDICTS, Evidence, Label, LabelChange, Verdict
 from reviewdesk.services.audit import AuditEntry
 from reviewdesk.services.review import LabelSchema
-from reviewdesk.ui.actions import root_cause_keys
+from reviewdesk.ui.views.evidence_tab import EvidenceTab
 from reviewdesk.ui.views.history_tree import HistoryTree
-from reviewdesk.ui.widgets.inert import inert_tooltip, visible
+from reviewdesk.ui.views.root_cause_box import RootCauseBox
+from reviewdesk.ui.widgets.inert import visible
 from reviewdesk.ui.widgets.score_row import ScoreRow
 
 TEXT_IDLE_MS = 1200
 Fit = QHeaderView.ResizeMode.ResizeToContents
 CORRECTED_TAB, CORRECTED_SAVED_TAB = "Corrected", "Corrected ✓"
+EVIDENCE_TAB = "Evidence"
 
 
 class _NextKey(QObject):
@@ -86,6 +85,9 @@ class LabelPanel(QScrollArea):
         self._output_prefill = ""
         self.describe_evidence: Callable[[Evidence], str] = lambda e: f"{e.kind.replace('_', ' ')} {e.ref}"
         """What an evidence item points at, in words (the window sets it for the case shown)."""
+        self.likely_evidence: Callable[[str], Evidence | None] = lambda _rc_id: None
+        """The item a root cause most likely points at in the case shown (the window sets it):
+        choosing the cause attaches it (``toggle_root_cause``)."""
         self.corrected_saved = False
         self._corrected_base = ""
         self._comment_base = ""
@@ -125,12 +127,9 @@ class LabelPanel(QScrollArea):
             "ScoreRow QToolButton:checked { background-color: palette(highlight); color: palette(highlighted-text); }"
         )
 
-        self.root_cause_box = QGroupBox("Root causes  (1–9, 0 for more)")
-        self._root_cause_grid = QGridLayout(self.root_cause_box)
-        self._root_cause_grid.setContentsMargins(6, 2, 6, 4)
-        self._root_cause_grid.setHorizontalSpacing(8)
-        self._root_cause_grid.setVerticalSpacing(0)
-        self.root_cause_checks: dict[str, QCheckBox] = {}
+        self.root_cause_box = RootCauseBox()
+        self.root_cause_box.toggle_requested.connect(self.toggle_root_cause)
+        self.root_cause_checks = self.root_cause_box.checks
         self._layout.addWidget(self.root_cause_box)
 
         score_box = QGroupBox("Scores  (S, then 1–5)")
@@ -168,25 +167,16 @@ class LabelPanel(QScrollArea):
         self.tabs.addTab(self.comment_edit, "Comment")
         self.tabs.setTabToolTip(1, "Comment (C)")
 
-        evidence_page = QWidget()
-        evidence_layout = QVBoxLayout(evidence_page)
-        evidence_layout.setContentsMargins(0, 4, 0, 0)
-        self.evidence_list = QListWidget()
-        self.evidence_list.setObjectName("evidence_list")
-        self.evidence_list.setWordWrap(True)  # what an item points at is read whole, not cut off
-        self.evidence_list.installEventFilter(self)
-        evidence_layout.addWidget(self.evidence_list, 1)
-        evidence_buttons = QHBoxLayout()
-        attach = QPushButton("Attach…  V")
-        attach.clicked.connect(self.attach_requested.emit)
-        remove = QPushButton("Remove  Del")
-        remove.clicked.connect(self.remove_selected_evidence)
-        evidence_buttons.addWidget(attach)
-        evidence_buttons.addWidget(remove)
-        self.evidence_buttons = (attach, remove)
-        evidence_layout.addLayout(evidence_buttons)
-        self.tabs.addTab(evidence_page, "Evidence")
-        self.tabs.setTabToolTip(2, "Evidence: what proves a root cause (V attaches)")
+        self.evidence_tab = EvidenceTab()
+        self.evidence_tab.attach_requested.connect(self.attach_requested.emit)
+        self.evidence_tab.remove_requested.connect(self.remove_evidence)
+        self.evidence_tab.leave.connect(self.leave_editor.emit)
+        self.evidence_list = self.evidence_tab.list
+        self.evidence_buttons = self.evidence_tab.buttons
+        self.tabs.addTab(self.evidence_tab, EVIDENCE_TAB)
+        self.tabs.setTabToolTip(
+            2, "Evidence: what proves a root cause (a cause's key attaches the likely item; V another)"
+        )
 
         self.history_tree = HistoryTree()
         self.tabs.addTab(self.history_tree, "History")
@@ -217,40 +207,7 @@ class LabelPanel(QScrollArea):
     # --- schema and state ----------------------------------------------------------------------
     def set_schema(self, schema: LabelSchema) -> None:
         self.schema = schema
-        while self._root_cause_grid.count():
-            item = self._root_cause_grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
-        self.root_cause_checks.clear()
-        row = 0
-        layer = None
-        column = 0
-        for number, rc in enumerate(schema.root_causes, 1):
-            if rc.layer != layer:
-                layer = rc.layer
-                if column:
-                    row += 1
-                caption = QLabel(layer)
-                caption.setTextFormat(Qt.TextFormat.PlainText)
-                font = caption.font()
-                font.setBold(True)
-                font.setPointSizeF(font.pointSizeF() * 0.9)
-                caption.setFont(font)
-                caption.setContentsMargins(0, 4 if row else 0, 0, 0)
-                self._root_cause_grid.addWidget(caption, row, 0, 1, 2)
-                row += 1
-                column = 0
-            key = root_cause_keys(number)
-            check = QCheckBox(f"{key}  {rc.title}")
-            check.setObjectName(f"rc_{rc.id}")
-            check.setToolTip(f"{rc.id}: {rc.description}")
-            check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            check.clicked.connect(lambda _checked=False, rc_id=rc.id: self.toggle_root_cause(rc_id))
-            self._root_cause_grid.addWidget(check, row, column)
-            self.root_cause_checks[rc.id] = check
-            column = 1 - column
-            if column == 0:
-                row += 1
+        self.root_cause_box.set_schema(schema)
         for score_row in self.score_rows.values():
             score_row.deleteLater()
         self.score_rows.clear()
@@ -365,17 +322,14 @@ class LabelPanel(QScrollArea):
         current = label or Label()
         for verdict, button in self.verdict_buttons.items():
             button.setChecked(current.verdict == verdict)
-        for rc_id, check in self.root_cause_checks.items():
-            check.setChecked(rc_id in current.root_causes)
+        self.root_cause_box.show_chosen(current.root_causes)
         for name, score_row in self.score_rows.items():
             score_row.set_value(current.scores.get(name))
         self.escalate_check.setChecked(current.escalate)
-        self.evidence_list.clear()
-        for evidence in current.evidence:
-            cause = self.schema.title(evidence.root_cause) if self.schema else evidence.root_cause
-            item = QListWidgetItem(visible(f"{cause} → {self.describe_evidence(evidence)}"))
-            item.setToolTip(inert_tooltip(f"{evidence.kind} {evidence.ref}"))
-            self.evidence_list.addItem(item)
+        schema = self.schema
+        self.evidence_tab.show_evidence(current.evidence, schema.title if schema else str, self.describe_evidence)
+        count = len(current.evidence)
+        self.tabs.setTabText(2, f"{EVIDENCE_TAB} {count}" if count else EVIDENCE_TAB)
         self._show_corrected_state(current.corrected_output is not None)
         stored_corrected = current.corrected_output if current.corrected_output is not None else self._output_prefill
         stored_comment = current.comment or ""
@@ -457,6 +411,9 @@ class LabelPanel(QScrollArea):
         return self.schema.root_causes[number - 1].id
 
     def toggle_root_cause(self, rc_id: str) -> None:
+        """Choose or drop ``rc_id``; choosing it also attaches the item it most likely points at
+        (``likely_evidence``) when the cause has no evidence yet: one key, one event; V attaches
+        another, Del in the Evidence tab removes it, and dropping the cause drops its evidence."""
         current = list(self.label.root_causes) if self.label else []
         if rc_id in current:
             current.remove(rc_id)
@@ -467,6 +424,10 @@ class LabelPanel(QScrollArea):
         else:
             current.append(rc_id)
             change = LabelChange(root_causes=current)
+            existing = list(self.label.evidence) if self.label else []
+            likely = self.likely_evidence(rc_id)
+            if likely is not None and not any(e.root_cause == rc_id for e in existing):
+                change = LabelChange(root_causes=current, evidence=[*existing, likely])
         self._emit(change)
 
     def toggle_escalate(self) -> None:
@@ -494,7 +455,9 @@ class LabelPanel(QScrollArea):
         self._emit(change)
 
     def remove_selected_evidence(self) -> None:
-        row = self.evidence_list.currentRow()
+        self.remove_evidence(self.evidence_list.currentRow())
+
+    def remove_evidence(self, row: int) -> None:
         if self.label is None or not 0 <= row < len(self.label.evidence):
             return
         remaining = [e for i, e in enumerate(self.label.evidence) if i != row]
@@ -566,12 +529,6 @@ class LabelPanel(QScrollArea):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if watched in (self.corrected_edit, self.comment_edit) and event.key() == Qt.Key.Key_Escape:
                 self.flush_text()
-                self.leave_editor.emit()
-                return True
-            if watched is self.evidence_list and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                self.remove_selected_evidence()
-                return True
-            if watched is self.evidence_list and event.key() == Qt.Key.Key_Escape:
                 self.leave_editor.emit()
                 return True
         elif event.type() == QEvent.Type.FocusOut and watched in (self.corrected_edit, self.comment_edit):
