@@ -95,6 +95,8 @@ def test_queue_marks_differ_by_shape_and_failed_traces_have_an_error_dot(qtbot, 
 
 def test_the_queue_says_how_many_are_reviewed_live(qtbot, make_main_window, demo_workspace):
     window = make_main_window(demo_workspace)
+    window.queue_view.select_queue("all")  # a queue its cases stay in (Unreviewed: test_queue_progress.py)
+    window.focus_review_surface()
     count = window.queue_view.count_label
     wait_idle(qtbot, window)
     total = window.model.rowCount()
@@ -109,6 +111,7 @@ def test_the_queue_says_how_many_are_reviewed_live(qtbot, make_main_window, demo
     _key(qtbot, Qt.Key.Key_Z, CTRL)
     assert count.text() == f"1 of {total} reviewed in this queue"
     # A fresh count agrees with the live one.
+    window.queue_view.select_queue("errors")
     window.queue_view.select_queue("all")
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: count.text() == f"1 of {total} reviewed in this queue")

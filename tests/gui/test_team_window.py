@@ -131,7 +131,7 @@ def test_blind_review_hides_the_other_label_until_mine_is_in(qtbot, make_main_wi
     assert summary.verdict is None and summary.root_causes == () and not summary.escalate
     assert window.model.index(row, 0).data() == "○"  # no verdict mark
     assert panel.others_label.isVisible() and "Blind review" in panel.others_label.text()
-    assert window.queue_view.count_label.text().startswith("0 of 2 reviewed")  # other's verdict is not counted
+    assert window.queue_view.count_label.text() == "0 reviewed this session · 2 left"  # other's verdict: not mine
     tool_error = window.queue_view.root_cause_combo.findData("tool_error")
     assert window.queue_view.root_cause_combo.itemText(tool_error).endswith("(0)")
     window.queue_view.verdict_combo.setCurrentIndex(window.queue_view.verdict_combo.findData("fail"))

@@ -214,6 +214,7 @@ class AdjudicationLoop(ReviewLoop):
             show_error(self, exc)
             return
         self._details.pop(result.case_rowid, None)
+        self._count_decision(result)
         self.on_changes(result.changes, case_rowid=result.case_rowid)
         self._update_undo_actions()
         # A decision is a decision: B goes back to it like to a label.
@@ -224,6 +225,18 @@ class AdjudicationLoop(ReviewLoop):
             f"Adjudicated case {result.case_id[:6]}: verdict {result.label.verdict} ({how}). Ctrl+Z undoes.", 6000
         )
         self._to_next_disputed(result.case_rowid)
+
+    def _count_decision(self, result: LabelResult) -> None:
+        """The queue bar follows a decision, its undo and its redo ("2 adjudicated this session · 3 left"):
+        a decided case has left the Disputed queue's rows, but it was one of them."""
+        if self.model.row_of(result.case_rowid) is not None or self._in_disputed_queue():
+            # Disputed counts as reviewed, so for the other queues' "n of N reviewed" nothing changes.
+            self.queue_view.case_written(
+                result.case_rowid,
+                verdict_before=True,
+                verdict_after=True,
+                adjudicated=result.resolution == "adjudicated",
+            )
 
     def _in_disputed_queue(self) -> bool:
         return not self.model.fixed and self.model.case_filter.resolution == DISPUTED
@@ -259,6 +272,7 @@ class AdjudicationLoop(ReviewLoop):
             return
         # Undo or redo of a decision: the case may come back to (or leave) the Disputed queue.
         self._details.pop(result.case_rowid, None)
+        self._count_decision(result)
         row = self.model.row_of(result.case_rowid)
         if row is None and self._in_disputed_queue() and result.resolution == DISPUTED:
             self.model.reload()

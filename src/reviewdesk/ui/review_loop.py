@@ -158,11 +158,11 @@ class ReviewLoop(WindowBase):
         self._details.pop(result.case_rowid, None)
         after = result.label
         if self.model.row_of(result.case_rowid) is not None:
-            was, now = (
-                before is not None and before.verdict is not None,
-                after is not None and after.verdict is not None,
+            self.queue_view.case_written(
+                result.case_rowid,
+                verdict_before=before is not None and before.verdict is not None,
+                verdict_after=after is not None and after.verdict is not None,
             )
-            self.queue_view.reviewed_changed(int(now) - int(was))
         self.queue_view.recent.note(
             Decision(
                 result.case_rowid, result.case_id, after.verdict if after else None, bool(after and after.escalate)

@@ -29,6 +29,7 @@ from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Count, Facets, s
 from reviewdesk.services import visibility
 from reviewdesk.services.review import LabelSchema
 from reviewdesk.ui.models.case_table_model import COLUMN_WIDTHS, CaseTableModel
+from reviewdesk.ui.views.queue_tally import QueueTally
 from reviewdesk.ui.views.recent_strip import RecentStrip
 
 SEARCH_DELAY_MS = 250
@@ -111,7 +112,7 @@ class QueueView(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("queue_count")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self._count: tuple[int | None, int | None, bool] = (None, None, False)
+        self.tally = QueueTally()
         # "3 of 15 done": the reviewer's progress through their assignment, beside My queue's count.
         self.progress_label = QLabel()
         self.progress_label.setObjectName("queue_progress")
@@ -280,44 +281,34 @@ class QueueView(QWidget):
         """``total`` arrives later (counted off the GUI thread); until then, what is loaded.
 
         ``reviewed`` (how many of ``total`` have a verdict) is kept up to date as the reviewer
-        labels (``reviewed_changed``), so the bar says "12 of 30 reviewed" live.
+        labels (``case_written``), so the bar says "12 of 30 reviewed" live; a queue whose cases
+        leave it as they are done says "3 reviewed this session · 27 left" (``QueueTally``).
         """
-        self._count = (total, reviewed, in_import_order)
         if total is None:
+            self.tally.asked(None if self.model.fixed else self.model.case_filter)
             more = self.model.canFetchMore(QModelIndex())
             self.count_label.setText(f"{shown:,}{'+' if more else ''} case{'s' if shown != 1 or more else ''}")
             self.count_label.setToolTip("")
             return
+        if self.model.fixed:
+            self.tally.asked(None)
+        self.tally.counted(total, reviewed, in_import_order=in_import_order)
         self._show_count()
 
-    def reviewed_changed(self, delta: int) -> None:
-        """A label write gave a case of this queue a verdict (+1) or took it away (-1)."""
-        total, reviewed, in_import_order = self._count
-        if total is None or reviewed is None or not delta:
-            return
-        self._count = (total, min(max(reviewed + delta, 0), total), in_import_order)
-        self._show_count()
+    def case_written(
+        self, case_rowid: int, *, verdict_before: bool, verdict_after: bool, adjudicated: bool = False
+    ) -> None:
+        """A label or an adjudication was written on a case of this queue: follow it in the count."""
+        if self.tally.noted(
+            case_rowid, verdict_before=verdict_before, verdict_after=verdict_after, adjudicated=adjudicated
+        ):
+            self._show_count()
 
     def _show_count(self) -> None:
-        total, reviewed, in_import_order = self._count
-        if total is None:
+        if self.tally.total is None:
             return
-        if self.search.text().strip():
-            text = f"{total:,} case{'s' if total != 1 else ''} match in {self.scope_text()}"
-            if reviewed is not None:
-                text += f" · {reviewed:,} reviewed"
-        elif reviewed is not None:
-            text = f"{reviewed:,} of {total:,} reviewed in this queue"
-        else:
-            text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
-        tips = [f"{total:,} case(s); {reviewed:,} of them with a verdict"] if reviewed is not None else []
-        if in_import_order:
-            text += " · in import order"
-            tips.append(
-                "Search results of chronological queues, and searches that match very many cases, are listed "
-                "in the order they were imported: sorting them all would make every page slow."
-            )
-        self.count_label.setToolTip("\n".join(tips))
+        text, tip = self.tally.text(searched=bool(self.search.text().strip()), scope=self.scope_text())
+        self.count_label.setToolTip(tip)
         self.count_label.setText(text)
 
     def set_progress(self, done: int, assigned: int) -> None:
