@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -134,3 +135,31 @@ def test_labeled_case_stays_in_place_until_the_queue_is_reloaded(qtbot, make_mai
     assert window.current_row() == 1
     window.queue_view.apply()
     assert window.model.rowCount() == before - 1
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_the_request_column_is_on_screen_and_ends_at_the_queues_edge(qtbot, make_main_window, demo_workspace, size):
+    from reviewdesk.ui.models.case_table_model import COLUMN_REQUEST
+    from reviewdesk.ui.views.queue_columns import MIN_REQUEST
+
+    window = make_main_window(demo_workspace, size=size)
+    table = window.queue_view.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    header = table.horizontalHeader()
+    viewport = table.viewport().width()
+    left = header.sectionViewportPosition(COLUMN_REQUEST)
+    # The Request starts on screen, with room for words, and fills the queue to its right edge.
+    assert 0 <= left < viewport - MIN_REQUEST // 2, (left, viewport)
+    assert header.sectionSize(COLUMN_REQUEST) >= MIN_REQUEST
+    assert left + header.sectionSize(COLUMN_REQUEST) >= viewport
+    if size == (1920, 1080):
+        assert viewport - left >= 150  # a wide screen gives the queue, and its Request, more room
+    # A wider queue (the splitter dragged): columns shrunk for room grow back, the Request still fills the rest.
+    sizes = window.splitter.sizes()
+    before = [header.sectionSize(c) for c in range(COLUMN_REQUEST)]
+    window.splitter.setSizes([sizes[0] + 120, sizes[1] - 120, sizes[2]])
+    qtbot.waitUntil(lambda: table.viewport().width() > viewport)
+    after = [header.sectionSize(c) for c in range(COLUMN_REQUEST)]
+    assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+    right = header.sectionViewportPosition(COLUMN_REQUEST) + header.sectionSize(COLUMN_REQUEST)
+    assert right >= table.viewport().width()

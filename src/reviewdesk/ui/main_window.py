@@ -97,7 +97,9 @@ class MainWindow(WindowDialogs):
         self._sizes_before_adjudication = None
         self._disputed_generation = 0
         self.splitter.addWidget(self.side_stack)
-        self.splitter.setStretchFactor(1, 1)
+        # A wider window gives the queue a fifth of the extra width (its Request column grows) and the case the rest.
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(True)
         self.insights_view = InsightsView(workspace, self.runner)
         self._insights_stale = True
@@ -162,8 +164,9 @@ class MainWindow(WindowDialogs):
         if self._first_show:
             # First start: split by the size the window really got, not the one asked for.
             self._first_show = False
-            width = self.splitter.width() or self.width()
-            side = max(260, min(380, int(width * 0.22)))
+            # The window's own width: the splitter may not be laid out at the size asked for yet.
+            width = max(self.splitter.width(), self.width())
+            side = max(260, min(460, int(width * 0.22)))
             panel = max(side, self.label_panel.minimumSizeHint().width())  # nothing in it cut off
             self.splitter.setSizes([side, width - side - panel, panel])
 

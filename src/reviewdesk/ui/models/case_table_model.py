@@ -110,7 +110,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_VERDICT = 0
 COLUMN_ERROR = 1
 COLUMN_REQUEST = 3
-COLUMN_WIDTHS = (70, 96, 104, 280, 130, 64, 70, 160)
+COLUMN_WIDTHS = (64, 88, 96, 280, 130, 64, 70, 160)
 
 
 class CaseTableModel(QAbstractTableModel):

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.queries import SMART_QUEUES, CaseFilter, Count, Facets, smart_queue
 from reviewdesk.services import visibility
 from reviewdesk.services.review import LabelSchema
-from reviewdesk.ui.models.case_table_model import COLUMN_WIDTHS, CaseTableModel
+from reviewdesk.ui.models.case_table_model import CaseTableModel
+from reviewdesk.ui.views.queue_columns import ColumnFit
 from reviewdesk.ui.views.queue_tally import QueueTally
 from reviewdesk.ui.views.recent_strip import RecentStrip
 
@@ -136,9 +137,7 @@ class QueueView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.columns = ColumnFit(self.table)  # the Request fills what the first columns leave
         layout.addWidget(self.table, 1)
         self.recent = RecentStrip()
         layout.addWidget(self.recent)
