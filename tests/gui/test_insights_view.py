@@ -165,3 +165,17 @@ def test_screenshots(qtbot, view, shot_dir):
         qtbot.wait(50)
         assert view.grab().save(str(shot_dir / name))
     assert (shot_dir / "insights.png").stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("dimension", ["workflow", "release", "model"])
+def test_slice_examples_show_each_column_once(view, dimension):
+    rates = view.rates
+    rates.slice_combo.setCurrentIndex(rates.slice_combo.findData(dimension))
+    model = rates.slice_examples_table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert len(headers) == len(set(headers)), headers
+    title = rates.slice_combo.currentText()
+    assert headers[:2] == [title, "Case"] and "Workflow" in headers and "Verdict" in headers
+    # The cells follow the headers: the verdict column holds verdicts, whatever was left out.
+    verdict = headers.index("Verdict")
+    assert {model.index(r, verdict).data() for r in range(model.rowCount())} <= {"pass", "fail", "unsure", "unreviewed"}

@@ -10,9 +10,18 @@ from reviewdesk.ui.views.insights.figures import Cell, txt
 from reviewdesk.ui.views.insights.page import Page, note
 
 
+WORKFLOW_COLUMN = 2
+
+
 def example_rows(
-    insights: Insights | None, groups: Sequence[tuple[str, Sequence[Example]]], group_title: str
+    insights: Insights | None,
+    groups: Sequence[tuple[str, Sequence[Example]]],
+    group_title: str,
+    *,
+    grouped_by_workflow: bool = False,
 ) -> tuple[list[str], list[list[Cell]]]:
+    """One row per example under its group; ``grouped_by_workflow``: the group column already is the
+    workflow, so the table has no second Workflow column."""
     headers = [group_title, "Case", "Workflow", "Verdict", "Root causes", "Chosen for", "Signals", "Request", "Comment"]
     rows = [
         [
@@ -29,6 +38,10 @@ def example_rows(
         for group, examples in groups
         for e in examples
     ]
+    if grouped_by_workflow:
+        headers.pop(WORKFLOW_COLUMN)
+        for row in rows:
+            row.pop(WORKFLOW_COLUMN)
     return headers, rows
 
 

@@ -97,4 +97,6 @@ class RatesPage(Page):
             ],
         )
         groups = [(row.key, insights.slice_examples(dimension, row.key, 2)) for row in rows]
-        self.slice_examples_table.set_rows(*example_rows(insights, groups, title))
+        self.slice_examples_table.set_rows(
+            *example_rows(insights, groups, title, grouped_by_workflow=dimension == "workflow")
+        )
