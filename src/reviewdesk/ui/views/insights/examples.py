@@ -9,7 +9,6 @@ from reviewdesk.services.insights import Example, Insights
 from reviewdesk.ui.views.insights.figures import Cell, txt
 from reviewdesk.ui.views.insights.page import Page, note
 
-
 WORKFLOW_COLUMN = 2
 
 
