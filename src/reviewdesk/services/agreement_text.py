@@ -11,9 +11,11 @@ row of dashes per unused cause would bury the ones that matter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from reviewdesk.services.agreement import Agreement, Figures
+import numpy as np
+
+from reviewdesk.services.agreement import Agreement, Figures, PairKappa
 
 UNDEFINED = "–"
 UNDEFINED_NOTE = "undefined: every rating was the same value, or too few ratings"
@@ -55,6 +57,8 @@ class PairRow:
     kappa: str
     percent: str
     cases: int
+    figures: PairKappa
+    """The cases behind the row, and those the two disagreed on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,8 @@ class Matrix:
 
     reviewers: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
+    rowids: tuple[tuple[np.ndarray, ...], ...] = field(default=(), compare=False, repr=False)
+    """The cases behind each cell: both labeled (on the diagonal: the reviewer labeled)."""
 
 
 def has_overlap(agreement: Agreement | None) -> bool:
@@ -114,6 +120,7 @@ def pair_rows(rows: list[DimensionRow]) -> list[PairRow]:
             coefficient(p.cohen_kappa),
             percent(p.percent_agreement),
             p.cases,
+            p,
         )
         for row in rows
         for p in row.figures.pairs
@@ -128,7 +135,7 @@ def matrix(agreement: Agreement) -> Matrix:
         )
         for values, counts in zip(agreement.matrix, agreement.matrix_cases, strict=True)
     )
-    return Matrix(tuple(agreement.reviewers), cells)
+    return Matrix(tuple(agreement.reviewers), cells, tuple(tuple(row) for row in agreement.matrix_rowids))
 
 
 def summary(agreement: Agreement | None) -> str:

@@ -126,6 +126,49 @@ def test_compute_dimensions_and_matrix() -> None:
     assert set(data["verdict"]) >= keys and set(data["root_causes"]["hallucination"]) >= keys
 
 
+def test_each_figure_holds_the_cases_behind_it_and_those_disputed() -> None:
+    # Three reviewers, not all on every case; case 40 has one rating only, so it is behind no figure.
+    rows = [
+        RatingRow(10, "a", "fail", ("hallucination",), {"correctness": 2}),
+        RatingRow(10, "b", "fail", ("stale_source",), {"correctness": 2}),
+        RatingRow(20, "a", "pass", (), {}),
+        RatingRow(20, "c", "fail", ("hallucination",), {}),
+        RatingRow(30, "b", "pass", (), {"correctness": 4}),
+        RatingRow(30, "c", "pass", (), {"correctness": 5}),
+        RatingRow(40, "a", "fail", ("hallucination",), {}),
+        RatingRow(50, "a", "unsure", (), {}),
+        RatingRow(50, "b", "pass", (), {}),
+        RatingRow(50, "c", "unsure", (), {}),
+    ]
+    result = agreement.compute(rows, ["hallucination", "stale_source"], ["correctness"])
+
+    def ids(array: np.ndarray) -> list[int]:
+        return array.tolist()
+
+    verdict = result.verdict
+    assert ids(verdict.case_rowids) == [10, 20, 30, 50] and verdict.cases == 4
+    assert ids(verdict.disagreed_rowids) == [20, 50]
+    assert ids(result.root_cause_set.disagreed_rowids) == [10, 20]  # {hallucination} vs {stale_source}; vs {}
+    assert ids(result.root_causes["hallucination"].disagreed_rowids) == [10, 20]
+    assert ids(result.root_causes["stale_source"].disagreed_rowids) == [10]
+    assert ids(result.scores["correctness"].case_rowids) == [10, 30]
+    assert ids(result.scores["correctness"].disagreed_rowids) == [30]
+    pairs = {p.reviewers: p for p in verdict.pairs}
+    assert ids(pairs[("a", "b")].case_rowids) == [10, 50] and ids(pairs[("a", "b")].disagreed_rowids) == [50]
+    assert ids(pairs[("a", "c")].case_rowids) == [20, 50] and ids(pairs[("a", "c")].disagreed_rowids) == [20]
+    assert ids(pairs[("b", "c")].case_rowids) == [30, 50] and ids(pairs[("b", "c")].disagreed_rowids) == [50]
+    for pair in pairs.values():
+        assert len(pair.case_rowids) == pair.cases
+    # The matrix: both labeled off the diagonal; on it, every case the reviewer gave a verdict.
+    assert result.reviewers == ["a", "b", "c"]
+    assert [[ids(cell) for cell in row] for row in result.matrix_rowids] == [
+        [[10, 20, 40, 50], [10, 50], [20, 50]],
+        [[10, 50], [10, 30, 50], [30, 50]],
+        [[20, 50], [30, 50], [20, 30, 50]],
+    ]
+    assert [[len(cell) for cell in row] for row in result.matrix_rowids] == result.matrix_cases
+
+
 def test_cli_json_on_a_workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     team: LabeledWorkspace = build(tmp_path / "w.reviewdesk", label=False)
     ws = team.open()

@@ -5,10 +5,18 @@ with its 95% bootstrap interval, percent agreement, Fleiss' kappa where every ca
 number of reviewers, and the cases and reviewers behind each; Cohen's kappa per reviewer pair; the
 reviewer × reviewer verdict agreement. The figures are ``services.agreement``'s, computed with the
 rest of the insights off the GUI thread; the text is ``services.agreement_text``'s, as in the report.
+
+As in every tab, each cell opens exactly the cases behind it: a dimension's figures its cases with
+two ratings or more, its Disagree cell those whose ratings differ (where the dimension is
+disputed); a pair's figures the cases both labeled, its Disagree cell those they labeled
+differently; a matrix cell the cases both labeled (on the diagonal, the reviewer's own).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+import numpy as np
 from PySide6.QtWidgets import QLabel
 
 from reviewdesk.services import agreement_text as text
@@ -50,31 +58,68 @@ class AgreementPage(Page):
             for table in (self.dimension_table, self.pair_table, self.matrix_table):
                 table.set_rows([], [])
             return
+        ids = _case_ids(insights)
         rows = text.dimension_rows(agreement, insights.title)
-        self.dimension_table.set_rows(
-            ["Dimension", "Alpha", "95% interval", "Agreement", "Fleiss' kappa", "Cases", "Reviewers"],
-            [
+        dimension_rows = []
+        for row in rows:
+            behind, disputed = ids(row.figures.case_rowids), ids(row.figures.disagreed_rowids)
+            tip = f"Opens the {len(behind)} case(s) with two ratings or more on this dimension"
+            dimension_rows.append(
                 [
-                    txt(row.title, tooltip=row.key),
-                    num(row.alpha),
-                    num(row.ci),
-                    num(row.percent, tooltip="Agreeing pairs of ratings within a case, averaged over cases"),
-                    num(row.fleiss),
-                    num(row.cases),
-                    num(row.reviewers),
+                    txt(row.title, behind, f"{row.key}: {tip[0].lower()}{tip[1:]}"),
+                    num(row.alpha, behind, tip),
+                    num(row.ci, behind, tip),
+                    num(row.percent, behind, f"Agreeing pairs of ratings within a case, averaged over cases. {tip}"),
+                    num(row.fleiss, behind, tip),
+                    num(row.cases, behind, tip),
+                    num(len(disputed), disputed, f"Opens the {len(disputed)} case(s) whose ratings differ here"),
+                    num(row.reviewers, behind, tip),
                 ]
-                for row in rows
-            ],
+            )
+        self.dimension_table.set_rows(
+            ["Dimension", "Alpha", "95% interval", "Agreement", "Fleiss' kappa", "Cases", "Disagree", "Reviewers"],
+            dimension_rows,
         )
+        pair_rows = []
+        for p in text.pair_rows(rows):
+            both, differ = ids(p.figures.case_rowids), ids(p.figures.disagreed_rowids)
+            tip = f"Opens the {len(both)} case(s) both rated on this dimension"
+            pair_rows.append(
+                [
+                    txt(p.dimension, both, tip),
+                    txt(p.reviewers, both, tip),
+                    num(p.kappa, both, tip),
+                    num(p.percent, both, tip),
+                    num(p.cases, both, tip),
+                    num(len(differ), differ, f"Opens the {len(differ)} case(s) the two rated differently"),
+                ]
+            )
         self.pair_table.set_rows(
-            ["Dimension", "Reviewers", "Cohen's kappa", "Agreement", "Cases"],
-            [
-                [txt(p.dimension), txt(p.reviewers), num(p.kappa), num(p.percent), num(p.cases)]
-                for p in text.pair_rows(rows)
-            ],
+            ["Dimension", "Reviewers", "Cohen's kappa", "Agreement", "Cases", "Disagree"], pair_rows
         )
         grid = text.matrix(agreement)
-        self.matrix_table.set_rows(
-            ["", *grid.reviewers],
-            [[txt(who), *(num(cell) for cell in cells)] for who, cells in zip(grid.reviewers, grid.cells, strict=True)],
-        )
+        matrix_rows = []
+        for n, (who, cells) in enumerate(zip(grid.reviewers, grid.cells, strict=True)):
+            shared = [ids(rowids) for rowids in grid.rowids[n]]
+            matrix_rows.append(
+                [
+                    txt(who, shared[n], f"Opens the {len(shared[n])} case(s) {who} gave a verdict"),
+                    *(
+                        num(cell, cases, _matrix_tip(who, other, len(cases)))
+                        for other, cell, cases in zip(grid.reviewers, cells, shared, strict=True)
+                    ),
+                ]
+            )
+        self.matrix_table.set_rows(["", *grid.reviewers], matrix_rows)
+
+
+def _case_ids(insights: Insights) -> Callable[[np.ndarray], Sequence[str]]:
+    """Row ids behind a figure → the case ids a cell opens (in row-id order: import order)."""
+    by_rowid = {f.case_rowid: f.case_id for f in insights.facts}
+    return lambda rowids: tuple(by_rowid[r] for r in rowids.tolist() if r in by_rowid)
+
+
+def _matrix_tip(who: str, other: str, cases: int) -> str:
+    if who == other:
+        return f"Opens the {cases} case(s) {who} gave a verdict"
+    return f"Verdict agreement of {who} and {other}; opens the {cases} case(s) both gave a verdict"
