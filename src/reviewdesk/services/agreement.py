@@ -23,7 +23,6 @@ so 100,000 cases cost no Python loop), for the Agreement tab's cells to open exa
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -144,31 +143,30 @@ def _coincidences(values: Sequence[int], k: int) -> np.ndarray:
     return matrix
 
 
-def _delta(level: Level, totals: np.ndarray) -> np.ndarray:
-    k = len(totals)
+def _deltas(level: Level, totals: np.ndarray) -> np.ndarray:
+    """The distance matrix of each of a stack of value totals ``(draws, k)``, as ``(draws, k, k)``."""
+    draws, k = totals.shape
     if level == "nominal":
-        return 1.0 - np.eye(k)
-    # Ordinal metric: squared (sum of marginals between c and k, less half of each end's).
-    cumulative = np.concatenate([[0.0], np.cumsum(totals)])
-    delta = np.zeros((k, k))
-    for c in range(k):
-        for d in range(k):
-            low, high = min(c, d), max(c, d)
-            delta[c, d] = (cumulative[high + 1] - cumulative[low] - (totals[c] + totals[d]) / 2) ** 2
-    return delta
+        return np.broadcast_to(1.0 - np.eye(k), (draws, k, k))
+    # Ordinal metric: squared (sum of marginals between c and d, less half of each end's).
+    cumulative = np.concatenate([np.zeros((draws, 1)), np.cumsum(totals, axis=1)], axis=1)
+    c, d = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    low, high = np.minimum(c, d), np.maximum(c, d)
+    between: np.ndarray = cumulative[:, high + 1] - cumulative[:, low] - (totals[:, c] + totals[:, d]) / 2
+    return between**2
 
 
 def alpha_from_coincidences(matrices: np.ndarray, level: Level) -> np.ndarray:
     """Alpha for each coincidence matrix in a stack ``(draws, k, k)``; ``nan`` where undefined."""
+    draws = len(matrices)
     totals = matrices.sum(axis=2)
     n = totals.sum(axis=1)
-    result = np.full(len(matrices), np.nan)
-    for index in range(len(matrices)):
-        delta = _delta(level, totals[index])
-        observed = float((matrices[index] * delta).sum())
-        expected = float((np.outer(totals[index], totals[index]) * delta).sum())
-        if expected > 0 and n[index] > 1:
-            result[index] = 1.0 - (n[index] - 1) * observed / expected
+    delta = _deltas(level, totals)
+    observed = (matrices * delta).reshape(draws, -1).sum(axis=1)
+    expected = (totals[:, :, None] * totals[:, None, :] * delta).reshape(draws, -1).sum(axis=1)
+    result = np.full(draws, np.nan)
+    defined = (expected > 0) & (n > 1)
+    result[defined] = 1.0 - (n[defined] - 1) * observed[defined] / expected[defined]
     return result
 
 
@@ -181,58 +179,114 @@ def figures(ratings: Ratings, level: Level = "nominal", order: Sequence[Hashable
     index = {value: n for n, value in enumerate(keys)}
     triples = [(cases[case], where[who], index[value]) for case, by in ratings.items() for who, value in by.items()]
     columns = np.array(triples, dtype=np.int64).reshape(-1, 3)
+    rowids = np.array(list(cases), dtype=np.int64)
     return _figures(
-        columns[:, 0],
-        columns[:, 1],
+        _units(columns[:, 0], columns[:, 1], names, rowids),
         columns[:, 2],
-        names=names,
         keys=keys,
         level=level,
         ordered=order is not None,
-        rowids=np.array(list(cases), dtype=np.int64),
     )
 
 
-def _figures(
-    case: np.ndarray,
-    reviewer: np.ndarray,
-    value: np.ndarray,
-    *,
-    names: Sequence[str],
-    keys: Sequence[Hashable],
-    level: Level,
-    ordered: bool,
-    rowids: np.ndarray,
-) -> Figures:
-    """The figures from one rating per row: ``case`` (codes in case order, ``rowids[code]`` its
-    row id), ``reviewer`` (codes into ``names``, which are sorted), ``value`` (codes into
-    ``keys``). Vectorised: every figure comes from the cases x values count matrix or the cases x
-    reviewers grid, never from a Python loop over cases."""
-    if len(case):
-        pairable = np.bincount(case)[case] >= 2  # only cases with two ratings or more count
-        case, reviewer, value = case[pairable], reviewer[pairable], value[pairable]
-    used_cases, unit = _compact(case)
-    used_reviewers, rater = _compact(reviewer)
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """The ratings of one dimension that figures use, and every pair of them within a case.
+
+    Built once for all the dimensions rated on the same rows (the verdict, each root cause, the
+    root-cause set): only the values differ between them."""
+
+    keep: np.ndarray
+    """Positions of the ratings in cases with two ratings or more (the only ones that count)."""
+    unit: np.ndarray
+    """Each kept rating's case, coded 0… in case order."""
+    rater: np.ndarray
+    """Each kept rating's reviewer, coded into ``who``."""
+    who: list[str]
+    units: int
+    behind: np.ndarray
+    """The row id of each unit (``unit`` code)."""
+    order: np.ndarray
+    """The units in ascending row id order (the order the queue opens cases in)."""
+    first: np.ndarray
+    """Rating pairs within a case (positions among the kept ratings), ``first`` by the reviewer
+    earlier in ``who``; grouped by reviewer pair, in ``pairs`` order, each pair's by row id."""
+    second: np.ndarray
+    pair_rowids: np.ndarray
+    """The case row id of each rating pair."""
+    pairs: list[tuple[int, int, int, int]]
+    """(reviewer a, reviewer b, start, stop): pair slices of ``first``/``second``, a < b ascending."""
+
+
+def _units(case: np.ndarray, reviewer: np.ndarray, names: Sequence[str], rowids: np.ndarray) -> _Units:
+    """``case``: codes in case order (``rowids[code]`` its row id); ``reviewer``: codes into
+    ``names``, which are sorted."""
+    keep = np.flatnonzero(np.bincount(case)[case] >= 2) if len(case) else np.zeros(0, dtype=np.int64)
+    used_cases, unit = _compact(case[keep])
+    used_reviewers, rater = _compact(reviewer[keep])
+    # Every pair of ratings within a case: in case order, pair each rating with the d-th next one
+    # while that is the same case (d < the most ratings a case has, at most the reviewers).
+    order = np.argsort(unit, kind="stable")
+    ordered = unit[order]
+    firsts, seconds = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for d in range(1, len(ordered)):
+        same = ordered[d:] == ordered[:-d]
+        if not same.any():
+            break
+        firsts.append(order[:-d][same])
+        seconds.append(order[d:][same])
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    swap = rater[first] > rater[second]
+    first, second = np.where(swap, second, first), np.where(swap, first, second)
+    count = len(used_reviewers)
     behind = rowids[used_cases]
-    if len(used_cases) == 0 or len(used_reviewers) < 2:
-        return Figures(None, None, None, None, len(used_cases), len(used_reviewers), case_rowids=behind)
+    by_pair = np.lexsort((behind[unit[first]], rater[first] * count + rater[second]))
+    first, second = first[by_pair], second[by_pair]
+    code = rater[first] * count + rater[second]
+    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]])).tolist() if len(code) else []
+    stops = [*starts[1:], len(code)] if starts else []
+    pairs = [(int(code[a]) // count, int(code[a]) % count, a, b) for a, b in zip(starts, stops, strict=True)]
+    return _Units(
+        keep=keep,
+        unit=unit,
+        rater=rater,
+        who=[names[c] for c in used_reviewers.tolist()],
+        units=len(used_cases),
+        behind=behind,
+        order=np.argsort(behind, kind="stable"),
+        first=first,
+        second=second,
+        pair_rowids=behind[unit[first]],
+        pairs=pairs,
+    )
+
+
+def _figures(units: _Units, value: np.ndarray, *, keys: Sequence[Hashable], level: Level, ordered: bool) -> Figures:
+    """The figures from one value per rating of ``units`` (codes into ``keys``). Vectorised: every
+    figure comes from the cases x values count matrix or the rating pairs, never from a Python
+    loop over cases."""
+    if units.units == 0 or len(units.who) < 2:
+        return Figures(None, None, None, None, units.units, len(units.who), case_rowids=units.behind)
+    value = value[units.keep]
     if not ordered:  # nominal values without a given order: those present, in a stable order
         present, _ = _compact(value)
         ranked = sorted(present.tolist(), key=lambda code: repr(keys[code]))
         recode = np.zeros(len(keys), dtype=np.int64)
         recode[ranked] = np.arange(len(ranked))
         value, keys = recode[value], [keys[code] for code in ranked]
-    k, units = len(keys), len(used_cases)
-    counts = np.bincount(unit * k + value, minlength=units * k).reshape(units, k)
+    k = len(keys)
+    counts = np.bincount(units.unit * k + value, minlength=units.units * k).reshape(units.units, k)
     # One value only (everyone said pass): agreement is undefined, not perfect — the package
-    # answers nan (or refuses), and so do we, as None.
-    try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            alpha = _finite(
-                krippendorff.alpha(value_counts=counts, level_of_measurement=level, value_domain=list(range(k)))
-            )
-    except ValueError:
-        alpha = None
+    # answers nan (or refuses), and so do we, as None, without asking it.
+    alpha = None
+    if np.count_nonzero(counts.any(axis=0)) > 1:
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                alpha = _finite(
+                    krippendorff.alpha(value_counts=counts, level_of_measurement=level, value_domain=list(range(k)))
+                )
+        except ValueError:
+            alpha = None
     ci = _bootstrap(counts, level) if alpha is not None else None
     rated = counts.sum(axis=1)
     agreeing = (counts * (counts - 1) // 2).sum(axis=1)  # agreeing pairs within each case
@@ -240,22 +294,23 @@ def _figures(
     if len(np.unique(rated)) == 1 and k > 1:
         with np.errstate(divide="ignore", invalid="ignore"):
             fleiss = _finite(inter_rater.fleiss_kappa(counts.astype(float), method="fleiss"))
-    grid = np.full((units, len(used_reviewers)), -1, dtype=np.int64)
-    grid[unit, rater] = value
-    who = [names[code] for code in used_reviewers.tolist()]
-    pairs = [_pair(grid, (a, b), (who[a], who[b]), k, behind) for a, b in itertools.combinations(range(len(who)), 2)]
-    order = np.argsort(behind, kind="stable")  # row ids ascending: the queue opens them in import order
+    x, y = value[units.first], value[units.second]
+    pairs = [
+        _pair(x[start:stop], y[start:stop], (units.who[a], units.who[b]), k, units.pair_rowids[start:stop])
+        for a, b, start, stop in units.pairs
+    ]
+    behind = units.behind[units.order]  # row ids ascending: the queue opens them in import order
     disputed = counts.max(axis=1) < rated
     return Figures(
         krippendorff_alpha=alpha,
         alpha_ci95=ci,
         percent_agreement=float(np.mean(agreeing / (rated * (rated - 1) // 2))),
         fleiss_kappa=fleiss,
-        cases=units,
-        reviewers=len(used_reviewers),
-        pairs=[p for p in pairs if p.cases],
-        case_rowids=behind[order],
-        disagreed_rowids=behind[order][disputed[order]],
+        cases=units.units,
+        reviewers=len(units.who),
+        pairs=pairs,
+        case_rowids=behind,
+        disagreed_rowids=behind[disputed[units.order]],
     )
 
 
@@ -272,28 +327,34 @@ def _finite(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def _pair(grid: np.ndarray, columns: tuple[int, int], pair: tuple[str, str], k: int, rowids: np.ndarray) -> PairKappa:
-    a, b = columns
-    both = (grid[:, a] >= 0) & (grid[:, b] >= 0)
-    cases = int(both.sum())
-    if not cases:
-        return PairKappa(pair, None, None, 0)
-    x, y = grid[both, a], grid[both, b]
-    shared = rowids[both]
-    order = np.argsort(shared, kind="stable")
+def _pair(x: np.ndarray, y: np.ndarray, pair: tuple[str, str], k: int, shared: np.ndarray) -> PairKappa:
+    """One reviewer pair's figures from the values each gave on the cases both rated (``shared``,
+    ascending row ids)."""
+    cases = len(x)
     table = np.bincount(x * k + y, minlength=k * k).reshape(k, k).astype(float)
     agree = int((x == y).sum()) / cases
     expected = float((table.sum(axis=1) * table.sum(axis=0)).sum()) / cases**2
     kappa = None if expected >= 1 else _finite(inter_rater.cohens_kappa(table, return_results=False))
-    return PairKappa(pair, kappa, agree, cases, shared[order], shared[order][(x != y)[order]])
+    return PairKappa(pair, kappa, agree, cases, shared, shared[x != y])
+
+
+def _patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``counts`` in order of first appearance, and how many cases have each."""
+    base = int(counts.max()) + 1
+    if counts.shape[1] * np.log2(base) < 62:  # each row as one integer: a 1-d unique, not a row sort
+        keys = counts @ (base ** np.arange(counts.shape[1], dtype=np.int64))
+        _, first, sizes = np.unique(keys, return_index=True, return_counts=True)
+    else:
+        _, first, sizes = np.unique(counts, axis=0, return_index=True, return_counts=True)
+    ranked = np.argsort(first, kind="stable")
+    return counts[first[ranked]], sizes[ranked]
 
 
 def _bootstrap(counts: np.ndarray, level: Level) -> tuple[float, float] | None:
     # Cases with the same values (the same row of counts) contribute the same coincidences:
     # group them, in order of first appearance, and redraw multinomial counts of the groups.
-    patterns, first, sizes = np.unique(counts, axis=0, return_index=True, return_counts=True)
-    ranked = np.argsort(first, kind="stable")
-    patterns, sizes = patterns[ranked].astype(float), sizes[ranked]
+    patterns, sizes = _patterns(counts)
+    patterns = patterns.astype(float)
     rated = patterns.sum(axis=1)
     outer = patterns[:, :, None] * patterns[:, None, :]
     outer[:, np.arange(counts.shape[1]), np.arange(counts.shape[1])] -= patterns
@@ -315,73 +376,74 @@ def _bootstrap(counts: np.ndarray, level: Level) -> tuple[float, float] | None:
 
 def compute(rows: Sequence[RatingRow], root_cause_ids: Sequence[str], score_names: Sequence[str]) -> Agreement:
     """Every figure from reviewer-label rows."""
-    columns = RatingColumns(
-        case_rowid=[r.case_rowid for r in rows],
-        reviewer=[r.reviewer for r in rows],
-        verdict=[r.verdict for r in rows],
-        root_causes=[r.root_causes for r in rows],
-        scores=[r.scores for r in rows],
-    )
-    return compute_columns(columns, root_cause_ids, score_names)
+    return compute_columns(RatingColumns.from_rows(rows), root_cause_ids, score_names)
+
+
+def _first_appearance(values: np.ndarray) -> np.ndarray:
+    """Codes 0… for ``values``, numbered in order of first appearance."""
+    if not len(values):
+        return values
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
 
 
 def compute_columns(columns: RatingColumns, root_cause_ids: Sequence[str], score_names: Sequence[str]) -> Agreement:
-    """Every figure from reviewer labels held column by column (one row per reviewer label)."""
-    cases: dict[int, int] = {}
-    case = np.array([cases.setdefault(rowid, len(cases)) for rowid in columns.case_rowid], dtype=np.int64)
-    rowids = np.fromiter(cases, dtype=np.int64, count=len(cases))
+    """Every figure from reviewer labels held column by column (one row per reviewer label).
+
+    One Python pass over the rows per column (codes); everything after works on arrays, and on
+    the distinct root-cause sets and score sets rather than on each label."""
+    case_rowid = np.array(columns.case_rowid, dtype=np.int64)
+    case = _first_appearance(case_rowid)
+    rowids = np.zeros(int(case.max()) + 1 if len(case) else 0, dtype=np.int64)
+    rowids[case] = case_rowid
     names = sorted(set(columns.reviewer))
     where = {who: n for n, who in enumerate(names)}
     reviewer = np.array([where[who] for who in columns.reviewer], dtype=np.int64)
     verdict_code: dict[str | None, int] = {v: n for n, v in enumerate(VERDICT_ORDER)}
-    voted = np.array([v is not None for v in columns.verdict], dtype=bool)
-    voted_rows = np.flatnonzero(voted)
+    verdict_of = np.array([-1 if v is None else verdict_code[v] for v in columns.verdict], dtype=np.int64)
+    voted_rows = np.flatnonzero(verdict_of >= 0)
 
-    def dimension(
-        rows: np.ndarray, value: np.ndarray, keys: Sequence[Hashable], level: Level, ordered: bool
-    ) -> Figures:
-        return _figures(
-            case[rows], reviewer[rows], value, names=names, keys=keys, level=level, ordered=ordered, rowids=rowids
-        )
+    def dimension(rows: np.ndarray) -> _Units:
+        return _units(case[rows], reviewer[rows], names, rowids)
 
-    # Python passes over the rows are kept to one per column (plain lists, not numpy scalars).
-    voted_causes = [columns.root_causes[i] for i in voted_rows.tolist()]
-    verdicts = np.array([verdict_code[v] for v in columns.verdict if v is not None], dtype=np.int64)
-    verdict = dimension(voted_rows, verdicts, VERDICT_ORDER, "nominal", True)
-    named = {rc for given in voted_causes for rc in given}
+    voted = dimension(voted_rows)
+    verdict = _figures(voted, verdict_of[voted_rows], keys=VERDICT_ORDER, level="nominal", ordered=True)
+
+    # Root causes: which of the distinct stored sets each voted label has, then one table of
+    # (distinct set x cause) presence gives every cause's present/absent column at once.
+    cause_code = np.array(columns.cause_code, dtype=np.int64)[voted_rows]
+    used_sets = np.unique(cause_code).tolist()
+    named = {rc for code in used_sets for rc in columns.cause_sets[code]}
     seen = list(dict.fromkeys([*root_cause_ids, *sorted(named - set(root_cause_ids))]))
-    marks: dict[str, list[int]] = {rc: [] for rc in seen}
+    column_of = {rc: n for n, rc in enumerate(seen)}
+    presence = np.zeros((len(columns.cause_sets), len(seen)), dtype=np.int64)
     set_keys: dict[tuple[str, ...], int] = {}
-    by_given: dict[tuple[str, ...], int] = {}  # the same stored tuple is one set: sort it once
-    set_codes = np.empty(len(voted_causes), dtype=np.int64)
-    for position, given in enumerate(voted_causes):
-        code = by_given.get(given)
-        if code is None:
-            code = by_given[given] = set_keys.setdefault(tuple(sorted(set(given))), len(set_keys))
-        set_codes[position] = code
-        for rc in set(given):
-            marks[rc].append(position)
-    causes: dict[str, Figures] = {}
-    for rc in seen:
-        present = np.zeros(len(voted_rows), dtype=np.int64)
-        present[marks[rc]] = 1
-        causes[rc] = dimension(voted_rows, present, [False, True], "nominal", True)
-    cause_set = dimension(voted_rows, set_codes, list(set_keys), "nominal", False)
-    score_code = {v: n for n, v in enumerate(SCORE_ORDER)}
-    rated: dict[str, tuple[list[int], list[int]]] = {name: ([], []) for name in score_names}
-    for i, scored in enumerate(columns.scores):
-        for name, score in scored.items():
-            rows, values = rated.setdefault(name, ([], []))
-            rows.append(i)
-            values.append(score_code[score])
+    set_of = np.zeros(len(columns.cause_sets), dtype=np.int64)
+    for code in used_sets:
+        given = columns.cause_sets[code]
+        presence[code, [column_of[rc] for rc in set(given)]] = 1
+        set_of[code] = set_keys.setdefault(tuple(sorted(set(given))), len(set_keys))
+    marks = presence[cause_code]
+    causes = {
+        rc: _figures(voted, marks[:, n], keys=[False, True], level="nominal", ordered=True) for n, rc in enumerate(seen)
+    }
+    cause_set = _figures(voted, set_of[cause_code], keys=list(set_keys), level="nominal", ordered=False)
+
+    # Scores: every label with a score counts, given a verdict or not.
+    score_code = np.array(columns.score_code, dtype=np.int64)
+    given_names = {name for scored in columns.score_sets for name in scored}
+    ordinal = {v: n for n, v in enumerate(SCORE_ORDER)}
     scores: dict[str, Figures] = {}
-    for name in dict.fromkeys([*score_names, *sorted(set(rated) - set(score_names))]):
-        rows, values = rated[name]
-        scores[name] = dimension(
-            np.array(rows, dtype=np.int64), np.array(values, dtype=np.int64), SCORE_ORDER, "ordinal", True
-        )
-    reviewers = sorted({names[code] for code in reviewer[voted_rows].tolist()})
-    labeled = Counter(names[code] for code in reviewer[voted_rows].tolist())
+    for name in dict.fromkeys([*score_names, *sorted(given_names - set(score_names))]):
+        value_of = np.array([ordinal[s[name]] if name in s else -1 for s in columns.score_sets], dtype=np.int64)
+        values = value_of[score_code] if len(score_code) else score_code
+        rows = np.flatnonzero(values >= 0)
+        scores[name] = _figures(dimension(rows), values[rows], keys=SCORE_ORDER, level="ordinal", ordered=True)
+
+    labeled = np.bincount(reviewer[voted_rows], minlength=len(names))
+    reviewers = [names[code] for code in np.flatnonzero(labeled).tolist()]
     by_pair = {p.reviewers: p for p in verdict.pairs}
     voted_case, voted_reviewer = case[voted_rows], reviewer[voted_rows]
     matrix: list[list[float | None]] = []
@@ -394,7 +456,7 @@ def compute_columns(columns: RatingColumns, root_cause_ids: Sequence[str], score
         for b in reviewers:
             pair = by_pair.get((a, b)) or by_pair.get((b, a))
             row.append(1.0 if a == b else (pair.percent_agreement if pair else None))
-            counts.append(labeled[a] if a == b else (pair.cases if pair else 0))
+            counts.append(int(labeled[where[a]]) if a == b else (pair.cases if pair else 0))
             if a == b:
                 behind.append(np.unique(rowids[voted_case[voted_reviewer == where[a]]]))
             else:

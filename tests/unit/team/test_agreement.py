@@ -209,3 +209,41 @@ def test_workspace_agreement_reads_causes_and_scores_on_each_engine(workspace_lo
     assert result.root_cause_set.percent_agreement == pytest.approx(2 / 3)
     assert result.scores["correctness"].cases == 3
     assert result.scores["correctness"].percent_agreement == pytest.approx(1 / 3)  # 2-2 agree, 2-3 and 2-4 do not
+
+
+def test_each_pairs_kappa_is_that_pair_alone_among_three_reviewers() -> None:
+    # The pairs are found once per dimension from the ratings within each case: with three
+    # reviewers and gaps, each pair's figures must be those of its two reviewers' common cases.
+    values = ["pass", "fail", "unsure"]
+    ratings: dict[int, dict[str, object]] = {}
+    for case in range(40):
+        for n, who in enumerate(("a", "b", "c")):
+            if (case + n) % 5:  # each reviewer skips some cases
+                ratings.setdefault(case, {})[who] = values[(case * (n + 1) + case // 7) % 3]
+    together = figures(ratings, "nominal", values)  # type: ignore[arg-type]
+    assert [p.reviewers for p in together.pairs] == [("a", "b"), ("a", "c"), ("b", "c")]
+    for pair in together.pairs:
+        alone = {
+            case: {w: by[w] for w in pair.reviewers}
+            for case, by in ratings.items()
+            if all(w in by for w in pair.reviewers)
+        }
+        (only,) = figures(alone, "nominal", values).pairs  # type: ignore[arg-type]
+        assert (pair.cases, pair.percent_agreement, pair.cohen_kappa) == (
+            only.cases,
+            only.percent_agreement,
+            only.cohen_kappa,
+        )
+
+
+def test_bootstrap_patterns_as_integers_are_the_rows_unique() -> None:
+    # Cases are grouped by their row of value counts; narrow rows go through one integer each.
+    from reviewdesk.services.agreement import _patterns
+
+    rng = np.random.default_rng(3)
+    for width, top in ((3, 4), (40, 3)):  # the second is too wide for one integer
+        counts = rng.integers(0, top, size=(500, width))
+        patterns, sizes = _patterns(counts)
+        rows, first, expected = np.unique(counts, axis=0, return_index=True, return_counts=True)
+        ranked = np.argsort(first, kind="stable")
+        assert np.array_equal(patterns, rows[ranked]) and np.array_equal(sizes, expected[ranked])
