@@ -6,48 +6,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import Qt
 
 from reviewdesk.domain.labels import LabelChange
-from reviewdesk.services import imports, labels, roles
+from reviewdesk.services import labels, roles
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.ui.actions import ActionId
 from tests.conftest import PgCluster
 from tests.gui.conftest import demo_files
+from tests.team_db import TeamDb, team_workspace
 
 PASSWORD = "gui-Team-pw-7"
 LOGINS = {"gt_alice": "reviewer", "gt_bob": "reviewer", "gt_rita": "risk"}
 
 
-@dataclass
-class TeamDb:
-    cluster: PgCluster
-    database: str
-
-    def url(self, user: str | None = None) -> str:
-        if user is None:
-            return self.cluster.url(self.database)
-        return self.cluster.server.url(self.database, user=user, password=PASSWORD)
-
-
 @pytest.fixture(scope="module")
 def team_db(pg_cluster: PgCluster) -> Iterator[TeamDb]:
-    name = pg_cluster.new_database()
-    team = TeamDb(pg_cluster, name)
-    ws = open_workspace(team.url())
-    try:
-        imports.import_files(ws, demo_files())
-        roles.set_up(ws)
-        for login, role in LOGINS.items():
-            roles.add_user(ws, login, role, PASSWORD)
-    finally:
-        ws.close()
-    yield team
-    pg_cluster.drop(name)
-    pg_cluster.server.execute(*(f"DROP ROLE IF EXISTS {login}" for login in LOGINS))
+    with team_workspace(pg_cluster, demo_files(), LOGINS, PASSWORD) as team:
+        yield team
 
 
 @pytest.fixture

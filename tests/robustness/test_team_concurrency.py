@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from reviewdesk.services import imports, roles
 from reviewdesk.services.workspace import open_workspace
 from tests.conftest import DATA, REPO, PgCluster
+from tests.team_db import team_workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")]
 
@@ -32,19 +32,10 @@ DEMO = REPO / "src" / "reviewdesk" / "resources" / "demo" / "support_copilot.jso
 
 @pytest.fixture
 def team_database(pg_cluster: PgCluster) -> Iterator[tuple[str, list[str]]]:
-    name = pg_cluster.new_database()
     logins = [f"cc_rev{n}" for n in range(REVIEWERS)]
-    ws = open_workspace(pg_cluster.url(name))
-    try:
-        imports.import_files(ws, [DEMO if DEMO.exists() else DATA / "instrumented" / "openinference_openai.json"])
-        roles.set_up(ws)
-        for login in logins:
-            roles.add_user(ws, login, "reviewer", PASSWORD)
-    finally:
-        ws.close()
-    yield name, logins
-    pg_cluster.drop(name)
-    pg_cluster.server.execute(*(f"DROP ROLE IF EXISTS {login}" for login in logins))
+    files = [DEMO if DEMO.exists() else DATA / "instrumented" / "openinference_openai.json"]
+    with team_workspace(pg_cluster, files, dict.fromkeys(logins, "reviewer"), PASSWORD) as team:
+        yield team.database, logins
 
 
 def test_eight_reviewers_label_at_once_and_nothing_is_lost_or_reordered(

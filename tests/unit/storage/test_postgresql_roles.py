@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import cases, imports, labels, purge, roles
 from reviewdesk.services.workspace import open_workspace
 from tests.conftest import DATA, PgCluster
+from tests.team_db import TeamDb, team_workspace
 
 SAMPLE = DATA / "instrumented" / "openinference_openai.json"
 OTHER = DATA / "instrumented" / "genai_openai_v2.json"
@@ -32,45 +32,14 @@ PASSWORD = "s3cret-Team-pw"
 LOGINS = {"rl_alice": "reviewer", "rl_bob": "reviewer", "rl_rita": "risk", "rl_eve": "engineer", "rl_ada": "admin"}
 
 
-@dataclass
-class Team:
-    cluster: PgCluster
-    database: str
-
-    def url(self, user: str | None = None) -> str:
-        if user is None:
-            return self.cluster.url(self.database)
-        return self.cluster.server.url(self.database, user=user, password=PASSWORD)
-
-    def raw(self, user: str) -> psycopg.Connection:
-        """A plain psycopg connection as ``user`` (over loopback TCP, with the password): no app code."""
-        return psycopg.connect(
-            host="127.0.0.1", port=self.cluster.server.port, dbname=self.database, user=user, password=PASSWORD
-        )
-
-    def owner(self) -> psycopg.Connection:
-        return psycopg.connect(self.cluster.server.dsn(self.database))
-
-
 @pytest.fixture(scope="module")
-def team(pg_cluster: PgCluster) -> Iterator[Team]:
+def team(pg_cluster: PgCluster) -> Iterator[TeamDb]:
     """A workspace with imported cases, its roles set up, and one login per role."""
-    name = pg_cluster.new_database()
-    team = Team(pg_cluster, name)
-    ws = open_workspace(team.url())
-    try:
-        imports.import_files(ws, [SAMPLE])
-        roles.set_up(ws)
-        for login, role in LOGINS.items():
-            roles.add_user(ws, login, role, PASSWORD)
-    finally:
-        ws.close()
-    yield team
-    pg_cluster.drop(name)
-    pg_cluster.server.execute(*(f"DROP ROLE IF EXISTS {login}" for login in LOGINS))
+    with team_workspace(pg_cluster, [SAMPLE], LOGINS, PASSWORD) as team:
+        yield team
 
 
-def _case(team: Team) -> tuple[int, str]:
+def _case(team: TeamDb) -> tuple[int, str]:
     with team.owner() as conn:
         row = conn.execute("SELECT case_rowid, case_id FROM cases ORDER BY case_rowid LIMIT 1").fetchone()
     assert row is not None
@@ -85,7 +54,7 @@ def _insert_event(conn: psycopg.Connection, case_rowid: int, *, reviewer: str, l
     )
 
 
-def test_team_init_creates_the_four_roles_and_runs_again(team: Team) -> None:
+def test_team_init_creates_the_four_roles_and_runs_again(team: TeamDb) -> None:
     with team.owner() as conn:
         found = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE 'reviewdesk%'")}
     assert {"reviewdesk_admin", "reviewdesk_engineer", "reviewdesk_reviewer", "reviewdesk_risk"} <= found
@@ -98,7 +67,7 @@ def test_team_init_creates_the_four_roles_and_runs_again(team: Team) -> None:
     assert again.tables >= 15
 
 
-def test_a_reviewer_inserts_events_under_their_own_name_only_raw_sql(team: Team) -> None:
+def test_a_reviewer_inserts_events_under_their_own_name_only_raw_sql(team: TeamDb) -> None:
     rowid, _ = _case(team)
     with team.raw("rl_alice") as conn:
         _insert_event(conn, rowid, reviewer="rl_alice", label_of="rl_alice")  # their own: accepted
@@ -114,7 +83,7 @@ def test_a_reviewer_inserts_events_under_their_own_name_only_raw_sql(team: Team)
         _insert_event(conn, rowid, reviewer="reviewdesk_reviewer", label_of="reviewdesk_reviewer")
 
 
-def test_a_risk_owner_can_read_but_not_label_or_import_raw_sql(team: Team) -> None:
+def test_a_risk_owner_can_read_but_not_label_or_import_raw_sql(team: TeamDb) -> None:
     rowid, _ = _case(team)
     with team.raw("rl_rita") as conn:
         row = conn.execute("SELECT count(*) FROM cases").fetchone()
@@ -136,7 +105,7 @@ def test_a_risk_owner_can_read_but_not_label_or_import_raw_sql(team: Team) -> No
             conn.execute(statement)
 
 
-def test_only_admins_and_engineers_import_purge_or_change_redaction_raw_sql(team: Team) -> None:
+def test_only_admins_and_engineers_import_purge_or_change_redaction_raw_sql(team: TeamDb) -> None:
     rowid, _ = _case(team)
     for user in ("rl_alice", "rl_rita"):
         for statement in (
@@ -159,7 +128,7 @@ def test_only_admins_and_engineers_import_purge_or_change_redaction_raw_sql(team
 
 
 @pytest.mark.parametrize("user", ["rl_alice", "rl_eve", "rl_ada", None])
-def test_nobody_updates_or_deletes_a_label_event_raw_sql(team: Team, user: str | None) -> None:
+def test_nobody_updates_or_deletes_a_label_event_raw_sql(team: TeamDb, user: str | None) -> None:
     rowid, _ = _case(team)
     with team.owner() as conn:
         _insert_event(conn, rowid, reviewer="rl_alice", label_of="rl_alice")
@@ -174,7 +143,7 @@ def test_nobody_updates_or_deletes_a_label_event_raw_sql(team: Team, user: str |
         assert conn.execute("SELECT count(*) FROM label_events WHERE reviewer = 'mallory'").fetchone() == (0,)
 
 
-def test_the_app_labels_as_the_connected_user_and_the_database_refuses_another_name(team: Team) -> None:
+def test_the_app_labels_as_the_connected_user_and_the_database_refuses_another_name(team: TeamDb) -> None:
     _, case_id = _case(team)
     ws = open_workspace(team.url("rl_bob"))
     try:
@@ -191,7 +160,7 @@ def test_the_app_labels_as_the_connected_user_and_the_database_refuses_another_n
         ws.close()
 
 
-def test_cli_turns_refusals_into_messages(team: Team, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_turns_refusals_into_messages(team: TeamDb, capsys: pytest.CaptureFixture[str]) -> None:
     _, case_id = _case(team)
     code = main(["--workspace", team.url("rl_bob"), "label", case_id, "--verdict", "fail", "--reviewer", "rl_alice"])
     err = capsys.readouterr().err
@@ -207,7 +176,7 @@ def test_cli_turns_refusals_into_messages(team: Team, capsys: pytest.CaptureFixt
     assert "refused" in err + out or "permission denied" in err + out
 
 
-def test_a_risk_owner_exports_and_the_audit_names_them(team: Team, tmp_path: Path) -> None:
+def test_a_risk_owner_exports_and_the_audit_names_them(team: TeamDb, tmp_path: Path) -> None:
     ws = open_workspace(team.url("rl_rita"))
     try:
         assert roles.identity(ws).role == "risk" and not roles.identity(ws).can_label
@@ -239,7 +208,7 @@ def test_purge_still_takes_a_case_with_its_events(pg_database: str) -> None:
 
 
 def test_add_user_reads_the_password_from_standard_input(
-    team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    team: TeamDb, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("fresh-Pw-42\n"))
     assert main(["--workspace", team.url(), "team", "add-user", "rl_newbie", "--role", "reviewer"]) == 0
@@ -262,7 +231,7 @@ def test_add_user_reads_the_password_from_standard_input(
         team.cluster.server.execute("DROP ROLE rl_newbie")
 
 
-def test_team_init_by_someone_else_and_on_a_file_are_refused(team: Team, tmp_path: Path) -> None:
+def test_team_init_by_someone_else_and_on_a_file_are_refused(team: TeamDb, tmp_path: Path) -> None:
     ws = open_workspace(team.url("rl_eve"))
     try:
         with pytest.raises(WorkspaceError, match="superuser, or the database's owner"):
