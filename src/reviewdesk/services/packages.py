@@ -23,19 +23,24 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from reviewdesk.domain.errors import ReviewdeskError, WorkspaceError
+from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services import audit
+from reviewdesk.services.case_rebuild import FORMAT_KEY
+from reviewdesk.services.cost_estimates import ESTIMATED_WITH_KEY
 from reviewdesk.services.labels import PACKAGE_REVIEWER_KEY
 from reviewdesk.services.workspace import Workspace, open_workspace
-from reviewdesk.storage import governance, label_log, package_store, queries
+from reviewdesk.storage import governance, label_log, label_merge, package_store, queries
 from reviewdesk.storage.engine import quick_check
 from reviewdesk.storage.handles import Connection, DatabaseError
 from reviewdesk.storage.label_history import newest_event_id
 
-PACKAGE_FORMAT = 1
+PACKAGE_FORMAT = 2
 FILE_ENDING = ".rdpkg"
 WORKSPACE_ID_KEY = "workspace.id"
 BLIND_KEY = "team.blind"
@@ -44,6 +49,9 @@ _FORMAT = "package.format"
 _CREATED = "package.created_at"
 _WATERMARK = "package.watermark"
 _CHECKSUM = "package.checksum"
+_SOURCE_CHECKSUM = "package.checksum.source"
+_DERIVED_WITH = "package.derived_with"
+_CHANGES = TypeAdapter(list[LabelChange])
 
 
 class PackageError(ReviewdeskError):
@@ -114,7 +122,7 @@ def create_package(workspace: Workspace, reviewer: str, out: Path, flt: CaseFilt
             }
             for key, value in meta.items():
                 governance.put_setting(dst, key, value, now)
-            governance.put_setting(dst, _CHECKSUM, package_store.content_digest(dst, _sealed(dst)), now)
+            _seal(dst, now)
     finally:
         package.close()
     os.replace(temporary, out)
@@ -125,7 +133,47 @@ def create_package(workspace: Workspace, reviewer: str, out: Path, flt: CaseFilt
 
 def _sealed(conn: Connection) -> dict[str, object]:
     found = package_store.settings(conn)
-    return {k: v for k, v in found.items() if k != _CHECKSUM and (k.startswith("package.") or k == BLIND_KEY)}
+    return {
+        k: v for k, v in found.items() if not k.startswith(_CHECKSUM) and (k.startswith("package.") or k == BLIND_KEY)
+    }
+
+
+def _derived_with(conn: Connection, settings: dict[str, object]) -> dict[str, object]:
+    """What the package's case JSON and columns were derived with: schema revision, case format, prices.
+
+    An upgrade or a case rebuild by the reviewer's reviewdesk changes one of these, and rewrites
+    the cases from their spans; nothing else in reviewdesk rewrites a case.
+    """
+    return {
+        "revision": package_store.schema_revision(conn),
+        FORMAT_KEY: settings.get(FORMAT_KEY),
+        ESTIMATED_WITH_KEY: settings.get(ESTIMATED_WITH_KEY),
+    }
+
+
+def _seal(conn: Connection, now: datetime) -> None:
+    """Write the package's seal (format 2): what its cases were derived with, then both digests."""
+    governance.put_setting(conn, _DERIVED_WITH, _derived_with(conn, package_store.settings(conn)), now)
+    source, content = package_store.sealed_digests(conn, _sealed(conn))
+    governance.put_setting(conn, _SOURCE_CHECKSUM, source, now)
+    governance.put_setting(conn, _CHECKSUM, content, now)
+
+
+def _seal_holds(conn: Connection, meta: dict[str, object]) -> bool:
+    """Whether the package holds what it was sealed with (the rule in docs/team-review.md).
+
+    Format 1 packages: their one digest, over the file as it is at its own revision. Format 2:
+    while the cases are as they were derived (same revision, case format and prices), every
+    column of every case, trace and span counts; after the reviewer's reviewdesk upgraded or
+    rebuilt them, what no upgrade rewrites (settings, schemas, case and trace ids, raw spans).
+    """
+    sealed = _sealed(conn)
+    if int(str(meta[_FORMAT])) < 2:
+        return package_store.content_digest(conn, sealed) == meta.get(_CHECKSUM)
+    source, content = package_store.sealed_digests(conn, sealed)
+    if _derived_with(conn, meta) == meta.get(_DERIVED_WITH):
+        return content == meta.get(_CHECKSUM)
+    return source == meta.get(_SOURCE_CHECKSUM)
 
 
 @dataclass(slots=True)
@@ -157,20 +205,12 @@ class MergeReport:
         }
 
 
-def _read_package(path: Path, expected_source: str | None) -> tuple[str, str, list[tuple[str, LabelEvent]]]:
-    """``(reviewer, watermark, [(case_id, event)])`` of a package, or ``PackageError`` saying why not."""
+def _read_package(path: Path, expected_source: str | None) -> tuple[str, str, list[tuple[Any, ...]]]:
+    """``(reviewer, watermark, [(case_id, *event columns)])`` of a package, or ``PackageError`` saying why not."""
     if not path.is_file():
         raise PackageError(f"{path}: no such file")
     try:
-        package = open_workspace(path, read_only=True)
-    except WorkspaceError as exc:
-        text = str(exc)
-        if "newer" in text:
-            raise PackageError(f"{path.name}: made by a newer reviewdesk ({text}); upgrade to merge it") from None
-        raise PackageError(f"{path.name}: not a readable review package: damaged or truncated ({text})") from None
-    try:
-        with package.session() as session:
-            conn = session.connection()
+        with package_store.reading(path) as conn:
             check = quick_check(conn)
             if check != "ok":
                 raise PackageError(f"{path.name}: the file is damaged or truncated ({check})")
@@ -187,45 +227,69 @@ def _read_package(path: Path, expected_source: str | None) -> tuple[str, str, li
                 raise PackageError(
                     f"{path.name}: made from another workspace (id {meta.get(_SOURCE)}; this one is {expected_source})"
                 )
-            if package_store.content_digest(conn, _sealed(conn)) != meta.get(_CHECKSUM):
+            if not _seal_holds(conn, meta):
                 raise PackageError(
                     f"{path.name}: tampered with: its cases, spans, schema or settings changed after it was made"
                 )
-            stored = label_log.events_of(conn, package_store.all_case_rowids(conn))
-            names = package_store.case_ids_of(conn, list(stored))
-            events = [(names[rowid], s.event) for rowid, items in stored.items() for s in items]
+            events = _validated(path, package_store.events(conn))
+    except WorkspaceError as exc:
+        text = str(exc)
+        if "newer" in text:
+            raise PackageError(f"{path.name}: made by a newer reviewdesk ({text}); upgrade to merge it") from None
+        raise PackageError(f"{path.name}: not a readable review package: damaged or truncated ({text})") from None
     except DatabaseError as exc:
         raise PackageError(f"{path.name}: the file is damaged or truncated ({exc.orig})") from None
-    finally:
-        package.close()
     return str(meta[PACKAGE_REVIEWER_KEY]), str(meta.get(_WATERMARK) or ""), events
+
+
+def _validated(path: Path, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The package's events with their changes validated, once, and in the form the log stores.
+
+    What a reviewer's reviewdesk wrote is checked like any input before it reaches the log; the
+    merge then works on these plain rows (no model per event on its hot path).
+    """
+    try:
+        changes = _CHANGES.validate_python([row[4] for row in rows])
+    except ValidationError as exc:
+        raise PackageError(f"{path.name}: a label event is not valid ({exc.errors()[0]['msg']})") from None
+    stored = _CHANGES.dump_python(changes, mode="json", exclude_unset=True)
+    valid = []
+    for row, change in zip(rows, stored, strict=True):
+        case_id, event_id, at, who, _, version, seconds, kind, label_of, settles = row
+        if kind not in {"label", "adjudication"} or not event_id or not who:
+            raise PackageError(f"{path.name}: label event {event_id} of case {case_id} is not valid")
+        label = kind == "label"
+        valid.append(
+            (
+                case_id,
+                event_id,
+                at,
+                who,
+                change,
+                version,
+                seconds,
+                kind,
+                label_of if label else None,
+                None if label else list(settles or ()),
+            )
+        )
+    return valid
 
 
 def merge_package(workspace: Workspace, path: Path) -> MergeReport:
     """Merge one package's label events into the workspace, in one transaction (or refuse it whole)."""
     path = path.expanduser().resolve()
     reviewer, watermark, events = _read_package(path, workspace_id(workspace))
-    report = MergeReport(path=path, reviewer=reviewer)
     with workspace.session() as session, session.begin():
-        conn = session.connection()
-        rowids = label_log.case_rowids_by_id(conn, sorted({case_id for case_id, _ in events}))
-        here = [(rowids[case_id], event) for case_id, event in events if case_id in rowids]
-        report.cases_not_here = len({case_id for case_id, _ in events if case_id not in rowids})
-        added = label_log.append_events(conn, here)
-        report.added = len(added)
-        report.already_present = len(here) - len(added)
-        changed: dict[int, set[str | None]] = {}
-        for rowid, event in added:
-            changed.setdefault(rowid, set()).add(
-                None if event.kind == "adjudication" else event.label_of or event.reviewer
-            )
-        if changed:
-            package_ids = [event.event_id for _, event in here]
-            conflicted = label_log.cases_changed_since(conn, sorted(changed), reviewer, watermark, exclude=package_ids)
-            names = package_store.case_ids_of(conn, sorted(conflicted))
-            report.conflicts = sorted(names[rowid] for rowid in conflicted)
-            label_log.rebuild_changed(conn, changed)
-    return report
+        merged = label_merge.merge_events(session.connection(), events, reviewer, watermark)
+    return MergeReport(
+        path=path,
+        reviewer=reviewer,
+        added=merged.added,
+        already_present=merged.already_present,
+        cases_not_here=merged.cases_not_here,
+        conflicts=merged.conflicts,
+    )
 
 
 def merge_packages(workspace: Workspace, paths: list[Path]) -> list[MergeReport | PackageError]:

@@ -8,14 +8,23 @@ their case id, trace id and span id.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import column as sa_column
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import table as sa_table
 
+from reviewdesk.domain.errors import WorkspaceError
+from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import search, writes
-from reviewdesk.storage.tables import CaseRow, LabelSchemaRow, SpanRow, TraceRow, WorkspaceSettingRow
+from reviewdesk.storage.label_merge import EVENT_COLUMNS
+from reviewdesk.storage.tables import CaseRow, LabelEventRow, LabelSchemaRow, SpanRow, TraceRow, WorkspaceSettingRow
 
 _IN_CHUNK = 500
 
@@ -77,9 +86,10 @@ def copy_cases(src: Connection, dst: Connection, case_rowids: Sequence[int]) -> 
 
 
 def content_digest(conn: Connection, settings: dict[str, Any]) -> str:
-    """SHA-256 over what a package holds besides its labels: its settings, schemas, cases and spans.
+    """Package format 1's seal: SHA-256 over its settings, schemas, each case's JSON and its spans.
 
-    The reviewer adds label events to a package; anything else changing means it was tampered with.
+    Kept to verify packages made before format 2 (``sealed_digests``); it missed the cases'
+    columns, and the case JSON an upgrade rewrites.
     """
     digest = hashlib.sha256()
 
@@ -106,6 +116,98 @@ def content_digest(conn: Connection, settings: dict[str, Any]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+_SPAN_SOURCE = (
+    "span_id",
+    "parent_span_id",
+    "name",
+    "otel_kind",
+    "start_ns",
+    "end_ns",
+    "status_code",
+    "status_message",
+    "attributes",
+    "events",
+    "resource",
+    "scope",
+    "links",
+)
+"""The raw span as imported: no migration or rebuild rewrites these."""
+_ROW_IDS = frozenset({"case_rowid", "trace_rowid", "first_import_rowid", "last_import_rowid"})
+
+
+def _raw(value: Any) -> Any:
+    return value.hex() if isinstance(value, bytes) else value
+
+
+def sealed_digests(conn: Connection, settings: dict[str, Any]) -> tuple[str, str]:
+    """Package format 2's seal: ``(source, content)``, two SHA-256 digests over stored values as
+    the file holds them (no decoding, so any changed byte shows).
+
+    ``source``: what nothing in reviewdesk ever rewrites: the sealed settings, the label schemas,
+    each case's id and trace id, and every raw span. ``content``: that, and every column of every
+    case and trace (the case JSON and the columns derived from it), which upgrades and case
+    rebuilds rewrite (docs/team-review.md, "Review packages").
+    """
+    source, content = hashlib.sha256(), hashlib.sha256()
+
+    def feed(value: Any, *, both: bool = True) -> None:
+        line = orjson.dumps(value, default=_raw, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) + b"\n"
+        content.update(line)
+        if both:
+            source.update(line)
+
+    feed(settings)
+    schemas = sa_table("label_schemas", sa_column("version"), sa_column("root_causes"), sa_column("scores"))
+    for row in conn.execute(select(schemas).order_by(schemas.c.version)):
+        feed(list(row))
+    names = [c["name"] for c in sa_inspect(conn).get_columns("cases") if c["name"] not in _ROW_IDS]
+    cases = sa_table("cases", sa_column("trace_rowid"), *(sa_column(n) for n in names))
+    traces = sa_table("traces", sa_column("trace_rowid"), sa_column("trace_id"), sa_column("span_count"))
+    statement = (
+        select(traces.c.trace_id, traces.c.span_count, *(cases.c[n] for n in names))
+        .join_from(cases, traces, traces.c.trace_rowid == cases.c.trace_rowid)
+        .order_by(cases.c.case_id)
+    )
+    for row in conn.execute(statement):
+        feed([row.case_id, row.trace_id])
+        feed(dict(row._mapping), both=False)
+    spans = sa_table("spans", sa_column("trace_rowid"), *(sa_column(n) for n in _SPAN_SOURCE))
+    for row in conn.execute(
+        select(traces.c.trace_id, *(spans.c[n] for n in _SPAN_SOURCE))
+        .join_from(spans, traces, traces.c.trace_rowid == spans.c.trace_rowid)
+        .order_by(traces.c.trace_id, spans.c.span_id, spans.c.start_ns)
+    ):
+        feed(list(row))
+    return "sha256:" + source.hexdigest(), "sha256:" + content.hexdigest()
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[Connection]:
+    """A read-only connection to a package file at whichever known schema revision it has.
+
+    A package made before this workspace's last upgrade is older than our schema, and it is read
+    as it is, never upgraded: its seal covers what it holds at the revision it was made at, and
+    the columns merge reads (label events, case ids) are the same at every revision since team
+    review (0004). An unknown revision is a newer reviewdesk's: ``WorkspaceError`` says so.
+    """
+    engine = storage_engine.create_workspace_engine(path, read_only=True)
+    try:
+        with engine.connect() as conn:
+            current = schema_revision(conn)
+            known = {rev.revision for rev in ScriptDirectory(str(storage_engine.MIGRATIONS)).walk_revisions()}
+            if current is not None and current not in known:
+                raise WorkspaceError(f"{path} was written by a newer reviewdesk (schema {current})")
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def schema_revision(conn: Connection) -> str | None:
+    """The file's Alembic revision (read directly: a package may be at an older one than ours)."""
+    version = sa_table("alembic_version", sa_column("version_num"))
+    return conn.execute(select(version.c.version_num)).scalar()
+
+
 def settings(conn: Connection, prefix: str = "") -> dict[str, Any]:
     """The workspace settings whose key starts with ``prefix``."""
     rows = conn.execute(select(WorkspaceSettingRow.key, WorkspaceSettingRow.value).order_by(WorkspaceSettingRow.key))
@@ -128,6 +230,13 @@ def case_ids_of(conn: Connection, case_rowids: Sequence[int]) -> dict[int, str]:
             }
         )
     return found
+
+
+def events(conn: Connection) -> list[tuple[Any, ...]]:
+    """Every label event of the package as ``(case_id, *label_merge.EVENT_COLUMNS)``, in one query."""
+    columns = [LabelEventRow.__table__.c[name] for name in EVENT_COLUMNS]
+    rows = conn.execute(select(CaseRow.case_id, *columns).join(CaseRow, CaseRow.case_rowid == LabelEventRow.case_rowid))
+    return [tuple(row) for row in rows]
 
 
 def all_case_rowids(conn: Connection) -> list[int]:
