@@ -86,3 +86,23 @@ def test_space_from_the_queue_pages_every_pane_with_text_left_at_once(qtbot, mak
     assert QApplication.focusWidget() is window.queue_view.table  # the queue keys stay live
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
     assert all(view.panes[t].verticalScrollBar().value() == 0 for t in long_panes)  # and all back
+
+
+def test_two_rows_give_the_documents_the_height_the_request_and_answer_leave(qtbot, make_main_window, demo_workspace):
+    window = make_main_window(demo_workspace, size=(1366, 768))
+    _row_with_tool_calls(window, documents=True)
+    view = window.case_view
+    assert view.two_rows
+    top, bottom = view.rows_splitter.sizes()
+    assert top < bottom  # a short request and answer: the documents and tool calls get the rest
+    assert top >= 0.25 * (top + bottom) - 2
+    for title in ("Prompt", "Output"):
+        pane = view.panes[title]
+        if pane.verticalScrollBar().maximum() == 0:
+            continue
+        assert top >= 0.5 * (top + bottom) - 2  # only a long request or answer gets half, not more
+    # A split the reviewer moved stays.
+    view.rows_splitter.splitterMoved.emit(300, 1)
+    view.rows_splitter.setSizes([300, top + bottom - 300])
+    window.next_case()
+    assert view.rows_splitter.sizes()[0] == 300

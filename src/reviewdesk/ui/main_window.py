@@ -22,7 +22,6 @@ dialogs; ``window_menus`` builds the menus and connects each action to its handl
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
@@ -34,6 +33,7 @@ from reviewdesk.services.workspace import Workspace
 from reviewdesk.settings import Settings
 from reviewdesk.ui import state
 from reviewdesk.ui.actions import build_actions
+from reviewdesk.ui.detail_cache import DetailCache
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
 from reviewdesk.ui.team_sync import TeamSync
@@ -61,7 +61,7 @@ class MainWindow(WindowDialogs):
         self.schema = review.label_schema(workspace)
         self.session = ReviewSession(workspace, settings.reviewer)
         self._detail: CaseDetail | None = None
-        self._details: OrderedDict[int, CaseDetail] = OrderedDict()
+        self._details = DetailCache()
         self._last_mark = time.monotonic()
         self._count_generation = 0
         self._workspace_generation = 0

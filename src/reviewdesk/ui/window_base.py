@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections import OrderedDict
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -31,6 +30,7 @@ from reviewdesk.services.visibility import Viewer
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.settings import Settings, save_settings
 from reviewdesk.ui.actions import SPECS, ActionId, allowed_by_role, enabled
+from reviewdesk.ui.detail_cache import DetailCache
 from reviewdesk.ui.errors import show_error
 from reviewdesk.ui.models.case_table_model import CaseTableModel
 from reviewdesk.ui.tasks import TaskRunner
@@ -77,7 +77,7 @@ class WindowBase(QMainWindow):
     last_undo_message: str
     """What the last undo/redo changed ("Undid: verdict fail → pass on case 9411c3")."""
     _detail: CaseDetail | None
-    _details: OrderedDict[int, CaseDetail]
+    _details: DetailCache
     _last_mark: float
     _count_generation: int
     _workspace_generation: int
@@ -313,8 +313,9 @@ class WindowBase(QMainWindow):
                 self.case_view.show_empty("No cases in this queue.")
             self.label_panel.clear_case()
             return
+        ahead, audit, others = self._details.take(rowid)
         try:
-            detail = self._details.pop(rowid, None) or visibility.detail(self.workspace, rowid, self.viewer)
+            detail = ahead or visibility.detail(self.workspace, rowid, self.viewer)
         except ReviewdeskError as exc:
             show_error(self, exc)
             return
@@ -324,25 +325,44 @@ class WindowBase(QMainWindow):
         self.label_panel.describe_evidence = functools.partial(evidence_items.describe, detail.case, detail.spans)
         self.label_panel.likely_evidence = functools.partial(evidence_items.likely_evidence, detail.case, detail.spans)
         self.label_panel.show_case(
-            detail.case.labels, detail.case.generation.output, self._audit(detail.case.case_id, rowid)
+            detail.case.labels,
+            detail.case.generation.output,
+            audit if audit is not None and ahead is not None else self._audit(detail.case.case_id, rowid),
         )
-        self._show_others(rowid)
+        if ahead is not None and others is not None:
+            self.label_panel.show_others(others.labels, hidden=others.hidden)
+        else:
+            self._show_others(rowid)
         self._last_mark = time.monotonic()
         # Read the next case while the reviewer reads this one, so J / Ctrl+Enter is instant
         # (after a short delay, so this case is painted first).
         QTimer.singleShot(PREFETCH_DELAY_MS, lambda r=row + 1: self._prefetch(r))
 
     def _prefetch(self, row: int) -> None:
+        """Read the case at ``row`` (detail, audit trail, other reviewers' labels) on a reader thread."""
         rowid = self.model.case_rowid(row)
         if rowid is None or rowid in self._details or (self._detail and self._detail.case_rowid == rowid):
             return
-        try:
-            self._details[rowid] = visibility.detail(self.workspace, rowid, self.viewer)
-        except Exception:
-            log.debug("prefetch of case %s failed", rowid, exc_info=True)
-            return
-        while len(self._details) > DETAIL_CACHE:
-            self._details.popitem(last=False)
+        workspace, viewer = self.workspace, self.viewer
+        stamp, workspace_generation = self._details.stamp(rowid), self._workspace_generation
+
+        def read() -> tuple[CaseDetail, list[AuditEntry], visibility.Others]:
+            detail = visibility.detail(workspace, rowid, viewer)
+            audit = visibility.history(workspace, detail.case.case_id, rowid, viewer)
+            return detail, audit, visibility.others(workspace, rowid, viewer)
+
+        def done(result: tuple[CaseDetail, list[AuditEntry], visibility.Others]) -> None:
+            # Dropped if anything was invalidated meanwhile (a label written, another queue or viewer).
+            stale = self._details.stamp(rowid) != stamp or self._workspace_generation != workspace_generation
+            if stale or rowid in self._details or (self._detail and self._detail.case_rowid == rowid):
+                return
+            self._details[rowid], self._details.audits[rowid], self._details.others[rowid] = result
+            while len(self._details) > DETAIL_CACHE:
+                self._details.popitem(last=False)
+
+        self.runner.read(read).success(done).failure(
+            lambda exc, details: log.debug("prefetch of case %s failed: %s\n%s", rowid, exc, details)
+        ).run()
 
     def next_case(self) -> None:
         row = self.current_row() + 1

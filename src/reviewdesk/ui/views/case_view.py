@@ -49,6 +49,8 @@ OPENED_WHEN_READ = "Tools"
 """Reading on into this pane opens its folded items (a tool result is read whole, not by its first words)."""
 TWO_ROWS = (("Prompt", "Output"), ("Context", "Tools"))
 """The panes of each row when the case area is too narrow for four columns."""
+TOP_ROW_SHARE = (0.25, 0.5)
+"""The least and the most of the height the top row (request, answer) gets in two rows (``fit_rows``)."""
 MIN_COLUMN_WIDTH = 270
 """Below four columns of this width (about 40 characters of text) the panes go into two rows."""
 
@@ -143,6 +145,9 @@ class CaseView(QWidget):
             row_splitter.setChildrenCollapsible(False)
             self.rows_splitter.addWidget(row_splitter)
             self.row_splitters.append(row_splitter)
+        self._rows_dragged = False
+        """The reviewer moved the line between the rows: their split stays, case after case."""
+        self.rows_splitter.splitterMoved.connect(lambda _pos, _index: setattr(self, "_rows_dragged", True))
         self.pane_stack = QStackedWidget()
         self.pane_stack.addWidget(self.pane_splitter)
         self.pane_stack.addWidget(self.rows_splitter)
@@ -342,6 +347,8 @@ class CaseView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.arrange(event.size().width() < MIN_COLUMN_WIDTH * len(PANES))
+        if self.two_rows:
+            QTimer.singleShot(0, self.fit_rows)  # once the rows have their new size
 
     def arrange(self, two_rows: bool) -> None:
         """Four panes in one row, or two rows of two (see the module docstring)."""
@@ -361,6 +368,29 @@ class CaseView(QWidget):
         if self.maximised is not None:
             for row, titles in zip(self.row_splitters, TWO_ROWS, strict=True):
                 row.setVisible(self.maximised in titles)
+
+    def fit_rows(self) -> None:
+        """Two rows: the request and the answer get the height they need (a quarter to half of the
+        area), the documents and tool calls below the rest.
+
+        The top row is usually a few lines and the bottom one pages of policy text; halves left
+        the top half empty and the documents a third of the screen a page, so a case took more
+        Spaces than its text needs. Not once the reviewer has moved the split themselves.
+        """
+        if not self.two_rows or self._rows_dragged or self.maximised is not None:
+            return
+        sizes = self.rows_splitter.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        need = 0
+        for title in TWO_ROWS[0]:
+            pane, box = self.panes[title], self.pane_boxes[title]
+            chrome = box.height() - pane.viewport().height()
+            need = max(need, chrome + _content_height(pane))
+        top = max(int(total * TOP_ROW_SHARE[0]), min(need, int(total * TOP_ROW_SHARE[1])))
+        if abs(top - sizes[0]) > 2:
+            self.rows_splitter.setSizes([top, total - top])
 
     def _mark_focus(self) -> None:
         for number, (title, caption) in enumerate(self.captions.items(), 1):
@@ -432,6 +462,7 @@ class CaseView(QWidget):
         panes["Context"].fill(lambda: self._context(case, detail.standing))
         panes["Tools"].fill(lambda: build_tools(panes["Tools"], case, raw=self.raw))
         panes["Output"].fill(lambda: build_output(panes["Output"], case, raw=self.raw))
+        self.fit_rows()
         # The Spans tab opens on the span the answer came from (the root when the case names none).
         self._span_tree(detail.spans, select=case.generation.span_id, answer=case.generation.span_id)
 
@@ -580,6 +611,16 @@ class CaseView(QWidget):
     def current_span(self) -> RawSpan | None:
         item = self.span_tree.currentItem()
         return self._spans_by_item.get(id(item)) if item is not None else None
+
+
+def _content_height(pane: TextPane) -> int:
+    """The height ``pane``'s text takes at its width, in pixels (lays out each block: short panes only)."""
+    height = 2 * pane.document().documentMargin()
+    block = pane.document().begin()
+    while block.isValid():
+        height += pane.blockBoundingRect(block).height()
+        block = block.next()
+    return int(height) + 2 * pane.frameWidth()
 
 
 def _tokens(count: int | None) -> str:
