@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from reviewdesk.domain import team
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import LabelError
+from reviewdesk.domain.errors import LabelError, PermissionRefusedError
 from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import SCORE_RANGE, Evidence, Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
@@ -197,6 +197,7 @@ def _append_adjudication(
     seconds_spent: float | None = None,
 ) -> CaseLabels:
     case_rowid = resolve_case(workspace, case_ref)
+    _may_adjudicate(workspace, adjudicator)
     who = adjudicator or roles.identity(workspace).user or default_reviewer()
     with writing(), postgres.one_case(case_rowid), workspace.session() as session, session.begin():
         conn = session.connection()
@@ -212,6 +213,27 @@ def _append_adjudication(
         )
         label_log.append_events(conn, [(case_rowid, event)])
         return label_log.rebuild(conn, [case_rowid])[case_rowid]
+
+
+def _may_adjudicate(workspace: Workspace, adjudicator: str | None) -> None:
+    """Refuse, before anything is sent, what the database would refuse or should: on a team
+    workspace only engineers and admins decide, and under their own login (ADR 0012). The
+    database's policy would refuse a reviewer too, but in words about label events; an engineer
+    may insert any event (merges need that), so only this check keeps the decider's name true."""
+    who = roles.identity(workspace)
+    if not who.bound:  # SQLite, the tables' owner, a superuser: no roles bind them
+        return
+    if not who.can_assign:
+        raise PermissionRefusedError(
+            f"{who.user} is a {who.role} on {workspace.location}: adjudicating needs the engineer or admin"
+            f" role, so nothing was written. A workspace admin can give it (reviewdesk team add-user {who.user}"
+            " --role engineer)"
+        )
+    if adjudicator is not None and adjudicator != who.user:
+        raise PermissionRefusedError(
+            f"on {workspace.location} the adjudicator is the connected login: {who.user} cannot decide as"
+            f" {adjudicator}, so nothing was written (leave out --adjudicator)"
+        )
 
 
 def full_change(label: Label) -> LabelChange:
