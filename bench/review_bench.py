@@ -5,18 +5,21 @@
     python bench/review_bench.py --size 1920x1080      # another screen
     python bench/review_bench.py --cases 100000        # a smaller workspace
     python bench/review_bench.py --regenerate          # rebuild the cached big workspace
+    python bench/review_bench.py --baseline-only       # the demo copies alone (quick)
+    python bench/review_bench.py --profile Space       # cProfile every press of a key, print the top
 
 A reviewer works through 50 cases of the bundled demo (its 30 traces, then a second copy with other
 trace ids for the rest) in a queue of exactly those cases, at the given screen size, offscreen:
 
 * **reading** — Space until every pane is read to its end: the request, each retrieved document,
-  each tool call opened and its result read whole, the answer (Space pages the pane being read and,
-  at its end, reads on into the next one, opening tool calls; ``CaseView.read_on``);
+  each tool call opened and its result read whole, the answer (from the queue Space pages every
+  pane with text left at once and opens the folded tool calls; ``CaseView.page_all``);
 * **labeling** — the verdict the demo's ``EXPECTED.md`` gives (a case whose "Expect" names a root
-  cause and is not called a good answer is a failure): ``P``; or ``F``, the first expected root
-  cause by its key (``5``, or ``0`` then a digit in the picker), ``V`` and ``Enter`` to attach the
-  preselected evidence item;
-* **next** — ``Ctrl+Enter``.
+  cause and is not called a good answer is a failure): ``P``; or ``F`` and the first expected root
+  cause by its key (``5``, or ``Ctrl+3`` for causes 10–18), which attaches the cause's likely
+  evidence in the same event; ``V`` and ``Enter`` only if it attached none;
+* **next** — ``Ctrl+Enter``, once the window's read-ahead of the next case (a reader thread) is done:
+  that wait is untimed, as it runs while a reviewer reads.
 
 It reports keys per case (median for passed and failed cases; target: median ≤ 6 for a failed case,
 reading included) and the time of each key from the key event to the end of the event processing

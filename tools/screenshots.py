@@ -84,6 +84,7 @@ def _render(workspace_path: Path, out: Path, trace: str) -> list[Path]:
                 _settle(app)
                 _label_some(window, trace)
                 _show_case(window, trace)
+                window.statusBar().clearMessage()  # what labeling the other cases said is not about this one
                 _settle(app)
                 target = out / f"case-{width}x{height}-{scheme}.png"
                 _save(window.grab(), target)
