@@ -217,7 +217,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         ActionId.RETENTION,
-        "Retention / p&urge…",
+        "Rete&ntion / purge…",
         (),
         "Edit",
         "How long cases are kept; delete old cases for good",
@@ -296,7 +296,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         autorepeat=True,
     ),
     ActionSpec(ActionId.PAGE_UP, "Page &up", ("Shift+Space",), "Read", autorepeat=True),
-    ActionSpec(ActionId.PANE_START, "To the &start", ("Home",), "Read"),
+    ActionSpec(ActionId.PANE_START, "To t&he start", ("Home",), "Read"),
     ActionSpec(ActionId.PANE_END, "To the &end", ("End",), "Read"),
     ActionSpec(
         ActionId.NEXT_ITEM,
@@ -317,7 +317,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         ActionId.TOGGLE_ITEM,
-        "&Open / close item",
+        "Open / c&lose item",
         ("O",),
         "Read",
         "Open the current tool call or earlier turn in place, or fold it back (Enter or Right in the pane)",
@@ -332,13 +332,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         checkable=True,
     ),
     ActionSpec(ActionId.NEXT, "&Next case", ("J",), "Review", autorepeat=True),
-    ActionSpec(ActionId.PREVIOUS, "&Previous case", ("K",), "Review", autorepeat=True),
+    ActionSpec(ActionId.PREVIOUS, "P&revious case", ("K",), "Review", autorepeat=True),
     ActionSpec(ActionId.PASS, "Verdict: &pass", ("P",), "Review", writes=True),
     ActionSpec(ActionId.FAIL, "Verdict: &fail", ("F",), "Review", writes=True),
     ActionSpec(ActionId.UNSURE, "Verdict: &unsure", ("U",), "Review", writes=True),
     *(_rc(n) for n in range(1, 2 * KEYED_ROOT_CAUSES + 1)),
     ActionSpec(
-        ActionId.MORE_ROOT_CAUSES, "&More root causes…", ("0",), "Review", "Pick any root cause by name", writes=True
+        ActionId.MORE_ROOT_CAUSES, "More roo&t causes…", ("0",), "Review", "Pick any root cause by name", writes=True
     ),
     ActionSpec(ActionId.ESCALATE, "Flag for &escalation", ("X",), "Review", writes=True),
     ActionSpec(
@@ -361,7 +361,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Point a root cause at a document, tool call or span",
         writes=True,
     ),
-    ActionSpec(ActionId.SAVE_NEXT, "Save and &next", ("Ctrl+Return", "Ctrl+Enter"), "Review", writes=True),
+    ActionSpec(ActionId.SAVE_NEXT, "Save and ne&xt", ("Ctrl+Return", "Ctrl+Enter"), "Review", writes=True),
     ActionSpec(
         ActionId.BACK_TO_RECENT,
         "&Back to a recent decision",

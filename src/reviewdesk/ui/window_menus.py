@@ -16,8 +16,12 @@ if TYPE_CHECKING:
     from reviewdesk.ui.main_window import MainWindow
 
 
+MENU_TEXT = {"Read": "Rea&d"}
+"""Menu titles whose first letter another menu took (Alt+R is Review)."""
+
+
 def build_menus(window: MainWindow) -> None:
-    menus: dict[str, QMenu] = {name: window.menuBar().addMenu(f"&{name}") for name in MENUS}
+    menus: dict[str, QMenu] = {name: window.menuBar().addMenu(MENU_TEXT.get(name, f"&{name}")) for name in MENUS}
     separators_before = {
         ActionId.IMPORT,
         ActionId.QUIT,
@@ -38,7 +42,7 @@ def build_menus(window: MainWindow) -> None:
             window.recent_menu = menu.addMenu("Open &recent")
             window.recent_menu.setObjectName("recent_menu")
         if action_id == ActionId.FOCUS_QUEUE:
-            queues = menus["View"].addMenu("Smart &queue")
+            queues = menus["View"].addMenu("Sma&rt queue")
             for queue in SMART_QUEUES:
                 queue_action = queues.addAction(queue.title)
                 queue_action.setStatusTip(queue.description)

@@ -345,19 +345,19 @@ class PreferencesDialog(QDialog):
             # The package was made for one reviewer: its labels merge back under that name.
             self.reviewer.setEnabled(False)
             self.reviewer.setToolTip(f"This review package records every label as {package_reviewer}")
-        layout.addRow("Reviewer name", self.reviewer)
+        layout.addRow("Reviewer &name", self.reviewer)
         self.scheme = QComboBox()
         for text, value in (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")):
             self.scheme.addItem(text, value)
         self.scheme.setCurrentIndex(max(self.scheme.findData(settings.color_scheme), 0))
-        layout.addRow("Colours", self.scheme)
+        layout.addRow("&Colours", self.scheme)
         note = QLabel("Keyboard shortcuts can be changed in the settings file (see the README).")
         note.setWordWrap(True)
         layout.addRow(note)
         section = QLabel("This workspace")
         section.setStyleSheet("font-weight: bold; margin-top: 8px;")
         layout.addRow(section)
-        self.blind = QCheckBox("Blind review: a reviewer sees no other reviewer's label until they give their own")
+        self.blind = QCheckBox("&Blind review: a reviewer sees no other reviewer's label until they give their own")
         self.blind.setObjectName("blind_review")
         self.blind.setChecked(blind)
         if workspace_note:
@@ -379,7 +379,7 @@ class PreferencesDialog(QDialog):
             "A retrieved document is stale when it had not been updated for longer than this when the "
             "case retrieved it, or when another case retrieved a newer version (reviewdesk stale-after)."
         )
-        layout.addRow("Documents are stale after", self.stale_after)
+        layout.addRow("Documents are &stale after", self.stale_after)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -103,9 +103,9 @@ class TaxonomyDialog(QDialog):
         self.add_button = self._button("&Add as new", "taxonomy_add", self.add_cause, buttons)
         self.save_button = self._button("&Save changes", "taxonomy_rename", self.rename_cause, buttons)
         self.retire_button = self._button("&Retire", "taxonomy_retire", self.retire_cause, buttons)
-        self.restore_button = self._button("Re&store", "taxonomy_restore", self.restore_cause, buttons)
+        self.restore_button = self._button("Rest&ore", "taxonomy_restore", self.restore_cause, buttons)
         buttons.addStretch(1)
-        self.import_button = self._button("&Import file…", "taxonomy_import", self.choose_import, buttons)
+        self.import_button = self._button("Import &file…", "taxonomy_import", self.choose_import, buttons)
         form.addRow(buttons)
         layout.addWidget(form_box)
 
