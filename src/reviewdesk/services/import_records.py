@@ -18,8 +18,7 @@ from pathlib import Path
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.services import redaction
-from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import governance
+from reviewdesk.services.workspace import Workspace, this_host
 from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage.engine import begin_write
 
@@ -113,14 +112,15 @@ def begin_import(
             size=size,
             at=datetime.now(UTC),
         )
-        # Who runs it: the next open of the workspace tells a live import from an abandoned one.
-        governance.put_setting(conn, running_key(import_rowid), {"pid": os.getpid()}, datetime.now(UTC))
+        # Who runs it: the next open of the workspace, on any machine, tells a live import from an
+        # abandoned one (``workspace.close_abandoned_imports``).
+        storage_imports.note_running(conn, import_rowid, pid=os.getpid(), host=this_host(), at=datetime.now(UTC))
         return import_rowid
 
 
 def running_key(import_rowid: int) -> str:
-    """The workspace setting naming the process that runs an import, while it runs."""
-    return f"{governance.RUNNING_IMPORT}{import_rowid}"
+    """The workspace setting naming the host and process that run an import, while it runs."""
+    return storage_imports.running_key(import_rowid)
 
 
 def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summary: ImportSummary) -> None:
@@ -128,7 +128,7 @@ def finish_import(workspace: Workspace, import_rowid: int, *, status: str, summa
     from reviewdesk.services import audit  # audit's own import names ImportSummary
 
     with begin_write(workspace.engine) as conn:
-        governance.delete_setting(conn, running_key(import_rowid))
+        storage_imports.forget_running(conn, import_rowid)
         summary.import_rowid = import_rowid
         audit.record_import(workspace, summary, conn=conn)
         storage_imports.close_import(

@@ -488,6 +488,7 @@ class _BatchWriter:
             spans=self.summary.spans,
             cases=self.summary.cases_created,
             skipped=self.summary.skipped,
+            at=datetime.now(UTC),
         )
 
 

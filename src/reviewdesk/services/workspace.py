@@ -4,10 +4,11 @@ PostgreSQL database that a team shares (``storage.postgres``)."""
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -137,33 +138,51 @@ def _open_server(location: str, *, read_only: bool) -> Workspace:
     return workspace if read_only else _prepare(workspace)
 
 
-def close_abandoned_imports(workspace: Workspace) -> list[int]:
+IMPORT_HEARTBEAT_TIMEOUT = timedelta(minutes=10)
+"""An import that has committed nothing for this long is abandoned, whichever machine runs it.
+
+A running import refreshes its heartbeat with every batch it commits (seconds apart; the longest
+single batch measured, one trace of 40,000 spans, took under a minute), so ten minutes of silence
+means its process is gone, or stopped, even when it ran on another machine whose processes this
+one cannot see. The clocks of the two machines are compared, so they may differ by minutes, not
+by ten."""
+
+
+def this_host() -> str:
+    """The name an import records as its host (the machine's network name)."""
+    return socket.gethostname()
+
+
+def close_abandoned_imports(workspace: Workspace, *, now: datetime | None = None) -> list[int]:
     """Mark imports whose process is gone (killed, crashed, power cut) as interrupted; their row ids.
 
     Their committed batches stay (each has its audit line); the record gets status ``failed``
     with an "interrupted" error and the audit log a closing line, so nothing stays ``running``
-    forever. Importing the file again completes it. Imports of live processes are left alone.
+    forever. Importing the file again completes it. An import is abandoned when it ran on this
+    host and its process is gone, or when its heartbeat is older than ``IMPORT_HEARTBEAT_TIMEOUT``
+    (the only sign another machine's import gives); a live import is left alone — a workspace on
+    a server (or a shared file) is opened by other machines while one of them imports.
     """
     with workspace.engine.connect() as conn:
         if not storage_imports.any_running(conn):
             return []
     closed: list[int] = []
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
+    host = this_host()
     with storage_engine.immediate(workspace.engine.connect()) as conn, conn.begin():
         running = storage_imports.imports(conn, running=True)
-        notes = governance.keys_with_prefix(conn, governance.RUNNING_IMPORT)
+        notes = storage_imports.running_notes(conn)
         counts = governance.import_redactions(conn)
         for record in running:
-            note = notes.get(f"{governance.RUNNING_IMPORT}{record.import_rowid}")
-            pid = note.get("pid") if isinstance(note, dict) else None
-            if isinstance(pid, int) and _process_alive(pid):
+            note = notes.get(record.import_rowid)
+            if note is not None and not _abandoned(note, host=host, now=now):
                 continue
             message = (
                 "interrupted: the importing process ended before the import finished; the batches it"
                 " committed were kept, and importing the file again completes it"
             )
             storage_imports.mark_failed(conn, record.import_rowid, at=now, errors=[*record.errors, message])
-            governance.delete_setting(conn, f"{governance.RUNNING_IMPORT}{record.import_rowid}")
+            storage_imports.forget_running(conn, record.import_rowid)
             storage_audit.append_audit(
                 conn,
                 at=now,
@@ -210,6 +229,14 @@ def write_when_unlocked(write: Callable[[], T], progress: Progress, *, wait_ms: 
             if progress.cancel_requested():
                 raise
             time.sleep(pause)
+
+
+def _abandoned(note: storage_imports.RunningImport, *, host: str, now: datetime) -> bool:
+    if now - note.heartbeat > IMPORT_HEARTBEAT_TIMEOUT:
+        return True
+    # Another machine's process ids mean nothing here; a note without a host (written before
+    # hosts were recorded) may be anyone's: both wait for the timeout.
+    return note.host == host and (note.pid is None or not _process_alive(note.pid))
 
 
 def _process_alive(pid: int) -> bool:

@@ -7,6 +7,8 @@ interrupted import, a restore, the case history, the insights.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +19,15 @@ from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import audit, cases, exports, import_records, imports, insights, labels, purge, redaction
 from reviewdesk.services import review as review_service
-from reviewdesk.services.workspace import Workspace, close_abandoned_imports, open_workspace
+from reviewdesk.services.workspace import (
+    IMPORT_HEARTBEAT_TIMEOUT,
+    Workspace,
+    close_abandoned_imports,
+    open_workspace,
+    this_host,
+)
 from reviewdesk.storage import governance
+from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage.engine import begin_write
 from tests.conftest import PgCluster
 from tests.otlp_builder import dated_trace, write_jsonl
@@ -103,6 +112,42 @@ def test_an_import_whose_process_is_gone_is_closed_as_interrupted(workspace: Wor
     assert (record.import_rowid, record.status) == (rowid, "failed")
     (line,) = [e for e in audit.entries(workspace) if e.action == "import"]
     assert line.details["outcome"] == "interrupted" and line.details["import"] == rowid
+
+
+def test_another_hosts_import_is_left_alone_until_its_heartbeat_is_older_than_the_timeout(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Two machines share the workspace (a server, a shared file): a process id of one means nothing
+    to the other, so only the host that runs an import, or the heartbeat's timeout, may close it."""
+    path = write_jsonl(tmp_path / "t.jsonl", [_trace(1, "tent", days_ago=1)])
+    theirs, mine, beating = (
+        import_records.begin_import(workspace, path, format_name="otlp-jsonl", file_hash=c * 64, size=10) for c in "abc"
+    )
+    assert theirs is not None and mine is not None and beating is not None
+    dead_pid = _a_pid_that_is_gone()
+    started = datetime.now(UTC)
+    with begin_write(workspace.engine) as conn:
+        # Their process id is not alive here, and on their machine it may well be: no reason to close it.
+        storage_imports.note_running(conn, theirs, pid=dead_pid, host="their-machine", at=started)
+        storage_imports.note_running(conn, mine, pid=dead_pid, host=this_host(), at=started)
+        storage_imports.note_running(conn, beating, pid=dead_pid, host="their-machine", at=started)
+    assert close_abandoned_imports(workspace) == [mine]  # this host's dead process: closed at once
+    later = started + IMPORT_HEARTBEAT_TIMEOUT - timedelta(seconds=5)
+    with begin_write(workspace.engine) as conn:  # one of theirs commits a batch: its heartbeat
+        storage_imports.set_counts(conn, beating, traces=1, spans=1, cases=1, skipped=0, at=later)
+    past = started + IMPORT_HEARTBEAT_TIMEOUT + timedelta(seconds=1)
+    assert close_abandoned_imports(workspace, now=started + timedelta(minutes=1)) == []
+    assert close_abandoned_imports(workspace, now=past) == [theirs]  # silent for longer than the timeout
+    assert close_abandoned_imports(workspace, now=later + IMPORT_HEARTBEAT_TIMEOUT + timedelta(seconds=1)) == [beating]
+    statuses = {r.import_rowid: r.status for r in redaction.report(workspace).files}
+    assert statuses == {theirs: "failed", mine: "failed", beating: "failed"}
+    assert [e.details["import"] for e in audit.entries(workspace) if e.action == "import"] == [mine, theirs, beating]
+
+
+def _a_pid_that_is_gone() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_history_and_restore_keep_every_event(
