@@ -30,6 +30,8 @@ It starts its own PostgreSQL server (tools/pg_server.py) with PostgreSQL's defau
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import json
 import os
 import statistics
@@ -37,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,42 @@ def grow(ws: Workspace, target: int) -> int:
         top = int(conn.execute(text("SELECT max(trace_rowid) FROM traces")).scalar_one())
     copies = max(0, -(-target // base) - 1)
     step = max(1, -(-copies // 10))
+    with _indexes_rebuilt_after(ws, ("traces", "cases", "case_search")):
+        _copy(ws, base, top, copies, step)
+    with ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+
+
+@contextlib.contextmanager
+def _indexes_rebuilt_after(ws: Workspace, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the secondary indexes of ``tables`` for the block and build them again from their own
+    definitions afterwards (``pg_indexes.indexdef``: the migrations' indexes, exactly).
+
+    Keeping a GIN and a dozen b-trees up to date row by row made the copy to 1,000,000 cases
+    take about 25 CPU minutes; one sorted build per index afterwards is a fraction of that.
+    Indexes behind a constraint (primary keys, unique ids) stay: the copy's joins use them.
+    """
+    with ws.engine.begin() as conn:
+        kept = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema()"
+                " AND i.tablename = ANY(:tables) AND NOT EXISTS"
+                " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+            ),
+            {"tables": list(tables)},
+        ).all()
+        for name, _ in kept:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    yield
+    with ws.engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+        for name, definition in kept:
+            print(f"  building {name} ...", end="\r", flush=True)
+            conn.execute(text(definition))
+
+
+def _copy(ws: Workspace, base: int, top: int, copies: int, step: int) -> None:
     for first in range(1, copies + 1, step):
         last = min(copies, first + step - 1)
         values = {"first": first, "last": last, "top": top}
@@ -128,9 +166,6 @@ def grow(ws: Workspace, target: int) -> int:
                 values,
             )
         print(f"  grown to {base * (last + 1):,} cases", end="\r", flush=True)
-    with ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-        return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
 
 
 def common_words(ws: Workspace) -> tuple[str, str]:
@@ -289,6 +324,92 @@ def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, c
     return latencies
 
 
+BUILT = "bench.json"
+"""What ``--keep-db`` built, in its folder: the sizes and the import figures of that run."""
+
+
+def build(server: pg_server.Server, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Import into SQLite and PostgreSQL (files in ``folder``), then grow the PostgreSQL workspace."""
+    data = folder / f"traces-{args.traces}.jsonl"
+    print(f"generating {args.traces:,} traces ...", flush=True)
+    generate({args.traces: data}, args.seed)
+    print(f"file: {data.stat().st_size / 1e6:.0f} MB")
+    sqlite_ws = open_workspace(folder / "bench.reviewdesk")
+    sqlite_s = timed_import(sqlite_ws, data)
+    sqlite_ws.close()
+    print(f"SQLite import:     {sqlite_s:6.1f} s  ({args.traces / sqlite_s:,.0f} traces/s)", flush=True)
+    server.execute("CREATE DATABASE bench")
+    pg_ws = open_workspace(server.url("bench"))
+    try:
+        pg_s = timed_import(pg_ws, data)
+        print(f"PostgreSQL import: {pg_s:6.1f} s  ({args.traces / pg_s:,.0f} traces/s)")
+        print(f"PostgreSQL / SQLite throughput: {sqlite_s / pg_s:.2f}x (target >= 0.5x)\n", flush=True)
+        if args.trgm_cases:
+            # On the imported cases (whole case JSON), before the copies with stub JSON are added.
+            limit = min(args.trgm_cases, args.traces)
+            print(f"tsvector + GIN (reviewdesk) against pg_trgm, on {limit:,} imported cases:")
+            for name, value in trigram_comparison(pg_ws, limit, common_words(pg_ws), args.runs).items():
+                print(f"  {name:<45} {value}")
+        started = time.perf_counter()
+        size = grow(pg_ws, args.cases)
+        print(f"grown to {size:,} cases in {time.perf_counter() - started:.0f} s" + " " * 20)
+    finally:
+        pg_ws.close()
+    return {
+        "traces": args.traces,
+        "cases": size,
+        "seed": args.seed,
+        "sqlite_import_s": round(sqlite_s, 2),
+        "pg_import_s": round(pg_s, 2),
+        "built": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def reopen(server: pg_server.Server, folder: Path) -> dict[str, Any]:
+    """A workspace built by ``--keep-db``: opening it upgrades it to this checkout's schema."""
+    built = folder / BUILT
+    if not built.exists():
+        raise SystemExit(f"{folder}: no {BUILT} (a --keep-db run makes it when its build finishes): build it first")
+    facts: dict[str, Any] = json.loads(built.read_text())
+    for location in (folder / "bench.reviewdesk", server.url("bench")):
+        open_workspace(location).close()  # the Alembic upgrade of each, when this checkout has new revisions
+    with psycopg_autocommit(server) as conn:
+        conn.execute(b"ANALYZE")  # what an upgrade's new indexes need before the planner trusts them
+    print(
+        f"reusing {folder} (built {facts['built']}: {facts['cases']:,} cases from {facts['traces']:,} traces);"
+        f" its import: SQLite {facts['sqlite_import_s']:.1f} s, PostgreSQL {facts['pg_import_s']:.1f} s,"
+        f" PostgreSQL / SQLite throughput {facts['sqlite_import_s'] / facts['pg_import_s']:.2f}x (target >= 0.5x)\n"
+    )
+    return facts
+
+
+@contextlib.contextmanager
+def psycopg_autocommit(server: pg_server.Server) -> Iterator[Any]:
+    import psycopg
+
+    with psycopg.connect(server.dsn("bench"), autocommit=True) as conn:
+        yield conn
+
+
+def measure(server: pg_server.Server, folder: Path, size: int, args: argparse.Namespace) -> None:
+    """Queue, search and save → next on the big workspace; the small SQLite one for scale."""
+    pg_ws = open_workspace(server.url("bench"))
+    words = common_words(pg_ws)
+    sqlite_ws = open_workspace(folder / "bench.reviewdesk")
+    small = queue_figures(sqlite_ws, words, args.runs)
+    sqlite_ws.close()
+    print(f"queue and search, median of {args.runs}, on PostgreSQL with {size:,} cases (target <= 150 ms):")
+    big = queue_figures(pg_ws, words, args.runs)
+    for name, ms in big.items():
+        print(f"  {name:<45} {ms:8.1f} ms")
+    print(
+        f"(the same on the {args.traces:,}-case SQLite workspace, for scale:"
+        f" {', '.join(f'{ms:.0f}' for ms in small.values())} ms)"
+    )
+    print(f"  {'save -> next case (label + read the next)':<45} {save_next_ms(pg_ws, args.runs * 4):8.1f} ms")
+    pg_ws.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces", type=int, default=20_000)
@@ -298,42 +419,36 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reviewers", type=int, default=8, help="reviewer processes labeling at once")
     parser.add_argument("--labels", type=int, default=300, help="label writes per reviewer")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--keep-db", type=Path, metavar="DIR", help="build in a server whose data stays in DIR, for --reuse-db"
+    )
+    kept.add_argument(
+        "--reuse-db",
+        type=Path,
+        metavar="DIR",
+        help="measure the workspace a --keep-db DIR run built (upgraded on open): no import, no copy;"
+        " --traces and --cases are the build's",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="rd-pgbench-") as tmp, pg_server.running_server(durable=True) as server:
-        data = Path(tmp) / f"traces-{args.traces}.jsonl"
-        print(f"generating {args.traces:,} traces ...", flush=True)
-        generate({args.traces: data}, args.seed)
-        print(f"file: {data.stat().st_size / 1e6:.0f} MB")
-
-        sqlite_ws = open_workspace(Path(tmp) / "bench.reviewdesk")
-        sqlite_s = timed_import(sqlite_ws, data)
-        print(f"SQLite import:     {sqlite_s:6.1f} s  ({args.traces / sqlite_s:,.0f} traces/s)", flush=True)
-        server.execute("CREATE DATABASE bench")
-        pg_ws = open_workspace(server.url("bench"))
-        pg_s = timed_import(pg_ws, data)
-        print(f"PostgreSQL import: {pg_s:6.1f} s  ({args.traces / pg_s:,.0f} traces/s)")
-        print(f"PostgreSQL / SQLite throughput: {sqlite_s / pg_s:.2f}x (target >= 0.5x)\n", flush=True)
-
-        words = common_words(pg_ws)
-        small = queue_figures(sqlite_ws, words, args.runs)
-        sqlite_ws.close()
-        if args.trgm_cases:
-            # On the imported cases (whole case JSON), before the copies with stub JSON are added.
-            limit = min(args.trgm_cases, args.traces)
-            print(f"tsvector + GIN (reviewdesk) against pg_trgm, on {limit:,} imported cases:")
-            for name, value in trigram_comparison(pg_ws, limit, words, args.runs).items():
-                print(f"  {name:<45} {value}")
-        size = grow(pg_ws, args.cases)
-        print(f"\nqueue and search, median of {args.runs}, on PostgreSQL with {size:,} cases (target <= 150 ms):")
-        big = queue_figures(pg_ws, words, args.runs)
-        for name, ms in big.items():
-            print(f"  {name:<45} {ms:8.1f} ms")
-        print(
-            f"(the same on the {args.traces:,}-case SQLite workspace, for scale:"
-            f" {', '.join(f'{ms:.0f}' for ms in small.values())} ms)"
-        )
-        print(f"  {'save -> next case (label + read the next)':<45} {save_next_ms(pg_ws, args.runs * 4):8.1f} ms")
-        pg_ws.close()
+    with contextlib.ExitStack() as stack:
+        folder = args.keep_db or args.reuse_db
+        if folder is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rd-pgbench-")))
+            server = stack.enter_context(pg_server.running_server(durable=True))
+        else:
+            server = stack.enter_context(pg_server.kept_server(folder))
+        if args.reuse_db:
+            facts = reopen(server, folder)
+            args.traces = facts["traces"]
+        else:
+            if (folder / BUILT).exists() or (folder / "bench.reviewdesk").exists():
+                raise SystemExit(f"{folder} already holds a build: measure it with --reuse-db {folder}")
+            facts = build(server, folder, args)
+            if args.keep_db:
+                (folder / BUILT).write_text(json.dumps(facts, indent=2) + "\n")
+        measure(server, folder, facts["cases"], args)
+        size = facts["cases"]
 
         if args.reviewers:
             alone = reviewers_at_once(server, "bench", 1, args.labels)

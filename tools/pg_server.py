@@ -10,10 +10,19 @@ authentication. PostgreSQL refuses to run as root: under root (CI) the server ru
 
 Durability is switched off (``fsync``, ``synchronous_commit``, ``full_page_writes``): a test server
 is thrown away, and with them creating a database from a template costs milliseconds.
+
+A *kept* server (``start``/``stop``/``kept_server``) is the other kind: its data folder outlives
+the run, with PostgreSQL's default durability, so a big benchmark workspace is built once
+(``bench/pg_bench.py --keep-db DIR``) and measured again later (``--reuse-db DIR``)::
+
+    python tools/pg_server.py start DIR     # makes DIR on first use; prints the workspace URL
+    python tools/pg_server.py url DIR       # the URL of database "bench" (--database NAME for another)
+    python tools/pg_server.py stop DIR
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import pwd
@@ -21,7 +30,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,19 +111,9 @@ def _as_server_user() -> tuple[int | None, int | None]:
     return entry.pw_uid, entry.pw_gid
 
 
-@contextlib.contextmanager
-def running_server(*, durable: bool = False) -> Iterator[Server]:
-    """Start a server in a new temporary folder; stop it and delete the folder afterwards.
-
-    ``durable``: keep PostgreSQL's default durability (every commit flushed), for benchmarks that
-    compare it with SQLite's ``synchronous=FULL``; the tests leave it off.
-    """
-    binaries = bin_dir()
+def _runner(folder: Path) -> Callable[..., None]:
+    """Run a server binary as the server's user (``postgres`` under root), in ``folder``."""
     uid, gid = _as_server_user()
-    folder = Path(tempfile.mkdtemp(prefix="reviewdesk-pg-"))
-    data = folder / "data"
-    if uid is not None and gid is not None:
-        os.chown(folder, uid, gid)
 
     def run(*args: str) -> None:
         done = subprocess.run(
@@ -130,35 +129,144 @@ def running_server(*, durable: bool = False) -> Iterator[Server]:
         if done.returncode != 0:
             raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr or done.stdout}")
 
-    port = _free_port()
+    return run
+
+
+def _own(folder: Path) -> None:
+    uid, gid = _as_server_user()
+    if uid is not None and gid is not None:
+        os.chown(folder, uid, gid)
+
+
+def _init(run: Callable[..., None], data: Path) -> None:
+    run(
+        str(bin_dir() / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        SUPERUSER,
+        "--encoding=UTF8",
+        "--locale=C.UTF-8",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "--no-sync",
+    )
+
+
+def _start(run: Callable[..., None], folder: Path, port: int, *, durable: bool) -> None:
+    speed = [] if durable else ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+    options = " ".join(
+        [
+            f"-p {port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={folder}",
+            *speed,
+            "-c max_connections=200",
+            "-c shared_buffers=128MB",
+        ]
+    )
+    data = folder / "data"
+    run(str(bin_dir() / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "start")
+
+
+@contextlib.contextmanager
+def running_server(*, durable: bool = False) -> Iterator[Server]:
+    """Start a server in a new temporary folder; stop it and delete the folder afterwards.
+
+    ``durable``: keep PostgreSQL's default durability (every commit flushed), for benchmarks that
+    compare it with SQLite's ``synchronous=FULL``; the tests leave it off.
+    """
+    bin_dir()  # the install hint before anything is made
+    folder = Path(tempfile.mkdtemp(prefix="reviewdesk-pg-"))
     try:
-        run(
-            str(binaries / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            SUPERUSER,
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            "--no-sync",
-        )
-        speed = [] if durable else ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        options = " ".join(
-            [
-                f"-p {port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={folder}",
-                *speed,
-                "-c max_connections=200",
-                "-c shared_buffers=128MB",
-            ]
-        )
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "start")
+        _own(folder)
+        run = _runner(folder)
+        port = _free_port()
+        _init(run, folder / "data")
+        _start(run, folder, port, durable=durable)
         try:
             yield Server(folder=folder, port=port)
         finally:
-            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+            run(str(bin_dir() / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- A kept server: a data folder that outlives the run (big benchmark workspaces) ------------------
+
+
+def _is_running(folder: Path) -> bool:
+    try:
+        _runner(folder)(str(bin_dir() / "pg_ctl"), "-D", str(folder / "data"), "status")
+    except RuntimeError:  # pg_ctl status exits 3 when no server runs
+        return False
+    return True
+
+
+def kept(folder: Path) -> Server:
+    """The kept server of ``folder`` (made by ``start``), running or not: its port is in ``folder/port``."""
+    return Server(folder=folder, port=int((folder / "port").read_text().strip()))
+
+
+def start(folder: Path, *, durable: bool = True) -> tuple[Server, bool]:
+    """Start the server whose data is kept in ``folder`` (made on first use); whether we started it.
+
+    Unlike ``running_server``, nothing is deleted: the databases stay for the next run. The port is
+    chosen once and kept in ``folder/port``. A server already running there is used as it is.
+    """
+    bin_dir()
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    _own(folder)
+    run = _runner(folder)
+    if not (folder / "data" / "PG_VERSION").exists():
+        _init(run, folder / "data")
+    if not (folder / "port").exists():
+        (folder / "port").write_text(f"{_free_port()}\n")
+    server = kept(folder)
+    if _is_running(folder):
+        return server, False
+    _start(run, folder, server.port, durable=durable)
+    return server, True
+
+
+def stop(folder: Path) -> None:
+    """Stop the kept server of ``folder`` cleanly (its data stays)."""
+    folder = folder.resolve()
+    if _is_running(folder):
+        _runner(folder)(str(bin_dir() / "pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "-w", "stop")
+
+
+@contextlib.contextmanager
+def kept_server(folder: Path, *, durable: bool = True) -> Iterator[Server]:
+    """The kept server of ``folder`` for the length of the block; stopped afterwards if we started it."""
+    server, started = start(folder, durable=durable)
+    try:
+        yield server
+    finally:
+        if started:
+            stop(folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tools/pg_server.py start|stop|url DIR``: a kept server, for benchmarks and by hand."""
+    parser = argparse.ArgumentParser(description="a PostgreSQL server whose data is kept in DIR")
+    parser.add_argument("action", choices=["start", "stop", "url"])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--database", default="bench")
+    args = parser.parse_args(argv)
+    if args.action == "stop":
+        stop(args.folder)
+        print(f"stopped the server of {args.folder}")
+        return 0
+    if args.action == "start":
+        server, started = start(args.folder)
+        print(f"{'started' if started else 'already running'}: the server of {args.folder} on port {server.port}")
+    else:
+        server = kept(args.folder.resolve())
+    print(server.url(args.database))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
