@@ -5,9 +5,14 @@ and the two ways PostgreSQL could search (tsvector + GIN, which reviewdesk uses,
     python bench/pg_bench.py                          # 20,000 traces; queue and search at 200,000 cases
     python bench/pg_bench.py --cases 1000000          # the issue's size
     python bench/pg_bench.py --traces 5000 --cases 50000 --trgm-cases 50000   # a quick look
+    python bench/pg_bench.py --traces 2000 --cases 1000000 --keep-db /work/pg1m   # build once, keep it
+    python bench/pg_bench.py --reuse-db /work/pg1m    # measure that build again (upgraded on open)
 
 It starts its own PostgreSQL server (tools/pg_server.py) with PostgreSQL's default durability
-(every commit flushed, as SQLite's ``synchronous=FULL`` flushes), in a temporary folder it removes.
+(every commit flushed, as SQLite's ``synchronous=FULL`` flushes), in a temporary folder it removes;
+with ``--keep-db DIR`` in DIR, which it keeps (the server's data, the trace file, the SQLite
+workspace and ``bench.json``: what was built and the import's figures), and ``--reuse-db DIR``
+skips steps 1-3 and measures what DIR holds, after the Alembic upgrade of this checkout and ANALYZE.
 
 1. **Import**: the same seeded OTLP file of ``--traces`` traces (bench/import_bench.py's generator)
    imported with ``import_files`` into a new SQLite file and into a new PostgreSQL database, in this
@@ -15,8 +20,9 @@ It starts its own PostgreSQL server (tools/pg_server.py) with PostgreSQL's defau
 2. **Big workspace**: the imported cases are copied inside the database until it holds ``--cases``
    cases (new trace and case ids, started times shifted by a day per copy, the search words and the
    filterable columns copied; the copies' case JSON is a stub, which neither the queue nor search
-   reads). Then, median of ``--runs``: the first queue page as the window asks for it (count +
-   first 100 ids + their summaries), and searches for a common word, a rarer one and two words.
+   reads). Then, median of ``--runs``: the first queue page as the window asks for it (the queue
+   bar's figures — count and reviewed up to ``review.COUNT_CAP``, the listing order — then the
+   first 100 ids and their summaries), and searches for a common word, a rarer one and two words.
 3. **tsvector or pg_trgm** at ``--trgm-cases`` cases: index build time and size, and the same
    searches with a trigram GIN index over the folded text (``LIKE '%word%'``).
 4. **Save → next case** on the big workspace: one label written (``record_label``) and the next
@@ -187,7 +193,9 @@ def common_words(ws: Workspace) -> tuple[str, str]:
 def queue_figures(ws: Workspace, words: tuple[str, str], runs: int) -> dict[str, float]:
     def first_page(flt: CaseFilter) -> Callable[[], Any]:
         def run() -> None:
-            review.queue_count(ws, flt)
+            # What the window asks for: the queue bar's figures (count and reviewed, up to
+            # review.COUNT_CAP; the listing order), the first page's ids and their rows.
+            review.queue_info(ws, flt)
             review.summaries(ws, review.queue_page(ws, flt, limit=PAGE))
 
         return run

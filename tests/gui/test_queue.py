@@ -70,6 +70,21 @@ def test_search_filters_queue(qtbot, make_main_window, demo_workspace):
     )
 
 
+def test_a_count_past_the_cap_says_so(qtbot, make_main_window, demo_workspace, monkeypatch):
+    """Queues are counted up to review.COUNT_CAP (10,000) on both engines; the bar then says "10,000+"."""
+    monkeypatch.setattr(review, "COUNT_CAP", 3)
+    window = make_main_window(demo_workspace)
+    window.queue_view.select_queue("all")
+    wait_idle(qtbot, window)
+    assert window.queue_view.count_label.text().startswith("0 of 3+ reviewed in this queue")
+    assert "Counting stops at 3 cases" in window.queue_view.count_label.toolTip()
+    window.queue_view.search.setText("refund")
+    window.queue_view.apply()
+    wait_idle(qtbot, window)
+    assert window.queue_view.count_label.text() == "3+ cases match in All cases · 0 reviewed · in import order"
+    window.queue_view.grab().save("/tmp/queue-count-capped.png")
+
+
 def test_search_without_matches_says_so(make_main_window, demo_workspace):
     window = make_main_window(demo_workspace)
     window.queue_view.search.setText("zzzz-nothing")

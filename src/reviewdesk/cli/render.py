@@ -43,7 +43,8 @@ def _ms(value: float | None) -> str:
     return f"{value / 1000:.1f}s" if value >= 1000 else f"{value:.0f}ms"
 
 
-def case_table(rows: Sequence[CaseSummary]) -> str:
+def case_table(rows: Sequence[CaseSummary], *, of: str | None = None) -> str:
+    """The cases as a table; ``of``: how many match in all, when the rows are a first part of them."""
     if not rows:
         return "no cases"
     width = shutil.get_terminal_size((140, 20)).columns
@@ -70,7 +71,9 @@ def case_table(rows: Sequence[CaseSummary]) -> str:
     for row in table:
         cells = [str(c or "").ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
         lines.append("  ".join([*cells, one_line(row[-1], request_width)]).rstrip())
-    lines.append(f"{len(rows)} case(s)")
+    lines.append(f"{len(rows)} case(s)" + (f" of {of} matching" if of is not None else ""))
+    if of is not None and of.endswith("+"):
+        lines.append(f"(counting stops at {of[:-1]}, as the window's queue bar does)")
     if any(r.cost_is_estimated for r in rows):
         lines.append("est: estimated from list prices (the trace records no cost); see reviewdesk prices")
     return "\n".join(lines)

@@ -22,6 +22,14 @@ def count_cases(workspace: Workspace, flt: CaseFilter | None = None) -> int:
         return queries.count_cases(session, flt or CaseFilter())
 
 
+def count_up_to_cap(workspace: Workspace, flt: CaseFilter) -> tuple[int, bool]:
+    """How many cases match ``flt``, counted up to ``COUNT_CAP`` as the window counts a queue; and
+    whether there are more (``review.count_text`` writes it ``10,000+``)."""
+    with workspace.session() as session:
+        found = queries.count_cases(session, flt, cap=queries.COUNT_CAP)
+    return min(found, queries.COUNT_CAP), found > queries.COUNT_CAP
+
+
 def resolve_case(workspace: Workspace, ref: str) -> int:
     """The row id of the case ``ref`` names (case id, trace id, or an unambiguous prefix)."""
     with workspace.session() as session:

@@ -124,19 +124,40 @@ class QueueInfo:
     """What the queue bar says about the current queue."""
 
     count: int
+    """How many cases the queue holds, counted up to ``COUNT_CAP`` (see ``more``)."""
     in_import_order: bool
     """A search listed in import order rather than the queue's sort (see ``list_case_rowids``)."""
     reviewed: int = 0
-    """How many of ``count`` have a verdict ("12 of 30 reviewed")."""
+    """How many of ``count`` have a verdict ("12 of 30 reviewed"), counted up to ``COUNT_CAP``."""
+    more: bool = False
+    """The queue holds more than ``count`` (= ``COUNT_CAP``) cases: counting stopped there ("10,000+")."""
+    reviewed_more: bool = False
+    """More than ``reviewed`` (= ``COUNT_CAP``) of them are reviewed."""
+
+
+COUNT_CAP = queries.COUNT_CAP
+"""The window and the CLI count a queue up to this many cases and say "10,000+" past it."""
 
 
 def queue_info(workspace: Workspace, flt: CaseFilter) -> QueueInfo:
+    """The queue bar's figures, each counted up to ``COUNT_CAP`` so that a queue of a million
+    cases costs what one of ten thousand does (on SQLite and PostgreSQL alike)."""
     with workspace.session() as session:
+        count = queries.count_cases(session, flt, cap=COUNT_CAP)
+        reviewed = queries.count_reviewed(session, flt, cap=COUNT_CAP)
+        matches = count if queries.search_alone(flt) else None  # the same count: not twice
         return QueueInfo(
-            queries.count_cases(session, flt),
-            queries.search_in_index_order(session, flt),
-            queries.count_reviewed(session, flt),
+            min(count, COUNT_CAP),
+            queries.search_in_index_order(session, flt, matches=matches),
+            min(reviewed, COUNT_CAP),
+            more=count > COUNT_CAP,
+            reviewed_more=reviewed > COUNT_CAP,
         )
+
+
+def count_text(count: int, more: bool) -> str:
+    """A capped count as the window and the CLI write it: ``1,234``, or ``10,000+``."""
+    return f"{count:,}{'+' if more else ''}"
 
 
 def summaries(workspace: Workspace, rowids: list[int]) -> dict[int, CaseSummary]:

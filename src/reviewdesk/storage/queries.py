@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, or_, select
@@ -232,8 +234,16 @@ def list_cases(session: Session, flt: CaseFilter, *, limit: int | None = None, o
     return [_summary(row) for row in session.execute(statement)]
 
 
-BROAD_SEARCH = 50_000
-"""Above this many full-text matches, a queue page is read in index order (see ``list_case_rowids``)."""
+COUNT_CAP = 10_000
+"""A queue's count stops at this many cases (the window says "10,000+ cases"), on both engines.
+
+Counting is the cost of a big queue, not its page: a word in half of a million cases took 6 s to
+count on PostgreSQL, where a page of it takes milliseconds. Past this, a reviewer learns nothing
+from the exact figure that "more than 10,000" does not say (``reviewdesk stats`` has the totals).
+"""
+BROAD_SEARCH = COUNT_CAP
+"""Above this many full-text matches, a queue page is read in index order (see ``list_case_rowids``):
+the count that says "10,000+" also says the matches are too many to sort for every page."""
 FEW_MATCHES = 2_000
 """Up to this many matches, fetching them all and sorting is the fastest plan."""
 
@@ -244,15 +254,27 @@ def _match_count(session: Session, condition: ColumnElement[bool], cap: int) -> 
     capped = select(func.count()).select_from(
         select(literal(1)).select_from(_FTS).where(condition).limit(cap).subquery()
     )
-    return int(session.execute(capped).scalar_one())
+    with search.index_plan(session):
+        return int(session.execute(capped).scalar_one())
 
 
-def search_in_index_order(session: Session, flt: CaseFilter) -> bool:
-    """Whether ``list_case_rowids`` lists ``flt``'s matches in import order rather than by its sort."""
+def search_in_index_order(session: Session, flt: CaseFilter, *, matches: int | None = None) -> bool:
+    """Whether ``list_case_rowids`` lists ``flt``'s matches in import order rather than by its sort.
+
+    ``matches``: the search's match count up to ``BROAD_SEARCH + 1``, if the caller has it (the
+    count of a search alone, ``count_cases`` with ``cap=COUNT_CAP``), so it is not counted twice.
+    """
     condition = search.matches(flt.text) if flt.text else None
     if condition is None:
         return False
-    return flt.sort == "started" or _match_count(session, condition, BROAD_SEARCH + 1) > BROAD_SEARCH
+    if flt.sort == "started":
+        return True
+    return (matches if matches is not None else _match_count(session, condition, BROAD_SEARCH + 1)) > BROAD_SEARCH
+
+
+def search_alone(flt: CaseFilter) -> bool:
+    """``flt`` is a search and nothing else (its order aside): its matches are its cases."""
+    return bool(flt.text) and replace(flt, text=None, sort="started", descending=False) == _ALL
 
 
 def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: int = 0) -> list[int]:
@@ -273,6 +295,10 @@ def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: i
         count = BROAD_SEARCH + 1 if flt.sort == "started" else _match_count(session, condition, BROAD_SEARCH + 1)
         if count > BROAD_SEARCH:
             order = _FTS.c.rowid.desc() if flt.descending else _FTS.c.rowid.asc()
+            if search_alone(flt):  # no join: every row of the search table is a case
+                alone = select(_FTS.c.rowid).where(condition).order_by(order).limit(limit).offset(offset)
+                with search.page_plan(session, str(flt.text)):
+                    return [int(rowid) for rowid in session.execute(alone).scalars()]
             statement = (
                 select(CaseRow.case_rowid)
                 .select_from(_FTS)
@@ -283,7 +309,8 @@ def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: i
                 .limit(limit)
                 .offset(offset)
             )
-            return [int(rowid) for rowid in session.execute(_filtered(statement, flt.with_(text=None))).scalars()]
+            with search.page_plan(session, str(flt.text)):
+                return [int(rowid) for rowid in session.execute(_filtered(statement, flt.with_(text=None))).scalars()]
         probe = count > FEW_MATCHES
     else:
         probe = False
@@ -294,7 +321,8 @@ def list_case_rowids(session: Session, flt: CaseFilter, *, limit: int, offset: i
         .limit(limit)
         .offset(offset)
     )
-    return [int(rowid) for rowid in session.execute(_filtered(statement, flt, probe_text=probe)).scalars()]
+    with search.index_plan(session) if condition is not None else nullcontext():
+        return [int(rowid) for rowid in session.execute(_filtered(statement, flt, probe_text=probe)).scalars()]
 
 
 def summaries_by_rowid(session: Session, rowids: list[int]) -> dict[int, CaseSummary]:
@@ -308,18 +336,37 @@ def summaries_by_rowid(session: Session, rowids: list[int]) -> dict[int, CaseSum
     return result
 
 
-def count_cases(session: Session, flt: CaseFilter) -> int:
-    statement = select(func.count()).select_from(CaseRow).outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
-    return int(session.execute(_filtered(statement, flt)).scalar_one())
+def count_cases(session: Session, flt: CaseFilter, *, cap: int | None = None) -> int:
+    """How many cases match ``flt``; with ``cap``, counting stops past it (at most ``cap + 1``)."""
+    condition = search.matches(flt.text) if flt.text else None
+    if condition is not None and cap is not None and search_alone(flt):
+        # A search alone: every row of the search table is a case, so its matches are the count
+        # (without a join to ``cases`` per match, which was most of the time on PostgreSQL).
+        return _match_count(session, condition, cap + 1)
+    return _count(session, _filtered(_case_rows(), flt), cap, searched=bool(flt.text))
 
 
-def count_reviewed(session: Session, flt: CaseFilter) -> int:
-    """How many cases of ``flt`` are reviewed (a verdict, or disputed: the queue's "n of N reviewed")."""
-    statement = select(func.count()).select_from(CaseRow).outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
+_ALL = CaseFilter()
+
+
+def count_reviewed(session: Session, flt: CaseFilter, *, cap: int | None = None) -> int:
+    """How many cases of ``flt`` are reviewed (a verdict, or disputed: the queue's "n of N reviewed");
+    with ``cap``, counting stops past it (at most ``cap + 1``)."""
     reviewed = or_(LabelRow.verdict.is_not(None), LabelRow.resolution == "disputed")
     if flt.blind_for is not None:  # what blind review hides is not reviewed, as far as this reviewer knows
         reviewed = and_(reviewed, CaseRow.case_rowid.not_in(blinded_cases(flt.blind_for)))
-    return int(session.execute(_filtered(statement, flt).where(reviewed)).scalar_one())
+    return _count(session, _filtered(_case_rows(), flt).where(reviewed), cap, searched=bool(flt.text))
+
+
+def _case_rows() -> Select[Any]:
+    return select(literal(1)).select_from(CaseRow).outerjoin(LabelRow, LabelRow.case_rowid == CaseRow.case_rowid)
+
+
+def _count(session: Session, rows: Select[Any], cap: int | None, *, searched: bool) -> int:
+    # The capped form stops reading at cap + 1 rows: its cost is bounded whatever the queue holds.
+    bounded = rows if cap is None else rows.limit(cap + 1)
+    with search.index_plan(session) if searched else nullcontext():
+        return int(session.execute(select(func.count()).select_from(bounded.subquery())).scalar_one())
 
 
 def facets(session: Session, *, blind_for: str | None = None) -> Facets:

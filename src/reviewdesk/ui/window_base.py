@@ -254,7 +254,12 @@ class WindowBase(QMainWindow):
         def done(info: review.QueueInfo) -> None:
             if generation == self._count_generation:  # a newer queue made this count stale
                 self.queue_view.set_count(
-                    self.model.rowCount(), info.count, in_import_order=info.in_import_order, reviewed=info.reviewed
+                    self.model.rowCount(),
+                    info.count,
+                    in_import_order=info.in_import_order,
+                    reviewed=info.reviewed,
+                    more=info.more,
+                    reviewed_more=info.reviewed_more,
                 )
 
         self.runner.read(lambda: review.queue_info(workspace, flt)).success(done).failure(

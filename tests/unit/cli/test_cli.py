@@ -28,6 +28,21 @@ def ws_path(tmp_path: Path) -> Path:
     return tmp_path / "cli.reviewdesk"
 
 
+def test_cases_cut_by_limit_say_how_many_match_counted_as_the_window_counts(
+    capsys: pytest.CaptureFixture[str], ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewdesk.storage import queries
+
+    assert run(capsys, "--workspace", str(ws_path), "import", str(OI))[0] == 0
+    code, out, _ = run(capsys, "--workspace", str(ws_path), "cases", "--limit", "1")
+    assert code == 0 and "1 case(s) of 2 matching" in out and "counting stops" not in out
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    code, out, _ = run(capsys, "--workspace", str(ws_path), "cases", "--limit", "1")
+    assert code == 0 and "1 case(s) of 1+ matching\n(counting stops at 1, as the window's queue bar does)" in out
+    code, out, _ = run(capsys, "--workspace", str(ws_path), "cases", "--limit", "5")
+    assert code == 0 and "2 case(s)\n" in out and "matching" not in out  # all listed: nothing more to say
+
+
 def test_import_cases_show_flow(capsys: pytest.CaptureFixture[str], ws_path: Path) -> None:
     code, out, err = run(capsys, "--workspace", str(ws_path), "import", str(OI))
     assert code == 0, err

@@ -208,3 +208,34 @@ def test_search_plans_agree_on_what_matches(
         assert found == sorted(found, reverse=True) and info.in_import_order
     assert review.queue_info(loaded, CaseFilter(text="order")).in_import_order
     assert not review.queue_info(loaded, CaseFilter()).in_import_order
+
+
+def test_queue_counts_stop_past_the_cap_on_both_engines(loaded: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue's figures are counted up to ``COUNT_CAP`` ("10,000+"): the same rule on SQLite and PostgreSQL."""
+    matching = len(_rowids(loaded, CaseFilter(text="order")))
+    assert matching > 2
+    monkeypatch.setattr(review, "COUNT_CAP", 2)
+    for flt in (CaseFilter(), CaseFilter(text="order"), CaseFilter(text="order", status="ok", sort="cost")):
+        info = review.queue_info(loaded, flt)
+        assert (info.count, info.more) == (2, True), flt
+    monkeypatch.setattr(review, "COUNT_CAP", 100)
+    info = review.queue_info(loaded, CaseFilter(text="order"))
+    assert (info.count, info.more, info.in_import_order) == (matching, False, True)
+    assert (review.queue_info(loaded, CaseFilter()).count, review.count_text(10_000, True)) == (8, "10,000+")
+
+
+@pytest.mark.parametrize("walk_above", [0.0, 2.0])
+def test_search_pages_are_the_same_walked_or_read_from_the_index(
+    loaded: Workspace, monkeypatch: pytest.MonkeyPatch, walk_above: float
+) -> None:
+    """PostgreSQL picks how a page of matches is read (``search.page_plan``); what it lists is the same."""
+    from reviewdesk.storage import queries, search
+
+    with loaded.session() as session:
+        expected = sorted(int(r) for r in session.execute(search.matching_rowids("order")).scalars())
+    monkeypatch.setattr(search, "WALK_ABOVE", walk_above)  # 0: always walked; 2: never
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)  # every search listed in index order
+    assert _rowids(loaded, CaseFilter(text="order", sort="latency")) == expected
+    assert _rowids(loaded, CaseFilter(text="order", descending=True)) == expected[::-1]
+    assert _rowids(loaded, CaseFilter(text="order", review="unreviewed")) == expected
+    assert review.queue_page(loaded, CaseFilter(text="order"), offset=1, limit=2) == expected[1:3]

@@ -8,7 +8,7 @@ from typing import Any
 
 from reviewdesk.cli import render
 from reviewdesk.cli.commands.common import add_filters, case_filter, workspace
-from reviewdesk.services import cases
+from reviewdesk.services import cases, review
 
 
 def register(sub: Any) -> None:
@@ -23,13 +23,18 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     ws = workspace(args)
+    total = None
     try:
-        rows = cases.list_cases(ws, case_filter(args), limit=args.limit)
+        flt = case_filter(args)
+        rows = cases.list_cases(ws, flt, limit=args.limit)
+        if not args.json and args.limit is not None and len(rows) >= args.limit:
+            # Cut by --limit: say how many match, counted as the window counts ("of 10,000+").
+            total = review.count_text(*cases.count_up_to_cap(ws, flt))
     finally:
         ws.close()
     if args.json:
         for row in rows:
             print(json.dumps(render.summary_json(row), ensure_ascii=False))
     else:
-        print(render.case_table(rows))
+        print(render.case_table(rows, of=total))
     return 0

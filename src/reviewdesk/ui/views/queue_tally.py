@@ -42,6 +42,10 @@ class QueueTally:
     reviewed: int | None = None
     """Of ``total``, how many have a verdict (queues that do not drain)."""
     in_import_order: bool = False
+    more: bool = False
+    """Counting stopped at ``total`` (``review.COUNT_CAP``): the queue holds more ("10,000+")."""
+    reviewed_more: bool = False
+    """The same of ``reviewed``."""
     _done: dict[CaseFilter, dict[int, bool]] = field(default_factory=dict)
     """Per draining queue (its filter without the search words): case → done by this window."""
     _done_at_ask: int = 0
@@ -70,11 +74,21 @@ class QueueTally:
     def asked(self, flt: CaseFilter | None) -> None:
         """A count of ``flt`` was asked for (``None``: a fixed list of cases, not counted here)."""
         self.flt, self.total, self.reviewed, self.in_import_order = flt, None, None, False
+        self.more = self.reviewed_more = False
         self._done_at_ask = self.done if flt is not None else 0
 
-    def counted(self, total: int, reviewed: int | None, *, in_import_order: bool = False) -> None:
+    def counted(
+        self,
+        total: int,
+        reviewed: int | None,
+        *,
+        in_import_order: bool = False,
+        more: bool = False,
+        reviewed_more: bool = False,
+    ) -> None:
         """The count arrived: it holds every write made before it was asked for."""
         self.total, self.reviewed, self.in_import_order = total, reviewed, in_import_order
+        self.more, self.reviewed_more = more, reviewed_more
         self._done_at_count = self._done_at_ask
 
     def noted(self, case_rowid: int, *, verdict_before: bool, verdict_after: bool, adjudicated: bool) -> bool:
@@ -83,9 +97,10 @@ class QueueTally:
             return False
         drain = self.drain
         if drain is None:
-            if self.reviewed is None or verdict_before == verdict_after:
+            if self.reviewed is None or verdict_before == verdict_after or self.reviewed_more:
                 return False
-            self.reviewed = min(max(self.reviewed + int(verdict_after) - int(verdict_before), 0), self.total)
+            reviewed = max(self.reviewed + int(verdict_after) - int(verdict_before), 0)
+            self.reviewed = reviewed if self.more else min(reviewed, self.total)
             return True
         now = adjudicated if drain == "adjudication" else verdict_after
         session = self._session()
@@ -101,29 +116,39 @@ class QueueTally:
             return "", ""
         tips: list[str] = []
         drain = self.drain
+        # Past the cap the figure is a lower bound: "10,000+" (and "10,000+ left" in a draining queue).
+        shown_total = _capped(total, self.more)
+        plural = "s" if total != 1 or self.more else ""
+        shown_reviewed = None if reviewed is None else _capped(reviewed, self.reviewed_more)
         if drain is not None:
             verb = "adjudicated" if drain == "adjudication" else "reviewed"
             left = self.left or 0
+            shown_left = _capped(total, True) if self.more else f"{left:,}"
             if searched:
-                cases = f"{left:,} case{'s' if left != 1 else ''}"
+                cases = f"{shown_left} case{'s' if left != 1 or self.more else ''}"
                 text = f"{cases} left match in {scope} · {self.done:,} {verb} this session"
             else:
-                text = f"{self.done:,} {verb} this session · {left:,} left"
+                text = f"{self.done:,} {verb} this session · {shown_left} left"
             what = "adjudicated" if drain == "adjudication" else "gave a verdict"
             tips.append(
                 f"Cases leave this queue as they are {verb}. {self.done:,}: the cases of this queue you {what} "
-                f"in this window; {left:,}: the cases still in it."
+                f"in this window; {shown_left}: the cases still in it."
             )
         elif searched:
-            text = f"{total:,} case{'s' if total != 1 else ''} match in {scope}"
-            if reviewed is not None:
-                text += f" · {reviewed:,} reviewed"
-        elif reviewed is not None:
-            text = f"{reviewed:,} of {total:,} reviewed in this queue"
+            text = f"{shown_total} case{plural} match in {scope}"
+            if shown_reviewed is not None:
+                text += f" · {shown_reviewed} reviewed"
+        elif shown_reviewed is not None:
+            text = f"{shown_reviewed} of {shown_total} reviewed in this queue"
         else:
-            text = f"{total:,} case{'s' if total != 1 else ''} in this queue"
-        if drain is None and reviewed is not None:
-            tips.append(f"{total:,} case(s); {reviewed:,} of them with a verdict")
+            text = f"{shown_total} case{plural} in this queue"
+        if drain is None and shown_reviewed is not None:
+            tips.append(f"{shown_total} case(s); {shown_reviewed} of them with a verdict")
+        if self.more:
+            tips.append(
+                f"Counting stops at {total:,} cases (on SQLite and PostgreSQL alike), so a big queue shows as"
+                " fast as a small one; `reviewdesk stats` gives the workspace's totals."
+            )
         if self.in_import_order:
             text += " · in import order"
             tips.append(
@@ -131,3 +156,8 @@ class QueueTally:
                 "in the order they were imported: sorting them all would make every page slow."
             )
         return text, "\n".join(tips)
+
+
+def _capped(count: int, more: bool) -> str:
+    """``1,234``, or ``10,000+`` when counting stopped there (``services.review.count_text``'s form)."""
+    return f"{count:,}{'+' if more else ''}"

@@ -275,13 +275,22 @@ class QueueView(QWidget):
             self.queue_combo.setItemText(index, f"{smart_queue(queue_id).title} ({count:,})")
 
     def set_count(
-        self, shown: int, total: int | None, *, in_import_order: bool = False, reviewed: int | None = None
+        self,
+        shown: int,
+        total: int | None,
+        *,
+        in_import_order: bool = False,
+        reviewed: int | None = None,
+        more: bool = False,
+        reviewed_more: bool = False,
     ) -> None:
         """``total`` arrives later (counted off the GUI thread); until then, what is loaded.
 
         ``reviewed`` (how many of ``total`` have a verdict) is kept up to date as the reviewer
         labels (``case_written``), so the bar says "12 of 30 reviewed" live; a queue whose cases
         leave it as they are done says "3 reviewed this session · 27 left" (``QueueTally``).
+        ``more``: counting stopped at ``total`` (``review.COUNT_CAP``) and the bar says "10,000+";
+        ``reviewed_more`` the same of ``reviewed``.
         """
         if total is None:
             self.tally.asked(None if self.model.fixed else self.model.case_filter)
@@ -291,7 +300,7 @@ class QueueView(QWidget):
             return
         if self.model.fixed:
             self.tally.asked(None)
-        self.tally.counted(total, reviewed, in_import_order=in_import_order)
+        self.tally.counted(total, reviewed, in_import_order=in_import_order, more=more, reviewed_more=reviewed_more)
         self._show_count()
 
     def case_written(
