@@ -179,3 +179,15 @@ def test_slice_examples_show_each_column_once(view, dimension):
     # The cells follow the headers: the verdict column holds verdicts, whatever was left out.
     verdict = headers.index("Verdict")
     assert {model.index(r, verdict).data() for r in range(model.rowCount())} <= {"pass", "fail", "unsure", "unreviewed"}
+
+
+def test_the_sample_button_lays_its_text_out_beside_its_menu_arrow(view):
+    """A tool button drew the Review sample menu's arrow over "sample"; a push button with a menu
+    (``HasMenu``) has the style lay the label out left of the arrow."""
+    from PySide6.QtWidgets import QStyleOptionButton
+
+    button = view.sample_button
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    assert option.features & QStyleOptionButton.ButtonFeature.HasMenu
+    assert button.menu() is not None and len(button.menu().actions()) >= 2

@@ -1,5 +1,5 @@
 """The Failure rates tab: failure rate per slice with its 95% interval, root causes per slice and
-representative failed cases per slice. The slice picker refills from the loaded figures."""
+representative cases per slice (failed ones first). The slice picker refills from the loaded figures."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ class RatesPage(Page):
         self.add(heading("Root causes: share of labeled cases"))
         self.add(note("A case can carry several root causes; each cell opens the cases that have it."))
         self.cause_table = self.table("cause_table")
-        self.add(heading("What goes wrong here: representative failed cases per slice"))
+        self.add(heading("What goes wrong here: representative cases per slice"))
+        self.add(note("Its failed cases; a slice without failures shows labeled cases ('Chosen for' says which)."))
         self.slice_examples_table = self.table("slice_examples_table")
         self.finish()
 

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,10 +108,9 @@ class InsightsView(QWidget):
         self.seed.setPrefix("seed ")
         self.seed.setToolTip("Seed of the review sample: the same seed gives the same queue")
         bar.addWidget(self.seed)
-        self.sample_button = QToolButton()
+        # A push button with a menu keeps room for its arrow (a tool button drew it over "sample").
+        self.sample_button = QPushButton("Review &sample")
         self.sample_button.setObjectName("sample_button")
-        self.sample_button.setText("Review &sample")
-        self.sample_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.sample_button.setToolTip("Open a review queue drawn from the unreviewed cases")
         menu = QMenu(self.sample_button)
         for text, request in SAMPLE_PRESETS:
