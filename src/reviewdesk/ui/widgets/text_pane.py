@@ -19,9 +19,10 @@ from PySide6.QtGui import (
     QKeyEvent,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextOption,
 )
-from PySide6.QtWidgets import QAbstractSlider, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractSlider, QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QWidget
 
 from reviewdesk.normalize.readable import Row, key_separator
 from reviewdesk.ui.widgets.inert import visible
@@ -92,6 +93,9 @@ class TextPane(QPlainTextEdit):
         self.current: int | None = None
         """The item chosen with N / Shift+N (None: the item at the top of the pane)."""
         self._build: Callable[[], None] | None = None
+        self._writing: QTextDocument | None = None
+        """The document ``start`` began and ``_commit`` shows (None: writing goes to the shown one)."""
+        self._cursor = QTextCursor()
 
     def reset(self) -> None:
         """Empty, with nothing to rebuild (no case shown)."""
@@ -99,16 +103,50 @@ class TextPane(QPlainTextEdit):
         self.expanded = set()
         self.current = None
         self.start()
+        self._commit()
         self.setExtraSelections([])
 
     def start(self) -> None:
-        self.clear()
+        """Begin writing the pane's text anew, into a document not yet shown (``_commit`` shows it).
+
+        Text written into the shown document is laid out and repainted run by run; a tool result
+        of a few hundred key/value rows is a thousand runs. Written into a detached document, it is
+        laid out once, when it is shown.
+        """
+        document = QTextDocument(self)
+        document.setDocumentLayout(QPlainTextDocumentLayout(document))
+        shown = self.document()
+        document.setDefaultFont(shown.defaultFont())
+        document.setDocumentMargin(shown.documentMargin())
+        document.setDefaultTextOption(shown.defaultTextOption())
+        document.setUndoRedoEnabled(False)
+        if self._writing is not None:
+            self._writing.deleteLater()
+        self._writing = document
+        self._cursor = QTextCursor(document)
         self.anchors = []
         self.foldable = set()
 
+    def _target(self) -> QTextDocument:
+        """The document being written (the shown one outside a build)."""
+        return self._writing if self._writing is not None else self.document()
+
+    def _commit(self) -> None:
+        """Show the document written since ``start`` (and let the one it replaces go)."""
+        document = self._writing
+        if document is None:
+            return
+        self._writing = None
+        old = self.document()
+        ours = old.parent() is self  # the edit's own first document it deletes itself
+        self.setDocument(document)
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        if ours:
+            old.deleteLater()
+
     def item_anchor(self, *, foldable: bool = False) -> int:
         """The next text written starts an item (N / Shift+N step between items); its index."""
-        self.anchors.append(self.document().characterCount() - 1)
+        self.anchors.append(self._target().characterCount() - 1)
         index = len(self.anchors) - 1
         if foldable:
             self.foldable.add(index)
@@ -136,6 +174,7 @@ class TextPane(QPlainTextEdit):
         assert self._build is not None
         self.start()
         self._build()
+        self._commit()
 
     def is_expanded(self, index: int) -> bool:
         return index in self.expanded
@@ -194,7 +233,7 @@ class TextPane(QPlainTextEdit):
     def _separate_item(self) -> None:
         # Folded items are one line each, with no blank line between them; an open one stands apart.
         previous = len(self.anchors) - 2
-        if previous in self.expanded and not self.document().isEmpty():
+        if previous in self.expanded and not self._target().isEmpty():
             self._insert("\n", QTextCharFormat())
 
     def _mark_current(self) -> None:
@@ -314,6 +353,9 @@ class TextPane(QPlainTextEdit):
     def _insert(self, text: str, fmt: QTextCharFormat) -> None:
         if len(text) > MAX_BLOCK_CHARS:
             text = text[:MAX_BLOCK_CHARS] + f"\n… ({len(text) - MAX_BLOCK_CHARS:,} more characters not shown)"
+        if self._writing is not None:
+            self._cursor.insertText(visible(text), fmt)  # at the end: only this cursor writes
+            return
         cursor = self.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(visible(text), fmt)
@@ -356,10 +398,11 @@ class TextPane(QPlainTextEdit):
         self._insert(text + "\n", fmt)
 
     def _separate(self) -> None:
-        if not self.document().isEmpty():
+        if not self._target().isEmpty():
             self._insert("\n", QTextCharFormat())
 
     def finish(self) -> None:
+        self._commit()
         self.moveCursor(QTextCursor.MoveOperation.Start)
         self.verticalScrollBar().setValue(0)
         self._mark_current()
