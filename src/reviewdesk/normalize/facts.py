@@ -79,6 +79,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _words(text: str) -> list[str]:
+    if text.isascii():
+        # Lower-casing ASCII is case-folding, and changes no character's word class: one call for
+        # the text instead of one per word. Elsewhere folding may (``İ`` folds to ``i`` and a
+        # combining dot, which is not a word character), so each word is folded as found.
+        return _WORD.findall(text.lower())
     return [w.casefold() for w in _WORD.findall(text)]
 
 

@@ -33,7 +33,7 @@ from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
 from reviewdesk.services import audit, cost_estimates, import_worker, redaction, restore
-from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new
+from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new, unpack_case_rows
 from reviewdesk.services.import_records import (
     ImportResult,
     ImportSummary,
@@ -180,7 +180,9 @@ def _import_one(
                 importer=importer.name,
                 rules=writer.redactor.rules,
                 source=writer.source,
-                batch_spans=BATCH_SPANS,
+                # Half batches from each of two workers: the batches prepared and in flight take the memory
+                # one worker's took (each transaction holds half as many spans; ADR 0013).
+                batch_spans=max(BATCH_SPANS // import_worker.WORKERS, 1),
                 scratch=Path(tempfile.mkdtemp(prefix="batches-", dir=scratch)),
             )
             try:
@@ -247,7 +249,7 @@ def _read_in_worker(
 ) -> int:
     """Read the file in a worker process that prepares its batches while this one writes them; bytes read."""
     done_bytes = 0
-    worker = import_worker.Worker(job)
+    worker = import_worker.Workers(job)
     try:
         for prepared in worker.batches(progress.cancel_requested):
             for error in prepared.skipped:
@@ -259,6 +261,7 @@ def _read_in_worker(
                 raise
             progress.advance(max(prepared.offset - done_bytes, 0))
             done_bytes = max(done_bytes, prepared.offset)
+            del prepared  # written: not kept while the next batch is read
             if progress.cancel_requested():
                 break
         if progress.cancel_requested():
@@ -365,7 +368,9 @@ class _BatchWriter:
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-import-indexer")
         self._in_flight_traces = set(prepared.trace_ids)
-        self._in_flight = self._thread.submit(_index_and_commit, conn, transaction, prepared.case_rows)
+        # Only the row ids: the search index reads the cases back, and the rows (their JSON) are freed.
+        rowids = [{"trace_rowid": row["trace_rowid"]} for row in prepared.case_rows]
+        self._in_flight = self._thread.submit(_index_and_commit, conn, transaction, rowids)
 
     def drain(self) -> None:
         """Wait for the batch in flight; its error, if any, is raised here."""
@@ -395,7 +400,7 @@ class _BatchWriter:
         added = writes.insert_span_rows(conn, prepared.span_rows, rowids, self.import_rowid)
         for trace_id, row in zip(prepared.trace_ids, prepared.case_rows, strict=True):
             row["trace_rowid"] = rowids[trace_id]
-        writes.upsert_cases(conn, prepared.case_rows)
+        writes.upsert_cases(conn, unpack_case_rows(prepared.case_rows))
         counts = {rowids[t]: n for t, n in zip(prepared.trace_ids, prepared.span_counts, strict=True)}
         writes.set_span_counts(conn, counts, self.import_rowid)
         self._count(conn, spans=added, created=len(rowids), completed=0, redactions_before=before)

@@ -24,17 +24,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, ExceptionContext, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from reviewdesk.domain.errors import DiskFullError, WorkspaceError, WorkspaceLockedError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 APPLICATION_ID = 0x52764453  # "RvDS" in the SQLite header: this file is a reviewdesk workspace
@@ -424,7 +423,14 @@ def lock_holder(path: Path) -> str:
     return f"{what} (pid {pid})"
 
 
+# Alembic is imported where the schema is read or upgraded, not with this module: an import's worker
+# processes (services.import_worker) import the storage layer but never open a workspace, and
+# Alembic (with Mako and Pygments) was a quarter of each one's memory (about 24 of 95 MB).
+
+
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -432,6 +438,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS))
     head = script.get_current_head()
     assert head is not None
@@ -439,6 +447,8 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -468,6 +478,9 @@ def _not_ours(engine: Engine) -> str:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the workspace schema to ``revision`` (creating it from the first revision if new)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS))
     shown = describe(engine)
     sqlite = engine.dialect.name == "sqlite"
@@ -497,6 +510,8 @@ def _upgrade_locked(engine: Engine, revision: str) -> None:
 
     The second waits for the first, then finds the schema at ``revision`` and has nothing to do.
     """
+    from alembic import command
+
     with engine.connect() as conn:
         conn.exec_driver_sql(f"SELECT pg_advisory_lock({APPLICATION_ID})")
         try:
@@ -520,6 +535,8 @@ def check_read_only_schema(engine: Engine) -> None:
     if current == head:
         return
     engine.dispose()
+    from alembic.script import ScriptDirectory
+
     known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
     if current is None:
         raise WorkspaceError(f"{path} is read-only and is not a reviewdesk workspace (it has no schema)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,30 @@ def test_a_long_trace_is_built_once_and_stored_as_when_read_whole(
     if hold == import_batches.HOLD_SPANS and where == "here":
         assert built == [120]  # once, with all its spans
     assert _stored(workspace) == _import_alone(tmp_path, path)
+
+
+def test_workers_prepare_alternate_batches_that_together_are_one_workers(tmp_path: Path) -> None:
+    # Each of WORKERS workers reads the whole file, cuts the same batches and prepares its share:
+    # taken in turn, they are the batches one worker prepares, traces whole and in file order.
+    path = _file(tmp_path, "shared.jsonl", traces=30)
+
+    def batches(share: int, shares: int) -> list[list[str]]:
+        out: list[import_worker.Prepared] = []
+        job = replace(_job(path, tmp_path, batch_spans=10), share=share, shares=shares)
+        import_worker.prepare_file(job, out.append)
+        return [p.new.trace_ids if p.new else [] for p in out]
+
+    alone = batches(0, 1)
+    first, second = batches(0, 2), batches(1, 2)
+    assert len(alone) > 4 and first == alone[0::2] and second == alone[1::2]
+
+
+def test_a_worker_does_not_load_alembic() -> None:
+    # Three processes share the import's memory budget; Alembic (with Mako and Pygments) is only
+    # for opening a workspace, which a worker never does.
+    import subprocess
+    import sys
+
+    code = "import sys, reviewdesk.services.import_worker; print(sorted({'alembic', 'mako'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
