@@ -27,8 +27,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Connection, MetaData, String, Table, delete, func, insert, or_, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+)
 
 from reviewdesk.domain.labels import Label
 from reviewdesk.storage import label_log, label_schemas
@@ -58,6 +73,7 @@ _CHANGED = Table(
     prefixes=["TEMPORARY"],
 )
 
+_CHUNK = 500
 _EMPTY: dict[str, Any] = Label().model_dump(mode="json")
 """A label with nothing set, in the stored (JSON) form and field order the models dump."""
 _TIMES = TypeAdapter(list[datetime | None])
@@ -221,6 +237,55 @@ class _Stored:
 
     data: dict[str, Any]
     at: datetime | None
+    reviewer: str | None = None
+    """Set on a label read from the table whose ``data`` holds only what resolving needs (the
+    verdict, root causes, escalation and schema version): ``_complete`` reads the rest if it is chosen."""
+
+
+def _kept_labels(conn: Connection, changed: Mapping[int, set[str | None]]) -> dict[int, dict[str, _Stored]]:
+    """The changed cases' reviewer labels that the new events do not touch, with only what resolving
+    reads (JSON members, not the whole label: parsing every label was a large part of a merge)."""
+    data = type_coerce(ReviewerLabelRow.data, JSON)
+    kept: dict[int, dict[str, _Stored]] = {rowid: {} for rowid in changed}
+    rows = conn.execute(
+        select(
+            ReviewerLabelRow.case_rowid,
+            ReviewerLabelRow.reviewer,
+            ReviewerLabelRow.labeled_at,
+            ReviewerLabelRow.verdict,
+            type_coerce(data["root_causes"], Text),
+            data["escalate"].as_boolean(),
+            data["schema_version"].as_integer(),
+        ).where(ReviewerLabelRow.case_rowid.in_(_changed_cases()))
+    )
+    for rowid, who, at, verdict, causes, escalate, version in rows:
+        if who not in changed[rowid]:
+            # SQLite hands the member back as JSON text, PostgreSQL's driver as a parsed list.
+            listed = orjson.loads(causes) if isinstance(causes, str) else causes
+            partial = {
+                "verdict": verdict,
+                "root_causes": listed or [],
+                "escalate": bool(escalate),
+                "schema_version": version,
+            }
+            kept[rowid][who] = _Stored(partial, at, who)
+    return kept
+
+
+def _complete(conn: Connection, labels: Sequence[tuple[int, _Stored]]) -> None:
+    """Read the whole stored JSON of these kept labels (the few a case resolves to)."""
+    wanted = {(rowid, label.reviewer): label for rowid, label in labels}
+    rowids = sorted({rowid for rowid, _ in labels})
+    for start in range(0, len(rowids), _CHUNK):
+        chunk = rowids[start : start + _CHUNK]
+        for rowid, who, data in conn.execute(
+            select(ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer, ReviewerLabelRow.data).where(
+                ReviewerLabelRow.case_rowid.in_(chunk)
+            )
+        ):
+            label = wanted.get((rowid, who))
+            if label is not None:
+                label.data, label.reviewer = data, None
 
 
 def _refold(
@@ -258,14 +323,7 @@ def _refold(
     for row in rows:
         if row.kind == "adjudication" or (row.label_of or row.reviewer) in changed[row.case_rowid]:
             events[row.case_rowid].append(row)
-    kept: dict[int, dict[str, _Stored]] = {rowid: {} for rowid in changed}
-    for rowid, who, at, data in conn.execute(
-        select(
-            ReviewerLabelRow.case_rowid, ReviewerLabelRow.reviewer, ReviewerLabelRow.labeled_at, ReviewerLabelRow.data
-        ).where(ReviewerLabelRow.case_rowid.in_(_changed_cases()))
-    ):
-        if who not in changed[rowid]:
-            kept[rowid][who] = _Stored(data, at)
+    kept = _kept_labels(conn, changed)
     latest = {
         int(rowid): int(last)
         for rowid, last in conn.execute(
@@ -276,19 +334,20 @@ def _refold(
     }
     folded = {rowid: _fold(events[rowid]) for rowid in changed}
     _stamp_times([label for mine, decision in folded.values() for label in (*mine.values(), decision) if label])
+    resolved = {rowid: _resolve({**kept[rowid], **mine}, decision) for rowid, (mine, decision) in folded.items()}
+    chosen = [(rowid, r[0]) for rowid, r in resolved.items() if r is not None]
+    _complete(conn, [(rowid, label) for rowid, label in chosen if label.reviewer is not None])
+    _stamp_times([label for _, label in chosen if label.data["labeled_at"] is None])
 
     reviewer_rows: list[tuple[Any, ...]] = []
     label_rows: list[tuple[Any, ...]] = []
     cause_rows: list[tuple[Any, ...]] = []
-    for rowid, (mine, decision) in folded.items():
+    for rowid, (mine, _) in folded.items():
         for who in sorted(o for o in changed[rowid] if o is not None):
             label = mine[who]
             reviewer_rows.append((rowid, who, label.data["verdict"], label.at, label.data))
-        resolved = _resolve({**kept[rowid], **mine}, decision)
-        if resolved is None:
-            continue
-        label, resolution = resolved
-        data = label.data
+    for rowid, label in chosen:
+        data, resolution = label.data, resolved[rowid][1]  # type: ignore[index]
         label_rows.append(
             (rowid, data["verdict"], data["escalate"], data["reviewer"], label.at, data, latest[rowid], resolution)
         )
@@ -364,7 +423,7 @@ def _resolve(reviewers: Mapping[str, _Stored], decision: _Stored | None) -> tupl
     disputed = {
         **_EMPTY,
         "escalate": any(label.data["escalate"] for label in voting),
-        "labeled_at": latest.data["labeled_at"],
+        "labeled_at": None,  # the latest's time, in JSON form by _stamp_times
         "schema_version": max(label.data["schema_version"] for label in voting),
     }
     return _Stored(disputed, latest.at), "disputed"

@@ -160,7 +160,8 @@ def sealed_digests(conn: Connection, settings: dict[str, Any]) -> tuple[str, str
     schemas = sa_table("label_schemas", sa_column("version"), sa_column("root_causes"), sa_column("scores"))
     for row in conn.execute(select(schemas).order_by(schemas.c.version)):
         feed(list(row))
-    names = [c["name"] for c in sa_inspect(conn).get_columns("cases") if c["name"] not in _ROW_IDS]
+    names = sorted(c["name"] for c in sa_inspect(conn).get_columns("cases") if c["name"] not in _ROW_IDS)
+    feed(names, both=False)  # the columns once, then each case's values in that order
     cases = sa_table("cases", sa_column("trace_rowid"), *(sa_column(n) for n in names))
     traces = sa_table("traces", sa_column("trace_rowid"), sa_column("trace_id"), sa_column("span_count"))
     statement = (
@@ -170,7 +171,7 @@ def sealed_digests(conn: Connection, settings: dict[str, Any]) -> tuple[str, str
     )
     for row in conn.execute(statement):
         feed([row.case_id, row.trace_id])
-        feed(dict(row._mapping), both=False)
+        feed(list(row), both=False)
     spans = sa_table("spans", sa_column("trace_rowid"), *(sa_column(n) for n in _SPAN_SOURCE))
     for row in conn.execute(
         select(traces.c.trace_id, *(spans.c[n] for n in _SPAN_SOURCE))

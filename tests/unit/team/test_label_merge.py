@@ -21,7 +21,7 @@ from reviewdesk.storage.handles import Connection
 from reviewdesk.storage.tables import CaseRootCauseRow, CaseRow, LabelRow, ReviewerLabelRow
 
 T0 = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
-CASES = 6
+CASES = 8
 
 
 def _cases(conn: Connection) -> list[int]:
@@ -117,26 +117,41 @@ def test_a_merge_writes_what_a_full_rebuild_writes(workspace: Workspace, renamed
         ),
         _event("cy", late + timedelta(seconds=2), LabelChange(comment="second thought")),
         _event("ana", late, LabelChange(verdict="fail", root_causes=["hallucination"])),
+        # Later than cy's package events: the cases resolve to ana's label, read whole from the table.
+        _event("ana", late + timedelta(seconds=10), LabelChange(verdict="pass", comment="kept", scores={"safety": 5})),
+        _event("ana", late + timedelta(seconds=11, microseconds=7), LabelChange(verdict="fail", escalate=True)),
+        _event("cy", late, LabelChange(verdict="pass")),
+        _event("cy", late, LabelChange(verdict="pass")),
     ]
     package = [_package_row(f"c{n}", e) for n, e in enumerate(mine[:4])]
     package += [_package_row("c4", mine[4]), _package_row("c9", _event("cy", late, LabelChange(verdict="pass")))]
+    package += [_package_row("c5", mine[8]), _package_row("c6", mine[9])]
     package.append(package[0])  # the same event twice is stored once
     with workspace.session() as session, session.begin():
         conn = session.connection()
-        label_log.append_events(conn, [(rowids[0], mine[5])])
-        label_log.rebuild(conn, [rowids[0]])
+        label_log.append_events(conn, [(rowids[0], mine[5]), (rowids[5], mine[6]), (rowids[6], mine[7])])
+        label_log.rebuild(conn, rowids)
         merged = label_merge.merge_events(conn, package, "cy", watermark)
-    assert (merged.added, merged.already_present, merged.cases_not_here) == (5, 1, 1)
+    assert (merged.added, merged.already_present, merged.cases_not_here) == (7, 1, 1)
     assert merged.conflicts == []  # ana changed c0 here, but cy did not
     with workspace.session() as session, session.begin():
         conn = session.connection()
         again = label_merge.merge_events(conn, package, "cy", watermark)
-        assert (again.added, again.already_present) == (0, 6)
+        assert (again.added, again.already_present) == (0, 8)
         after_merge = _state(conn)
         label_log.rebuild(conn, rowids)
         assert _state(conn) == after_merge
     resolutions = {row[0]: row[-1] for row in after_merge[1]}
-    assert [resolutions.get(r) for r in rowids[:5]] == ["disputed", "consensus", "adjudicated", "single", None]
+    assert [resolutions.get(r) for r in rowids[:7]] == [
+        "disputed",
+        "consensus",
+        "adjudicated",
+        "single",
+        None,
+        "consensus",
+        "disputed",
+    ]
+    assert next(row for row in after_merge[1] if row[0] == rowids[5])[5]["comment"] == "kept"
 
 
 def test_conflicts_are_the_cases_the_packages_reviewer_changed_here_too(workspace: Workspace) -> None:
