@@ -257,7 +257,7 @@ def _kept_labels(conn: Connection, changed: Mapping[int, set[str | None]]) -> di
             data["escalate"].as_boolean(),
             data["schema_version"].as_integer(),
         ).where(ReviewerLabelRow.case_rowid.in_(_changed_cases()))
-    )
+    ).all()  # one fetchall: iterating a result fetches row by row
     for rowid, who, at, verdict, causes, escalate, version in rows:
         if who not in changed[rowid]:
             # SQLite hands the member back as JSON text, PostgreSQL's driver as a parsed list.

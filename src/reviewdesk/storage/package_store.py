@@ -169,7 +169,7 @@ def sealed_digests(conn: Connection, settings: dict[str, Any]) -> tuple[str, str
         .join_from(cases, traces, traces.c.trace_rowid == cases.c.trace_rowid)
         .order_by(cases.c.case_id)
     )
-    for row in conn.execute(statement):
+    for row in conn.execute(statement).all():
         feed([row.case_id, row.trace_id])
         feed(list(row), both=False)
     spans = sa_table("spans", sa_column("trace_rowid"), *(sa_column(n) for n in _SPAN_SOURCE))
@@ -236,8 +236,8 @@ def case_ids_of(conn: Connection, case_rowids: Sequence[int]) -> dict[int, str]:
 def events(conn: Connection) -> list[tuple[Any, ...]]:
     """Every label event of the package as ``(case_id, *label_merge.EVENT_COLUMNS)``, in one query."""
     columns = [LabelEventRow.__table__.c[name] for name in EVENT_COLUMNS]
-    rows = conn.execute(select(CaseRow.case_id, *columns).join(CaseRow, CaseRow.case_rowid == LabelEventRow.case_rowid))
-    return [tuple(row) for row in rows]
+    statement = select(CaseRow.case_id, *columns).join(CaseRow, CaseRow.case_rowid == LabelEventRow.case_rowid)
+    return [tuple(row) for row in conn.execute(statement).all()]
 
 
 def all_case_rowids(conn: Connection) -> list[int]:
