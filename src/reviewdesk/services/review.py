@@ -143,16 +143,14 @@ def queue_info(workspace: Workspace, flt: CaseFilter) -> QueueInfo:
     """The queue bar's figures, each counted up to ``COUNT_CAP`` so that a queue of a million
     cases costs what one of ten thousand does (on SQLite and PostgreSQL alike)."""
     with workspace.session() as session:
-        count = queries.count_cases(session, flt, cap=COUNT_CAP)
-        reviewed = queries.count_reviewed(session, flt, cap=COUNT_CAP)
-        matches = count if queries.search_alone(flt) else None  # the same count: not twice
-        return QueueInfo(
-            min(count, COUNT_CAP),
-            queries.search_in_index_order(session, flt, matches=matches),
-            min(reviewed, COUNT_CAP),
-            more=count > COUNT_CAP,
-            reviewed_more=reviewed > COUNT_CAP,
-        )
+        count, reviewed, in_import_order = queries.queue_figures(session, flt, cap=COUNT_CAP)
+    return QueueInfo(
+        min(count, COUNT_CAP),
+        in_import_order,
+        min(reviewed, COUNT_CAP),
+        more=count > COUNT_CAP,
+        reviewed_more=reviewed > COUNT_CAP,
+    )
 
 
 def count_text(count: int, more: bool) -> str:

@@ -272,6 +272,16 @@ def search_in_index_order(session: Session, flt: CaseFilter, *, matches: int | N
     return (matches if matches is not None else _match_count(session, condition, BROAD_SEARCH + 1)) > BROAD_SEARCH
 
 
+def queue_figures(session: Session, flt: CaseFilter, *, cap: int) -> tuple[int, int, bool]:
+    """The queue bar's figures of ``flt``: its count and how many are reviewed, each up to ``cap + 1``,
+    and whether its search is listed in import order; on PostgreSQL under one plan for searches."""
+    with search.index_plan(session) if flt.text else nullcontext():
+        count = count_cases(session, flt, cap=cap)
+        reviewed = count_reviewed(session, flt, cap=cap)
+        matches = count if search_alone(flt) and cap == BROAD_SEARCH else None  # the same count: not twice
+        return count, reviewed, search_in_index_order(session, flt, matches=matches)
+
+
 def search_alone(flt: CaseFilter) -> bool:
     """``flt`` is a search and nothing else (its order aside): its matches are its cases."""
     return bool(flt.text) and replace(flt, text=None, sort="started", descending=False) == _ALL

@@ -220,7 +220,9 @@ def _match_tsvector(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
 def ts_query(user_text: str) -> str:
     """PostgreSQL's form of ``match_query``: ``'refund':* & 'polic':*`` over the folded words."""
     words = sorted({word[:PREFIX_CHARS] for word in _WORD.findall(fold(user_text))})
-    return " & ".join(f"'{word}':*" for word in words)  # letters and digits only: nothing to escape
+    # Stored words are at most PREFIX_CHARS long, so a word of that length can only match itself:
+    # an exact lookup, cheaper in the GIN index than a prefix scan (same matches).
+    return " & ".join(f"'{word}'" if len(word) == PREFIX_CHARS else f"'{word}':*" for word in words)
 
 
 def matches(user_text: str) -> ColumnElement[bool] | None:
@@ -291,14 +293,33 @@ def estimated_share(session: Session, user_text: str) -> float:
     return rows / max(float(total or 0), 1.0)
 
 
+_PLAN = "reviewdesk.search_plan"  # the planner settings this session's transaction has off now
+
+
 @contextmanager
 def _planner_off(session: Session, settings: Sequence[str]) -> Iterator[None]:
+    """Switch ``settings`` off for the block, and back as they were after it.
+
+    Nested blocks asking for what is already off cost nothing (each SET is a round trip, which
+    on a busy server costs milliseconds): a queue's figures are counted under one.
+    """
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
+    before: tuple[str, ...] = session.info.get(_PLAN, ())
+    if tuple(settings) == before:
+        yield
+        return
     # Names from the two tuples above only: nothing of the user's reaches this SQL.
-    session.execute(text("; ".join(f"SET LOCAL {name} = off" for name in settings)))
+    session.execute(text(_switch(before, tuple(settings))))
+    session.info[_PLAN] = tuple(settings)
     try:
         yield
     finally:
-        session.execute(text("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in settings)))
+        session.execute(text(_switch(tuple(settings), before)))
+        session.info[_PLAN] = before
+
+
+def _switch(now: tuple[str, ...], wanted: tuple[str, ...]) -> str:
+    back = [f"SET LOCAL {name} TO DEFAULT" for name in now if name not in wanted]
+    return "; ".join([*back, *(f"SET LOCAL {name} = off" for name in wanted if name not in now)])

@@ -66,6 +66,16 @@ def test_match_query_quotes_every_word() -> None:
     assert match_query("  ") is None
 
 
+def test_ts_query_looks_words_of_the_stored_length_up_exactly(loaded: Workspace) -> None:
+    """Stored words are cut to PREFIX_CHARS letters, so a query word that long can only match itself."""
+    from reviewdesk.storage.search import ts_query
+
+    assert ts_query("Refunds policy ab") == "'ab':* & 'policy' & 'refund'"
+    # "refunds" is looked up as 'refund' exactly: it finds cases, each of which the prefix "refun" finds.
+    exact = set(_rowids(loaded, CaseFilter(text="refunds")))
+    assert exact and exact <= set(_rowids(loaded, CaseFilter(text="refun")))
+
+
 def test_facets_and_smart_queues(loaded: Workspace) -> None:
     facets = review.facets(loaded)
     assert {c.key for c in facets.workflows} == {"refund_question", "cancel_subscription_request"}
