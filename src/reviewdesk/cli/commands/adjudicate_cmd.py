@@ -27,7 +27,11 @@ def register(sub: Any) -> None:
     p.add_argument("--root-cause", dest="root_causes", action="append", default=[], metavar="ID")
     p.add_argument("--comment", metavar="TEXT")
     p.add_argument("--expected", metavar="TEXT", help="the corrected (expected) output")
-    p.add_argument("--adjudicator", metavar="NAME", help="who decides (default: the login name)")
+    p.add_argument(
+        "--adjudicator",
+        metavar="NAME",
+        help="who decides (default: the login name; on a PostgreSQL team workspace only the connected login)",
+    )
     p.add_argument("--json", action="store_true", help="print the resolved label as JSON")
     p.set_defaults(run=run)
 
