@@ -289,13 +289,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         ActionId.PAGE_DOWN,
-        "Page &down",
+        "Page &down (all panes)",
         ("Space",),
         "Read",
-        "A page of the pane being read; at its end, on into the next pane left to read (tool calls opened)",
+        "From the queue: a page of every pane with text left, at once (folded tool calls open). "
+        "In a pane read with Alt+1-4: a page of it; at its end, on into the next pane left to read",
         autorepeat=True,
     ),
-    ActionSpec(ActionId.PAGE_UP, "Page &up", ("Shift+Space",), "Read", autorepeat=True),
+    ActionSpec(ActionId.PAGE_UP, "Page &up (all panes)", ("Shift+Space",), "Read", autorepeat=True),
     ActionSpec(ActionId.PANE_START, "To t&he start", ("Home",), "Read"),
     ActionSpec(ActionId.PANE_END, "To the &end", ("End",), "Read"),
     ActionSpec(

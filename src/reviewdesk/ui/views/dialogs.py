@@ -67,7 +67,7 @@ def cheat_sheet_rows(overrides: dict[str, list[str]], schema: LabelSchema | None
             ("Root causes", f"Root cause: {rc.title}", cause_keys_text(number))
             for number, rc in enumerate(schema.root_causes, 1)
         ]
-        rows.append(("Root causes", "A cause's key also attaches its likely evidence (V: another)", "see Evidence"))
+        rows.append(("Root causes", "…each also attaches its likely evidence (V: another)", "1–9, Ctrl+1–9"))
     return rows
 
 
