@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -296,7 +297,18 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, count: int) -> list[float]:
+@dataclass(frozen=True)
+class Writes:
+    """What ``reviewers_at_once`` measured: every write's time, and what the writes sent to the server."""
+
+    latencies_ms: list[float]
+    statements: float
+    """Statements per label write (the reviewer processes' ``before_cursor_execute`` events)."""
+    transactions: float
+    """Transactions per label write (each costs a BEGIN and a COMMIT besides its statements)."""
+
+
+def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, count: int) -> Writes:
     """Every label write's time (ms) of ``reviewers`` processes labeling at once, ``count`` each."""
     repo = Path(__file__).resolve().parent.parent
     password = "bench-Reviewer-pw"
@@ -324,12 +336,29 @@ def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, c
         child.stdin.write("go\n")
         child.stdin.flush()
     latencies: list[float] = []
+    statements = transactions = 0
     for child in children:
         out, _ = child.communicate()
         report = json.loads(out.strip().splitlines()[-1])
         assert not report["errors"], report["errors"][:3]
         latencies.extend(report["latencies_ms"])
-    return latencies
+        statements += report["statements"]
+        transactions += report["transactions"]
+    return Writes(latencies, statements / len(latencies), transactions / len(latencies))
+
+
+def print_writes(alone: Writes, together: Writes, reviewers: int, what: str) -> None:
+    a, t = alone.latencies_ms, together.latencies_ms
+    print(f"\nlabel writes, {what} (target p95 <= 30 ms with {reviewers}):")
+    print(
+        f"  sent per write: {together.statements:.1f} statements in {together.transactions:.1f} transaction(s)"
+        " (before issue 11's write path: 15 statements + 3 pings in 3 transactions)"
+    )
+    print(f"  1 reviewer alone (baseline):   p50 {_p(a, 0.5):6.1f} ms   p95 {_p(a, 0.95):6.1f} ms")
+    print(
+        f"  {reviewers} reviewers at once:         p50 {_p(t, 0.5):6.1f} ms   p95 {_p(t, 0.95):6.1f} ms"
+        f"   ({_p(t, 0.95) / _p(a, 0.95):.1f}x the baseline p95; {len(t):,} writes)"
+    )
 
 
 BUILT = "bench.json"
@@ -459,14 +488,11 @@ def main() -> None:
         size = facts["cases"]
 
         if args.reviewers:
-            alone = reviewers_at_once(server, "bench", 1, args.labels)
-            together = reviewers_at_once(server, "bench", args.reviewers, args.labels)
-            print(f"\nlabel writes, {args.labels} per reviewer, on {size:,} cases (target p95 <= 30 ms):")
-            print(f"  1 reviewer alone (baseline):   p50 {_p(alone, 0.5):6.1f} ms   p95 {_p(alone, 0.95):6.1f} ms")
-            print(
-                f"  {args.reviewers} reviewers at once:         p50 {_p(together, 0.5):6.1f} ms"
-                f"   p95 {_p(together, 0.95):6.1f} ms   ({_p(together, 0.95) / _p(alone, 0.95):.1f}x the baseline p95;"
-                f" {len(together):,} writes)"
+            print_writes(
+                reviewers_at_once(server, "bench", 1, args.labels),
+                reviewers_at_once(server, "bench", args.reviewers, args.labels),
+                args.reviewers,
+                f"{args.labels} per reviewer, on {size:,} cases",
             )
 
 

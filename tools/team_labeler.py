@@ -7,8 +7,9 @@ Opens the workspace at URL (as that URL's database user, who is the reviewer), r
 reviewer starts at the same moment. Then it records ``COUNT`` label changes through the app's own
 ``record_label`` (a verdict, root causes and a comment naming the change's number, on cases picked
 by a seeded generator) and prints one JSON line: the reviewer, each write's time in milliseconds,
-the errors, and the comment it last wrote per case (what the case's label of this reviewer must
-say afterwards).
+the errors, the comment it last wrote per case (what the case's label of this reviewer must
+say afterwards), and the statements and transactions its writes sent (SQLAlchemy's
+``before_cursor_execute`` and ``begin`` events: a transaction costs its BEGIN and COMMIT besides).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import random
 import sys
 import time
+
+from sqlalchemy import event
 
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.labels import LabelChange
@@ -45,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         latencies: list[float] = []
         errors: list[str] = []
         last: dict[str, str] = {}
+        sent = {"statements": 0, "transactions": 0}
+        event.listen(ws.engine, "before_cursor_execute", lambda *_: sent.update(statements=sent["statements"] + 1))
+        event.listen(ws.engine, "begin", lambda *_: sent.update(transactions=sent["transactions"] + 1))
         for n in range(args.count):
             case_id = rng.choice(ids)
             comment = f"{me}-{n}"
@@ -59,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             last[case_id] = comment
     finally:
         ws.close()
-    print(json.dumps({"reviewer": me, "latencies_ms": latencies, "errors": errors, "last": last}), flush=True)
+    report = {"reviewer": me, "latencies_ms": latencies, "errors": errors, "last": last, **sent}
+    print(json.dumps(report), flush=True)
     return 0
 
 

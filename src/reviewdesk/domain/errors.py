@@ -44,6 +44,14 @@ class PermissionRefusedError(WorkspaceError):
     """The database refused the change for the connected user's role (a team workspace's roles)."""
 
 
+class ConnectionLostError(WorkspaceError):
+    """The server closed a connection while it was in use (restarted, or an idle connection cut).
+
+    The transaction it carried did not commit, unless the connection died during the commit
+    itself; a writer that can tell which (a label write looks for its event) tries once more.
+    """
+
+
 class DiskFullError(WorkspaceError):
     """The disk (or the file-size limit) ran out while writing; what was being written was not kept."""
 

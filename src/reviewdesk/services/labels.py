@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from reviewdesk.domain import team
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import LabelError, PermissionRefusedError
+from reviewdesk.domain.errors import ConnectionLostError, LabelError, PermissionRefusedError
 from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import SCORE_RANGE, Evidence, Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
@@ -22,8 +22,8 @@ from reviewdesk.services import roles
 from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history as storage_history
-from reviewdesk.storage import label_log, label_schemas, postgres
-from reviewdesk.storage.engine import writing
+from reviewdesk.storage import label_log, label_schemas, label_write, postgres
+from reviewdesk.storage.engine import begin_write, single_reads, writing
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.label_history import RecordedEvent
 
@@ -119,31 +119,66 @@ def record_label(
 
     The event's id is a UUIDv7 made now (and past the case's latest, should the clock have gone
     back), so it folds last. The case's reviewer labels and resolved label are rebuilt from its
-    events in the same transaction (``storage.label_log``).
+    events in the same transaction (``storage.label_write``). A connection the server dropped is
+    answered by trying once more on a fresh one; the second try first looks for the event the
+    first one made, which is there if only the acknowledgement of its commit was lost.
     """
-    with postgres.case_writer():  # label writers of different cases do not wait for each other
-        schema = current_taxonomy(workspace)
-        case_rowid = resolve_case(workspace, case_ref)
-    change = schema.read_change(change)  # a former id (before a rename) names today's cause
-    validate_change(schema, change, allow_retired=True)
     who = reviewer or roles.identity(workspace).user or default_reviewer()
-    with writing(), postgres.one_case(case_rowid), workspace.session() as session, session.begin():
-        conn = session.connection()
-        if _names_retired(schema, change):
+    made: list[LabelEvent] = []
+    for attempt in (1, 2):
+        try:
+            folded = _write_label(workspace, case_ref, change, who=who, seconds_spent=seconds_spent, made=made)
+        except ConnectionLostError:
+            if attempt == 2:
+                raise
+        else:
+            return folded.by_reviewer[who], Changes(labels=True, cases=True)
+    raise AssertionError("unreachable")
+
+
+def _write_label(
+    workspace: Workspace,
+    case_ref: str,
+    change: LabelChange,
+    *,
+    who: str,
+    seconds_spent: float | None,
+    made: list[LabelEvent],
+) -> CaseLabels:
+    """One try of ``record_label``: ``made`` holds the event an earlier try appended (or tried to)."""
+    # Outside any transaction (no write lock, no BEGIN): the case's row id and the taxonomy's key.
+    with single_reads(workspace.engine) as conn:
+        target = label_write.write_target(conn, case_ref)
+        schema = label_schemas.taxonomy_of(conn, target.schema) if target.schema else label_schemas.latest(conn)
+    case_rowid = target.case_rowid if target.case_rowid is not None else resolve_case(workspace, case_ref)
+    read = _checked_change(schema, change)
+    with postgres.one_case(case_rowid), begin_write(workspace.engine) as conn:
+        events, key = label_write.case_events_and_schema(conn, case_rowid)
+        if made and any(e.event.event_id == made[0].event_id for e in events):
+            return label_log.fold_stored(schema, events)  # the earlier try committed; only its answer was lost
+        if key is not None and key != target.schema:  # the taxonomy changed in between: check against the new one
+            schema = label_schemas.taxonomy_of(conn, key)
+            read = _checked_change(schema, change)
+        if _names_retired(schema, read):
             current = label_log.reviewer_labels(conn, [case_rowid])[case_rowid].get(who)
-            validate_change(schema, change, current=current)
+            validate_change(schema, read, current=current)
         event = LabelEvent(
-            event_id=uuid7(after=label_log.latest_event_id(conn, case_rowid)),
+            event_id=uuid7(after=max((e.event.event_id for e in events), default=None)),
             at=datetime.now(UTC),
             reviewer=who,
-            change=change,
+            change=read,
             schema_version=schema.version,
             seconds_spent=seconds_spent,
             label_of=who,
         )
-        label_log.append_events(conn, [(case_rowid, event)])
-        folded = label_log.rebuild(conn, [case_rowid])[case_rowid]
-    return folded.by_reviewer[who], Changes(labels=True, cases=True)
+        made[:] = [event]
+        return label_write.append_new_event(conn, case_rowid, event, events, schema)
+
+
+def _checked_change(schema: Taxonomy, change: LabelChange) -> LabelChange:
+    read = schema.read_change(change)  # a former id (before a rename) names today's cause
+    validate_change(schema, read, allow_retired=True)
+    return read
 
 
 def record_adjudication(

@@ -145,6 +145,23 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def single_reads(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads that need no common snapshot, outside any transaction on a server.
+
+    PostgreSQL's READ COMMITTED gives each statement its own snapshot anyway, so a transaction
+    around a few reads only costs its BEGIN and ROLLBACK round trips; outside one it also takes no
+    write lock inside ``writing``. SQLite keeps its (local, cheap) transaction: switching the driver
+    to autocommit and back would leave Python's sqlite3 opening implicit transactions of its own.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
 def immediate(conn: Connection) -> Connection:
     """``conn`` with its next transaction begun ``IMMEDIATE`` (the write lock taken first)."""
     return conn.execution_options(reviewdesk_immediate=True)

@@ -67,7 +67,7 @@ def events_from_rows(rows: Sequence[Any]) -> list[LabelEvent]:
     return [event_from_row(row, change) for row, change in zip(rows, changes, strict=True)]
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     LabelEventRow.event_rowid,
     LabelEventRow.case_rowid,
     LabelEventRow.event_id,
@@ -96,7 +96,7 @@ def events_of(conn: Connection, case_rowids: Sequence[int]) -> dict[int, list[St
     found: dict[int, list[StoredEvent]] = {rowid: [] for rowid in case_rowids}
     for chunk in _chunks(list(found)):
         rows = conn.execute(
-            select(*_EVENT_COLUMNS)
+            select(*EVENT_COLUMNS)
             .where(LabelEventRow.case_rowid.in_(chunk))
             .order_by(LabelEventRow.case_rowid, LabelEventRow.event_id)
         ).all()
@@ -136,7 +136,7 @@ def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     return found
 
 
-def _event_values(case_rowid: int, event: LabelEvent) -> dict[str, Any]:
+def event_values(case_rowid: int, event: LabelEvent) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
         "case_rowid": case_rowid,
@@ -160,8 +160,13 @@ def append_events(conn: Connection, events: Sequence[tuple[int, LabelEvent]]) ->
             fresh[event.event_id] = (case_rowid, event)
     added = sorted(fresh.values(), key=lambda item: item[1].event_id)
     if added:
-        conn.execute(insert(LabelEventRow), [_event_values(rowid, event) for rowid, event in added])
+        conn.execute(insert(LabelEventRow), [event_values(rowid, event) for rowid, event in added])
     return added
+
+
+def fold_stored(taxonomy: Taxonomy | None, events: Iterable[StoredEvent]) -> CaseLabels:
+    """A case's labels folded from its events as read (what ``rebuild`` would write)."""
+    return case_labels(read_events(taxonomy, (e.event for e in events)))
 
 
 def read_events(taxonomy: Taxonomy | None, events: Iterable[LabelEvent]) -> list[LabelEvent]:
@@ -176,16 +181,22 @@ def read_events(taxonomy: Taxonomy | None, events: Iterable[LabelEvent]) -> list
 
 
 def rebuild(
-    conn: Connection, case_rowids: Sequence[int], events: dict[int, list[StoredEvent]] | None = None
+    conn: Connection,
+    case_rowids: Sequence[int],
+    events: dict[int, list[StoredEvent]] | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[int, CaseLabels]:
     """Rewrite the reviewer labels, resolved label and root-cause rows of these cases from their events.
 
-    ``events``: the cases' events as ``events_of`` just read them in this transaction (saves reading twice).
+    ``events``: the cases' events as ``events_of`` just read them in this transaction (saves reading
+    twice); ``taxonomy``: the newest label schema, as read in this transaction (else read here).
     """
     rowids = list(dict.fromkeys(case_rowids))
     if events is None:
         events = events_of(conn, rowids)
-    taxonomy = label_schemas.latest_or_none(conn)
+    if taxonomy is None:
+        taxonomy = label_schemas.latest_or_none(conn)
     folded = {rowid: case_labels(read_events(taxonomy, (e.event for e in events[rowid]))) for rowid in rowids}
     latest = {rowid: max(e.event_rowid for e in events[rowid]) for rowid in rowids if events[rowid]}
     for chunk in _chunks(rowids):
@@ -212,7 +223,7 @@ def rebuild_changed(conn: Connection, changed: Mapping[int, Collection[str | Non
     for chunk in _chunks(rowids):
         # The changed owners' events and every adjudication (a decision stands over the reviewers).
         rows = conn.execute(
-            select(*_EVENT_COLUMNS)
+            select(*EVENT_COLUMNS)
             .where(
                 LabelEventRow.case_rowid.in_(chunk),
                 or_(
@@ -271,6 +282,20 @@ def _write(
     for chunk in _chunks(rowids):
         conn.execute(delete(LabelRow).where(LabelRow.case_rowid.in_(chunk)))
         conn.execute(delete(CaseRootCauseRow).where(CaseRootCauseRow.case_rowid.in_(chunk)))
+    reviewer_rows, label_rows, cause_rows = derived_rows(folded, latest, reviewers)
+    for table, rows in ((ReviewerLabelRow, reviewer_rows), (LabelRow, label_rows), (CaseRootCauseRow, cause_rows)):
+        if rows:
+            conn.execute(insert(table), rows)
+
+
+Rows = list[dict[str, Any]]
+
+
+def derived_rows(
+    folded: Mapping[int, CaseLabels], latest: Mapping[int, int], reviewers: Mapping[int, Collection[str]]
+) -> tuple[Rows, Rows, Rows]:
+    """The ``reviewer_labels``, ``labels`` and ``case_root_causes`` rows of these folded labels."""
+    rowids = list(folded)
     written = [(rowid, who, folded[rowid].by_reviewer[who]) for rowid in rowids for who in sorted(reviewers[rowid])]
     reviewer_rows = [
         {"case_rowid": rowid, "reviewer": who, "verdict": label.verdict, "labeled_at": label.labeled_at, "data": data}
@@ -279,8 +304,8 @@ def _write(
         )
     ]
     resolved = [(rowid, labels, labels.resolved) for rowid, labels in folded.items() if labels.resolved is not None]
-    label_rows: list[dict[str, Any]] = []
-    cause_rows: list[dict[str, Any]] = []
+    label_rows: Rows = []
+    cause_rows: Rows = []
     datas = _LABELS.dump_python([label for _, _, label in resolved], mode="json")
     for (rowid, labels, label), data in zip(resolved, datas, strict=True):
         label_rows.append(
@@ -297,9 +322,7 @@ def _write(
             }
         )
         cause_rows.extend({"case_rowid": rowid, "root_cause": rc} for rc in dict.fromkeys(label.root_causes))
-    for table, rows in ((ReviewerLabelRow, reviewer_rows), (LabelRow, label_rows), (CaseRootCauseRow, cause_rows)):
-        if rows:
-            conn.execute(insert(table), rows)
+    return reviewer_rows, label_rows, cause_rows
 
 
 # -- reads ------------------------------------------------------------------------------------------

@@ -12,11 +12,17 @@ Writers that read before they write (a label folds the case's current label, an 
 reads its traces) take one transaction-level advisory lock when they begin, waiting at most the
 time ``storage.engine.writing`` allows, as they take SQLite's write lock with ``BEGIN IMMEDIATE``:
 the same one-writer-at-a-time rule on both engines. Readers never wait for it.
+
+Pooled connections are not pinged before every use (``pool_pre_ping`` was a round trip on each
+checkout, three per label write): only one that sat unused longer than ``IDLE_PING_S`` is, and a
+connection found dead mid-use raises ``ConnectionLostError`` (the pool drops it and its idle
+siblings), which the label write answers by trying once more on a fresh one.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,9 +30,15 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, ExceptionContext, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
-from reviewdesk.domain.errors import DiskFullError, PermissionRefusedError, WorkspaceError, WorkspaceLockedError
+from reviewdesk.domain.errors import (
+    ConnectionLostError,
+    DiskFullError,
+    PermissionRefusedError,
+    WorkspaceError,
+    WorkspaceLockedError,
+)
 from reviewdesk.storage import engine as storage_engine
 
 WRITE_LOCK_KEY = 0x52764453  # "RvDS": the advisory lock every writer of a workspace takes
@@ -91,34 +103,43 @@ def create_pg_engine(url: URL, *, read_only: bool = False) -> Engine:
             json_serializer=storage_engine.dump_json,
             json_deserializer=json.loads,
             connect_args=connect_args,
-            pool_pre_ping=True,
             hide_parameters=True,  # a failing statement's values (trace text) stay out of messages
         )
     except ModuleNotFoundError:
         raise WorkspaceError(f"cannot open {shown}: {INSTALL_HINT}") from None
     event.listen(engine, "begin", _begin)
     event.listen(engine, "handle_error", _translate_errors(shown, read_only))
+    event.listen(engine, "checkin", _note_idle_since)
+    event.listen(engine, "checkout", _ping_if_idle(engine))
     return engine
 
 
+IDLE_PING_S = 10.0
+"""A pooled connection unused this long is pinged before it is handed out (servers and firewalls
+cut idle connections); one used since is trusted, and if it died after all the use fails with
+``ConnectionLostError``."""
+_IDLE_SINCE = "reviewdesk_idle_since"
+
+
+def _note_idle_since(dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    def checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the pool replaces the connection (SQLAlchemy's recipe)
+            raise DisconnectionError(str(exc)) from exc
+
+    return checkout
+
+
 CASE_LOCK_KEY = 0x52764443  # "RvDC": with a case's row id, the lock of one case's label writers
-_ANY_CASE = -1
 _ONE_CASE: ContextVar[int | None] = ContextVar("reviewdesk_one_case", default=None)
-
-
-@contextmanager
-def case_writer() -> Iterator[None]:
-    """Around a label write: what it reads before it knows its case takes the write lock shared only.
-
-    (Inside ``storage.engine.writing`` every transaction takes the write lock; a label write's
-    first reads — the taxonomy, the case's row id — must not take it exclusively, or label
-    writers of different cases would queue again.)
-    """
-    token = _ONE_CASE.set(_ANY_CASE)
-    try:
-        yield
-    finally:
-        _ONE_CASE.reset(token)
 
 
 @contextmanager
@@ -146,8 +167,6 @@ def _begin(conn: Connection) -> None:
     case = _ONE_CASE.get()
     if case is None:
         lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
-    elif case == _ANY_CASE:
-        lock = f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})"
     else:  # the two-key form: a case's key never meets the workspace's
         lock = (
             f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY});"
@@ -188,6 +207,10 @@ def _translate_errors(shown: str, read_only: bool) -> Callable[[ExceptionContext
             ) from None
         if state == "23001":  # restrict_violation: our append-only triggers
             raise PermissionRefusedError(f"{shown} refused this: {detail}; nothing was changed") from None
+        if context.is_disconnect and context.connection is not None:  # died in use, not refused at connect
+            raise ConnectionLostError(
+                f"the connection to {shown} was lost ({detail}); a change in progress may not have been kept: try again"
+            ) from None
         # Connection failures (no server, wrong password, no such database) carry no SQLSTATE or an 08 one.
         if type(original).__name__ == "OperationalError" and (state is None or state.startswith("08")):
             raise WorkspaceError(f"cannot connect to {shown}: {detail}") from None

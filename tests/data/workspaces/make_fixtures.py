@@ -248,7 +248,9 @@ FILL: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": fill_0001, "000
 # 0005 only adds a column (a case's estimated cost, filled in when a workspace is opened), so the
 # same data brought up through 0004 and 0005 is a 0005 file. 0006 (claims, kept label events) adds
 # a table and triggers and converts nothing: the same data brought up to 0006 is a 0006 file.
-UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003", "0006": "0003"}
+# 0007 adds case_documents, which a workspace fills when it is next opened: the same data brought
+# up to 0007 (its list still empty) is a 0007 file.
+UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003", "0006": "0003", "0007": "0003"}
 
 
 def expected() -> dict[str, object]:

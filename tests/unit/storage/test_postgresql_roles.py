@@ -127,6 +127,32 @@ def test_only_admins_and_engineers_import_purge_or_change_redaction_raw_sql(team
         )
 
 
+def _append_through_function(conn: psycopg.Connection, case_rowid: int, *, reviewer: str) -> None:
+    """The label write's server function (migration 0008), called by hand as the app calls it."""
+    event = (
+        f'{{"event_id": "{uuid7()}", "kind": "label", "label_of": "{reviewer}", "settles": null,'
+        f' "created_at": "2026-12-03T12:00:00", "reviewer": "{reviewer}", "change": {{"verdict": "pass"}},'
+        ' "seconds_spent": null, "schema_version": 1}'
+    )
+    conn.execute(
+        "SELECT reviewdesk_append_label_event(%s, %s::json, '[]'::json, NULL, ARRAY[]::text[])", (case_rowid, event)
+    )
+
+
+def test_the_label_write_function_keeps_every_rule_raw_sql(team: Team) -> None:
+    """It runs with the caller's privileges: the reviewer's own name only, and no risk owner at all."""
+    rowid, _ = _case(team)
+    with team.raw("rl_alice") as conn:
+        _append_through_function(conn, rowid, reviewer="rl_alice")  # their own: accepted
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"), team.raw("rl_alice") as conn:
+        _append_through_function(conn, rowid, reviewer="rl_bob")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"), team.raw("rl_rita") as conn:
+        _append_through_function(conn, rowid, reviewer="rl_rita")
+    with team.owner() as conn:
+        found = conn.execute('SELECT reviewer FROM label_events WHERE change::text = \'{"verdict": "pass"}\'')
+        assert [r[0] for r in found] == ["rl_alice"]
+
+
 @pytest.mark.parametrize("user", ["rl_alice", "rl_eve", "rl_ada", None])
 def test_nobody_updates_or_deletes_a_label_event_raw_sql(team: TeamDb, user: str | None) -> None:
     rowid, _ = _case(team)

@@ -1,0 +1,77 @@
+"""label write function: a reviewer's save appends its event and rewrites the case's labels in one call
+
+On PostgreSQL a label write sent its event and then deleted and inserted the case's reviewer
+labels, resolved label and root causes: seven statements, each a round trip to the server, while
+the case's lock was held. ``reviewdesk_append_label_event`` does the same in one. The labels are
+still folded by the app (``domain.team``), which passes them in as JSON; the function only stores.
+
+It is ``SECURITY INVOKER`` (the default, said out loud): it runs with the caller's privileges, so
+row-level security still lets a reviewer append events only under their own name, and the
+append-only triggers and grants of ``team init`` apply to every statement in it as they did to
+the statements it replaces (docs/adr/0012-roles-the-database-enforces.md). SQLite: nothing (its
+label writes are local calls, not round trips).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-03 12:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# The JSON arguments: p_event one object with the label_events columns; p_reviewers an array of
+# reviewer_labels rows; p_label the labels row or null (no reviewer label yet); p_causes the
+# resolved label's root causes. Timestamps are naive UTC, as the columns hold them. Sub-values
+# typed json keep their text as sent (json, not jsonb: stored JSON stays byte for byte what the
+# app wrote, as everywhere else in the workspace).
+FUNCTION = """
+CREATE FUNCTION reviewdesk_append_label_event(
+    p_case bigint, p_event json, p_reviewers json, p_label json, p_causes text[]
+) RETURNS bigint
+LANGUAGE plpgsql SECURITY INVOKER AS $$
+DECLARE
+    new_rowid bigint;
+BEGIN
+    INSERT INTO label_events
+        (event_id, kind, label_of, settles, case_rowid, created_at, reviewer, change, seconds_spent, schema_version)
+    SELECT e.event_id, e.kind, e.label_of, e.settles, p_case, e.created_at, e.reviewer, e.change, e.seconds_spent,
+           e.schema_version
+    FROM json_to_record(p_event) AS e(event_id varchar, kind varchar, label_of varchar, settles json,
+         created_at timestamp, reviewer varchar, change json, seconds_spent double precision, schema_version integer)
+    RETURNING event_rowid INTO new_rowid;
+
+    DELETE FROM reviewer_labels WHERE case_rowid = p_case;
+    INSERT INTO reviewer_labels (case_rowid, reviewer, verdict, labeled_at, data)
+    SELECT p_case, r.reviewer, r.verdict, r.labeled_at, r.data
+    FROM json_to_recordset(p_reviewers) AS r(reviewer varchar, verdict varchar, labeled_at timestamp, data json);
+
+    DELETE FROM labels WHERE case_rowid = p_case;
+    IF p_label IS NOT NULL THEN
+        INSERT INTO labels (case_rowid, verdict, escalate, reviewer, labeled_at, data, last_event_rowid, resolution)
+        SELECT p_case, l.verdict, l.escalate, l.reviewer, l.labeled_at, l.data, new_rowid, l.resolution
+        FROM json_to_record(p_label) AS l(verdict varchar, escalate boolean, reviewer varchar, labeled_at timestamp,
+             data json, resolution varchar);
+    END IF;
+
+    DELETE FROM case_root_causes WHERE case_rowid = p_case;
+    INSERT INTO case_root_causes (case_rowid, root_cause) SELECT p_case, c FROM unnest(p_causes) AS c;
+    RETURN new_rowid;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(FUNCTION)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION reviewdesk_append_label_event(bigint, json, json, json, text[])")
