@@ -305,7 +305,7 @@ class Writes:
     statements: float
     """Statements per label write (the reviewer processes' ``before_cursor_execute`` events)."""
     transactions: float
-    """Transactions per label write (each costs a BEGIN and a COMMIT besides its statements)."""
+    """Transactions per label write that the server sees begin and commit (two more round trips each)."""
 
 
 def reviewers_at_once(server: pg_server.Server, database: str, reviewers: int, count: int) -> Writes:
@@ -351,8 +351,8 @@ def print_writes(alone: Writes, together: Writes, reviewers: int, what: str) -> 
     a, t = alone.latencies_ms, together.latencies_ms
     print(f"\nlabel writes, {what} (target p95 <= 30 ms with {reviewers}):")
     print(
-        f"  sent per write: {together.statements:.1f} statements in {together.transactions:.1f} transaction(s)"
-        " (before issue 11's write path: 15 statements + 3 pings in 3 transactions)"
+        f"  sent per write: {together.statements:.1f} statements, {together.transactions:.1f} BEGIN...COMMIT"
+        " (before the write path of issue 11 item 3: 15 statements + 3 pings, 3 BEGIN...COMMIT)"
     )
     print(f"  1 reviewer alone (baseline):   p50 {_p(a, 0.5):6.1f} ms   p95 {_p(a, 0.95):6.1f} ms")
     print(

@@ -20,7 +20,7 @@ import random
 import sys
 import time
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.domain.labels import LabelChange
@@ -49,8 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         errors: list[str] = []
         last: dict[str, str] = {}
         sent = {"statements": 0, "transactions": 0}
-        event.listen(ws.engine, "before_cursor_execute", lambda *_: sent.update(statements=sent["statements"] + 1))
-        event.listen(ws.engine, "begin", lambda *_: sent.update(transactions=sent["transactions"] + 1))
+
+        def statement(*_: object) -> None:
+            sent["statements"] += 1
+
+        def begin(conn: Connection) -> None:  # an autocommit connection's "begin" sends nothing
+            sent["transactions"] += conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+
+        event.listen(ws.engine, "before_cursor_execute", statement)
+        event.listen(ws.engine, "begin", begin)
         for n in range(args.count):
             case_id = rng.choice(ids)
             comment = f"{me}-{n}"

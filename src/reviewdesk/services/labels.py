@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 
 from reviewdesk.domain import team
 from reviewdesk.domain.changes import Changes
-from reviewdesk.domain.errors import ConnectionLostError, LabelError, PermissionRefusedError
+from reviewdesk.domain.errors import (
+    ConnectionLostError,
+    LabelError,
+    PermissionRefusedError,
+    WorkspaceError,
+    WorkspaceLockedError,
+)
 from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import SCORE_RANGE, Evidence, Label, LabelChange
 from reviewdesk.domain.taxonomy import Taxonomy
@@ -23,7 +29,7 @@ from reviewdesk.services.cases import resolve_case
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_history as storage_history
 from reviewdesk.storage import label_log, label_schemas, label_write, postgres
-from reviewdesk.storage.engine import begin_write, single_reads, writing
+from reviewdesk.storage.engine import single_reads, writing
 from reviewdesk.storage.governance import get_setting
 from reviewdesk.storage.label_history import RecordedEvent
 
@@ -119,7 +125,7 @@ def record_label(
 
     The event's id is a UUIDv7 made now (and past the case's latest, should the clock have gone
     back), so it folds last. The case's reviewer labels and resolved label are rebuilt from its
-    events in the same transaction (``storage.label_write``). A connection the server dropped is
+    events (``storage.label_write``), and written with the event. A connection the server dropped is
     answered by trying once more on a fresh one; the second try first looks for the event the
     first one made, which is there if only the acknowledgement of its commit was lost.
     """
@@ -136,6 +142,10 @@ def record_label(
     raise AssertionError("unreachable")
 
 
+_CONFLICT_TRIES = 50
+"""Reads and folds again this many times if another writer keeps changing the case in between."""
+
+
 def _write_label(
     workspace: Workspace,
     case_ref: str,
@@ -145,25 +155,22 @@ def _write_label(
     seconds_spent: float | None,
     made: list[LabelEvent],
 ) -> CaseLabels:
-    """One try of ``record_label``: ``made`` holds the event an earlier try appended (or tried to)."""
-    # Outside any transaction (no write lock, no BEGIN): the case's row id and the taxonomy's key.
-    with single_reads(workspace.engine) as conn:
-        target = label_write.write_target(conn, case_ref)
-        schema = label_schemas.taxonomy_of(conn, target.schema) if target.schema else label_schemas.latest(conn)
-    case_rowid = target.case_rowid if target.case_rowid is not None else resolve_case(workspace, case_ref)
-    read = _checked_change(schema, change)
-    with postgres.one_case(case_rowid), begin_write(workspace.engine) as conn:
-        events, key = label_write.case_events_and_schema(conn, case_rowid)
-        if made and any(e.event.event_id == made[0].event_id for e in events):
-            return label_log.fold_stored(schema, events)  # the earlier try committed; only its answer was lost
-        if key is not None and key != target.schema:  # the taxonomy changed in between: check against the new one
-            schema = label_schemas.taxonomy_of(conn, key)
-            read = _checked_change(schema, change)
+    """One try of ``record_label``: ``made`` holds the event an earlier try appended (or tried to).
+
+    Read the case's events outside any transaction, fold, append if nothing changed in between
+    (``storage.label_write``): the case's lock is held only while the append runs.
+    """
+    rowid: int | None = None
+    for _ in range(_CONFLICT_TRIES):
+        seen, schema = _seen(workspace, case_ref, rowid)
+        rowid = seen.case_rowid
+        if made and any(e.event.event_id == made[0].event_id for e in seen.events):
+            return label_log.fold_stored(schema, seen.events)  # the earlier try committed; only its answer was lost
+        read = _checked_change(schema, change)
         if _names_retired(schema, read):
-            current = label_log.reviewer_labels(conn, [case_rowid])[case_rowid].get(who)
-            validate_change(schema, read, current=current)
+            validate_change(schema, read, current=label_log.fold_stored(schema, seen.events).by_reviewer.get(who))
         event = LabelEvent(
-            event_id=uuid7(after=max((e.event.event_id for e in events), default=None)),
+            event_id=uuid7(after=seen.last_event_id),
             at=datetime.now(UTC),
             reviewer=who,
             change=read,
@@ -172,7 +179,26 @@ def _write_label(
             label_of=who,
         )
         made[:] = [event]
-        return label_write.append_new_event(conn, case_rowid, event, events, schema)
+        with label_write.appending(workspace.engine) as conn:
+            folded = label_write.append_if_unchanged(conn, seen, event, schema)
+        if folded is not None:
+            return folded
+    raise WorkspaceLockedError(
+        f"{workspace.location}: the case changed {_CONFLICT_TRIES} times while this label was saved; nothing"
+        " was written, try again",
+        holder="other reviewers",
+    )
+
+
+def _seen(workspace: Workspace, case_ref: str, rowid: int | None) -> tuple[label_write.SeenCase, Taxonomy]:
+    """The case as it is now (one query, outside any transaction) and the taxonomy it is folded with."""
+    with single_reads(workspace.engine) as conn:
+        seen = label_write.read_case(conn, case_ref, case_rowid=rowid)
+        if seen is not None:
+            return seen, label_schemas.taxonomy_of(conn, seen.schema)
+    if rowid is None:  # a trace id or a prefix of one
+        return _seen(workspace, case_ref, resolve_case(workspace, case_ref))
+    raise WorkspaceError(f"{workspace.location} has no label schema")
 
 
 def _checked_change(schema: Taxonomy, change: LabelChange) -> LabelChange:

@@ -138,6 +138,12 @@ def writing(wait_ms: int | None = None) -> Iterator[None]:
         _IMMEDIATE.reset(token)
 
 
+def write_wait_ms() -> int:
+    """How long a writer begun now waits for the write lock: ``writing``'s wait, else the default."""
+    wait = _IMMEDIATE.get()
+    return BUSY_TIMEOUT_MS if wait is None else wait
+
+
 @contextmanager
 def begin_write(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction begun ``IMMEDIATE``: every write path of the services uses it."""

@@ -1,36 +1,51 @@
-"""One label write, the hot path of a team workspace (issue 11 item 3): few statements, one transaction.
+"""One label write, the hot path of a team workspace (issue 11 item 3): two statements on a server.
 
-A reviewer's save reads the case's row id and the taxonomy's version outside any transaction
-(``write_target``), then in one transaction reads the case's events and the version again
-(``case_events_and_schema``: a taxonomy change may have come in between) and appends the event
-with the case's labels rebuilt from all its events (``append_new_event``). On PostgreSQL the
-append is one call of ``reviewdesk_append_label_event`` (migration 0008); on SQLite it is the
-statements ``label_log.rebuild`` runs. Either way the stored labels are what a full rebuild from
-the events writes (tests/unit/storage/test_label_write.py).
+A reviewer's save reads the case's events and the taxonomy's version in one query outside any
+transaction (``read_case``), folds the case's labels with the new event in the app
+(``domain.team``), and appends the event and those labels if the case has no newer event and the
+taxonomy no newer version than it read (``append_if_unchanged``); if it has, nothing is written
+and the save reads again. On PostgreSQL the append is one call of
+``reviewdesk_append_label_event`` (migration 0008), which takes the locks of ``storage.postgres``
+(the workspace's write lock shared, the case's exclusively), checks and writes, in one statement
+that is its own transaction: the case's lock is held for that statement only. On SQLite the
+append runs in a transaction begun ``IMMEDIATE`` as the statements ``label_log.rebuild`` runs.
+Either way the stored labels are what a full rebuild from the events writes
+(tests/unit/storage/test_label_write.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, insert, select, text
+from sqlalchemy import Connection, Engine, Subquery, bindparam, func, insert, select, text, true
 
 from reviewdesk.domain.taxonomy import Taxonomy
 from reviewdesk.domain.team import CaseLabels, LabelEvent
-from reviewdesk.storage import label_log, label_schemas
+from reviewdesk.storage import engine as storage_engine
+from reviewdesk.storage import label_log, label_schemas, postgres
 from reviewdesk.storage.tables import CaseRow, LabelEventRow, LabelSchemaRow
 
 
 @dataclass(frozen=True, slots=True)
-class WriteTarget:
-    """What a label write needs before its transaction: the case (if named by its exact id) and the taxonomy."""
+class SeenCase:
+    """A case's events in event-id order and the taxonomy's newest version, as one query read them."""
 
-    case_rowid: int | None
-    schema: label_schemas.SchemaKey | None
+    case_rowid: int
+    events: list[label_log.StoredEvent]
+    schema: label_schemas.SchemaKey
+
+    @property
+    def last_event_rowid(self) -> int | None:
+        return max((e.event_rowid for e in self.events), default=None)
+
+    @property
+    def last_event_id(self) -> str | None:
+        return max((e.event.event_id for e in self.events), default=None)
 
 
 # Built once (with bind parameters): building a statement cost more than sending it.
@@ -40,98 +55,121 @@ _NEWEST_SCHEMA = (
     .limit(1)
     .subquery()
 )
-_CASE_BY_ID = select(CaseRow.case_rowid).where(CaseRow.case_id == bindparam("case_id")).scalar_subquery()
-_TARGET = select(_CASE_BY_ID.label("case_rowid"), _NEWEST_SCHEMA)
-_EVENTS_AND_SCHEMA = (
+
+
+def _reading(case: Subquery) -> Any:
     # The schema's columns are labelled: the events' own ``created_at`` is what their rows answer to.
-    select(_NEWEST_SCHEMA, *label_log.EVENT_COLUMNS)
-    .select_from(_NEWEST_SCHEMA.outerjoin(LabelEventRow, LabelEventRow.case_rowid == bindparam("case_rowid")))
-    .order_by(LabelEventRow.event_id)
+    return (
+        select(_NEWEST_SCHEMA, case.c.seen_case, *label_log.EVENT_COLUMNS)
+        .select_from(
+            _NEWEST_SCHEMA.join(case, true()).outerjoin(LabelEventRow, LabelEventRow.case_rowid == case.c.seen_case)
+        )
+        .order_by(LabelEventRow.event_id)
+    )
+
+
+_BY_ID = _reading(select(CaseRow.case_rowid.label("seen_case")).where(CaseRow.case_id == bindparam("id")).subquery())
+_BY_ROWID = _reading(
+    select(CaseRow.case_rowid.label("seen_case")).where(CaseRow.case_rowid == bindparam("rowid")).subquery()
 )
 
 
-def _schema_key(row: Any) -> label_schemas.SchemaKey:
-    return label_schemas.SchemaKey(int(row.newest_schema), row.newest_schema_at)
+def read_case(conn: Connection, case_id: str | None = None, *, case_rowid: int | None = None) -> SeenCase | None:
+    """The case with exactly this id (or this row id), its events and the taxonomy's key, in one query.
 
-
-def write_target(conn: Connection, case_id: str) -> WriteTarget:
-    """The row id of the case with exactly this id (``None``: a trace id or prefix, or no such case)
-    and the newest label-schema version's key, in one query."""
-    case_id = case_id.strip().lower()
-    row = conn.execute(_TARGET, {"case_id": case_id}).first()
-    if row is None:  # no label schema yet (a workspace being created)
-        rowid = conn.execute(select(_CASE_BY_ID), {"case_id": case_id}).scalar()
-        return WriteTarget(None if rowid is None else int(rowid), None)
-    return WriteTarget(None if row.case_rowid is None else int(row.case_rowid), _schema_key(row))
-
-
-def case_events_and_schema(
-    conn: Connection, case_rowid: int
-) -> tuple[list[label_log.StoredEvent], label_schemas.SchemaKey | None]:
-    """The case's events in event-id order and the newest label-schema key, in one query (one round
-    trip inside a label write's transaction: the taxonomy may have changed since ``write_target``)."""
-    rows = conn.execute(_EVENTS_AND_SCHEMA, {"case_rowid": case_rowid}).all()
+    ``None``: no case has exactly this id (a trace id or a prefix: resolve it first), or the
+    workspace has no label schema yet.
+    """
+    if case_rowid is not None:
+        rows = conn.execute(_BY_ROWID, {"rowid": case_rowid}).all()
+    else:
+        rows = conn.execute(_BY_ID, {"id": (case_id or "").strip().lower()}).all()
     if not rows:
-        return label_log.events_of(conn, [case_rowid])[case_rowid], None
+        return None
+    first = rows[0]
     stored = [row for row in rows if row.event_rowid is not None]
     events = [
-        label_log.StoredEvent(row.event_rowid, case_rowid, event)
+        label_log.StoredEvent(row.event_rowid, row.case_rowid, event)
         for row, event in zip(stored, label_log.events_from_rows(stored), strict=True)
     ]
-    return events, _schema_key(rows[0])
+    schema = label_schemas.SchemaKey(int(first.newest_schema), first.newest_schema_at)
+    return SeenCase(int(first.seen_case), events, schema)
 
 
-def append_new_event(
-    conn: Connection,
-    case_rowid: int,
-    event: LabelEvent,
-    events: Sequence[label_log.StoredEvent],
-    taxonomy: Taxonomy | None,
-) -> CaseLabels:
-    """Append an event made now (its id past every one of ``events``, the case's as read in this
-    transaction) and rewrite the case's labels from them and it; the case's labels.
+@contextmanager
+def appending(engine: Engine) -> Iterator[Connection]:
+    """Where ``append_if_unchanged`` runs: on a server a connection outside any transaction (the
+    function's one statement is its own transaction and takes the locks itself); on SQLite a
+    transaction begun ``IMMEDIATE`` (the write lock first, as every writer takes it)."""
+    if engine.dialect.name == "postgresql":
+        with storage_engine.single_reads(engine) as conn:
+            yield conn
+        return
+    with storage_engine.begin_write(engine) as conn:
+        yield conn
 
-    On PostgreSQL in one call of ``reviewdesk_append_label_event`` (migration 0008: one round trip
-    instead of seven, with the caller's privileges), on SQLite as the statements ``rebuild`` runs.
+
+def append_if_unchanged(conn: Connection, seen: SeenCase, event: LabelEvent, taxonomy: Taxonomy) -> CaseLabels | None:
+    """Append ``event`` (made now, its id past every event ``seen`` holds) and the case's labels
+    rebuilt from ``seen``'s events and it; the case's labels.
+
+    ``None``, and nothing written, if the case has an event ``seen`` does not (another writer came
+    first) or the taxonomy a version newer than ``seen.schema``: read again and fold again.
+    ``taxonomy``: the version ``seen.schema`` names. ``conn``: from ``appending``.
     """
+    rowid = seen.case_rowid
     if conn.dialect.name != "postgresql":
-        rowid = conn.execute(
-            insert(LabelEventRow).returning(LabelEventRow.event_rowid), label_log.event_values(case_rowid, event)
+        last = conn.execute(select(func.max(LabelEventRow.event_rowid)).where(LabelEventRow.case_rowid == rowid))
+        if last.scalar() != seen.last_event_rowid or label_schemas.newest_key(conn) != seen.schema:
+            return None
+        new = conn.execute(
+            insert(LabelEventRow).returning(LabelEventRow.event_rowid), label_log.event_values(rowid, event)
         ).scalar_one()
-        everything = {case_rowid: [*events, label_log.StoredEvent(int(rowid), case_rowid, event)]}
-        return label_log.rebuild(conn, [case_rowid], everything, taxonomy=taxonomy)[case_rowid]
-    folded = label_log.fold_stored(taxonomy, [*events, label_log.StoredEvent(0, case_rowid, event)])
+        everything = {rowid: [*seen.events, label_log.StoredEvent(int(new), rowid, event)]}
+        return label_log.rebuild(conn, [rowid], everything, taxonomy=taxonomy)[rowid]
+    folded = label_log.fold_stored(taxonomy, [*seen.events, label_log.StoredEvent(0, rowid, event)])
     # The function writes the new event's row id as the resolved label's last event (0 here).
     reviewer_rows, label_rows, cause_rows = label_log.derived_rows(
-        {case_rowid: folded}, {case_rowid: 0}, {case_rowid: set(folded.by_reviewer)}
+        {rowid: folded}, {rowid: 0}, {rowid: set(folded.by_reviewer)}
     )
-    conn.execute(
+    appended = conn.execute(
         _APPEND_ON_SERVER,
         {
-            "case": case_rowid,
-            "event": _server_json(label_log.event_values(case_rowid, event)),
+            "case": rowid,
+            "seen": seen.last_event_rowid,
+            "schema": seen.schema.version,
+            "schema_at": _naive_utc(seen.schema.created_at),
+            "event": _server_json(label_log.event_values(rowid, event)),
             "reviewers": _server_json(reviewer_rows),
             "label": _server_json(label_rows[0]) if label_rows else None,
             "causes": [row["root_cause"] for row in cause_rows],
+            "locks": [postgres.WRITE_LOCK_KEY, postgres.CASE_LOCK_KEY],
+            "wait": storage_engine.write_wait_ms(),
+            "busy": storage_engine.BUSY_TIMEOUT_MS,
         },
-    )
-    return folded
+    ).scalar()
+    return None if appended is None else folded
 
 
 _APPEND_ON_SERVER = text(
-    "SELECT reviewdesk_append_label_event(CAST(:case AS bigint), CAST(:event AS json), CAST(:reviewers AS json),"
-    " CAST(:label AS json), CAST(:causes AS text[]))"
+    "SELECT reviewdesk_append_label_event(CAST(:case AS bigint), CAST(:seen AS bigint), CAST(:schema AS integer),"
+    " CAST(:schema_at AS timestamp), CAST(:event AS json), CAST(:reviewers AS json), CAST(:label AS json),"
+    " CAST(:causes AS text[]), CAST(:locks AS integer[]), CAST(:wait AS integer), CAST(:busy AS integer))"
 )
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).replace(tzinfo=None)
 
 
 def _server_json(value: Any) -> str:
     """Rows as the JSON the server function reads: times as naive UTC (as the columns hold them)."""
 
-    def naive_utc(item: Any) -> Any:
+    def encode(item: Any) -> Any:
         if isinstance(item, datetime):
-            return (item.astimezone(UTC) if item.tzinfo else item).replace(tzinfo=None).isoformat()
+            return _naive_utc(item).isoformat()
         raise TypeError(type(item).__name__)
 
     return orjson.dumps(
-        value, default=naive_utc, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+        value, default=encode, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
     ).decode()

@@ -8,10 +8,12 @@ works, because the URL is handed to libpq as it is: ``PGPASSWORD``, ``~/.pgpass`
 Secrets: the password of a URL never leaves the engine. Everything shown or stored — messages,
 window titles, recent workspaces, the audit log — uses ``display_url``, which writes it as ``***``.
 
-Writers that read before they write (a label folds the case's current label, an import batch
-reads its traces) take one transaction-level advisory lock when they begin, waiting at most the
-time ``storage.engine.writing`` allows, as they take SQLite's write lock with ``BEGIN IMMEDIATE``:
-the same one-writer-at-a-time rule on both engines. Readers never wait for it.
+Writers that read before they write (an import batch reads its traces, an adjudication folds the
+case's labels) take one transaction-level advisory lock when they begin, waiting at most the time
+``storage.engine.writing`` allows, as they take SQLite's write lock with ``BEGIN IMMEDIATE``: the
+same one-writer-at-a-time rule on both engines. Readers never wait for it. A reviewer's label
+write takes the same locks (shared, and its case's: ``one_case``) inside its one server call
+(``storage.label_write``).
 
 Pooled connections are not pinged before every use (``pool_pre_ping`` was a round trip on each
 checkout, three per label write): only one that sat unused longer than ``IDLE_PING_S`` is, and a

@@ -1,24 +1,27 @@
 """One label write (``services.labels.record_label``): what it stores, how few statements it sends to
 a server, and what a connection the server dropped costs it (issue 11 item 3).
 
-A write reads the case and the taxonomy's version outside any transaction, then in one
-transaction reads the case's events and appends the event with its rebuilt labels — on PostgreSQL
-through ``reviewdesk_append_label_event`` (migration 0008). Whatever the path, the stored labels
+A write reads the case's events and the taxonomy's version outside any transaction, folds, and
+appends the event with the rebuilt labels if nothing changed in between — on PostgreSQL in one
+call of ``reviewdesk_append_label_event`` (migration 0008). Whatever the path, the stored labels
 must be what a full rebuild from the events writes, byte for byte.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from sqlalchemy import event, text
 
+from reviewdesk.domain.ids import uuid7
 from reviewdesk.domain.labels import Label, LabelChange
+from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services import cases, imports, labels, taxonomy
 from reviewdesk.services.workspace import Workspace, open_workspace
-from reviewdesk.storage import label_log, postgres
+from reviewdesk.storage import label_log, label_write, postgres
 from tests.conftest import DATA
 
 SAMPLES = [DATA / "instrumented" / "openinference_openai.json", DATA / "instrumented" / "genai_openai_v2.json"]
@@ -68,21 +71,52 @@ def test_a_label_write_stores_what_a_full_rebuild_stores(two_cases: tuple[Worksp
     assert len(written[0]) == 3 and len(written[1]) == 2  # three reviewer labels, two resolved labels
 
 
-def test_a_label_write_is_four_statements_on_postgresql(pg_database: str) -> None:
-    """The case and the taxonomy's version; the locks; the events; the append (no pings, no BEGIN
-    of the reads, the taxonomy parsed once)."""
+def test_a_label_write_is_two_statements_on_postgresql(pg_database: str) -> None:
+    """The case's events with the taxonomy's version; the append with its locks (no pings, no
+    BEGIN or COMMIT of their own, the taxonomy parsed once)."""
     ws = open_workspace(pg_database)
     try:
         imports.import_files(ws, SAMPLES[:1])
         case_id = cases.list_cases(ws)[0].case_id
         labels.record_label(ws, case_id, LabelChange(verdict="pass"), reviewer="ana")
         sent: list[str] = []
+        began: list[object] = []
         event.listen(ws.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        event.listen(ws.engine, "begin", lambda conn: began.append(conn.get_execution_options().get("isolation_level")))
         labels.record_label(ws, case_id, LabelChange(verdict="fail", root_causes=["hallucination"]), reviewer="ana")
-        assert len(sent) == 4, sent
+        assert len(sent) == 2, sent
         assert "reviewdesk_append_label_event" in sent[-1]
+        assert began == ["AUTOCOMMIT", "AUTOCOMMIT"]  # no BEGIN ... COMMIT round trips
     finally:
         ws.close()
+
+
+def test_an_append_after_another_writer_writes_nothing_and_says_so(two_cases: tuple[Workspace, list[str]]) -> None:
+    """The check that keeps events in order: a fold of what another writer has since added to is stale."""
+    ws, (first, _) = two_cases
+    labels.record_label(ws, first, LabelChange(verdict="pass"), reviewer="ana")
+    with ws.engine.connect() as conn:
+        seen = label_write.read_case(conn, first)
+    assert seen is not None
+    labels.record_label(ws, first, LabelChange(verdict="fail"), reviewer="bo")  # comes in between
+    schema = taxonomy.current(ws)
+    late = LabelEvent(
+        event_id=uuid7(after=seen.last_event_id),
+        at=datetime.now(UTC),
+        reviewer="ana",
+        change=LabelChange(verdict="unsure"),
+        schema_version=schema.version,
+        label_of="ana",
+    )
+    with label_write.appending(ws.engine) as conn:
+        assert label_write.append_if_unchanged(conn, seen, late, schema) is None
+    assert [e.change for e in labels.label_history(ws, first)] == [{"verdict": "pass"}, {"verdict": "fail"}]
+    with ws.engine.connect() as conn:
+        fresh = label_write.read_case(conn, first)
+    assert fresh is not None
+    with label_write.appending(ws.engine) as conn:
+        assert label_write.append_if_unchanged(conn, fresh, late, schema) is not None
+    assert labels.case_labels(ws, first).by_reviewer["ana"].verdict == "unsure"
 
 
 def _drop_connections(pg_database: str) -> int:

@@ -135,7 +135,10 @@ def _append_through_function(conn: psycopg.Connection, case_rowid: int, *, revie
         ' "seconds_spent": null, "schema_version": 1}'
     )
     conn.execute(
-        "SELECT reviewdesk_append_label_event(%s, %s::json, '[]'::json, NULL, ARRAY[]::text[])", (case_rowid, event)
+        "SELECT reviewdesk_append_label_event(%s, (SELECT max(event_rowid) FROM label_events WHERE case_rowid = %s),"
+        " v.version, v.created_at, %s::json, '[]'::json, NULL, ARRAY[]::text[], ARRAY[1, 2], 5000, 5000)"
+        " FROM (SELECT version, created_at FROM label_schemas ORDER BY version DESC LIMIT 1) v",
+        (case_rowid, case_rowid, event),
     )
 
 
