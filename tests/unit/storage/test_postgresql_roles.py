@@ -142,7 +142,7 @@ def _append_through_function(conn: psycopg.Connection, case_rowid: int, *, revie
     )
 
 
-def test_the_label_write_function_keeps_every_rule_raw_sql(team: Team) -> None:
+def test_the_label_write_function_keeps_every_rule_raw_sql(team: TeamDb) -> None:
     """It runs with the caller's privileges: the reviewer's own name only, and no risk owner at all."""
     rowid, _ = _case(team)
     with team.raw("rl_alice") as conn:
