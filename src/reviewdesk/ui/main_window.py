@@ -97,9 +97,7 @@ class MainWindow(WindowDialogs):
         self._sizes_before_adjudication = None
         self._disputed_generation = 0
         self.splitter.addWidget(self.side_stack)
-        # A wider window gives the queue a fifth of the extra width (its Request column grows) and the case the rest.
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(True)
         self.insights_view = InsightsView(workspace, self.runner)
         self._insights_stale = True
