@@ -30,7 +30,8 @@ skips steps 1-3 and measures what DIR holds, after the Alembic upgrade of this c
 5. **Reviewers at once**: after ``team init``, ``--reviewers`` logins (role reviewer) each run
    tools/team_labeler.py as their own process, started together, ``--labels`` label writes each on
    the big workspace; the p50/p95 of every write, against one reviewer alone in the same run
-   (the baseline; target p95 ≤ 30 ms with 8).
+   (the baseline; target p95 ≤ 30 ms with 8), and the statements and BEGIN … COMMIT each write
+   sent (counted in the reviewer processes).
 """
 
 from __future__ import annotations
