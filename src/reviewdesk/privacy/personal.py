@@ -46,9 +46,13 @@ _FILE_ENDINGS = frozenset((
     "mjs", "cjs", "ts", "tsx", "jsx", "json", "yaml", "yml", "html", "htm", "xml", "pdf", "txt", "log", "csv",
     "tsv", "map", "woff", "woff2", "ttf", "otf", "eot", "lock", "toml", "ini", "cfg", "wasm", "mp3", "mp4", "wav",
 ))  # fmt: skip
-_SPACES = "\u00a0\u202f\u2007\u2009"  # no-break, narrow no-break, figure and thin spaces
+# Every space separator (Unicode category Zs) but " ": no-break, figure, thin, narrow no-break,
+# ideographic … — a reader sees a space in each, and a number may be grouped with any of them.
+_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 # Digit groups of a card number: 4111 1111 1111 1111, 4111-1111-…, 4111.1111.…, 378282246310005.
 _CARD = re.compile(rf"(?<![\w\-.,/])\d{{4,19}}(?:[ \-.{_SPACES}]\d{{3,7}}){{0,4}}(?![\w]|[\-.,/]\d)")
+_LAST_SPACED_GROUP = re.compile(rf"[ {_SPACES}]\d+$")
+_FOUR_DIGIT_GROUPS = re.compile(rf"\d{{4}}(?:[ \-.{_SPACES}]\d{{4}})+")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
@@ -171,13 +175,21 @@ class CardDetector:
         for match in _CARD.finditer(text):
             raw = match.group()
             digits = "".join(c for c in raw if c.isdigit())
+            # The pattern runs on over the digit groups that follow ("373834701746811 000"): drop
+            # those after a space one by one. Not when every group has four digits: such a run is
+            # one number ("USPS 5608 2812 2377 5186 5587 44" starts with a Luhn-valid Maestro number).
+            while not is_card_number(digits) and (last := _LAST_SPACED_GROUP.search(raw)) is not None:
+                if _FOUR_DIGIT_GROUPS.fullmatch(raw):
+                    break
+                raw = raw[: last.start()]
+                digits = "".join(c for c in raw if c.isdigit())
             if not is_card_number(digits):
                 continue
             if raw.isdigit() and (len(raw) not in BARE_CARD_LENGTHS or _before(text, match.start(), _ID_BEFORE)):
                 # "reference 4000123412341236": a bare run after an id word is that id; and cards
                 # written as one run have 15 or 16 digits (a 13- or 19-digit run is a timestamp).
                 continue
-            yield Finding("CARD", match.start(), match.end(), digits)
+            yield Finding("CARD", match.start(), match.start() + len(raw), digits)
 
 
 def _mod97(candidate: str) -> bool:
@@ -248,6 +260,11 @@ class IpDetector:
         yield Finding("IP_ADDRESS", start, start + len(candidate), address.compressed)
 
 
+def _starts_the_hint(found: list[tuple[int, int, str]], at: int) -> bool:
+    """Whether a number found in a window starts where its hint does (``+`` in place of ``00`` is one on)."""
+    return any(start <= at + 1 for start, _, _ in found)
+
+
 class PhoneDetector:
     kinds = ("PHONE",)
 
@@ -256,6 +273,8 @@ class PhoneDetector:
         self._regions: list[str | None] = list(regions) or [None]
         # libphonenumber's verdict on a window (about 0.3 ms each): text repeats, and so do windows.
         self._windows: dict[str, list[tuple[int, int, str]]] = {}
+        # What a window without a number gives once its last digit groups are dropped (the same reason).
+        self._trimmed: dict[tuple[str, int, int], list[tuple[int, int, str]]] = {}
 
     def find(self, text: str) -> Iterator[Finding]:
         for field in _PHONE_FIELD.finditer(text):
@@ -273,12 +292,43 @@ class PhoneDetector:
             international = window.startswith("00", at) and window[at + 2 : at + 3] in tuple("123456789")
             if international:
                 window = window[:at] + " +" + window[at + 2 :]
-            for match_start, match_end, key in self._matches(window):
+            for match_start, match_end, key in self._matches_trimmed(window, at, hint.end() - lo):
                 start, end = lo + match_start, lo + match_end
                 if international and match_start == at + 1:
                     start -= 1  # the first "0" of "00", turned into a space above
                 if self._plausible(text, start, text[start:end]):
                     yield Finding("PHONE", start, end, key)
+
+    def _matches_trimmed(self, window: str, at: int, end: int) -> list[tuple[int, int, str]]:
+        """The numbers in ``window``, and, when none starts where the hint (``at:end``) does, those
+        in the hint without its last digit groups.
+
+        The hint runs on over every digit group that follows, and libphonenumber takes the whole
+        run for one number: "+44 20 7654 6832 0" is no valid number, so the phone number before
+        " 0" was missed (or only a tail of the run was found: "3100000" in "… 6832 3100000").
+        Groups after a space are dropped one by one while eight digits remain; the scanner keeps
+        the earliest and longest of what overlaps.
+        """
+        found = self._matches(window)
+        if _starts_the_hint(found, at) or (" " not in window and "\t" not in window):
+            return found
+        cache_key = (window, at, end)
+        trimmed = self._trimmed.get(cache_key)
+        if trimmed is not None:
+            return trimmed  # repeated text: the drops below cost more than libphonenumber's cached verdicts
+        found = list(found)
+        while not _starts_the_hint(found, at):
+            cut = max(window.rfind(" ", at, end), window.rfind("\t", at, end))
+            if cut < 0:
+                break
+            end = at + len(window[at:cut].rstrip(" \t"))
+            if sum(c.isdigit() for c in window[at:end]) < 8:
+                break
+            found += self._matches(window[: end + 1])  # with the space after it, as a neighbour
+        if len(self._trimmed) >= _MAX_WINDOWS:
+            self._trimmed.clear()
+        self._trimmed[cache_key] = found
+        return found
 
     def _matches(self, window: str) -> list[tuple[int, int, str]]:
         """The valid numbers libphonenumber finds in ``window`` in the first region that has any."""

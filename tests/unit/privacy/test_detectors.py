@@ -116,6 +116,29 @@ def test_phone_regions_decide_numbers_without_country_code() -> None:
     assert [k for k, _ in kinds_in("call 030 90182044", settings)] == ["PHONE"]
 
 
+# Every Unicode space separator but " " (category Zs): NBSP, figure, thin, hair, narrow NBSP, ideographic …
+_UNICODE_SPACES = ["\u00a0", "\u1680", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000"]
+
+
+@pytest.mark.parametrize("space", _UNICODE_SPACES, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("after", ["", " 0", " 12 34", "\t7", " 0 0 0 0 0"])
+def test_phone_grouped_by_any_space_is_found_whole_before_stray_digit_groups(space: str, after: str) -> None:
+    # Hypothesis found "tel +44\xa020\xa07654\xa06832 0" left alone: the hint ran on over " 0" and
+    # libphonenumber refused "+44 20 7654 6832 0" as a whole (no valid number), so nothing was found.
+    number = space.join(["+44", "20", "7654", "6832"])
+    assert kinds_in(f"tel {number}{after}") == [("PHONE", number)]
+    us = f"(415){space}809-6792"
+    assert kinds_in(f"my cell is {us}{after}") == [("PHONE", us)]
+
+
+@pytest.mark.parametrize("space", [" ", *_UNICODE_SPACES[:3]], ids=lambda c: f"U+{ord(c):04X}")
+def test_card_followed_by_stray_digit_groups_is_found_but_a_long_four_group_id_is_not(space: str) -> None:
+    for card in ("373834701746811", space.join(["4111", "1111", "1111", "1111"])):
+        assert kinds_in(f"Amex {card}{space}000{space}123456") == [("CARD", card)]
+    # Every group of four: one long number (a USPS tracking number), though its first 12 digits pass Luhn.
+    assert kinds_in(space.join(["USPS 5608", "2812", "2377", "5186", "5587", "44"])) == []
+
+
 def test_builtin_kinds_are_listed_once() -> None:
     assert len(BUILTIN_KINDS) == len(set(BUILTIN_KINDS))
 

@@ -151,6 +151,12 @@ def test_json_encoded_text_keeps_its_encoding() -> None:
     assert orjson.loads(out) == "line one\n[CARD_1] and [EMAIL_1]"
 
 
+def test_a_phone_number_followed_by_a_stray_digit_is_redacted() -> None:
+    # The property below found this one: a trailing " 0" made libphonenumber refuse the whole run.
+    text = " tel +44\xa020\xa07654\xa06832 0"
+    assert redactor().redact_text(text, TraceNumbering()) == " tel [PHONE_1] 0"
+
+
 # -- properties -------------------------------------------------------------------------------
 
 _filler = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
