@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from reviewdesk.domain.errors import RecordError
 from reviewdesk.domain.spans import RawSpan
@@ -60,4 +60,22 @@ class Importer(Protocol):
 
         Raises ``RecordError`` or ``FormatError`` only when nothing of the file can be read.
         """
+        ...
+
+
+@runtime_checkable
+class KeyedLines(Protocol):
+    """An importer of JSON lines that can name a line's spans without decoding them.
+
+    The worker processes of a large file cut it into batches from the ids alone and each decodes
+    only the lines of its own batches (``services.import_plan``); other formats are decoded whole
+    by every worker.
+    """
+
+    def decode_record(self, value: Any, context: ReadContext, where: str) -> list[RawSpan]:
+        """A line's spans as ``read`` yields them; bad spans reported, a bad line raises ``RecordError``."""
+        ...
+
+    def span_keys(self, value: Any, context: ReadContext, where: str) -> list[tuple[str, str]]:
+        """``(trace id, span id)`` of the spans ``decode_record`` would return (a few more at most)."""
         ...

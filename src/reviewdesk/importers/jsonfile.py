@@ -29,6 +29,8 @@ class Record:
     """``line 12`` for JSON lines, ``record 3`` for the elements of a JSON array, ``document``."""
     offset: int
     """Bytes of the file consumed once this record is read (drives progress)."""
+    start: int = 0
+    """Where the record's bytes begin (JSON lines: to read the line again, ``services.import_plan``)."""
 
 
 def read_json_lines(context: ReadContext) -> Iterator[Record]:
@@ -53,7 +55,7 @@ def read_json_lines(context: ReadContext) -> Iterator[Record]:
                 )
                 context.report(RecordError(context.display_name, where, reason))
                 continue
-            yield Record(value, where, offset)
+            yield Record(value, where, offset, offset - len(raw))
 
 
 def read_json_document(context: ReadContext) -> tuple[Any, int]:

@@ -79,7 +79,8 @@ class TraceBuffer:
             batch, self.by_trace, self.pending, self._last = self.by_trace, {}, 0, set()
             return batch
         batch = {t: spans for t, spans in self.by_trace.items() if t not in self._last}
-        self.by_trace = {t: self.by_trace[t] for t in self._last if t in self.by_trace}
+        # In the order read (not the set's, which changes with each process's string hashing).
+        self.by_trace = {t: spans for t, spans in self.by_trace.items() if t in self._last}
         self.pending = held
         return batch
 

@@ -42,9 +42,9 @@ from pathlib import Path
 
 from reviewdesk.domain.errors import RecordError, ReviewdeskError
 from reviewdesk.importers import registry
-from reviewdesk.importers.base import ReadContext
+from reviewdesk.importers.base import KeyedLines, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
-from reviewdesk.services import redaction
+from reviewdesk.services import import_plan, redaction
 from reviewdesk.services.import_batches import Batch, CaseSource, NewTraces, TraceBuffer, prepare_new
 
 WORKER_MIN_BYTES = 24_000_000
@@ -103,6 +103,9 @@ def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
     assert not isinstance(importer, CaseExportImporter)  # restored by services.restore, never here
     skipped: list[RecordError] = []
     context = ReadContext(path=job.path, file_hash=job.file_hash, report=skipped.append, name=job.name)
+    if isinstance(importer, KeyedLines):
+        _prepare_planned(job, importer, context, redactor, emit)
+        return
     buffer = TraceBuffer(redactor.redact_ids)
     written: set[str] = set()
     offset = 0
@@ -127,6 +130,35 @@ def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
         if buffer.ready >= job.batch_spans:
             send(everything=False)
     send(everything=True)
+
+
+def _prepare_planned(
+    job: Job,
+    importer: KeyedLines,
+    context: ReadContext,
+    redactor: redaction.BatchRedactor,
+    emit: Callable[[Prepared], None],
+) -> None:
+    """``prepare_file`` for JSON lines whose spans can be named without decoding them (``services.import_plan``).
+
+    Every worker parses the whole file for span ids and cuts the same batches from them; each decodes
+    only the lines of the batches it prepares. A trace longer than a batch is held as ids by all
+    and decoded by one.
+    """
+    ours: Callable[[int], bool] = lambda number: number % job.shares == job.share  # noqa: E731
+    written: set[str] = set()
+    for number, cut in enumerate(import_plan.plan(importer, context, job.batch_spans, redactor, ours)):
+        before = {t for t in cut.traces if t in written} if ours(number) else set()  # carried past HOLD_SPANS
+        written.update(cut.traces)
+        if not ours(number):
+            continue  # another worker's batch: only its ids were read
+        taken = import_plan.read_cut(importer, context, cut, redactor)
+        new = {t: spans for t, spans in taken.items() if t not in before}
+        more = {t: spans for t, spans in taken.items() if t in before}
+        del taken  # ``prepare_new`` frees each trace's spans as it is done: no other reference may keep them
+        built = prepare_new(new, redactor, job.source, datetime.now(UTC)) if new else None
+        emit(Prepared(offset=cut.offset, new=built, more=more, skipped=cut.skipped))
+        del built, more  # sent: not kept while the next batch is read and prepared
 
 
 def serve() -> None:

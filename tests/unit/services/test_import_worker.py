@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewdesk.domain.errors import RecordError
+from reviewdesk.importers import registry
+from reviewdesk.importers.base import ReadContext
 from reviewdesk.privacy import RedactionSettings
 from reviewdesk.services import cases, import_batches, import_worker, imports
 from reviewdesk.services.import_batches import CaseSource
@@ -287,3 +289,36 @@ def test_a_worker_does_not_load_alembic() -> None:
     code = "import sys, reviewdesk.services.import_worker; print(sorted({'alembic', 'mako'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_worker_decodes_only_the_lines_of_its_own_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The batches are cut from span ids alone (services.import_plan): each worker decodes its share
+    # of the lines (and the line a held trace crosses into), not the whole file, and the traces
+    # are the ones one thread's TraceBuffer cuts.
+    path = _file(tmp_path, "scan.jsonl", traces=30)
+    lines = sum(1 for _ in path.open())
+    importer = registry.get_importer("otlp-jsonl")
+    decoded: list[str] = []
+    original = type(importer).decode_record
+
+    def counted(self: Any, value: Any, context: Any, where: str) -> Any:
+        decoded.append(where)
+        return original(self, value, context, where)
+
+    monkeypatch.setattr(type(importer), "decode_record", counted)
+    shares: list[list[list[str]]] = []
+    for share in range(2):
+        out: list[import_worker.Prepared] = []
+        decoded.clear()
+        import_worker.prepare_file(replace(_job(path, tmp_path, batch_spans=10), share=share, shares=2), out.append)
+        assert len(set(decoded)) < lines * 0.7  # about half, not all
+        shares.append([p.new.trace_ids if p.new else [] for p in out])
+    buffer = import_batches.TraceBuffer(lambda s: s)
+    cuts: list[list[str]] = []
+    context = ReadContext(path=path, file_hash="0" * 64, report=lambda _e: None)
+    for chunk in importer.read(context):
+        buffer.add(chunk.spans)
+        if buffer.ready >= 10:
+            cuts.append(list(buffer.take(everything=False)))
+    cuts.append(list(buffer.take(everything=True)))
+    assert shares[0] == cuts[0::2] and shares[1] == cuts[1::2]
