@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -65,6 +65,31 @@ def events_from_rows(rows: Sequence[Any]) -> list[LabelEvent]:
     """``event_from_row`` over many rows, their changes validated as one batch."""
     changes = _CHANGES.validate_python([row.change for row in rows])
     return [event_from_row(row, change) for row, change in zip(rows, changes, strict=True)]
+
+
+def events_from_json_rows(rows: Sequence[Any]) -> list[LabelEvent]:
+    """``events_from_rows`` over rows as the driver gives them: ``change`` and ``settles`` JSON
+    text (a server's ``json`` cast to text), ``created_at`` naive UTC. The changes are parsed and
+    validated in one pass of pydantic's own JSON parser, rather than the driver's ``json.loads``
+    per value and a validation after (issue 11: decoding was the largest part of a label write's
+    client CPU on a case with dozens of events)."""
+    if not rows:
+        return []
+    changes = _CHANGES.validate_json("[" + ",".join(row.change for row in rows) + "]")
+    return [
+        LabelEvent(
+            event_id=row.event_id,
+            at=row.created_at.replace(tzinfo=UTC),
+            reviewer=row.reviewer,
+            change=change,
+            schema_version=row.schema_version,
+            seconds_spent=row.seconds_spent,
+            kind=row.kind,
+            label_of=row.label_of,
+            settles=() if row.settles is None else tuple(orjson.loads(row.settles) or ()),
+        )
+        for row, change in zip(rows, changes, strict=True)
+    ]
 
 
 EVENT_COLUMNS = (
