@@ -170,7 +170,8 @@ def test_adjudicators_and_read_only_readers_see_everything(qtbot, make_main_wind
     wait_idle(qtbot, window)
     window.queue_view.select_queue("all")
     _select_case(window, case_id)
-    assert window.label_panel.verdict_buttons["fail"].isChecked()
+    assert "other: fail · Tool error" in window.label_panel.others_label.text()  # apart from judge's own label
+    assert not window.label_panel.verdict_buttons["fail"].isChecked()
     assert "other" in _history_actors(window)
 
 
@@ -271,7 +272,7 @@ def test_blind_review_from_preferences_is_audited_and_applies_at_once(
     window = make_main_window(demo_workspace, reviewer="tester")
     wait_idle(qtbot, window)
     _select_case(window, case_id)
-    assert window.label_panel.verdict_buttons["fail"].isChecked()  # not blind: other's label is there
+    assert "other: fail" in window.label_panel.others_label.text()  # not blind: other's label is there
 
     def accept(dialog: PreferencesDialog) -> int:
         dialog.show()
@@ -287,6 +288,7 @@ def test_blind_review_from_preferences_is_audited_and_applies_at_once(
     assert window.reviewer_label.text() == "Reviewer: tester · blind review"
     assert window._detail is not None and window._detail.case.case_id == case_id  # the same case, reread
     assert not any(b.isChecked() for b in window.label_panel.verdict_buttons.values())
+    assert "Blind review" in window.label_panel.others_label.text()  # other's label: hidden now
     ws = open_workspace(demo_workspace)
     try:
         assert packages.is_blind(ws)
@@ -324,3 +326,37 @@ def test_file_open_takes_a_review_package(qtbot, make_main_window, demo_workspac
     assert window.reviewer_label.text() == "Reviewer: rev1 (review package)"
     assert window.queue_view.queue_id() == "mine" and window.model.rowCount() == info.cases
     assert window.session.reviewer == "rev1"
+
+
+def test_my_verdict_is_recorded_when_another_reviewer_gave_the_same(qtbot, make_main_window, demo_workspace):
+    """Blind review off, My queue: rev A failed a case both were given; B's F must write B's own
+    label (the panel is B's label, empty, with A's shown apart), not be taken for a no-op."""
+    both = _assign(demo_workspace, ["tester", "other"], sample=2, overlap=2)
+    case_id = both["tester"][0]
+    ws = open_workspace(demo_workspace)
+    try:
+        labels.record_label(ws, case_id, LabelChange(verdict="fail", comment="wrong refund"), reviewer="other")
+    finally:
+        ws.close()
+    window = make_main_window(demo_workspace, reviewer="tester")
+    wait_idle(qtbot, window)
+    assert window.queue_view.queue_id() == "mine"
+    _select_case(window, case_id)
+    panel = window.label_panel
+    assert not any(button.isChecked() for button in panel.verdict_buttons.values())  # mine: none yet
+    assert "wrong refund" not in panel.comment_edit.toPlainText()
+    assert panel.others_label.isVisible() and "other: fail" in panel.others_label.text()  # theirs, apart
+
+    window.focus_review_surface()
+    qtbot.keyClick(window.queue_view.table, Qt.Key.Key_F)
+    qtbot.waitUntil(panel.verdict_buttons["fail"].isChecked, timeout=10000)
+    qtbot.keyClick(window.queue_view.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.queue_view.progress_label.text() == "1 of 2 done", timeout=10000)
+    ws = open_workspace(demo_workspace)
+    try:
+        mine = labels.case_labels(ws, case_id).by_reviewer.get("tester")
+        assert mine is not None and mine.verdict == "fail" and not mine.comment  # my own, not a copy of theirs
+        assert assignment.my_queue_counts(ws, "tester") == (1, 2)
+        assert assignment.my_queue_counts(ws, "other") == (1, 2)
+    finally:
+        ws.close()

@@ -157,15 +157,20 @@ def is_hidden(workspace: Workspace, case_rowid: int, who: Viewer | None) -> bool
 
 
 def detail(workspace: Workspace, case_rowid: int, who: Viewer | None) -> CaseDetail:
-    """The case for the case view and the label panel: its label is the viewer's own when they have
-    one (their writes change it) or when the others' are hidden; else the resolved label."""
+    """The case for the case view and the label panel: its label is the viewer's own (None when they
+    have none), since their keys change that one; the other reviewers' labels are ``others``, apart.
+    A read-only viewer labels nothing, so they see the resolved label.
+
+    Showing another reviewer's label as the viewer's made a key equal to its verdict look like a
+    no-op (F on a case someone else failed wrote nothing), so the viewer's own label was never made.
+    """
     found = review.load_detail(workspace, case_rowid)
     if who is None:
         return found
     with workspace.session() as session:
         own = label_log.reviewer_labels(session.connection(), [case_rowid])[case_rowid].get(who.name)
     hidden = is_hidden(workspace, case_rowid, who)
-    if own is not None or hidden:
+    if who.role != "read-only":
         found.case.labels = own
     if hidden:
         found = replace(found, history=[h for h in found.history if h.reviewer == who.name])
