@@ -170,3 +170,28 @@ def test_every_agreement_cell_opens_exactly_the_cases_behind_it(qtbot, make_main
                 text = model.index(r, c).data()
                 if text and text.isdigit() and _headers(table)[c] in ("Cases", "Disagree"):
                     assert len(model.index(r, c).data(CASE_IDS_ROLE)) == int(text), (table.objectName(), r, c)
+
+
+def test_the_insights_call_disputed_cases_disputed_not_unreviewed(qtbot, make_main_window, demo_workspace):
+    ws = open_workspace(demo_workspace)
+    try:
+        ids = label_hand_computed(ws)
+        disputed = [c for c in ids if labels.case_labels(ws, c).resolution == "disputed"]
+    finally:
+        ws.close()
+    assert len(disputed) == 1
+    window = make_main_window(demo_workspace)
+    qtbot.keyClick(window.queue_view.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    view = window.insights_view
+    qtbot.waitUntil(lambda: view.insights is not None, timeout=30000)
+    scope = view.insights.scope
+    # The figures stay: a disputed case has no resolved verdict, so it is not among the labeled.
+    assert (scope.labeled, scope.unreviewed) == (3, scope.cases - 3)
+    assert f"· 3 labeled · {scope.unreviewed} not resolved (1 disputed, {scope.unreviewed - 1} unreviewed) ·" in (
+        view.scope_label.text()
+    )
+    backlog = view.reviewers.backlog_table
+    assert view.reviewers.backlog_heading.text() == "Backlog: no resolved verdict (unreviewed or disputed)"
+    assert _headers(backlog) == ["Workflow", "Not resolved", "Unreviewed", "Disputed"]
+    assert _rows(backlog)[0] == ["All workflows", str(scope.unreviewed), str(scope.unreviewed - 1), "1"]
+    assert backlog.model().index(0, 3).data(CASE_IDS_ROLE) == tuple(disputed)  # the cell opens that case

@@ -238,4 +238,5 @@ def _unlabeled(facts: CaseFacts) -> CaseFacts:
         escalate=False,
         reviewer=None,
         labeled_at=None,
+        disputed=False,
     )

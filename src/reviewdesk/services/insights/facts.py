@@ -85,6 +85,9 @@ class CaseFacts:
     labeled_at: datetime | None = None
     estimated_cost_usd: float | None = None
     """The cost estimate of a case whose trace records no cost (kept apart from ``cost_usd``)."""
+    disputed: bool = False
+    """Its reviewers disagree and nobody has adjudicated: reviewed, but with no resolved verdict, so
+    every figure counts it with the unlabeled cases; only the words tell it apart."""
 
     @property
     def labeled(self) -> bool:
@@ -270,6 +273,7 @@ def _facts(summary: Any, row: Any, language: str | None, judge: standing.Standin
         escalate=summary.escalate,
         reviewer=label.get("reviewer"),
         labeled_at=parse_time(label.get("labeled_at")),
+        disputed=summary.resolution == "disputed",
     )
 
 

@@ -50,6 +50,8 @@ class Scope:
     schema_version: int
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     """The workspace's threshold the documents were judged stale by (``services.standing``)."""
+    disputed: int = 0
+    """Of ``unreviewed``, the disputed cases (reviewed, not resolved): said apart, counted the same."""
 
 
 @dataclass(slots=True)
@@ -69,6 +71,7 @@ class Insights:
     reviewers: list[ReviewerRow]
     backlog: tuple[str, ...]
     backlog_by_workflow: dict[str, tuple[str, ...]]
+    """The backlog: cases with no resolved verdict, unreviewed or disputed (``disputed`` says which)."""
     examples: dict[str, list[Example]]
     """Representative examples per root cause id."""
     facts: tuple[CaseFacts, ...] = field(repr=False, default=())
@@ -76,6 +79,8 @@ class Insights:
     """Assigned / done / pending per reviewer, over the assigned cases in scope."""
     agreement: Agreement | None = field(repr=False, default=None)
     """Agreement between reviewers over the cases in scope (``compute_insights`` fills it in)."""
+    disputed: frozenset[str] = frozenset()
+    """The ids of the disputed cases in scope (in the backlog: reviewed, but not resolved)."""
 
     def title(self, root_cause: str) -> str:
         for rc in self.taxonomy:
@@ -192,6 +197,7 @@ def build_insights(
         generated_at=now or datetime.now(UTC),
         schema_version=schema_version,
         stale_after_days=stale_after_days,
+        disputed=sum(1 for f in facts if f.disputed),
     )
     first_seen: dict[str, datetime] = {}
     for f in facts:
@@ -218,4 +224,5 @@ def build_insights(
         backlog_by_workflow={key: case_ids(backlog_groups[key]) for key in by_size(backlog_groups)},
         examples=root_cause_examples(facts, root_causes),
         facts=tuple(facts),
+        disputed=frozenset(case_ids(facts, lambda f: f.disputed)),
     )

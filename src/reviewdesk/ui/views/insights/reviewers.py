@@ -1,5 +1,6 @@
 """The Reviewers tab: assignment progress (assigned / done / pending per reviewer), reviewer
-activity (cases, events, time per case) and the unreviewed backlog."""
+activity (cases, events, time per case) and the backlog (no resolved verdict: unreviewed, or
+disputed — reviewed, but not settled)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class ReviewersPage(Page):
         self.progress_table = self.table("progress_table")
         self.add(heading("Reviewer activity"))
         self.reviewers_table = self.table("reviewers_table")
-        self.add(heading("Unreviewed backlog"))
+        self.backlog_heading = heading("Unreviewed backlog")
+        self.add(self.backlog_heading)
         self.backlog_table = self.table("backlog_table")
         self.finish()
 
@@ -59,8 +61,20 @@ class ReviewersPage(Page):
                 for r in insights.reviewers
             ],
         )
-        self.backlog_table.set_rows(
-            ["Workflow", "Unreviewed"],
-            [[txt("All workflows", insights.backlog), num(len(insights.backlog), insights.backlog)]]
-            + [[txt(key, ids), num(len(ids), ids)] for key, ids in insights.backlog_by_workflow.items()],
-        )
+        groups = [("All workflows", insights.backlog), *insights.backlog_by_workflow.items()]
+        if not insights.disputed:
+            self.backlog_heading.setText("Unreviewed backlog")
+            self.backlog_table.set_rows(
+                ["Workflow", "Unreviewed"], [[txt(key, ids), num(len(ids), ids)] for key, ids in groups]
+            )
+            return
+        # Disputed cases were reviewed, only not settled: the same backlog, its words tell them apart.
+        self.backlog_heading.setText("Backlog: no resolved verdict (unreviewed or disputed)")
+        rows = []
+        for key, ids in groups:
+            disputed = [i for i in ids if i in insights.disputed]
+            unreviewed = [i for i in ids if i not in insights.disputed]
+            rows.append(
+                [txt(key, ids), num(len(ids), ids), num(len(unreviewed), unreviewed), num(len(disputed), disputed)]
+            )
+        self.backlog_table.set_rows(["Workflow", "Not resolved", "Unreviewed", "Disputed"], rows)

@@ -198,8 +198,16 @@ class InsightsView(QWidget):
         self.insights = insights
         scope = insights.scope
         where = "; ".join(scope.filter_description) or "all cases"
+        # A disputed case has no resolved verdict, so it counts with the unreviewed ones, but its
+        # reviewers did review it: the words say so, the figure stays the same.
+        open_cases = (
+            f"{scope.unreviewed} not resolved "
+            f"({scope.disputed} disputed, {scope.unreviewed - scope.disputed} unreviewed)"
+            if scope.disputed
+            else f"{scope.unreviewed} unreviewed"
+        )
         self.scope_label.setText(
-            f"{scope.cases} case(s) ({where}) · {scope.labeled} labeled · {scope.unreviewed} unreviewed · "
+            f"{scope.cases} case(s) ({where}) · {scope.labeled} labeled · {open_cases} · "
             f"traces from {fmt.day(scope.first_started)} to {fmt.day(scope.last_started)}"
         )
         for page in self.pages:
