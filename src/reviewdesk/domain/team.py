@@ -132,6 +132,26 @@ def resolve(by_reviewer: Mapping[str, Label], adjudication: Label | None) -> Cas
     return CaseLabels(reviewers, None, disputed, "disputed")
 
 
+def fold_onto(labels: CaseLabels, event: LabelEvent) -> CaseLabels:
+    """``case_labels`` of a case's events and ``event`` after them (its id past all of theirs),
+    from what those events folded into (``labels``): a label write folds one event, not the whole
+    history of the case again. The same steps as ``fold``'s for that event."""
+    by_reviewer = dict(labels.by_reviewer)
+    adjudication = labels.adjudication
+    stamp = {"reviewer": event.reviewer, "labeled_at": event.at, "schema_version": event.schema_version}
+    if event.kind == "adjudication":
+        decided = {**_EMPTY_LABEL, **_set_fields(event.change), **stamp}
+        adjudication = Label.model_validate(decided) if decided.get("verdict") is not None else None
+    else:
+        owner = event.label_of or event.reviewer
+        current = by_reviewer.get(owner)
+        state = dict(_EMPTY_LABEL) if current is None else current.model_dump()
+        state.update(_set_fields(event.change))
+        state.update(stamp)
+        by_reviewer[owner] = Label.model_validate(state)
+    return resolve(by_reviewer, adjudication)
+
+
 def case_labels(events: Iterable[LabelEvent]) -> CaseLabels:
     """Fold and resolve: what a case's label tables hold, from its events alone."""
     by_reviewer, adjudication = fold(events)

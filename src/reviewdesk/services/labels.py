@@ -162,13 +162,14 @@ def _write_label(
     """
     rowid: int | None = None
     for _ in range(_CONFLICT_TRIES):
-        seen, schema = _seen(workspace, case_ref, rowid)
+        # After a lost connection, the events themselves: is the earlier try's event among them?
+        seen, schema = _seen(workspace, case_ref, rowid, events=bool(made))
         rowid = seen.case_rowid
         if made and any(e.event.event_id == made[0].event_id for e in seen.events):
-            return label_log.fold_stored(schema, seen.events)  # the earlier try committed; only its answer was lost
+            return seen.labels(schema)  # the earlier try committed; only its answer was lost
         read = _checked_change(schema, change)
         if _names_retired(schema, read):
-            validate_change(schema, read, current=label_log.fold_stored(schema, seen.events).by_reviewer.get(who))
+            validate_change(schema, read, current=seen.labels(schema).by_reviewer.get(who))
         event = LabelEvent(
             event_id=uuid7(after=seen.last_event_id),
             at=datetime.now(UTC),
@@ -190,14 +191,16 @@ def _write_label(
     )
 
 
-def _seen(workspace: Workspace, case_ref: str, rowid: int | None) -> tuple[label_write.SeenCase, Taxonomy]:
+def _seen(
+    workspace: Workspace, case_ref: str, rowid: int | None, *, events: bool = False
+) -> tuple[label_write.SeenCase, Taxonomy]:
     """The case as it is now (one query, outside any transaction) and the taxonomy it is folded with."""
     with single_reads(workspace.engine) as conn:
-        seen = label_write.read_case(conn, case_ref, case_rowid=rowid)
+        seen = label_write.read_case(conn, case_ref, case_rowid=rowid, with_events=events)
         if seen is not None:
             return seen, label_schemas.taxonomy_of(conn, seen.schema)
     if rowid is None:  # a trace id or a prefix of one
-        return _seen(workspace, case_ref, resolve_case(workspace, case_ref))
+        return _seen(workspace, case_ref, resolve_case(workspace, case_ref), events=events)
     raise WorkspaceError(f"{workspace.location} has no label schema")
 
 

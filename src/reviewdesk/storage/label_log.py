@@ -92,6 +92,11 @@ def events_from_json_rows(rows: Sequence[Any]) -> list[LabelEvent]:
     ]
 
 
+def labels_from_data(datas: Sequence[Any]) -> list[Label]:
+    """Stored labels (their ``data`` as parsed JSON), validated as one batch."""
+    return _LABELS.validate_python(datas)
+
+
 EVENT_COLUMNS = (
     LabelEventRow.event_rowid,
     LabelEventRow.case_rowid,

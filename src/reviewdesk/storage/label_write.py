@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy import Connection, Dialect, Engine, Subquery, Text, bindparam, cast, func, insert, select, true
 
 from reviewdesk.domain.taxonomy import Taxonomy
-from reviewdesk.domain.team import CaseLabels, LabelEvent
+from reviewdesk.domain.team import CaseLabels, LabelEvent, fold_onto
 from reviewdesk.storage import engine as storage_engine
 from reviewdesk.storage import label_log, label_schemas, postgres
 from reviewdesk.storage.tables import CaseRow, LabelEventRow, LabelSchemaRow
@@ -34,19 +34,40 @@ from reviewdesk.storage.tables import CaseRow, LabelEventRow, LabelSchemaRow
 
 @dataclass(frozen=True, slots=True)
 class SeenCase:
-    """A case's events in event-id order and the taxonomy's newest version, as one query read them."""
+    """A case as one query read it: its events in event-id order, or on a server what they folded
+    into (``folded``, the stored labels, when they are folded up to its newest event); and the
+    taxonomy's newest version."""
 
     case_rowid: int
     events: list[label_log.StoredEvent]
     schema: label_schemas.SchemaKey
+    folded: CaseLabels | None = None
+    """The case's labels as stored, folded from every event up to ``last_event_rowid`` (then
+    ``events`` is empty: not read)."""
+    newest: tuple[int, str] | None = None
+    """With ``folded``: the row id and id of the case's newest event (``None``: it has none)."""
 
     @property
     def last_event_rowid(self) -> int | None:
+        if self.folded is not None:
+            return None if self.newest is None else self.newest[0]
         return max((e.event_rowid for e in self.events), default=None)
 
     @property
     def last_event_id(self) -> str | None:
+        if self.folded is not None:
+            return None if self.newest is None else self.newest[1]
         return max((e.event.event_id for e in self.events), default=None)
+
+    def labels(self, taxonomy: Taxonomy) -> CaseLabels:
+        """What the case's events fold into (``taxonomy``: the version ``schema`` names)."""
+        return self.folded if self.folded is not None else label_log.fold_stored(taxonomy, self.events)
+
+    def labels_with(self, taxonomy: Taxonomy, event: LabelEvent) -> CaseLabels:
+        """What the case's events and ``event`` after them fold into."""
+        if self.folded is not None:
+            return fold_onto(self.folded, label_log.read_events(taxonomy, [event])[0])
+        return label_log.fold_stored(taxonomy, [*self.events, label_log.StoredEvent(0, self.case_rowid, event)])
 
 
 # Built once (with bind parameters): building a statement cost more than sending it.
@@ -82,14 +103,30 @@ _BY_ID, _BY_ROWID = _reading(_ID), _reading(_ROWID)
 _BY_ID_ON_SERVER, _BY_ROWID_ON_SERVER = _reading(_ID, _JSON_AS_TEXT), _reading(_ROWID, _JSON_AS_TEXT)
 
 
-def read_case(conn: Connection, case_id: str | None = None, *, case_rowid: int | None = None) -> SeenCase | None:
+def read_case(
+    conn: Connection, case_id: str | None = None, *, case_rowid: int | None = None, with_events: bool = False
+) -> SeenCase | None:
     """The case with exactly this id (or this row id), its events and the taxonomy's key, in one query.
+
+    On a server, unless ``with_events``, the case's stored labels stand for its events when they are
+    folded up to its newest event (``labels.last_event_rowid``, which every writer sets): a write
+    then reads and folds one row per reviewer, not the case's whole history (issue 11: decoding
+    and folding dozens of events was most of a label write's client CPU). Else (SQLite, or
+    labels behind the events) the events themselves.
 
     ``None``: no case has exactly this id (a trace id or a prefix: resolve it first), or the
     workspace has no label schema yet.
     """
     key = {"rowid": case_rowid} if case_rowid is not None else {"id": (case_id or "").strip().lower()}
     server = conn.dialect.name == "postgresql"
+    if server and not with_events:
+        stored_row = conn.exec_driver_sql(_STORED_BY_ROWID if "rowid" in key else _STORED_BY_ID, key).first()
+        if stored_row is None:
+            return None
+        seen = _from_stored(stored_row)
+        if seen is not None:
+            return seen
+        key = {"rowid": stored_row.seen_case}  # labels not folded up to the newest event: read the events
     if server:
         sql, params = _on_server(conn.dialect, "rowid" in key)
         rows = conn.exec_driver_sql(sql, {**params, **key}).all()
@@ -106,6 +143,36 @@ def read_case(conn: Connection, case_id: str | None = None, *, case_rowid: int |
     ]
     newest_at = first.newest_schema_at.replace(tzinfo=UTC) if server else first.newest_schema_at
     return SeenCase(int(first.seen_case), events, label_schemas.SchemaKey(int(first.newest_schema), newest_at))
+
+
+# The case, its newest event, its stored labels (each reviewer's as a [reviewer, data] pair) and
+# the taxonomy's newest version: one row, whatever the length of the case's history.
+_STORED = (
+    "SELECT s.version AS newest_schema, s.created_at AS newest_schema_at, c.case_rowid AS seen_case,"
+    " e.last_rowid, e.last_id, l.last_event_rowid AS labels_through, l.resolution, CAST(l.data AS text) AS resolved,"
+    " CAST((SELECT json_agg(json_build_array(r.reviewer, r.data) ORDER BY r.reviewer) FROM reviewer_labels r"
+    " WHERE r.case_rowid = c.case_rowid) AS text) AS reviewers"
+    " FROM (SELECT version, created_at FROM label_schemas ORDER BY version DESC LIMIT 1) s CROSS JOIN cases c"
+    " CROSS JOIN LATERAL (SELECT max(event_rowid) AS last_rowid, max(event_id) AS last_id FROM label_events"
+    " WHERE case_rowid = c.case_rowid) e LEFT JOIN labels l ON l.case_rowid = c.case_rowid"
+)
+_STORED_BY_ID = _STORED + " WHERE c.case_id = %(id)s"
+_STORED_BY_ROWID = _STORED + " WHERE c.case_rowid = %(rowid)s"
+
+
+def _from_stored(row: Any) -> SeenCase | None:
+    """The case as its stored labels say; ``None`` if they are not folded up to its newest event."""
+    schema = label_schemas.SchemaKey(int(row.newest_schema), row.newest_schema_at.replace(tzinfo=UTC))
+    if row.last_rowid is None:
+        return SeenCase(int(row.seen_case), [], schema, CaseLabels({}, None, None, None), None)
+    if row.labels_through != row.last_rowid or (row.reviewers is None and row.resolution != "adjudicated"):
+        return None
+    pairs = orjson.loads(row.reviewers or "[]")
+    *mine, resolved = label_log.labels_from_data([data for _, data in pairs] + [orjson.loads(row.resolved)])
+    by_reviewer = {who: label for (who, _), label in zip(pairs, mine, strict=True)}
+    adjudication = resolved if row.resolution == "adjudicated" else None
+    folded = CaseLabels(by_reviewer, adjudication, resolved, row.resolution)
+    return SeenCase(int(row.seen_case), [], schema, folded, (int(row.last_rowid), str(row.last_id)))
 
 
 @functools.cache
@@ -152,7 +219,7 @@ def append_if_unchanged(conn: Connection, seen: SeenCase, event: LabelEvent, tax
         ).scalar_one()
         everything = {rowid: [*seen.events, label_log.StoredEvent(int(new), rowid, event)]}
         return label_log.rebuild(conn, [rowid], everything, taxonomy=taxonomy)[rowid]
-    folded = label_log.fold_stored(taxonomy, [*seen.events, label_log.StoredEvent(0, rowid, event)])
+    folded = seen.labels_with(taxonomy, event)
     # The function writes the new event's row id as the resolved label's last event (0 here).
     reviewer_rows, label_rows, cause_rows = label_log.derived_rows(
         {rowid: folded}, {rowid: 0}, {rowid: set(folded.by_reviewer)}

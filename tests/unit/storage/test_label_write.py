@@ -62,6 +62,10 @@ def test_a_label_write_stores_what_a_full_rebuild_stores(two_cases: tuple[Worksp
     assert label.root_causes == [] and label.verdict == "fail"
     ana = labels.case_labels(ws, first).by_reviewer["ana"]
     assert ana.root_causes == ["tool_failure"] and ana.corrected_output == "Fixed."
+    # On a server a write folds its event onto the stored labels: an adjudication stands after it.
+    labels.record_adjudication(ws, second, Label(verdict="pass"), adjudicator="lead")
+    labels.record_label(ws, second, LabelChange(verdict="fail", comment="after the decision"), reviewer="ana")
+    assert labels.case_labels(ws, second).resolution == "adjudicated"
 
     written = _derived(ws)
     with ws.engine.begin() as conn:

@@ -12,7 +12,7 @@ from reviewdesk.domain.errors import LabelError
 from reviewdesk.domain.ids import uuid7, uuid7_time
 from reviewdesk.domain.labels import Label, LabelChange, apply_change
 from reviewdesk.domain.queries import CaseFilter
-from reviewdesk.domain.team import LabelEvent, case_labels, fold
+from reviewdesk.domain.team import LabelEvent, case_labels, fold, fold_onto
 from reviewdesk.paths import WorkspaceLocation
 from reviewdesk.services import cases, labels
 from reviewdesk.services.workspace import Workspace
@@ -178,3 +178,25 @@ def test_fold_equals_applying_each_change_in_turn() -> None:
     by_reviewer, adjudication = fold(reversed(events))
     assert by_reviewer == expected and adjudication is None
     assert by_reviewer["bo"].comment is None and by_reviewer["ana"].evidence == []
+
+
+def test_folding_one_event_onto_the_folded_labels_equals_folding_every_event() -> None:
+    # A label write folds its event onto the stored labels (storage.label_write); after every
+    # event of a history with a dispute, an adjudication, its withdrawal and evidence, that must be
+    # what the full fold of the events so far gives.
+    evidence = [{"root_cause": "stale_source", "kind": "document", "ref": "doc-1"}]
+    steps = [
+        ("ana", LabelChange(verdict="fail", root_causes=["hallucination"], scores={"correctness": 2}), "label"),
+        ("bo", LabelChange(verdict="pass", comment="looks fine"), "label"),
+        ("ana", LabelChange.model_validate({"root_causes": ["stale_source"], "evidence": evidence}), "label"),
+        ("lead", LabelChange(verdict="fail", root_causes=["stale_source"]), "adjudication"),
+        ("bo", LabelChange(comment=None, escalate=True), "label"),
+        ("lead", LabelChange(), "adjudication"),  # withdrawn: resolves from the reviewers again
+        ("bo", LabelChange(verdict="fail", root_causes=["stale_source"]), "label"),
+    ]
+    events = [_event(n, who, change, kind=kind) for n, (who, change, kind) in enumerate(steps)]
+    labels_so_far = case_labels([])
+    for n, event in enumerate(events):
+        labels_so_far = fold_onto(labels_so_far, event)
+        assert labels_so_far == case_labels(events[: n + 1]), n
+    assert labels_so_far.resolution == "consensus"
