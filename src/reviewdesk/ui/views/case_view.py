@@ -13,18 +13,13 @@ changes, so no colour chosen for one scheme stays behind in the other.
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,10 +31,10 @@ from reviewdesk.normalize import readable
 from reviewdesk.services.review import CaseDetail
 from reviewdesk.services.standing import signals
 from reviewdesk.ui.views.case_panes import build_output, build_prompt, build_tools
+from reviewdesk.ui.views.span_replay import SpanReplay
 from reviewdesk.ui.widgets.chips import Chip, ChipRow
-from reviewdesk.ui.widgets.inert import inert_tooltip, visible
+from reviewdesk.ui.widgets.inert import visible
 from reviewdesk.ui.widgets.text_pane import TextPane, error_color
-from reviewdesk.ui.widgets.waterfall import BAR_ROLE, WaterfallDelegate
 
 PANES = ("Prompt", "Context", "Tools", "Output")
 SPANS = "Spans"
@@ -160,30 +155,14 @@ class CaseView(QWidget):
         # The pane that reads the keyboard is framed in the highlight colour (light and dark).
         self.setStyleSheet("QPlainTextEdit:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }")
 
-        self.span_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.span_tree = QTreeWidget()
-        self.span_tree.setObjectName("span_tree")
-        self.span_tree.setColumnCount(4)
-        self.span_tree.setHeaderLabels(["Span", "Start", "Duration", "Waterfall"])
-        self.span_tree.setItemDelegateForColumn(3, WaterfallDelegate(self.span_tree))
-        self.span_tree.setUniformRowHeights(True)
-        header = self.span_tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.span_tree.setColumnWidth(0, 260)
-        self.span_tree.setColumnWidth(1, 70)
-        self.span_tree.setColumnWidth(2, 80)
-        self.span_tree.currentItemChanged.connect(self._show_span)
+        # The Spans tab (ui.views.span_replay); its tree and attributes pane read the keyboard as the panes do.
+        self.span_replay = SpanReplay(lambda: self.tabs.currentIndex() == 1)
+        self.span_splitter = self.span_replay
+        self.span_tree = self.span_replay.tree
+        self.span_attributes = self.span_replay.attributes
         self.span_tree.installEventFilter(self)
-        self.span_attributes = TextPane("Span attributes")
-        self.span_attributes.setObjectName("span_attributes")
         self.span_attributes.installEventFilter(self)
-        self.span_splitter.addWidget(self.span_tree)
-        self.span_splitter.addWidget(self.span_attributes)
-        self.span_splitter.setSizes([300, 300])
-        self.tabs.addTab(self.span_splitter, "Spans")
-        self._spans_by_item: dict[int, RawSpan] = {}
-        self._span_stale = False
+        self.tabs.addTab(self.span_replay, "Spans")
         self.tabs.currentChanged.connect(self._tab_changed)
         self._mark_focus()
         # The system switched light/dark: rebuild once the new palette is in place.
@@ -200,8 +179,8 @@ class CaseView(QWidget):
             self.leave_pane.emit()
 
     def _tab_changed(self, index: int) -> None:
-        if index == 1 and self._span_stale:
-            self._show_span(self.span_tree.currentItem(), None)
+        if index == 1:
+            self.span_replay.tab_shown()
 
     # --- reading from the keyboard -------------------------------------------------------------
     def focus_pane(self, title: str) -> None:
@@ -301,11 +280,7 @@ class CaseView(QWidget):
     def step_item(self, step: int) -> int | None:
         """Next/previous item of the reading pane; on the Spans tab, the next/previous span."""
         if self.tabs.currentIndex() == 1:
-            below = self.span_tree.itemBelow if step > 0 else self.span_tree.itemAbove
-            current = self.span_tree.currentItem()
-            target = below(current) if current is not None else self.span_tree.topLevelItem(0)
-            if target is not None:
-                self.span_tree.setCurrentItem(target)
+            self.span_replay.step(step)
             return None
         return self.reading_pane().step_item(step)
 
@@ -338,9 +313,10 @@ class CaseView(QWidget):
     def toggle_raw(self) -> None:
         """JSON as key/value rows, or as the trace recorded it: every pane and the span attributes."""
         self.raw = not self.raw
+        self.span_replay.raw = self.raw
         for pane in self.panes.values():
             pane.rerender()
-        self._show_span(self.span_tree.currentItem(), None)
+        self.span_replay.refresh()
         self._mark_focus()
 
     # --- arrangement ---------------------------------------------------------------------------
@@ -425,7 +401,7 @@ class CaseView(QWidget):
             pane.rerender()
         current = self.current_span()
         self._header(self.detail)
-        self._span_tree(
+        self.span_replay.show_spans(
             self.detail.spans,
             select=current.span_id if current is not None else None,
             answer=self.detail.case.generation.span_id,
@@ -450,8 +426,7 @@ class CaseView(QWidget):
         self.signals.set_chips([])
         for pane in self.panes.values():
             pane.reset()
-        self.span_tree.clear()
-        self.span_attributes.clear()
+        self.span_replay.clear()
 
     def show_detail(self, detail: CaseDetail) -> None:
         self.detail = detail
@@ -464,7 +439,7 @@ class CaseView(QWidget):
         panes["Output"].fill(lambda: build_output(panes["Output"], case, raw=self.raw))
         self.fit_rows()
         # The Spans tab opens on the span the answer came from (the root when the case names none).
-        self._span_tree(detail.spans, select=case.generation.span_id, answer=case.generation.span_id)
+        self.span_replay.show_spans(detail.spans, select=case.generation.span_id, answer=case.generation.span_id)
 
     # --- rendering -----------------------------------------------------------------------------
     def _header(self, detail: CaseDetail) -> None:
@@ -526,91 +501,8 @@ class CaseView(QWidget):
                 pane.empty("content not recorded in the trace")
         pane.finish()
 
-    def _span_tree(self, spans: list[RawSpan], *, select: str | None = None, answer: str | None = None) -> None:
-        self.span_tree.clear()
-        self._spans_by_item.clear()
-        self.span_attributes.clear()
-        starts = [s.start_ns for s in spans if s.start_ns is not None]
-        ends = [s.end_ns for s in spans if s.end_ns is not None]
-        t0 = min(starts) if starts else 0
-        total = max((max(ends) if ends else t0) - t0, 1)
-        ids = {s.span_id for s in spans}
-        items: dict[str, QTreeWidgetItem] = {}
-        children: dict[str | None, list[RawSpan]] = {}
-        for span in spans:
-            parent = span.parent_span_id if span.parent_span_id in ids else None
-            children.setdefault(parent, []).append(span)
-
-        def add(span: RawSpan, parent_item: QTreeWidgetItem | None) -> None:
-            offset = None if span.start_ns is None else (span.start_ns - t0) / 1e6
-            name = visible(span.name) + ("   ← answer" if span.span_id == answer else "")
-            item = QTreeWidgetItem([name, "" if offset is None else f"+{offset:.0f} ms", _ms(span.duration_ms), ""])
-            if span.start_ns is not None and span.end_ns is not None:
-                item.setData(
-                    3, BAR_ROLE, ((span.start_ns - t0) / total, (span.end_ns - span.start_ns) / total, span.failed)
-                )
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(0, inert_tooltip(f"{span.name} [{span.span_id}]"))
-            if span.failed:
-                for column in range(3):
-                    item.setForeground(column, error_color())
-            if parent_item is None:
-                self.span_tree.addTopLevelItem(item)
-            else:
-                parent_item.addChild(item)
-            items[span.span_id] = item
-            self._spans_by_item[id(item)] = span
-            for child in children.get(span.span_id, []):
-                add(child, item)
-
-        for root in children.get(None, []):
-            add(root, None)
-        self.span_tree.expandAll()
-        # Every span name whole: the first column is as wide as its deepest, longest name.
-        self.span_tree.resizeColumnToContents(0)
-        self.span_tree.resizeColumnToContents(1)
-        self.span_tree.resizeColumnToContents(2)
-        first = items.get(select) if select is not None else None
-        first = first or self.span_tree.topLevelItem(0)
-        if first is not None:
-            self.span_tree.setCurrentItem(first)
-
-    def _show_span(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
-        if self.tabs.currentIndex() != 1:
-            # Off screen (the Case tab is shown): written when the Spans tab opens, not on every case.
-            self._span_stale = True
-            return
-        self._span_stale = False
-        span = self._spans_by_item.get(id(current)) if current is not None else None
-        if span is None:
-            self.span_attributes.clear()
-            return
-        raw = {
-            "name": span.name,
-            "span_id": span.span_id,
-            "parent_span_id": span.parent_span_id,
-            "kind": span.kind,
-            "status": {"code": span.status_code, "message": span.status_message},
-            "duration_ms": span.duration_ms,
-            "attributes": span.attributes,
-            "events": [event.to_json() for event in span.events],
-            "resource": span.resource,
-            "scope": span.scope,
-            "links": span.links,
-        }
-        # Attribute values are untrusted trace content: written as text runs (bidi and controls made visible).
-        pane = self.span_attributes
-        pane.start()
-        if self.raw:
-            pane.body(json.dumps(raw, indent=2, ensure_ascii=False, default=str), mono=True)
-        else:
-            pane.rows(readable.rows(json.loads(json.dumps(raw, ensure_ascii=False, default=str))))
-        pane.finish()
-
     def current_span(self) -> RawSpan | None:
-        item = self.span_tree.currentItem()
-        return self._spans_by_item.get(id(item)) if item is not None else None
+        return self.span_replay.current_span()
 
 
 def _content_height(pane: TextPane) -> int:
