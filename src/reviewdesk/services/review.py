@@ -357,18 +357,21 @@ class ReviewSession:
         changes = Changes(labels=True, cases=True)
         return LabelResult(case_rowid, case_id, folded.resolved or Label(), changes, folded.resolution, True)
 
+    def _write_back(self, step: _Step, label: Label | None) -> LabelResult:
+        """``step``'s case (or decision) set to ``label`` as a new event: what undo and redo both write."""
+        if step.settles is not None:
+            return self._set_decision(step, label)
+        written, changes = label_service.record_label(
+            self.workspace, step.case_id, full_change(label), reviewer=self.reviewer
+        )
+        return LabelResult(step.case_rowid, step.case_id, written, changes)
+
     def undo(self) -> LabelResult | None:
         """Restore the label as it was before the last change (as a new event)."""
         if not self._undo:
             return None
         step = self._undo[-1]  # popped once written: a refused write (locked, disk full) keeps it
-        if step.settles is not None:
-            result = self._set_decision(step, step.before)
-        else:
-            label, changes = label_service.record_label(
-                self.workspace, step.case_id, full_change(step.before), reviewer=self.reviewer
-            )
-            result = LabelResult(step.case_rowid, step.case_id, label, changes)
+        result = self._write_back(step, step.before)
         self._undo.pop()
         self._redo.append(step)
         return result
@@ -378,13 +381,7 @@ class ReviewSession:
         if not self._redo:
             return None
         step = self._redo[-1]
-        if step.settles is not None:
-            result = self._set_decision(step, step.after)
-        else:
-            label, changes = label_service.record_label(
-                self.workspace, step.case_id, full_change(step.after), reviewer=self.reviewer
-            )
-            result = LabelResult(step.case_rowid, step.case_id, label, changes)
+        result = self._write_back(step, step.after)
         self._redo.pop()
         self._undo.append(step)
         return result
