@@ -181,7 +181,8 @@ class LabelPanel(QScrollArea):
         self.history_tree = HistoryTree()
         self.tabs.addTab(self.history_tree, "History")
         self.tabs.setTabToolTip(3, "The audit trail of this case: every label change, who, when, what")
-        self.tabs.setMinimumHeight(170)
+        # Low enough that the panel fits a 1280x720 window without its own scroll bar (the editors scroll).
+        self.tabs.setMinimumHeight(120)
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._layout.addWidget(self.tabs, 1)
 
