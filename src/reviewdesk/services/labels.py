@@ -129,6 +129,7 @@ def record_label(
     answered by trying once more on a fresh one; the second try first looks for the event the
     first one made, which is there if only the acknowledgement of its commit was lost.
     """
+    _labels_as_self(workspace, reviewer)
     who = reviewer or roles.identity(workspace).user or default_reviewer()
     made: list[LabelEvent] = []
     for attempt in (1, 2):
@@ -140,6 +141,20 @@ def record_label(
         else:
             return folded.by_reviewer[who], Changes(labels=True, cases=True)
     raise AssertionError("unreachable")
+
+
+def _labels_as_self(workspace: Workspace, reviewer: str | None) -> None:
+    """On a team workspace a label is the connected login's own (ADR 0012), whatever its role.
+
+    The database refuses a reviewer's event under another name (row-level security, with its own
+    message), but an engineer or admin may insert any event (merges need that), so only this check
+    keeps the name true when they label with ``--reviewer`` naming someone else."""
+    who = roles.identity(workspace)
+    if who.bound and who.can_assign and reviewer is not None and reviewer != who.user:
+        raise PermissionRefusedError(
+            f"on {workspace.location} a label is the connected login's: {who.user} cannot label as"
+            f" {reviewer}, so nothing was written (leave out --reviewer)"
+        )
 
 
 _CONFLICT_TRIES = 50

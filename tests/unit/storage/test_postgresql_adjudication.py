@@ -196,3 +196,34 @@ def test_a_reviewer_is_refused_by_the_database_raw_sql(team: Team) -> None:
             (uuid7(), row[0]),
         )
     assert _stored_adjudications(team, case_id) == []
+
+
+def _stored_labels(team: Team, case_id: str) -> list[str]:
+    """Who has a label event on the case, as the database holds them."""
+    with team.owner() as conn:
+        rows = conn.execute(
+            "SELECT e.reviewer FROM label_events e JOIN cases c ON c.case_rowid = e.case_rowid"
+            " WHERE c.case_id = %s ORDER BY e.event_id",
+            (case_id,),
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def test_an_engineer_cannot_label_under_another_name(team: Team, capsys: pytest.CaptureFixture[str]) -> None:
+    # An engineer may insert any event (merges need that), so the database would take a label
+    # "by ad_ana" from ad_eve: the service refuses it before anything is sent, in the API and the CLI.
+    case_id = _dispute(team, 5)
+    before = _stored_labels(team, case_id)
+    ws = open_workspace(team.url("ad_eve"))
+    try:
+        with pytest.raises(PermissionRefusedError, match="ad_eve cannot label as ad_ana"):
+            labels.record_label(ws, case_id, LabelChange(verdict="pass"), reviewer="ad_ana")
+        # Under the engineer's own name (given or not) the label is written.
+        labels.record_label(ws, case_id, LabelChange(verdict="unsure"), reviewer="ad_eve")
+    finally:
+        ws.close()
+    args = ["--workspace", team.url("ad_eve"), "label", case_id, "--verdict", "pass", "--reviewer", "ad_bo"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "ad_eve cannot label as ad_bo" in err and "nothing was written" in err and "Traceback" not in err
+    assert _stored_labels(team, case_id) == [*before, "ad_eve"]
