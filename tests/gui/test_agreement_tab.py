@@ -195,3 +195,12 @@ def test_the_insights_call_disputed_cases_disputed_not_unreviewed(qtbot, make_ma
     assert _headers(backlog) == ["Workflow", "Not resolved", "Unreviewed", "Disputed"]
     assert _rows(backlog)[0] == ["All workflows", str(scope.unreviewed), str(scope.unreviewed - 1), "1"]
     assert backlog.model().index(0, 3).data(CASE_IDS_ROLE) == tuple(disputed)  # the cell opens that case
+    # The failure-rate and trend tables count it among the cases without a resolved verdict too,
+    # and their header says "Not resolved", not "Unreviewed".
+    for table in (view.rates.rate_table, view.trends.trend_table):
+        headers = _headers(table)
+        assert "Unreviewed" not in headers and "Not resolved" in headers, (table.objectName(), headers)
+        column = headers.index("Not resolved")
+        model = table.model()
+        opened = {i for r in range(model.rowCount()) for i in model.index(r, column).data(CASE_IDS_ROLE)}
+        assert set(disputed) <= opened, table.objectName()

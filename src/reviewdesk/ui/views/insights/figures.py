@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from reviewdesk.services import report as fmt
-from reviewdesk.services.insights import Proportion
+from reviewdesk.services.insights import Insights, Proportion
 from reviewdesk.ui.widgets.inert import inert_tooltip, visible
 
 CASE_IDS_ROLE = Qt.ItemDataRole.UserRole + 20
@@ -158,3 +158,12 @@ class FigureTable(QTableView):
         ids = index.data(CASE_IDS_ROLE)
         if ids:
             self.open_cases.emit(list(ids))
+
+
+def unresolved_header(insights: Insights) -> str:
+    """The header of a column of cases without a resolved verdict: "Unreviewed" until some are disputed.
+
+    A disputed case was reviewed but not settled; it counts with the unreviewed ones (it has no
+    verdict to count), and the header must not call it unreviewed.
+    """
+    return "Not resolved" if insights.disputed else "Unreviewed"

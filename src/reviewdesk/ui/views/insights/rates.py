@@ -10,7 +10,7 @@ from reviewdesk.services import report as fmt
 from reviewdesk.services.insights import SLICE_DIMENSIONS, SLICE_TITLES, Insights
 from reviewdesk.ui.charts.bars import BarItem
 from reviewdesk.ui.views.insights.examples import example_rows
-from reviewdesk.ui.views.insights.figures import num, rate_cell, txt
+from reviewdesk.ui.views.insights.figures import num, rate_cell, txt, unresolved_header
 from reviewdesk.ui.views.insights.page import Page, heading, note
 
 
@@ -70,7 +70,8 @@ class RatesPage(Page):
         )
         title = SLICE_TITLES[dimension]
         self.rate_table.set_rows(
-            [title, "Cases", "Labeled (n)", "Failure rate [95% CI] k/n", "Unsure", "Unreviewed"],
+            # A disputed case has no resolved verdict, so it is counted here too: the header says so.
+            [title, "Cases", "Labeled (n)", "Failure rate [95% CI] k/n", "Unsure", unresolved_header(insights)],
             [
                 [
                     txt(row.key, row.case_ids, f"All {len(row.case_ids)} case(s) of this {title.lower()}"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewdesk.services.insights import Insights
 from reviewdesk.ui.charts.bars import FAIL, PASS, UNREVIEWED, UNSURE, ColumnItem, Segment, StackedColumnChart
-from reviewdesk.ui.views.insights.figures import num, rate_cell, txt
+from reviewdesk.ui.views.insights.figures import num, rate_cell, txt, unresolved_header
 from reviewdesk.ui.views.insights.page import Page, heading
 
 
@@ -34,7 +34,11 @@ class TrendsPage(Page):
             ]
         )
         self.trend_table.set_rows(
-            ["Week", "Starts", "Cases", "Pass", "Fail", "Unsure", "Unreviewed", "Failure rate [95% CI] k/n"],
+            [
+                *("Week", "Starts", "Cases", "Pass", "Fail", "Unsure"),
+                unresolved_header(insights),
+                "Failure rate [95% CI] k/n",
+            ],
             [
                 [
                     txt(week.label, week.case_ids),
