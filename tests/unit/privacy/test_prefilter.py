@@ -77,6 +77,7 @@ _GATES = (
     (secrets, "_may_hold_telegram_token", lambda text: True),
     (secrets, "_may_name_credential", lambda text: True),
     (personal, "_IPV4_HINT", _ALWAYS),
+    (detectors, "is_plain_prose", lambda text: False),
 )
 
 
@@ -125,3 +126,37 @@ def test_the_credential_prefilter_admits_what_the_hint_matches() -> None:
         assert secrets._CREDENTIAL_HINT.search(text)
         assert secrets._may_name_credential(text)
     assert not secrets._may_name_credential("nothing to see in this sentence at all")
+
+
+# Prose made of the gate's own characters, with the pieces that make a secret out of letters and
+# dots alone: runs of 16 and more, ``eyJ``, a private-key header, ``Bearer``/``Basic`` and the
+# letter-only prefixes (AIza, AKIA, SG., AC, SK).
+_PROSE_PIECES = st.sampled_from([
+    "eyJhbGciOiJIUzI1NiJ9", "eyJab.cd", "BEGIN PRIVATE KEY", "PRIVATE KEY", "Bearer ", "basic ", "AIza", "AKIA",
+    "SG.", "AC", "SK", "a" * 15, "b" * 16, "Q" * 40, "x.y.z.w.v.u.t.s.r", "M" * 24 + "." + "abcdef" + "." + "c" * 27,
+])  # fmt: skip
+_PROSE_TEXT = st.lists(
+    st.one_of(_PROSE_PIECES, st.text(alphabet=st.sampled_from([*"abcXYZ.,;!?' \n\t", "\u017f", "\u212a"]))),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(_PROSE_TEXT, _TEXT))
+def test_the_prose_gate_passes_only_text_without_findings(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    if detectors.is_plain_prose(text):
+        assert _ungated_scan(monkeypatch, text) == ()
+
+
+def test_the_prose_gate_refuses_what_a_detector_needs() -> None:
+    assert detectors.is_plain_prose("Hello, world. It's a fine day; isn't it? Yes!")
+    for text in [
+        "a" * 16,  # a run long enough for a key made of letters
+        "word " + "M" * 24 + "." + "abcdef" + "." + "c" * 27,
+        "eyJab.cd is short",
+        "BEGIN PRIVATE KEY",
+        "call me at 4155552671",
+    ]:
+        assert not detectors.is_plain_prose(text), text
+    for text in ["ana@x.example", "pass: hunter22", "tom%40x.example", "caf\u00e9", "Kelvin \u212a", "a-b", "a_b"]:
+        assert not detectors.is_plain_prose(text), text
