@@ -78,6 +78,7 @@ _GATES = (
     (secrets, "_may_name_credential", lambda text: True),
     (personal, "_IPV4_HINT", _ALWAYS),
     (detectors, "is_plain_prose", lambda text: False),
+    (detectors, "is_short_id", lambda text: False),
 )
 
 
@@ -160,3 +161,28 @@ def test_the_prose_gate_refuses_what_a_detector_needs() -> None:
         assert not detectors.is_plain_prose(text), text
     for text in ["ana@x.example", "pass: hunter22", "tom%40x.example", "caf\u00e9", "Kelvin \u212a", "a-b", "a_b"]:
         assert not detectors.is_plain_prose(text), text
+
+
+# Short ids, and what a detector finds in 14 characters or fewer (or in 15).
+_ID_PIECES = st.sampled_from([
+    "xoxb-1-a", "xoxp-12-3", "1.2.3.4", "8.8.8.8", "4155552671", "078-05-1120", "AB123456C", "ab123456c",
+    "DE89370400440532013000", "4111111111111111", "a@b.co", "eyJab.cd", "doc-", "kb/", "-", "_", ".", "/",
+])  # fmt: skip
+_ID_TEXT = st.lists(
+    st.one_of(_ID_PIECES, st.text(alphabet=st.sampled_from([*"abcxo0123456789._/-", "\u212a"]), max_size=8)),
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(_ID_TEXT, _TEXT))
+def test_the_short_id_gate_passes_only_text_without_findings(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    if detectors.is_short_id(text):
+        assert _ungated_scan(monkeypatch, text) == ()
+
+
+def test_the_short_id_gate_refuses_what_a_detector_needs() -> None:
+    for text in ["doc-0918159", "kb/by-the.md", "gpt-4o-mini", "sess-0000023"]:
+        assert detectors.is_short_id(text), text
+    for text in ["xoxb-1-a2", "10.0.0.12", "41555526712", "12345678", "ab12cdefghijklm", "Doc-1", "a:b=c", "a@b.co"]:
+        assert not detectors.is_short_id(text), text
