@@ -51,6 +51,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_CLEAN_KEYS = 100_000
 _RANDOM_ID = re.compile(r"[0-9A-Fa-f]{8,64}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
+_JSON_STARTS = ("{", "[")
 
 
 def _names(key: str) -> str:
@@ -158,6 +159,11 @@ class Redactor:
 
     def redact_value(self, value: Any, numbering: TraceNumbering | None, *, depth: int = 0) -> Any:
         """A copy of ``value`` with its strings redacted; ``value`` itself when nothing changed."""
+        kind = type(value)
+        if kind is dict and depth <= _MAX_DEPTH:  # the common cases first, without isinstance chains
+            return self._redact_dict(value, numbering, depth)
+        if kind is str:
+            return self._redact_string(value, numbering, depth)
         if isinstance(value, str):
             return self._redact_string(value, numbering, depth)
         if depth > _MAX_DEPTH and isinstance(value, (dict, list)):
@@ -222,8 +228,9 @@ class Redactor:
         return self.redact_value(value, numbering, depth=depth + 1)
 
     def _redact_string(self, text: str, numbering: TraceNumbering | None, depth: int) -> str:
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "[") and depth < _MAX_DEPTH:
+        first = text[:1]
+        # Most strings start with neither a bracket nor a space: no ``lstrip`` copy for them.
+        if (first in _JSON_STARTS or (first.isspace() and text.lstrip()[:1] in _JSON_STARTS)) and depth < _MAX_DEPTH:
             try:
                 parsed = orjson.loads(text)
             except orjson.JSONDecodeError:
@@ -233,7 +240,8 @@ class Redactor:
                 if redacted is parsed:
                     return text
                 return orjson.dumps(redacted, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-        return self.redact_text(text, numbering)
+        findings = self.scanner.scan(text)  # redact_text, inlined: this runs for every string of a span
+        return self._replace(text, findings, numbering) if findings else text
 
     # -- spans --------------------------------------------------------------------------------
 
