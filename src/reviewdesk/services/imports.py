@@ -33,7 +33,7 @@ from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
 from reviewdesk.services import audit, cost_estimates, import_worker, redaction, restore
-from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new, unpack_case_rows
+from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new
 from reviewdesk.services.import_records import (
     ImportResult,
     ImportSummary,
@@ -400,7 +400,7 @@ class _BatchWriter:
         added = writes.insert_span_rows(conn, prepared.span_rows, rowids, self.import_rowid)
         for trace_id, row in zip(prepared.trace_ids, prepared.case_rows, strict=True):
             row["trace_rowid"] = rowids[trace_id]
-        writes.upsert_cases(conn, unpack_case_rows(prepared.case_rows))
+        writes.upsert_cases(conn, prepared.case_rows)  # the JSON as the worker encoded it, not decoded again
         counts = {rowids[t]: n for t, n in zip(prepared.trace_ids, prepared.span_counts, strict=True)}
         writes.set_span_counts(conn, counts, self.import_rowid)
         self._count(conn, spans=added, created=len(rowids), completed=0, redactions_before=before)

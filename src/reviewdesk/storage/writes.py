@@ -226,23 +226,74 @@ def case_columns(case: Case, trace_rowid: int, now: datetime) -> dict[str, Any]:
 def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new cases; refresh the content of existing ones (their row id, and so their labels, stay).
 
-    The cases' dated documents are listed again in ``case_documents`` in the same transaction.
+    A row's ``data`` is the case's JSON, as a dict or already encoded by orjson (``bytes``, as an
+    import's batches carry it). The cases' dated documents are listed again in ``case_documents``
+    in the same transaction.
     """
     if not rows:
         return
-    statement = dialect.insert(conn, CaseRow)
-    updatable = [c for c in rows[0] if c not in ("case_id",)]
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["case_id"], set_={c: getattr(statement.excluded, c) for c in updatable}
-        ),
-        list(rows),
-    )
+    if dialect.is_postgresql(conn):
+        rows = [{**row, "data": orjson.loads(row["data"])} if type(row["data"]) is bytes else row for row in rows]
+        statement = dialect.insert(conn, CaseRow)
+        updatable = [c for c in rows[0] if c not in ("case_id",)]
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["case_id"], set_={c: getattr(statement.excluded, c) for c in updatable}
+            ),
+            list(rows),
+        )
+    else:
+        _upsert_cases_sqlite(conn, rows)
     rowids: dict[str, int] = {}
     for chunk in _chunks([row["case_id"] for row in rows]):
         found = conn.execute(select(CaseRow.case_id, CaseRow.case_rowid).where(CaseRow.case_id.in_(chunk)))
         rowids.update({case_id: rowid for case_id, rowid in found})
     index_case_documents(conn, [(rowids[row["case_id"]], row["data"]) for row in rows])
+
+
+def _upsert_cases_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """``upsert_cases``'s statement straight to the driver, with positional rows.
+
+    SQLAlchemy's per-row parameter processing cost more than SQLite's insert (an import writes
+    thousands of cases a batch), and it decoded and encoded each case's JSON again. Each value
+    still goes through its column type's own conversion (dates, floats, JSON), so what is stored
+    is what the SQLAlchemy statement stored; JSON already encoded by orjson is stored as it is
+    (the same text: ``JsonText`` encodes with orjson too).
+    """
+    columns = list(rows[0])
+    table = CaseRow.__table__
+    unknown = [c for c in columns if c not in table.c]
+    if unknown or "case_id" not in columns:
+        raise ValueError(f"not columns of cases: {unknown}" if unknown else "a case row needs its case_id")
+    # Columns a row leaves out get their default, as SQLAlchemy's insert gives them (``tool_calls``).
+    defaults = {
+        c.name: c.default.arg
+        for c in table.c
+        if c.name not in columns and c.default is not None and getattr(c.default, "is_scalar", False)
+    }
+    columns += defaults
+    convert = []
+    for position, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if process is not None:
+            convert.append((position, name == "data", process))
+    values = []
+    for row in rows:
+        value = [row[c] if c in row else defaults[c] for c in columns]
+        for position, is_data, process in convert:
+            item = value[position]
+            if is_data and type(item) is bytes:
+                value[position] = item.decode("utf-8")
+            elif item is not None:
+                value[position] = process(item)
+        values.append(tuple(value))
+    # Column names from ``cases`` itself (checked above): nothing else reaches this SQL.
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "case_id")
+    conn.exec_driver_sql(
+        f"INSERT INTO cases ({', '.join(columns)}) VALUES ({dialect.marks(conn, len(columns))})"
+        f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
+        values,
+    )
 
 
 def stored_document_key(key: str) -> str:
@@ -252,8 +303,16 @@ def stored_document_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _dated_documents(data: Mapping[str, Any]) -> list[tuple[int, str, datetime]]:
-    """``(position, stored key, updated_at)`` of each document of a case's JSON that has an update time."""
+def _dated_documents(data: Mapping[str, Any] | bytes) -> list[tuple[int, str, datetime]]:
+    """``(position, stored key, updated_at)`` of each document of a case's JSON that has an update time.
+
+    ``data`` encoded (``bytes``) is decoded only if an update time may be in it: most cases have none.
+    """
+    if type(data) is bytes:
+        if b'"updated_at"' not in data:
+            return []
+        data = orjson.loads(data)
+    assert not isinstance(data, bytes)
     found = []
     documents = (data.get("retrieval") or {}).get("documents") or []
     for position, doc in enumerate(documents):
@@ -270,7 +329,7 @@ def _dated_documents(data: Mapping[str, Any]) -> list[tuple[int, str, datetime]]
     return found
 
 
-def index_case_documents(conn: Connection, cases: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+def index_case_documents(conn: Connection, cases: Sequence[tuple[int, Mapping[str, Any] | bytes]]) -> None:
     """List the dated documents of ``(case_rowid, case JSON)`` in ``case_documents``, replacing what was there.
 
     Read from the JSON the case is stored as (``Document.updated_at``, case format 5), so the list
@@ -280,13 +339,27 @@ def index_case_documents(conn: Connection, cases: Sequence[tuple[int, Mapping[st
         return
     for chunk in _chunks([rowid for rowid, _ in cases]):
         conn.execute(delete(CaseDocumentRow).where(CaseDocumentRow.case_rowid.in_(chunk)))
-    entries = [
-        {"case_rowid": rowid, "position": position, "doc_key": key, "updated_at": when}
-        for rowid, data in cases
-        for position, key, when in _dated_documents(data)
-    ]
-    if entries:
-        conn.execute(insert(CaseDocumentRow), entries)
+    entries = [(rowid, position, key, when) for rowid, data in cases for position, key, when in _dated_documents(data)]
+    if not entries:
+        return
+    if dialect.is_postgresql(conn):
+        conn.execute(
+            insert(CaseDocumentRow),
+            [{"case_rowid": r, "position": p, "doc_key": k, "updated_at": w} for r, p, k, w in entries],
+        )
+        return
+    # Straight to the driver, as the cases (``_upsert_cases_sqlite``): a batch lists thousands.
+    stored_at = _bind_processor(conn, CaseDocumentRow.__table__.c.updated_at)
+    conn.exec_driver_sql(
+        f"INSERT INTO case_documents (case_rowid, position, doc_key, updated_at) VALUES ({dialect.marks(conn, 4)})",
+        [(r, p, k, stored_at(w)) for r, p, k, w in entries],
+    )
+
+
+def _bind_processor(conn: Connection, column: Any) -> Any:
+    """How ``column``'s type turns a value into what ``conn``'s driver stores (identity if it does nothing)."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process if process is not None else (lambda value: value)
 
 
 def cases_without_recorded_cost(conn: Connection, *, after_rowid: int, limit: int) -> list[tuple[int, int, Any]]:
