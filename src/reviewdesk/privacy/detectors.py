@@ -68,14 +68,16 @@ class _Detector(Protocol):
 
 _DIGIT_PAIR = re.compile(r"\d\D{0,2}\d")
 # Plain prose: ASCII letters, whitespace and ``,;!?'`` only, every word (a run of letters and
-# dots) at most 15 long. No built-in detector can match such text: every personal kind needs a
-# digit or an ``@``; every secret pattern needs a character outside this set (``-``, ``_``, a digit,
-# ``:``, ``=`` …), a run of at least 16 token characters (AIza…, AKIA…, SG.…, Twilio's AC…, Discord's,
-# ``Bearer`` + 16), ``eyJ`` (a JWT: ``eyJabcd.efg`` is letters and dots) or ``PRIVATE KEY`` (a
-# header alone is a block); decoding needs ``\``, ``%`` or ``&``; credential names need ``:`` or
-# ``=``. ASCII only, so ``\d``, ``\w`` and case-insensitive matching mean what they say here.
-# Possessive, so a word of 16 letters cannot be split in two: one pass, no backtracking.
-_PROSE = re.compile(r"[ \t\r\n,;!?']*+(?:[A-Za-z.]{1,15}+[ \t\r\n,;!?']++)*+[A-Za-z.]{0,15}+")
+# dots) at most 19 long, at most 15 after ``bearer`` or ``basic``. No built-in detector can match
+# such text: every personal kind needs a digit or an ``@``; every secret pattern needs a character
+# outside this set (``-``, ``_``, a digit, ``:``, ``=`` …), a run of at least 20 token characters
+# (AKIA…, AIza…, SG.…, Twilio's AC…, Discord's), ``Bearer``/``Basic`` and 16 of them, ``eyJ`` (a JWT:
+# ``eyJabcd.efg`` is letters and dots) or ``PRIVATE KEY`` (a header alone is a block); decoding
+# needs ``\``, ``%`` or ``&``; credential names need ``:`` or ``=``. ASCII only, so ``\d``, ``\w``
+# and case-insensitive matching mean what they say here. Possessive, so a long word cannot be
+# split in two: one pass, no backtracking.
+_PROSE = re.compile(r"[ \t\r\n,;!?']*+(?:[A-Za-z.]{1,19}+[ \t\r\n,;!?']++)*+[A-Za-z.]{0,19}+")
+_PROSE_AFTER_BEARER = re.compile(r"[ \t\r\n,;!?']*+(?:[A-Za-z.]{1,15}+[ \t\r\n,;!?']++)*+[A-Za-z.]{0,15}+")
 
 
 # A short id (``doc-0918159``, ``kb/by-the.md``, ``gpt-4o-mini``): at most 14 characters of lower-case
@@ -90,7 +92,10 @@ _DIGIT_DOT_DIGIT = re.compile(r"[0-9]\.[0-9]")
 
 def is_plain_prose(text: str) -> bool:
     """Whether ``text`` is plain prose (``_PROSE``), in which no built-in detector finds anything."""
-    return text.isascii() and _PROSE.fullmatch(text) is not None and "eyJ" not in text and "PRIVATE KEY" not in text
+    if not text.isascii() or _PROSE.fullmatch(text) is None or "eyJ" in text or "PRIVATE KEY" in text:
+        return False
+    lowered = text.lower()
+    return ("bearer" not in lowered and "basic" not in lowered) or _PROSE_AFTER_BEARER.fullmatch(text) is not None
 
 
 def is_short_id(text: str) -> bool:

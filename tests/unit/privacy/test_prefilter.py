@@ -134,7 +134,8 @@ def test_the_credential_prefilter_admits_what_the_hint_matches() -> None:
 # letter-only prefixes (AIza, AKIA, SG., AC, SK).
 _PROSE_PIECES = st.sampled_from([
     "eyJhbGciOiJIUzI1NiJ9", "eyJab.cd", "BEGIN PRIVATE KEY", "PRIVATE KEY", "Bearer ", "basic ", "AIza", "AKIA",
-    "SG.", "AC", "SK", "a" * 15, "b" * 16, "Q" * 40, "x.y.z.w.v.u.t.s.r", "M" * 24 + "." + "abcdef" + "." + "c" * 27,
+    "SG.", "AC", "SK", "a" * 15, "b" * 16, "c" * 19, "d" * 20, "Q" * 40, "x.y.z.w.v.u.t.s.r",
+    "M" * 24 + "." + "abcdef" + "." + "c" * 27,
 ])  # fmt: skip
 _PROSE_TEXT = st.lists(
     st.one_of(_PROSE_PIECES, st.text(alphabet=st.sampled_from([*"abcXYZ.,;!?' \n\t", "\u017f", "\u212a"]))),
@@ -151,8 +152,12 @@ def test_the_prose_gate_passes_only_text_without_findings(monkeypatch: pytest.Mo
 
 def test_the_prose_gate_refuses_what_a_detector_needs() -> None:
     assert detectors.is_plain_prose("Hello, world. It's a fine day; isn't it? Yes!")
+    assert detectors.is_plain_prose("a" * 19 + " and good news")
+    assert detectors.is_plain_prose("bearers of good news, basically")
     for text in [
-        "a" * 16,  # a run long enough for a key made of letters
+        "a" * 20,  # a run long enough for a key made of letters (AKIA and 16 more)
+        "Basic " + "a" * 16,  # a credential after Basic or Bearer: 16 are enough
+        "the BEARER token is " + "Q" * 16,
         "word " + "M" * 24 + "." + "abcdef" + "." + "c" * 27,
         "eyJab.cd is short",
         "BEGIN PRIVATE KEY",
