@@ -65,17 +65,12 @@ class Importer(Protocol):
 
 @runtime_checkable
 class KeyedLines(Protocol):
-    """An importer of JSON lines that can name a line's spans without decoding them.
+    """An importer of JSON lines whose lines decode one by one, each on its own.
 
-    The worker processes of a large file cut it into batches from the ids alone and each decodes
-    only the lines of its own batches (``services.import_plan``); other formats are decoded whole
-    by every worker.
+    The worker processes of a large file read such a file in turns, each line parsed and decoded
+    once (``services.import_plan``); other formats are decoded whole by every worker.
     """
 
     def decode_record(self, value: Any, context: ReadContext, where: str) -> list[RawSpan]:
         """A line's spans as ``read`` yields them; bad spans reported, a bad line raises ``RecordError``."""
-        ...
-
-    def span_keys(self, value: Any, context: ReadContext, where: str) -> list[tuple[str, str]]:
-        """``(trace id, span id)`` of the spans ``decode_record`` would return (a few more at most)."""
         ...

@@ -31,13 +31,20 @@ class Record:
     """Bytes of the file consumed once this record is read (drives progress)."""
     start: int = 0
     """Where the record's bytes begin (JSON lines: to read the line again, ``services.import_plan``)."""
+    line: int = 0
+    """Its line number (JSON lines)."""
 
 
-def read_json_lines(context: ReadContext) -> Iterator[Record]:
-    """Each non-empty line as a JSON value; unparsable lines are reported and skipped."""
-    offset = 0
+def read_json_lines(context: ReadContext, *, start: int = 0, first_line: int = 1) -> Iterator[Record]:
+    """Each non-empty line as a JSON value; unparsable lines are reported and skipped.
+
+    ``start`` (a line's first byte) and ``first_line`` (its number) resume reading where another
+    reader of the same file stopped (``services.import_plan``).
+    """
+    offset = start
     with context.path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        handle.seek(start)
+        for number, raw in enumerate(handle, start=first_line):
             offset += len(raw)
             line = raw.strip()
             if number == 1:
@@ -55,7 +62,7 @@ def read_json_lines(context: ReadContext) -> Iterator[Record]:
                 )
                 context.report(RecordError(context.display_name, where, reason))
                 continue
-            yield Record(value, where, offset, offset - len(raw))
+            yield Record(value, where, offset, offset - len(raw), number)
 
 
 def read_json_document(context: ReadContext) -> tuple[Any, int]:

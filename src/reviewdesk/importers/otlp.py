@@ -84,10 +84,6 @@ class OtlpJsonLinesImporter:
         """One line's spans, as ``read`` decodes them (``importers.base.KeyedLines``)."""
         return decode_request(value, context, where=where)
 
-    def span_keys(self, value: Any, context: ReadContext, where: str) -> list[tuple[str, str]]:
-        """The ids of one line's spans without decoding them (``importers.base.KeyedLines``)."""
-        return request_keys(value, context, where=where)
-
 
 def decode_request(document: Any, context: ReadContext, *, where: str) -> list[RawSpan]:
     """Decode one ``TracesData`` object; bad spans are reported and skipped, good ones returned."""
@@ -138,45 +134,6 @@ def decode_request(document: Any, context: ReadContext, *, where: str) -> list[R
                 except _Bad as exc:
                     context.report(RecordError(name, spwhere, str(exc)))
     return spans
-
-
-def request_keys(document: Any, context: ReadContext, *, where: str) -> list[tuple[str, str]]:
-    """``(trace id, span id)`` of the spans ``decode_request`` would return, without decoding them.
-
-    A cheap scan: the worker processes of one file cut it into batches from these ids alone and
-    each decodes only its own batches (``services.import_plan``). It walks the same structure and
-    leaves out what ``decode_request`` refuses before a span's content (records, resources, lists,
-    ids, names); a span refused later for its content is in the ids but not in the batch.
-    """
-    if not isinstance(document, dict) or not isinstance(resource_spans := document.get("resourceSpans"), list):
-        return []
-    keys: list[tuple[str, str]] = []
-    for i, resource_span in enumerate(resource_spans):
-        if not isinstance(resource_span, dict):
-            continue
-        try:
-            _attributes(_dig_list(resource_span.get("resource"), "attributes"))
-        except _Bad:
-            continue
-        scope_spans = resource_span.get("scopeSpans", resource_span.get("instrumentationLibrarySpans"))
-        if not isinstance(scope_spans, list):
-            continue
-        for j, scope_span in enumerate(scope_spans):
-            raw_spans = (scope_span.get("spans") or []) if isinstance(scope_span, dict) else None
-            if not isinstance(raw_spans, list):
-                continue
-            for k, raw in enumerate(raw_spans):
-                if not isinstance(raw, dict) or not isinstance(raw.get("name", ""), str):
-                    continue
-                try:
-                    trace_id = _id(raw.get("traceId"), "traceId", 16)
-                    span_id = _id(raw.get("spanId"), "spanId", 8)
-                    _id(raw.get("parentSpanId"), "parentSpanId", 8)
-                except _Bad:
-                    continue
-                spwhere = f"{where}, resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
-                keys.append((trace_id or _anon_trace_id(context, spwhere), span_id or _anon_span_id(context, spwhere)))
-    return keys
 
 
 def _anon_trace_id(context: ReadContext, where: str) -> str:

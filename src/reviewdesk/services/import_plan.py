@@ -1,25 +1,21 @@
-"""Cutting a file into batches from its span ids alone, so that each worker decodes only its own batches.
+"""Reading a JSON-lines file in turns, so that each worker parses and decodes only the lines of its own batches.
 
 The worker processes of one file (``services.import_worker``, ADR 0013) must cut it into the
-same batches, and the cut depends on which spans each record adds to which trace
-(``import_batches.TraceBuffer``). Decoding every span to learn that made each worker do the
-whole file's decoding, half of it thrown away. For JSON lines whose importer can name a line's
-spans without decoding them (``importers.base.KeyedLines``) every worker scans the file once —
-each line parsed, its span ids taken, no span decoded — and cuts it with ``KeyBuffer``, which
-mirrors ``TraceBuffer`` on ids. Each worker decodes the lines it reads while the batch being
-read is its own (as they are read, as before) and keeps them; the others it only parses for their
-ids, keeping no span. A trace held past a cut (the last line read may go on in the next one)
-goes to the next batch, whose worker reads the lines it has not decoded again by their byte
-ranges; a trace longer than a batch is held, as ids, until it ends and is decoded by one worker only.
+same batches as one thread, and the cut depends on which spans each record adds to which trace
+(``import_batches.TraceBuffer``). Each worker used to parse the whole file to learn that. Now the
+reader of a batch reads on from where the batch before ended (``read_batch``): each line parsed
+and decoded once, the cut made by ``KeyBuffer`` (``TraceBuffer``'s rules on span ids and line
+numbers), and hands the next batch's reader a ``Baton`` (where to go on, the held traces) before
+it prepares its own batch. A trace held past a cut (the last line read may go on in the next one)
+goes to a later batch, whose worker reads the lines it has not decoded again by their byte ranges
+(``read_cut``); a trace longer than a batch is held as ids and lines until it ends.
 
-Records skipped travel with the batch during whose reading they were read, as before: the
-worker whose batch it is decodes those lines and reports them.
+Records skipped are reported with the batch during whose reading they were read, as before.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import orjson
@@ -51,17 +47,15 @@ class _Trace:
 class KeyBuffer:
     """``TraceBuffer``'s cut, from span ids: per trace the lines it came from and its span ids."""
 
-    def __init__(self, redact_id: Callable[[str], str] | None) -> None:
-        self.by_trace: dict[str, _Trace] = {}
-        self.pending = 0
-        self._redact_id = redact_id
-        self._last: set[str] = set()
+    def __init__(
+        self, by_trace: dict[str, _Trace] | None = None, pending: int = 0, last: set[str] | None = None
+    ) -> None:
+        self.by_trace: dict[str, _Trace] = by_trace if by_trace is not None else {}
+        self.pending = pending
+        self._last: set[str] = last if last is not None else set()
 
     def add(self, line: int, keys: list[tuple[str, str]]) -> None:
-        redact = self._redact_id
         last: set[str] = set()
-        if redact is not None:  # as ``BatchRedactor.redact_ids`` does to the decoded span
-            keys = [(redact(trace_id), redact(span_id)) for trace_id, span_id in keys]
         for trace_id, span_id in keys:
             trace = self.by_trace.get(trace_id)
             if trace is None:
@@ -104,58 +98,87 @@ class Cut:
     lines: dict[int, Line]
     """Every line ``traces`` names, by number."""
     decoded: dict[int, list[RawSpan]]
-    """The lines this worker decoded as it read them (ids redacted): only in its own batches."""
+    """The lines the reader of this batch decoded (ids redacted); the held traces' earlier lines are read again."""
     skipped: list[RecordError]
-    """Records skipped since the previous cut, in file order (complete only in this worker's own batches)."""
+    """Records skipped while this batch was read, in file order."""
     offset: int
     """Bytes of the file read once this batch was cut."""
 
 
-def plan(
+@dataclass(slots=True)
+class Baton:
+    """What the reader of one batch hands the reader of the next: where to go on, and the held traces.
+
+    Small: the held traces (those the last line read added to) as lines and span ids, and the
+    traces of the last few batches (so that every worker knows which traces were written before).
+    """
+
+    number: int
+    """The batch to read next."""
+    offset: int = 0
+    """Where its first line begins."""
+    line: int = 0
+    """The number of the last line read before it."""
+    held: dict[str, _Trace] = field(default_factory=dict)
+    pending: int = 0
+    last: set[str] = field(default_factory=set)
+    lines: dict[int, Line] = field(default_factory=dict)
+    """The held traces' lines."""
+    recent: list[list[str]] = field(default_factory=list)
+    """The traces of the batches before ``number`` that its reader did not read itself, oldest first."""
+    end: int | None = None
+    """The number of the file's last batch, once it was read: nothing is left to read."""
+
+
+def read_batch(
     importer: KeyedLines,
     context: ReadContext,
+    baton: Baton,
+    *,
     batch_spans: int,
     redactor: redaction.BatchRedactor,
-    ours: Callable[[int], bool],
-) -> Iterator[Cut]:
-    """Scan the file and yield its batches as ``TraceBuffer`` cuts them; decode the lines read for ``ours`` batches."""
-    redact_id = redactor.redactor.redact_id if redactor.redactor is not None else None
-    buffer = KeyBuffer(redact_id)
+    decoded: dict[int, list[RawSpan]],
+) -> tuple[Cut, Baton, dict[int, list[RawSpan]]]:
+    """Read batch ``baton.number`` from where the batch before ended, and cut it as ``TraceBuffer`` does.
+
+    Every line read is parsed and decoded once, by this reader only. ``decoded`` holds the held
+    traces' lines if this reader decoded them (the batch before was its own too). Returns the
+    cut, the baton for the next batch, and the held traces' lines decoded here.
+    """
+    buffer = KeyBuffer(baton.held, baton.pending, baton.last)
+    lines = dict(baton.lines)
     skipped: list[RecordError] = []
-    lines: dict[int, Line] = {}
-    decoded: dict[int, list[RawSpan]] = {}
-    number = offset = 0
     scan = replace(context, report=skipped.append)
-
-    def cut(everything: bool) -> Cut:
-        nonlocal lines, decoded, number
-        traces = buffer.take(everything=everything)
-        wanted = {n: lines[n] for numbers in traces.values() for n in numbers}
-        done = Cut(traces=traces, lines=wanted, decoded=decoded, skipped=skipped[:], offset=offset)
-        skipped.clear()
-        lines = {n: lines[n] for trace in buffer.by_trace.values() for n in trace.lines}  # the held traces'
-        number += 1
-        # The held traces' decoded lines stay only when the next batch is ours too (one worker).
-        decoded = {n: decoded[n] for n in lines if n in decoded} if ours(number) else {}
-        return done
-
-    for record in read_json_lines(scan):
-        line = int(record.where.removeprefix("line "))
-        lines[line] = Line(line, record.start, record.offset)
-        if ours(number):
-            try:
-                decoded[line] = list(map(redactor.redact_ids, importer.decode_record(record.value, scan, record.where)))
-            except RecordError as exc:
-                scan.report(exc)
+    offset, last_line, end = baton.offset, baton.line, True
+    for record in read_json_lines(scan, start=baton.offset, first_line=baton.line + 1):
+        lines[record.line] = Line(record.line, record.start, record.offset)
+        offset, last_line = record.offset, record.line
         try:
-            keys = importer.span_keys(record.value, context, record.where)
-        except RecordError:  # pragma: no cover - ``span_keys`` skips what decoding refuses
-            keys = []
-        buffer.add(line, keys)
-        offset = record.offset
+            spans = list(map(redactor.redact_ids, importer.decode_record(record.value, scan, record.where)))
+        except RecordError as exc:
+            scan.report(exc)
+            continue
+        decoded[record.line] = spans
+        buffer.add(record.line, [(span.trace_id, span.span_id) for span in spans])
         if buffer.ready >= batch_spans:
-            yield cut(everything=False)
-    yield cut(everything=True)
+            end = False
+            break
+    traces = buffer.take(everything=end)
+    wanted = {n: lines[n] for numbers in traces.values() for n in numbers}
+    cut = Cut(traces=traces, lines=wanted, decoded=decoded, skipped=skipped, offset=offset)
+    held_lines = {n: lines[n] for trace in buffer.by_trace.values() for n in trace.lines}
+    following = Baton(
+        number=baton.number + 1,
+        offset=offset,
+        line=last_line,
+        held=buffer.by_trace,
+        pending=buffer.pending,
+        last=buffer._last,
+        lines=held_lines,
+        recent=[*baton.recent, list(traces)],
+        end=baton.number if end else None,
+    )
+    return cut, following, {n: decoded[n] for n in held_lines if n in decoded}
 
 
 def read_cut(importer: KeyedLines, context: ReadContext, cut: Cut, redactor: redaction.BatchRedactor) -> Batch:

@@ -39,8 +39,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from reviewdesk.domain.errors import RecordError, ReviewdeskError
+from reviewdesk.domain.spans import RawSpan
 from reviewdesk.importers import registry
 from reviewdesk.importers.base import KeyedLines, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
@@ -74,6 +76,8 @@ class Job:
     share: int = 0
     shares: int = 1
     """This worker prepares the batches whose number modulo ``shares`` is ``share`` (``WORKERS``)."""
+    shared: Path | None = None
+    """Where the workers of one file hand each other the reading (``import_plan.Baton``)."""
 
 
 @dataclass(slots=True)
@@ -91,12 +95,14 @@ class Prepared:
     """Records skipped while reading this batch."""
 
 
-def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
+def prepare_file(job: Job, emit: Callable[[Prepared], None], relay: Relay | None = None) -> None:
     """Read ``job``'s file and ``emit`` its share of the batches in order (nothing touches the workspace).
 
-    Every worker of a file reads all of it and cuts it into the same batches (the cut depends only
-    on what was read), but prepares and emits only its share: redaction and case rules, nine
-    tenths of the work, are spread over the workers, and each trace stays whole in one batch.
+    Every worker of a file cuts it into the same batches as one would, and prepares and emits only
+    its share: redaction and case rules, nine tenths of the work, are spread over the workers, and
+    each trace stays whole in one batch. JSON lines are read in turns (``relay``: each line parsed
+    once, ``_prepare_planned``); other formats are read whole by every worker (the cut depends
+    only on what was read).
     """
     redactor = redaction.BatchRedactor(None, 0, rules=job.rules)
     importer = registry.get_importer(job.importer)
@@ -104,7 +110,7 @@ def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
     skipped: list[RecordError] = []
     context = ReadContext(path=job.path, file_hash=job.file_hash, report=skipped.append, name=job.name)
     if isinstance(importer, KeyedLines):
-        _prepare_planned(job, importer, context, redactor, emit)
+        _prepare_planned(job, importer, context, redactor, emit=emit, relay=relay)
         return
     buffer = TraceBuffer(redactor.redact_ids)
     written: set[str] = set()
@@ -132,33 +138,66 @@ def prepare_file(job: Job, emit: Callable[[Prepared], None]) -> None:
     send(everything=True)
 
 
+class Relay(Protocol):
+    """How the workers of a file hand each other the reading of the next batch (``import_plan.Baton``)."""
+
+    def pass_on(self, baton: import_plan.Baton) -> None: ...
+
+    def wait(self, number: int) -> import_plan.Baton: ...
+
+
 def _prepare_planned(
     job: Job,
     importer: KeyedLines,
     context: ReadContext,
     redactor: redaction.BatchRedactor,
+    *,
     emit: Callable[[Prepared], None],
+    relay: Relay | None,
 ) -> None:
-    """``prepare_file`` for JSON lines whose spans can be named without decoding them (``services.import_plan``).
+    """``prepare_file`` for JSON lines read in turns (``services.import_plan``): each line is parsed and decoded once.
 
-    Every worker parses the whole file for span ids and cuts the same batches from them; each decodes
-    only the lines of the batches it prepares. A trace longer than a batch is held as ids by all
-    and decoded by one.
+    The reader of a batch cuts it, hands the next batch's reading to the next worker (a
+    ``Baton``: where to go on and the traces held over), then prepares its batch; so reading, a
+    tenth of the work, goes round the workers while each prepares, and nobody parses a line twice.
     """
-    ours: Callable[[int], bool] = lambda number: number % job.shares == job.share  # noqa: E731
-    written: set[str] = set()
-    for number, cut in enumerate(import_plan.plan(importer, context, job.batch_spans, redactor, ours)):
-        before = {t for t in cut.traces if t in written} if ours(number) else set()  # carried past HOLD_SPANS
+    if job.shares > 1 and relay is None:
+        raise ValueError("workers sharing a file need a relay to hand each other the reading")
+    written: set[str] = set()  # every trace of the batches before: one carried past HOLD_SPANS is not new
+    decoded: dict[int, list[RawSpan]] = {}
+    baton = import_plan.Baton(number=0) if job.share == 0 else _wait(relay, job.share)
+    while baton.end is None:
+        for traces in baton.recent:
+            written.update(traces)
+        cut, following, decoded = import_plan.read_batch(
+            importer, context, baton, batch_spans=job.batch_spans, redactor=redactor, decoded=decoded
+        )
+        before = {t for t in cut.traces if t in written}
         written.update(cut.traces)
-        if not ours(number):
-            continue  # another worker's batch: only its ids were read
+        following.recent = following.recent[-(job.shares - 1) :] if job.shares > 1 else []
+        if job.shares > 1:
+            assert relay is not None
+            relay.pass_on(following)  # the next worker reads on while this one prepares
+            decoded = {}  # the held lines are read again by whoever cuts their traces
         taken = import_plan.read_cut(importer, context, cut, redactor)
         new = {t: spans for t, spans in taken.items() if t not in before}
         more = {t: spans for t, spans in taken.items() if t in before}
-        del taken  # ``prepare_new`` frees each trace's spans as it is done: no other reference may keep them
+        skipped = cut.skipped
+        del taken, cut  # ``prepare_new`` frees each trace's spans as it is done: no other reference may keep them
         built = prepare_new(new, redactor, job.source, datetime.now(UTC)) if new else None
-        emit(Prepared(offset=cut.offset, new=built, more=more, skipped=cut.skipped))
+        emit(Prepared(offset=following.offset, new=built, more=more, skipped=skipped))
         del built, more  # sent: not kept while the next batch is read and prepared
+        if following.end is not None:
+            return  # the file's last batch; the next worker was told
+        baton = following if job.shares == 1 else _wait(relay, baton.number + job.shares)
+    # The file ended in another worker's batch: tell the ones after this one, up to the last that waits.
+    if relay is not None and baton.number + 1 < baton.end + job.shares:
+        relay.pass_on(replace(baton, number=baton.number + 1, held={}, lines={}, recent=[]))
+
+
+def _wait(relay: Relay | None, number: int) -> import_plan.Baton:
+    assert relay is not None
+    return relay.wait(number)
 
 
 def serve() -> None:
@@ -174,8 +213,8 @@ def serve() -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the frames
     gc.disable()  # as in the importing process: millions of acyclic objects (imports.import_files)
-    commands = sys.stdin.buffer
-    sent = taken = 0
+    commands = _Commands(sys.stdin.buffer)
+    sent = 0
 
     def send(kind: str, value: object) -> None:
         payload = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
@@ -183,11 +222,8 @@ def serve() -> None:
         out.flush()
 
     def send_batch(prepared: Prepared) -> None:
-        nonlocal sent, taken
-        while sent - taken >= QUEUE_BATCHES:
-            if not commands.read(1):
-                raise BrokenPipeError("the importing process is gone")
-            taken += 1
+        nonlocal sent
+        commands.wait_taken(sent)
         path = job.scratch / f"batch-{sent}.pickle"
         with path.open("wb") as handle:
             pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -195,8 +231,9 @@ def serve() -> None:
         send("batch", path)
 
     try:
-        job: Job = pickle.load(commands)
-        prepare_file(job, send_batch)
+        job: Job = pickle.load(commands.stream)
+        relay = _FileRelay(job.shared or job.scratch, commands, send) if job.shares > 1 else None
+        prepare_file(job, send_batch, relay)
         send("done", None)
     except ReviewdeskError as exc:
         send("error", exc)
@@ -210,6 +247,60 @@ def serve() -> None:
 
 
 _HEADER = struct.Struct("!Q")
+_TAKEN = b"."
+"""On a worker's stdin: one of its batches was taken."""
+_BATON = b"t"
+"""On a worker's stdin: the baton for its next batch is waiting in the shared scratch directory."""
+
+
+class _Commands:
+    """The worker's stdin: one byte per batch taken (``_TAKEN``) or baton handed over (``_BATON``), in any order."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.taken = self.batons = 0
+
+    def _read(self) -> None:
+        byte = self.stream.read(1)
+        if not byte:
+            raise BrokenPipeError("the importing process is gone")
+        if byte == _BATON:
+            self.batons += 1
+        else:
+            self.taken += 1
+
+    def wait_taken(self, sent: int) -> None:
+        """Until fewer than ``QUEUE_BATCHES`` of the ``sent`` batches wait."""
+        while sent - self.taken >= QUEUE_BATCHES:
+            self._read()
+
+    def wait_baton(self) -> None:
+        while not self.batons:
+            self._read()
+        self.batons -= 1
+
+
+class _FileRelay:
+    """Batons through the import's shared scratch directory: a file each, and a frame telling the importing
+    process, which tells the next worker (``Workers``). Through pipes a large baton (a long trace held
+    over) could block the worker that hands it over until the next one, busy preparing, reads it."""
+
+    def __init__(self, shared: Path, commands: _Commands, send: Callable[[str, object], None]) -> None:
+        self._shared, self._commands, self._send = shared, commands, send
+
+    def pass_on(self, baton: import_plan.Baton) -> None:
+        path = self._shared / f"baton-{baton.number}.pickle"
+        with path.open("wb") as handle:
+            pickle.dump(baton, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self._send("baton", baton.number)
+
+    def wait(self, number: int) -> import_plan.Baton:
+        self._commands.wait_baton()
+        path = self._shared / f"baton-{number}.pickle"
+        with path.open("rb") as handle:
+            baton: import_plan.Baton = pickle.load(handle)
+        path.unlink()
+        return baton
 
 
 class WorkerError(RuntimeError):
@@ -230,7 +321,9 @@ class Worker:
     while it waits.
     """
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, on_baton: Callable[[int], None] | None = None) -> None:
+        self._on_baton = on_baton
+        self._writing = threading.Lock()  # acknowledgements (importing thread) and batons (readers) share stdin
         self._process = subprocess.Popen(
             # Not ``-m``: the classes sent back must be this module's, not ``__main__``'s. ``-P``:
             # the current directory (the user's) is not put first on the worker's module path.
@@ -262,6 +355,9 @@ class Worker:
                 payload = self._out.read(size)
                 if len(payload) < size:
                     break
+                if self._on_baton is not None and size < 64 and pickle.loads(payload)[0] == "baton":
+                    self._on_baton(pickle.loads(payload)[1])  # at once: the next worker waits for it
+                    continue
                 self._frames.put(payload)
         finally:
             self._frames.put(None)
@@ -285,9 +381,7 @@ class Worker:
                 value.unlink()
                 # Taken: the worker may prepare one more. One that has sent all its batches may be
                 # gone already (with several workers, it finishes before the others' turns are over).
-                with contextlib.suppress(BrokenPipeError):
-                    self._commands.write(b".")
-                    self._commands.flush()
+                self.tell(_TAKEN)
                 yield prepared  # type: ignore[misc]
                 prepared = None  # not kept while the next one is read: one batch in memory, not two
             elif kind == "done":
@@ -296,6 +390,12 @@ class Worker:
                 raise value
             else:
                 raise WorkerError(f"the import's worker process failed:\n{value}")
+
+    def tell(self, byte: bytes) -> None:
+        """Send the worker one command byte; one that has ended (all its batches sent) is not an error."""
+        with self._writing, contextlib.suppress(BrokenPipeError, ValueError):
+            self._commands.write(byte)
+            self._commands.flush()
 
     def close(self) -> None:
         """Stop the worker (it holds nothing of the workspace, so stopping it loses nothing) and wait for it."""
@@ -319,11 +419,20 @@ class Workers:
     def __init__(self, job: Job, count: int | None = None) -> None:
         count = count or WORKERS
         self._workers: list[Worker] = []
+        self._count = count
+        self._starting = threading.Lock()
+        self._early: list[int] = []  # batons for workers not started yet
         try:
             for share in range(count):
                 scratch = job.scratch / f"worker-{share}"  # each numbers its batch files from 0
                 scratch.mkdir()
-                self._workers.append(Worker(replace(job, scratch=scratch, share=share, shares=count)))
+                shared = replace(job, scratch=scratch, share=share, shares=count, shared=job.scratch)
+                worker = Worker(shared, self._hand)
+                with self._starting:
+                    self._workers.append(worker)
+                    early, self._early = [s for s in self._early if s == share], [s for s in self._early if s != share]
+                for _ in early:
+                    worker.tell(_BATON)
         except BaseException:
             self.close()
             raise
@@ -331,6 +440,15 @@ class Workers:
     @property
     def pids(self) -> list[int]:
         return [worker.pid for worker in self._workers]
+
+    def _hand(self, number: int) -> None:
+        """On a worker's reader thread: the baton of batch ``number`` is ready; tell the worker that reads it."""
+        share = number % self._count
+        with self._starting:
+            if share >= len(self._workers):
+                self._early.append(share)
+                return
+        self._workers[share].tell(_BATON)
 
     def batches(self, cancelled: Callable[[], bool]) -> Iterator[Prepared]:
         """Every batch of the file in order; stops early when ``cancelled()`` (then ``close``)."""

@@ -7,6 +7,8 @@ Every test here starts real worker processes (a new interpreter each), so they a
 from __future__ import annotations
 
 import json
+import pickle
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +21,7 @@ from reviewdesk.domain.errors import RecordError
 from reviewdesk.importers import registry
 from reviewdesk.importers.base import ReadContext
 from reviewdesk.privacy import RedactionSettings
-from reviewdesk.services import cases, import_batches, import_worker, imports
+from reviewdesk.services import cases, import_batches, import_plan, import_worker, imports
 from reviewdesk.services.import_batches import CaseSource
 from reviewdesk.services.redaction import RedactionRules
 from reviewdesk.services.workspace import Workspace, open_workspace
@@ -144,8 +146,8 @@ def test_cancel_stops_the_worker_and_keeps_whole_batches(
     started: list[import_worker.Worker] = []
     real = import_worker.Worker.__init__
 
-    def remember(self: import_worker.Worker, job: import_worker.Job) -> None:
-        real(self, job)
+    def remember(self: import_worker.Worker, job: import_worker.Job, on_baton: Any = None) -> None:
+        real(self, job, on_baton)
         started.append(self)
 
     monkeypatch.setattr(import_worker.Worker, "__init__", remember)
@@ -264,20 +266,55 @@ def test_a_long_trace_is_built_once_and_stored_as_when_read_whole(
     assert _stored(workspace) == _import_alone(tmp_path, path)
 
 
+class _LocalRelay:
+    """Batons between workers run as threads of this process (``import_worker.Relay``)."""
+
+    def __init__(self) -> None:
+        self._batons: dict[int, import_plan.Baton] = {}
+        self._ready = threading.Condition()
+
+    def pass_on(self, baton: import_plan.Baton) -> None:
+        with self._ready:
+            self._batons[baton.number] = pickle.loads(pickle.dumps(baton))  # as through a file
+            self._ready.notify_all()
+
+    def wait(self, number: int) -> import_plan.Baton:
+        with self._ready:
+            assert self._ready.wait_for(lambda: number in self._batons, timeout=60)
+            return self._batons.pop(number)
+
+
+def _shares(path: Path, tmp_path: Path, shares: int, batch_spans: int = 10) -> list[list[list[str]]]:
+    """Each worker's batches (their trace ids) when ``shares`` workers read ``path`` in turns."""
+    relay = _LocalRelay()
+    out: list[list[import_worker.Prepared]] = [[] for _ in range(shares)]
+    errors: list[BaseException] = []
+
+    def run(share: int) -> None:
+        try:
+            job = replace(_job(path, tmp_path, batch_spans=batch_spans), share=share, shares=shares)
+            import_worker.prepare_file(job, out[share].append, relay if shares > 1 else None)
+        except BaseException as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in range(shares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+    return [[p.new.trace_ids if p.new else [] for p in batches] for batches in out]
+
+
 def test_workers_prepare_alternate_batches_that_together_are_one_workers(tmp_path: Path) -> None:
-    # Each of WORKERS workers reads the whole file, cuts the same batches and prepares its share:
-    # taken in turn, they are the batches one worker prepares, traces whole and in file order.
+    # The workers read the file in turns and each prepares its share: taken in turn, they are
+    # the batches one worker prepares, traces whole and in file order.
     path = _file(tmp_path, "shared.jsonl", traces=30)
-
-    def batches(share: int, shares: int) -> list[list[str]]:
-        out: list[import_worker.Prepared] = []
-        job = replace(_job(path, tmp_path, batch_spans=10), share=share, shares=shares)
-        import_worker.prepare_file(job, out.append)
-        return [p.new.trace_ids if p.new else [] for p in out]
-
-    alone = batches(0, 1)
-    first, second = batches(0, 2), batches(1, 2)
+    (alone,) = _shares(path, tmp_path, 1)
+    first, second = _shares(path, tmp_path, 2)
     assert len(alone) > 4 and first == alone[0::2] and second == alone[1::2]
+    a, b, c = _shares(path, tmp_path, 3)
+    assert a == alone[0::3] and b == alone[1::3] and c == alone[2::3]
 
 
 def test_a_worker_does_not_load_alembic() -> None:
@@ -291,9 +328,11 @@ def test_a_worker_does_not_load_alembic() -> None:
     assert out.strip() == "[]"
 
 
-def test_a_worker_decodes_only_the_lines_of_its_own_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The batches are cut from span ids alone (services.import_plan): each worker decodes its share
-    # of the lines (and the line a held trace crosses into), not the whole file, and the traces
+def test_each_line_is_decoded_once_and_the_batches_are_one_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers read in turns (services.import_plan): every line is parsed and decoded by one
+    # worker only (and a held trace's line again by the worker that cuts it), and the batches
     # are the ones one thread's TraceBuffer cuts.
     path = _file(tmp_path, "scan.jsonl", traces=30)
     lines = sum(1 for _ in path.open())
@@ -306,13 +345,8 @@ def test_a_worker_decodes_only_the_lines_of_its_own_batches(tmp_path: Path, monk
         return original(self, value, context, where)
 
     monkeypatch.setattr(type(importer), "decode_record", counted)
-    shares: list[list[list[str]]] = []
-    for share in range(2):
-        out: list[import_worker.Prepared] = []
-        decoded.clear()
-        import_worker.prepare_file(replace(_job(path, tmp_path, batch_spans=10), share=share, shares=2), out.append)
-        assert len(set(decoded)) < lines * 0.7  # about half, not all
-        shares.append([p.new.trace_ids if p.new else [] for p in out])
+    shares = _shares(path, tmp_path, 2)
+    assert len(set(decoded)) == lines and len(decoded) < lines * 1.3  # each once, a few held lines twice
     buffer = import_batches.TraceBuffer(lambda s: s)
     cuts: list[list[str]] = []
     context = ReadContext(path=path, file_hash="0" * 64, report=lambda _e: None)
