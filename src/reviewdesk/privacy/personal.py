@@ -277,11 +277,19 @@ class PhoneDetector:
         self._trimmed: dict[tuple[str, int, int], list[tuple[int, int, str]]] = {}
 
     def find(self, text: str) -> Iterator[Finding]:
+        hints = list(_PHONE_HINT.finditer(text))
+        # Where ``_PHONE_FIELD`` matches, its digits start a hint: the character before them is one
+        # of ``:="' \t`` (a word boundary before a digit) or the ``+`` the hint also starts with,
+        # and eight digits in a row make a hint. So without a hint there is no field either, and
+        # the field's case-insensitive alternation (two thirds of this detector's time on the
+        # benchmark's text) runs only where a hint is.
+        if not hints:
+            return
         for field in _PHONE_FIELD.finditer(text):
             key = phone_number_key(field.group(1), self._regions)
             if key is not None:
                 yield Finding("PHONE", field.start(1), field.end(1), key)
-        for hint in _PHONE_HINT.finditer(text):
+        for hint in hints:
             # libphonenumber is thorough but slow: run it on the candidate and two characters
             # around it (it refuses numbers glued to letters, so it must see the neighbours).
             lo, hi = max(hint.start() - 2, 0), min(hint.end() + 2, len(text))
