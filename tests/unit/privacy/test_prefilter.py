@@ -143,13 +143,6 @@ _PROSE_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(_PROSE_TEXT, _TEXT))
-def test_the_prose_gate_passes_only_text_without_findings(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    if detectors.is_plain_prose(text):
-        assert _ungated_scan(monkeypatch, text) == ()
-
-
 def test_the_prose_gate_refuses_what_a_detector_needs() -> None:
     assert detectors.is_plain_prose("Hello, world. It's a fine day; isn't it? Yes!")
     assert detectors.is_plain_prose("a" * 19 + " and good news")
@@ -179,15 +172,19 @@ _ID_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(_ID_TEXT, _TEXT))
-def test_the_short_id_gate_passes_only_text_without_findings(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    if detectors.is_short_id(text):
-        assert _ungated_scan(monkeypatch, text) == ()
-
-
 def test_the_short_id_gate_refuses_what_a_detector_needs() -> None:
     for text in ["doc-0918159", "kb/by-the.md", "gpt-4o-mini", "sess-0000023"]:
         assert detectors.is_short_id(text), text
     for text in ["xoxb-1-a2", "10.0.0.12", "41555526712", "12345678", "ab12cdefghijklm", "Doc-1", "a:b=c", "a@b.co"]:
         assert not detectors.is_short_id(text), text
+
+
+@pytest.mark.parametrize(("gate", "texts"), [("is_plain_prose", _PROSE_TEXT), ("is_short_id", _ID_TEXT)])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_gate_passes_only_text_without_findings(
+    monkeypatch: pytest.MonkeyPatch, gate: str, texts: st.SearchStrategy[str], data: st.DataObject
+) -> None:
+    text = data.draw(st.one_of(texts, _TEXT))
+    if getattr(detectors, gate)(text):
+        assert _ungated_scan(monkeypatch, text) == ()
