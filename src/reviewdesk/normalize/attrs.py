@@ -8,28 +8,44 @@ the largest cost of an import; grouping them once per span makes each question a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 # "prefix.N.rest" where N is the first segment made of digits that is not the last one.
-_LIST_KEY = re.compile(r"\n([^\n]*?\.)(\d+)\.([^\n]+)(?=\n)")
+_LIST_KEY = re.compile(r"\n(([^\n]*?\.)(\d+)\.([^\n]+))(?=\n)")
+
+# prefix -> [(N, [(rest, key), ...]), ...] in N order: which keys make which list item.
+_Lists = dict[str, list[tuple[int, list[tuple[str, str]]]]]
+
+
+@lru_cache(maxsize=2048)
+def _layout(keys: tuple[str, ...]) -> tuple[str, _Lists]:
+    """The keys string and the list layout of one set of attribute keys.
+
+    Both follow from the keys alone, and the spans of one instrumentation repeat a few key sets
+    (one per number of messages or documents): scanning them once per key set, not per span,
+    removes most of the cost of grouping. Bounded, so a source whose keys never repeat only
+    pays the scan it paid before.
+    """
+    # All keys in one newline-separated string: "is there a key starting with X" is then a
+    # substring search, and the flattened-list keys are found by one regex scan.
+    joined = "\n" + "\n".join(keys) + "\n"
+    groups: dict[str, dict[int, dict[str, str]]] = {}
+    for key, prefix, index, rest in _LIST_KEY.findall(joined):
+        # "x.01.y" and "x.1.y" are one item's "y": the later key's value, in the first one's place.
+        groups.setdefault(prefix, {}).setdefault(int(index), {})[rest] = key
+    lists = {prefix: [(n, list(items[n].items())) for n in sorted(items)] for prefix, items in groups.items()}
+    return joined, lists
 
 
 class AttrIndex:
     """Attribute keys of one span, grouped by list prefix; prefix questions answered in C."""
 
-    __slots__ = ("_keys", "_lists")
+    __slots__ = ("_attrs", "_keys", "_lists")
 
     def __init__(self, attrs: dict[str, Any]) -> None:
-        # All keys in one newline-separated string: "is there a key starting with X" is then a
-        # substring search, and the flattened-list keys are found by one regex scan.
-        keys = "\n" + "\n".join(attrs) + "\n"
-        lists: dict[str, dict[int, dict[str, Any]]] = {}
-        for match in _LIST_KEY.finditer(keys):
-            prefix, index, rest = match.groups()
-            value = attrs.get(f"{prefix}{index}.{rest}")
-            lists.setdefault(prefix, {}).setdefault(int(index), {})[rest] = value
-        self._keys = keys
-        self._lists = lists
+        self._attrs = attrs
+        self._keys, self._lists = _layout(tuple(attrs))
 
     def has(self, prefix: str) -> bool:
         """Whether some key starts with ``prefix`` (e.g. ``gen_ai.`` or ``llm.prompt_template.``)."""
@@ -40,10 +56,11 @@ class AttrIndex:
 
     def indexed(self, prefix: str) -> list[dict[str, Any]]:
         """The ``prefix.N.rest`` attributes as a list of nested dicts ordered by N (10 after 9)."""
-        groups = self._lists.get(prefix)
-        if not groups:
+        items = self._lists.get(prefix)
+        if not items:
             return []
-        return [nest(groups[index]) for index in sorted(groups)]
+        attrs = self._attrs
+        return [nest({rest: attrs[key] for rest, key in item}) for _, item in items]
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +68,13 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     numeric = False
     for key, value in flat.items():
+        if "." not in key:  # most keys of an item (``role``, ``content``): no path to walk
+            numeric = numeric or key.isdigit()
+            if isinstance(root.get(key), dict):
+                root[key][""] = value
+            else:
+                root[key] = value
+            continue
         parts = key.split(".")
         node = root
         for part in parts[:-1]:
@@ -75,7 +99,7 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
 def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
-    converted = {k: _listify(v) for k, v in node.items()}
+    converted = {k: _listify(v) if isinstance(v, dict) else v for k, v in node.items()}
     if converted and all(k.isdigit() for k in converted):
         # Numeric order: index 10 comes after 9, not after 1.
         return [converted[k] for k in sorted(converted, key=int)]

@@ -76,6 +76,9 @@ def document_updated_at(metadata: Mapping[str, Any]) -> datetime | None:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# In ASCII text the word characters (``\w``) are letters, digits and ``_``: every other character
+# becomes a space, and splitting on spaces gives the same words as ``_WORD`` three times faster.
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
 
 
 def _words(text: str) -> list[str]:
@@ -83,7 +86,7 @@ def _words(text: str) -> list[str]:
         # Lower-casing ASCII is case-folding, and changes no character's word class: one call for
         # the text instead of one per word. Elsewhere folding may (``İ`` folds to ``i`` and a
         # combining dot, which is not a word character), so each word is folded as found.
-        return _WORD.findall(text.lower())
+        return text.lower().translate(_ASCII_NON_WORD).split()
     return [w.casefold() for w in _WORD.findall(text)]
 
 
@@ -97,10 +100,15 @@ def _shingles_within(words: list[str], vocabulary: set[str], size: int = PASSAGE
     A document's runs are compared with the answer's alone, so a run holding a word the answer
     never uses cannot count; skipping them builds a few tuples per document instead of hundreds.
     """
+    # Which words are in the vocabulary, one byte each, computed in C: most documents have no run
+    # of ``size`` of them at all, and for those no word is looked at in Python.
+    inside = bytes(map(vocabulary.__contains__, words))
+    if b"\x01" * size not in inside:
+        return set()
     found: set[tuple[str, ...]] = set()
     run = 0  # how many words up to here are in the vocabulary
-    for i, word in enumerate(words):
-        run = run + 1 if word in vocabulary else 0
+    for i, flag in enumerate(inside):
+        run = run + 1 if flag else 0
         if run >= size:
             found.add(tuple(words[i - size + 1 : i + 1]))
     return found
@@ -129,18 +137,25 @@ def cited_documents(output: str | None, request: str | None, documents: Sequence
     if not output:
         return [False] * len(documents)
     answer_words = _words(output)
-    answer = _shingles(answer_words)
     vocabulary = set(answer_words)
     # Only runs the answer has matter (a shared run is in the answer), so each document and the
     # request are reduced to those: the same sets of shared runs as comparing every run.
-    asked = _shingles_within(_words(request or ""), vocabulary)
     doc_shingles = [_shingles_within(_words(content or ""), vocabulary) for _, content in documents]
+    # The answer's and the request's runs only matter for a document that has some: most have none.
+    answer: set[tuple[str, ...]] | None = None
+    asked: set[tuple[str, ...]] = set()
     folded = output.casefold()
     result: list[bool] = []
     for index, (doc_id, _content) in enumerate(documents):
         if doc_id and _mentions_id(folded, doc_id):
             result.append(True)
             continue
+        if not doc_shingles[index]:
+            result.append(False)
+            continue
+        if answer is None:
+            answer = _shingles(answer_words)
+            asked = _shingles_within(_words(request or ""), vocabulary)
         shared = (answer & doc_shingles[index]) - asked
         for other, shingles in enumerate(doc_shingles):
             if other != index and shared:
