@@ -20,6 +20,7 @@ from reviewdesk.domain.errors import RecordError
 from reviewdesk.services import redaction
 from reviewdesk.services.workspace import Workspace, this_host
 from reviewdesk.storage import imports as storage_imports
+from reviewdesk.storage import search
 from reviewdesk.storage.engine import begin_write
 
 MAX_KEPT_ERRORS = 1000
@@ -115,6 +116,7 @@ def begin_import(
         # Who runs it: the next open of the workspace, on any machine, tells a live import from an
         # abandoned one (``workspace.close_abandoned_imports``).
         storage_imports.note_running(conn, import_rowid, pid=os.getpid(), host=this_host(), at=datetime.now(UTC))
+        search.tune_for_imports(conn)
         return import_rowid
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from reviewdesk.domain.labels import LabelChange
 from reviewdesk.services import cases, imports, labels
@@ -275,3 +275,20 @@ def test_a_failed_write_fails_the_import_and_keeps_whole_batches(
     resumed = imports.import_files(workspace, [path]).files[0]
     assert (resumed.cases_created, resumed.failed) == (30, None)
     assert cases.count_cases(workspace) == 50
+
+
+def test_an_import_gives_the_search_index_its_pending_size_and_search_still_finds_the_case(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from reviewdesk.storage import search
+
+    path = write_jsonl(
+        tmp_path / "t.jsonl", [[_root(), _llm("a000000000000002", "a000000000000001", 10, "Tomorrow.", 20)]]
+    )
+    imports.import_files(workspace, [path])
+    with workspace.session() as session:
+        found = session.execute(search.matching_rowids("tomorrow")).scalars().all()
+        if workspace.engine.dialect.name == "sqlite":  # FTS5's own setting; PostgreSQL has none
+            setting = session.execute(text("SELECT v FROM case_search_config WHERE k = 'hashsize'")).scalar()
+            assert setting == search.PENDING_BYTES
+    assert len(found) == 1
