@@ -138,8 +138,8 @@ def prepare_new(
         )
         row = writes.case_columns(case, 0, now)  # the trace's row id is known once it is written
         with contextlib.suppress(TypeError):  # not JSON orjson writes (an integer past 64 bits): kept as it is
-            # As bytes until written (``unpack_case_rows``): a third of the memory of the dicts, and a
-            # worker's batch pickles and unpickles several times faster.
+            # As bytes, stored as they are (``writes.upsert_cases``): a third of the memory of the dicts,
+            # and a worker's batch pickles and unpickles several times faster.
             row["data"] = orjson.dumps(row["data"])
         case_rows.append(row)
         span_rows += writes.span_values(spans.values())
@@ -151,11 +151,3 @@ def prepare_new(
         redactions=redactions,
         case_rows=case_rows,
     )
-
-
-def unpack_case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (of ``prepare_new``) with each case's JSON decoded again, as ``writes.upsert_cases`` takes them."""
-    for row in rows:
-        if type(row["data"]) is bytes:
-            row["data"] = orjson.loads(row["data"])
-    return rows
