@@ -204,3 +204,5 @@ def test_the_insights_call_disputed_cases_disputed_not_unreviewed(qtbot, make_ma
         model = table.model()
         opened = {i for r in range(model.rowCount()) for i in model.index(r, column).data(CASE_IDS_ROLE)}
         assert set(disputed) <= opened, table.objectName()
+    legend = {segment.name for column in view.trends.trend_chart.columns for segment in column.segments}
+    assert "not resolved" in legend and "unreviewed" not in legend

@@ -229,6 +229,11 @@ class StackedColumnChart(_ClickableChart):
         self._columns = list(columns)
         self.update()
 
+    @property
+    def columns(self) -> tuple[ColumnItem, ...]:
+        """The columns shown (their segments name the legend's entries)."""
+        return tuple(self._columns)
+
     def sizeHint(self) -> QSize:
         return QSize(640, self.HEIGHT)
 

@@ -23,11 +23,13 @@ class TrendsPage(Page):
 
     def fill(self, insights: Insights) -> None:
         colors = {"pass": PASS, "fail": FAIL, "unsure": UNSURE, "unreviewed": UNREVIEWED}
+        # The legend names the grey part as the table's column does ("not resolved" once some are disputed).
+        legend = {**{v: v for v in colors}, "unreviewed": unresolved_header(insights).lower()}
         self.trend_chart.set_columns(
             [
                 ColumnItem(
                     label=week.label,
-                    segments=tuple(Segment(name, color, week.verdicts[name]) for name, color in colors.items()),
+                    segments=tuple(Segment(legend[v], color, week.verdicts[v]) for v, color in colors.items()),
                     line=week.failure.rate,
                 )
                 for week in insights.weeks
