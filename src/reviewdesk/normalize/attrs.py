@@ -14,8 +14,9 @@ from typing import Any
 # "prefix.N.rest" where N is the first segment made of digits that is not the last one.
 _LIST_KEY = re.compile(r"\n(([^\n]*?\.)(\d+)\.([^\n]+))(?=\n)")
 
-# prefix -> [(N, [(rest, key), ...]), ...] in N order: which keys make which list item.
-_Lists = dict[str, list[tuple[int, list[tuple[str, str]]]]]
+# prefix -> [(N, [(rest, key), ...], shape), ...] in N order: which keys make which list item,
+# and the item ``nest`` makes of them with each value's key in its place (see ``_shape``).
+_Lists = dict[str, list[tuple[int, list[tuple[str, str]], Any]]]
 
 
 @lru_cache(maxsize=2048)
@@ -34,7 +35,9 @@ def _layout(keys: tuple[str, ...]) -> tuple[str, _Lists]:
     for key, prefix, index, rest in _LIST_KEY.findall(joined):
         # "x.01.y" and "x.1.y" are one item's "y": the later key's value, in the first one's place.
         groups.setdefault(prefix, {}).setdefault(int(index), {})[rest] = key
-    lists = {prefix: [(n, list(items[n].items())) for n in sorted(items)] for prefix, items in groups.items()}
+    lists = {
+        prefix: [(n, list(items[n].items()), nest(items[n])) for n in sorted(items)] for prefix, items in groups.items()
+    }
     return joined, lists
 
 
@@ -60,7 +63,37 @@ class AttrIndex:
         if not items:
             return []
         attrs = self._attrs
-        return [nest({rest: attrs[key] for rest, key in item}) for _, item in items]
+        result = []
+        for _, item, shape in items:
+            try:
+                result.append(_fill(shape, attrs))
+            except _DictValue:
+                result.append(nest({rest: attrs[key] for rest, key in item}))
+        return result
+
+
+class _DictValue(Exception):
+    """An attribute value is itself a dict: ``nest`` walks into it, so the shape does not apply."""
+
+
+def _fill(shape: Any, attrs: dict[str, Any]) -> Any:
+    """The item ``nest`` makes of these attributes, from the shape it made of their keys.
+
+    ``nest`` is the same for every span of a key set as long as no value is a dict (it walks into
+    those): built once per layout with the keys in place of the values, each span's item is a copy
+    with its values put in, without splitting and walking every key again.
+    """
+    pairs = shape.items() if type(shape) is dict else enumerate(shape)
+    filled: dict[Any, Any] = {}
+    for name, child in pairs:
+        if type(child) is str:
+            value = attrs[child]
+            if isinstance(value, dict):
+                raise _DictValue
+            filled[name] = value
+        else:
+            filled[name] = _fill(child, attrs)
+    return filled if type(shape) is dict else list(filled.values())
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -90,8 +90,9 @@ def _words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
-def _shingles(words: list[str], size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+def _shingles_starting(words: list[str], starts: set[str], size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
+    """The runs of ``size`` consecutive ``words`` whose first word is in ``starts``."""
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1) if words[i] in starts}
 
 
 def _shingles_within(words: list[str], vocabulary: set[str], size: int = PASSAGE_WORDS) -> set[tuple[str, ...]]:
@@ -100,17 +101,15 @@ def _shingles_within(words: list[str], vocabulary: set[str], size: int = PASSAGE
     A document's runs are compared with the answer's alone, so a run holding a word the answer
     never uses cannot count; skipping them builds a few tuples per document instead of hundreds.
     """
-    # Which words are in the vocabulary, one byte each, computed in C: most documents have no run
-    # of ``size`` of them at all, and for those no word is looked at in Python.
+    # Which words are in the vocabulary, one byte each, computed in C; the stretches of at least
+    # ``size`` of them are found by one regex scan, so no word outside them is looked at in Python.
     inside = bytes(map(vocabulary.__contains__, words))
-    if b"\x01" * size not in inside:
+    if b"\x01" * size not in inside:  # most documents: no stretch at all
         return set()
     found: set[tuple[str, ...]] = set()
-    run = 0  # how many words up to here are in the vocabulary
-    for i, flag in enumerate(inside):
-        run = run + 1 if flag else 0
-        if run >= size:
-            found.add(tuple(words[i - size + 1 : i + 1]))
+    for stretch in re.finditer(b"\\x01{%d,}" % size, inside):  # re caches the compiled pattern
+        for i in range(stretch.start(), stretch.end() - size + 1):
+            found.add(tuple(words[i : i + size]))
     return found
 
 
@@ -154,7 +153,10 @@ def cited_documents(output: str | None, request: str | None, documents: Sequence
             result.append(False)
             continue
         if answer is None:
-            answer = _shingles(answer_words)
+            # Only the answer's runs that some document has can be shared: those that start with
+            # a word some document's run starts with (a few, of the answer's hundreds).
+            starts = {shingle[0] for shingles in doc_shingles for shingle in shingles}
+            answer = _shingles_starting(answer_words, starts)
             asked = _shingles_within(_words(request or ""), vocabulary)
         shared = (answer & doc_shingles[index]) - asked
         for other, shingles in enumerate(doc_shingles):
