@@ -161,6 +161,58 @@ def test_the_prose_gate_refuses_what_a_detector_needs() -> None:
         assert not detectors.is_plain_prose(text), text
 
 
+# The prose gate's definition as a pattern (what ``is_plain_prose`` computed before it checked
+# character classes instead): the classes must give the same answer on every text.
+_PROSE = re.compile(r"[ \t\r\n,;!?']*+(?:[A-Za-z.]{1,19}+[ \t\r\n,;!?']++)*+[A-Za-z.]{0,19}+")
+_PROSE_AFTER_BEARER = re.compile(r"[ \t\r\n,;!?']*+(?:[A-Za-z.]{1,15}+[ \t\r\n,;!?']++)*+[A-Za-z.]{0,15}+")
+
+
+def _prose_by_pattern(text: str) -> bool:
+    if not text.isascii() or _PROSE.fullmatch(text) is None or "eyJ" in text or "PRIVATE KEY" in text:
+        return False
+    lowered = text.lower()
+    return ("bearer" not in lowered and "basic" not in lowered) or _PROSE_AFTER_BEARER.fullmatch(text) is not None
+
+
+# Every ASCII character (each class and the ``#`` of none), the non-ASCII ones that fold to letters,
+# and words at the edges of both limits, glued or spaced.
+_PROSE_EDGES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "a" * 15,
+                " " + "b" * 16 + " ",
+                "c" * 19,
+                " " + "d" * 20,
+                " Bearer ",
+                " BASIC ",
+                "eyJ",
+                "PRIVATE KEY",
+                "é",
+            ]
+        ),
+        st.text(alphabet=st.sampled_from([chr(c) for c in range(128)] + ["\u017f", "\u212a"]), max_size=4),
+    ),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_PROSE_EDGES, _PROSE_TEXT))
+def test_the_prose_gate_by_classes_is_the_prose_pattern(text: str) -> None:
+    assert detectors.is_plain_prose(text) == _prose_by_pattern(text)
+
+
+def test_the_prose_gate_by_classes_at_its_limits() -> None:
+    for text, prose in [
+        ("a" * 19, True), ("a" * 20, False), ("x " + "a" * 19 + ".", False), ("a.b" * 6 + "a", True),
+        ("bearer " + "a" * 15, True), ("bearer " + "a" * 16, False), ("a" * 16 + " Basic", False),
+        ("a" * 16, True), ("it's fine!", True), ("tab\there", True), ("a-b", False), ("caf\u00e9", False), ("", True),
+    ]:  # fmt: skip
+        assert detectors.is_plain_prose(text) is prose, text
+        assert _prose_by_pattern(text) is prose, text
+
+
 # Short ids, and what a detector finds in 14 characters or fewer (or in 15).
 _ID_PIECES = st.sampled_from([
     "xoxb-1-a", "xoxp-12-3", "1.2.3.4", "8.8.8.8", "4155552671", "078-05-1120", "AB123456C", "ab123456c",
