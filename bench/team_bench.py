@@ -32,6 +32,7 @@ from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services import agreement, packages
 from reviewdesk.services.workspace import Workspace, open_workspace
 from reviewdesk.storage import label_log, search, writes
+from reviewdesk.storage.rows import case_columns
 from reviewdesk.storage.tables import CaseRow, LabelEventRow
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -55,7 +56,7 @@ def build(path: Path, cases: int) -> Workspace:
                     source=Source(format="otlp-jsonl", file="bench.jsonl"),
                     workflow=f"wf{n % 7}",
                 )
-                rows.append(writes.case_columns(case, traces[trace_id], now))
+                rows.append(case_columns(case, traces[trace_id], now))
             writes.upsert_cases(conn, rows)
             search.index_cases(conn, rows)
         rowids = list(conn.execute(select(CaseRow.case_rowid).order_by(CaseRow.case_rowid)).scalars())

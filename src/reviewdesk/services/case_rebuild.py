@@ -30,6 +30,7 @@ from reviewdesk.domain.case import CASE_FORMAT_VERSION, Case
 from reviewdesk.normalize import with_span_facts
 from reviewdesk.storage import governance, writes
 from reviewdesk.storage.handles import Engine
+from reviewdesk.storage.rows import case_columns
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def rebuild_if_outdated(engine: Engine) -> int:
             rows = []
             for _, trace_rowid, data in older:
                 case = with_span_facts(Case.model_validate(data), spans.get(trace_rowid, []))
-                rows.append(writes.case_columns(case, trace_rowid, now))
+                rows.append(case_columns(case, trace_rowid, now))
             writes.upsert_cases(conn, rows)  # the text is unchanged: the search index stays as it is
             done += len(rows)
             after = page[-1][0]

@@ -28,7 +28,7 @@ from reviewdesk.domain.prices import PriceBook
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize import build_case
 from reviewdesk.services import redaction
-from reviewdesk.storage import writes
+from reviewdesk.storage import rows
 
 HOLD_SPANS = 100_000
 """Spans of traces still being read that a batch may carry over; past that they are written as read
@@ -90,7 +90,7 @@ class NewTraces:
     """A batch of traces new to the workspace, redacted, as rows ready to write (they pickle cheaply)."""
 
     trace_ids: list[str]
-    span_rows: list[writes.SpanValues]
+    span_rows: list[rows.SpanValues]
     span_counts: list[int]
     """Spans of each trace, in ``trace_ids`` order."""
     redactions: redaction.BatchRedactions
@@ -125,7 +125,7 @@ def prepare_new(
     known = known or {}
     trace_ids = list(batch)
     redactions = redaction.BatchRedactions()
-    span_rows: list[writes.SpanValues] = []
+    span_rows: list[rows.SpanValues] = []
     span_counts: list[int] = []
     case_rows: list[dict[str, Any]] = []
     for trace_id in trace_ids:
@@ -136,13 +136,13 @@ def prepare_new(
         case = build_case(
             list(spans.values()), source_format=source.format_name, source_file=source.file_name, prices=source.prices
         )
-        row = writes.case_columns(case, 0, now)  # the trace's row id is known once it is written
+        row = rows.case_columns(case, 0, now)  # the trace's row id is known once it is written
         with contextlib.suppress(TypeError):  # not JSON orjson writes (an integer past 64 bits): kept as it is
             # As bytes, stored as they are (``writes.upsert_cases``): a third of the memory of the dicts,
             # and a worker's batch pickles and unpickles several times faster.
             row["data"] = orjson.dumps(row["data"])
         case_rows.append(row)
-        span_rows += writes.span_values(spans.values())
+        span_rows += rows.span_values(spans.values())
         span_counts.append(len(spans))
     return NewTraces(
         trace_ids=trace_ids,

@@ -48,6 +48,7 @@ from reviewdesk.storage import imports as storage_imports
 from reviewdesk.storage import search, writes
 from reviewdesk.storage.engine import holding_writes, immediate
 from reviewdesk.storage.handles import Connection, RootTransaction
+from reviewdesk.storage.rows import case_columns
 
 BATCH_SPANS = 5000
 
@@ -446,7 +447,7 @@ class _BatchWriter:
             case = build_case(
                 spans, source_format=source.format_name, source_file=source.file_name, prices=source.prices
             )
-            case_rows.append(writes.case_columns(case, rowid, now))
+            case_rows.append(case_columns(case, rowid, now))
         writes.upsert_cases(conn, case_rows)
         search.index_cases(conn, case_rows)
         writes.set_span_counts(conn, counts, self.import_rowid)

@@ -22,16 +22,15 @@ from reviewdesk.domain.case import Case
 from reviewdesk.domain.errors import UsageError
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.privacy import RedactionSettings
-from reviewdesk.services import audit, redaction_key
-from reviewdesk.services.workspace import Workspace
-from reviewdesk.storage import governance
-from reviewdesk.storage import imports as storage_imports
-from reviewdesk.storage.engine import begin_write
-from reviewdesk.storage.handles import Connection
 
 if TYPE_CHECKING:
     from reviewdesk.privacy.redactor import Redactor
     from reviewdesk.services.import_records import ImportSummary
+    from reviewdesk.services.workspace import Workspace
+    from reviewdesk.storage.handles import Connection
+
+# The import's worker processes use ``BatchRedactor`` without a workspace (``services.import_worker``):
+# what reads or writes one (SQLAlchemy, about a second of a worker's start-up) is imported where it is used.
 
 SETTINGS_KEY = "redaction"
 
@@ -43,6 +42,8 @@ def get_settings(workspace: Workspace) -> RedactionSettings:
 
 
 def _settings(conn: Connection) -> RedactionSettings:
+    from reviewdesk.storage import governance
+
     stored = governance.get_setting(conn, SETTINGS_KEY)
     return RedactionSettings.model_validate(stored) if stored is not None else RedactionSettings()
 
@@ -55,6 +56,10 @@ def update_settings(
     Invalid values (a bad regular expression, an unknown region) are refused with the reason,
     before anything is written.
     """
+    from reviewdesk.services import audit
+    from reviewdesk.storage import governance
+    from reviewdesk.storage.engine import begin_write
+
     with begin_write(workspace.engine) as conn:
         before = _settings(conn)
         try:
@@ -99,6 +104,8 @@ class BatchRedactor:
         """With the workspace's settings and key; or with ``rules`` (the import's worker process has no workspace)."""
         self.import_rowid = import_rowid
         if rules is None:
+            from reviewdesk.services import redaction_key
+
             assert workspace is not None
             with workspace.engine.connect() as conn:
                 settings = _settings(conn)
@@ -125,6 +132,8 @@ class BatchRedactor:
 
     def known_numbering(self, conn: Connection, trace_ids: list[str]) -> dict[str, dict[tuple[str, bytes], int]]:
         """The placeholder numbers earlier batches gave these traces (nothing when redaction is off)."""
+        from reviewdesk.storage import governance
+
         return governance.load_numbering(conn, trace_ids) if self.redactor is not None else {}
 
     def redact_spans(
@@ -150,6 +159,8 @@ class BatchRedactor:
 
     def store(self, conn: Connection, done: BatchRedactions, summary: ImportSummary) -> None:
         """Write a batch's new placeholder numbers and counts, in the transaction that writes its spans."""
+        from reviewdesk.storage import governance
+
         governance.add_numbering(conn, done.numbering)
         governance.add_import_redactions(conn, self.import_rowid, done.counts)
         for kind, count in done.counts.items():
@@ -168,6 +179,7 @@ class BatchRedactor:
         if self.redactor is None:
             return cases
         from reviewdesk.privacy.redactor import TraceNumbering
+        from reviewdesk.storage import governance
 
         known = governance.load_numbering(conn, list(dict.fromkeys(c.trace_id for c in cases)))
         counts: Counter[str] = Counter()
@@ -269,6 +281,9 @@ class RedactionReport:
 
 
 def report(workspace: Workspace) -> RedactionReport:
+    from reviewdesk.storage import governance
+    from reviewdesk.storage import imports as storage_imports
+
     with workspace.engine.connect() as conn:
         settings = _settings(conn)
         counts = governance.import_redactions(conn)

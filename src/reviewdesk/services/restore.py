@@ -63,6 +63,7 @@ from reviewdesk.storage import label_log, label_schemas, search, writes
 from reviewdesk.storage import restore as storage_restore
 from reviewdesk.storage.engine import begin_write
 from reviewdesk.storage.handles import Connection
+from reviewdesk.storage.rows import case_columns
 
 BATCH_CASES = 500
 ReportFn = Callable[[RecordError], None]
@@ -162,7 +163,7 @@ def _write_batch(
                     existing_traces[case.trace_id] = trace_rowid
                     summary.traces += 1
                 # The stored case is the case alone: its label and label log live in the label tables.
-                case_row = writes.case_columns(case.model_copy(update={"label_history": None}), trace_rowid, now)
+                case_row = case_columns(case.model_copy(update={"label_history": None}), trace_rowid, now)
                 writes.upsert_cases(conn, [case_row])
                 new_rows.append(case_row)
                 case_rowid = storage_restore.case_rowid(conn, case.case_id)

@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from reviewdesk.domain.case import Case, document_key
+from reviewdesk.domain.case import document_key
 from reviewdesk.domain.spans import RawSpan, SpanEvent
 from reviewdesk.storage import dialect
+from reviewdesk.storage.rows import SpanValues, span_values
 from reviewdesk.storage.tables import DOCUMENT_KEY_LENGTH, CaseDocumentRow, CaseRow, SpanRow, TraceRow
 
 _IN_CHUNK = 500  # stay well below SQLite's bound-parameter limit
@@ -65,51 +66,6 @@ _SPAN_COLUMNS = (
 
 def _insert_span(conn: Connection) -> str:
     return f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({dialect.marks(conn, 15)}) ON CONFLICT DO NOTHING"
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-
-
-SpanValues = tuple[Any, ...]
-"""A span's row without its trace row id and import: ``(trace_id, span_id, …, links)``, JSON as text.
-
-Built where the batch is prepared (possibly in the import's worker process, so plain values that
-pickle cheaply) and completed by ``insert_span_rows`` once the trace's row id is known."""
-
-
-def span_values(spans: Iterable[RawSpan]) -> list[SpanValues]:
-    """The row values of ``spans``, with every JSON column encoded (the widest part of an import's rows).
-
-    A batch shares one resource and scope, so each is encoded once.
-    """
-    encoded: dict[int, str] = {}
-
-    def shared(value: Any) -> str:
-        key = id(value)
-        if key not in encoded:
-            encoded[key] = _json(value)
-        return encoded[key]
-
-    return [
-        (
-            s.trace_id,
-            s.span_id,
-            s.parent_span_id,
-            s.name,
-            s.kind,
-            s.start_ns,
-            s.end_ns,
-            s.status_code,
-            s.status_message,
-            _json(s.attributes),
-            _json([e.to_json() for e in s.events]),
-            shared(s.resource),
-            shared(s.scope),
-            _json(s.links),
-        )
-        for s in spans
-    ]
 
 
 def insert_span_rows(
@@ -188,39 +144,6 @@ def set_span_counts(conn: Connection, counts: dict[int, int], import_rowid: int)
         .values(span_count=bindparam("b_count"), last_import_rowid=bindparam("b_import"))
     )
     conn.execute(statement, [{"b_rowid": r, "b_count": n, "b_import": import_rowid} for r, n in counts.items()])
-
-
-def case_columns(case: Case, trace_rowid: int, now: datetime) -> dict[str, Any]:
-    """The ``cases`` row of a case: filterable columns plus the full JSON."""
-    return {
-        "case_id": case.case_id,
-        "trace_rowid": trace_rowid,
-        "workflow": case.workflow,
-        "release": case.release,
-        "session_id": case.session_id,
-        "user_id": case.user_id,
-        "tenant": case.tenant,
-        "started_at": case.started_at,
-        "latency_ms": case.latency_ms,
-        "status": case.status,
-        "error_type": case.error.type if case.error else None,
-        "model": case.generation.model,
-        "provider": case.generation.provider,
-        "input_tokens": case.usage.input_tokens,
-        "output_tokens": case.usage.output_tokens,
-        "total_tokens": case.usage.total_tokens,
-        "cost_usd": case.usage.cost_usd,
-        "estimated_cost_usd": case.usage.cost_estimate.usd if case.usage.cost_estimate is not None else None,
-        "tool_calls": len(case.tool_calls),
-        "tool_errors": sum(1 for call in case.tool_calls if call.error),
-        "documents": len(case.retrieval.documents),
-        "user_request": case.input.user_request,
-        "output": case.generation.output,
-        "source_format": case.source.format,
-        "source_file": case.source.file,
-        "data": case.model_dump(mode="json", exclude={"labels"}),
-        "updated_at": now,
-    }
 
 
 def upsert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -317,15 +317,30 @@ def test_workers_prepare_alternate_batches_that_together_are_one_workers(tmp_pat
     assert a == alone[0::3] and b == alone[1::3] and c == alone[2::3]
 
 
-def test_a_worker_does_not_load_alembic() -> None:
-    # Three processes share the import's memory budget; Alembic (with Mako and Pygments) is only
-    # for opening a workspace, which a worker never does.
+def test_a_worker_preparing_a_file_loads_no_database_or_gui_library(tmp_path: Path) -> None:
+    # A worker never opens the workspace: SQLAlchemy was about a second of each worker's start-up,
+    # and Alembic (with Mako) and the settings and GUI libraries are for the importing process only.
+    # Checked after a real batch with redaction on, so modules imported on first use count too.
     import subprocess
     import sys
 
-    code = "import sys, reviewdesk.services.import_worker; print(sorted({'alembic', 'mako'} & set(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    path = _file(tmp_path, "closure.jsonl", traces=3)
+    job = replace(
+        _job(path, tmp_path, batch_spans=5), rules=RedactionRules(RedactionSettings(enabled=True), key=b"k" * 32)
+    )
+    (tmp_path / "job.pickle").write_bytes(pickle.dumps(job))
+    code = (
+        "import pickle, sys; from reviewdesk.services import import_worker;"
+        " job = pickle.loads(open(sys.argv[1], 'rb').read()); emitted = [];"
+        " import_worker.prepare_file(job, lambda p: emitted.append(pickle.dumps(p)));"
+        " heavy = {'sqlalchemy', 'alembic', 'mako', 'pydantic_settings', 'PySide6'};"
+        " print(len(emitted), sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    command = [sys.executable, "-c", code, str(tmp_path / "job.pickle")]
+    run = subprocess.run(command, check=False, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    batches, loaded = run.stdout.split(maxsplit=1)
+    assert int(batches) >= 2 and loaded.strip() == "[]"  # batches prepared, nothing heavy loaded
 
 
 def test_each_line_is_decoded_once_and_the_batches_are_one_threads(

@@ -18,6 +18,7 @@ from reviewdesk.domain.team import LabelEvent
 from reviewdesk.services.workspace import Workspace
 from reviewdesk.storage import label_log, label_merge, label_schemas, writes
 from reviewdesk.storage.handles import Connection
+from reviewdesk.storage.rows import case_columns
 from reviewdesk.storage.tables import CaseRootCauseRow, CaseRow, LabelRow, ReviewerLabelRow
 
 T0 = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
@@ -28,7 +29,7 @@ def _cases(conn: Connection) -> list[int]:
     ids = [f"{n:032x}" for n in range(1, CASES + 1)]
     traces = writes.insert_traces(conn, ids, None)  # type: ignore[arg-type]
     rows = [
-        writes.case_columns(
+        case_columns(
             Case(case_id=f"c{n}", trace_id=t, source=Source(format="otlp-jsonl", file="f.jsonl")), traces[t], T0
         )
         for n, t in enumerate(ids)
