@@ -56,37 +56,42 @@ def build_case(spans: Sequence[RawSpan], *, source_format: str, source_file: str
             if key not in identity and key in view.identity:
                 identity[key] = view.identity[key]
 
+    starts = [v.span.start_ns for v in views if v.span.start_ns is not None]
+    ends = [v.span.end_ns for v in views if v.span.end_ns is not None]
+    span_ids = {v.span.span_id for v in views}
+    roots = [v for v in views if not v.span.parent_span_id or v.span.parent_span_id not in span_ids]
+    latency_ms = None
+    if len(roots) == 1 and root.span.duration_ms is not None:
+        latency_ms = round(root.span.duration_ms, 3)
+    elif starts and ends:
+        latency_ms = round((max(ends) - min(starts)) / 1e6, 3)
+    tool_calls = _tool_calls(views, llms)
+    _mark_recovered(tool_calls, views, llms)
+    status, error = _status(root, views)
+    # One validation of the whole case, its parts given as made (a pydantic assignment per field
+    # afterwards cost more than the validation itself).
     case = Case(
         case_id=case_id_for_trace(trace_id),
         trace_id=trace_id,
+        root_span_id=root.span.span_id,
         source=Source(format=source_format, file=source_file),
         workflow=identity.get("workflow") or root.span.name or None,
         release=identity.get("release"),
         session_id=identity.get("session_id"),
         user_id=identity.get("user_id"),
         tenant=identity.get("tenant"),
+        started_at=datetime.fromtimestamp(min(starts) / 1e9, tz=UTC) if starts else None,
+        latency_ms=latency_ms,
+        status=status,
+        error=error,
+        input=_input(root, views, llms),
+        retrieval=_retrieval(views),
+        generation=_generation(root, llms),
+        tool_calls=tool_calls,
+        usage=_usage(llms, prices),
+        outcome=Outcome(feedback=[f for v in views for f in v.feedback]),
         span_count=len(views),
-        root_span_id=root.span.span_id,
     )
-    starts = [v.span.start_ns for v in views if v.span.start_ns is not None]
-    ends = [v.span.end_ns for v in views if v.span.end_ns is not None]
-    if starts:
-        case.started_at = datetime.fromtimestamp(min(starts) / 1e9, tz=UTC)
-    span_ids = {v.span.span_id for v in views}
-    roots = [v for v in views if not v.span.parent_span_id or v.span.parent_span_id not in span_ids]
-    if len(roots) == 1 and root.span.duration_ms is not None:
-        case.latency_ms = round(root.span.duration_ms, 3)
-    elif starts and ends:
-        case.latency_ms = round((max(ends) - min(starts)) / 1e6, 3)
-
-    case.input = _input(root, views, llms)
-    case.generation = _generation(root, llms)
-    case.tool_calls = _tool_calls(views, llms)
-    _mark_recovered(case.tool_calls, views, llms)
-    case.retrieval = _retrieval(views)
-    case.usage = _usage(llms, prices)
-    case.outcome = Outcome(feedback=[f for v in views for f in v.feedback])
-    case.status, case.error = _status(root, views)
     return add_case_facts(case)
 
 
@@ -165,28 +170,34 @@ def _root(views: list[SpanView]) -> SpanView:
 
 
 def _input(root: SpanView, views: list[SpanView], llms: list[SpanView]) -> Input:
-    result = Input()
+    messages: list[Message] = []
+    system_instructions: str | None = None
+    user_request: str | None = None
     first_llm = llms[0] if llms else None
     if first_llm is not None:
-        result.messages = list(first_llm.input_messages)
-        result.system_instructions = first_llm.system_instructions or _join(
+        messages = first_llm.input_messages
+        system_instructions = first_llm.system_instructions or _join(
             m.content for m in first_llm.input_messages if m.role in ("system", "developer")
         )
         for message in reversed(first_llm.input_messages):
             if message.role in ("user", "human") and message.content:
-                result.user_request = message.content
+                user_request = message.content
                 break
-    if result.system_instructions is None:
+    if system_instructions is None:
         # Agent frameworks may record the instructions on the agent span only.
-        result.system_instructions = next((v.system_instructions for v in views if v.system_instructions), None)
-    if result.user_request is None:
+        system_instructions = next((v.system_instructions for v in views if v.system_instructions), None)
+    if user_request is None:
         for view in [root, *views]:
             text = request_text(view.input_value)
             if text:
-                result.user_request = text
+                user_request = text
                 break
-    result.prompt_template = next((v.prompt_template for v in [*llms, *views] if v.prompt_template is not None), None)
-    return result
+    return Input(
+        user_request=user_request,
+        system_instructions=system_instructions,
+        prompt_template=next((v.prompt_template for v in [*llms, *views] if v.prompt_template is not None), None),
+        messages=messages,  # validation makes the case its own list
+    )
 
 
 def _join(texts: Iterable[str | None]) -> str | None:
@@ -205,29 +216,28 @@ def _answering(llms: list[SpanView]) -> SpanView | None:
 
 def _generation(root: SpanView, llms: list[SpanView]) -> Generation:
     final = next((v for v in reversed(llms) if _output_text(v)), None)
-    described = _answering(llms)
-    generation = Generation()
+    described = final or (llms[-1] if llms else None)  # _answering's rule, final already found
+    fields: dict[str, Any] = {}
     if described is not None:
-        generation.span_id = described.span.span_id
-        # A failed last call has no response model: fall back to the latest one that answered,
-        # then to what was requested.
-        generation.model = (
-            described.response_model
-            or next((v.response_model for v in reversed(llms) if v.response_model), None)
-            or described.request_model
-        )
-        generation.request_model = described.request_model
-        generation.provider = described.provider
-        generation.parameters = dict(described.parameters)
-        generation.finish_reason = described.finish_reason
-        generation.refusal = described.refusal
-    if final is not None:
-        generation.output = _output_text(final)
-    else:
-        generation.output = answer_text(root.output_value)
-    if generation.provider is None:
-        generation.provider = next((v.provider for v in llms if v.provider), None)
-    return generation
+        fields = {
+            "span_id": described.span.span_id,
+            # A failed last call has no response model: fall back to the latest one that
+            # answered, then to what was requested.
+            "model": (
+                described.response_model
+                or next((v.response_model for v in reversed(llms) if v.response_model), None)
+                or described.request_model
+            ),
+            "request_model": described.request_model,
+            "provider": described.provider,
+            "parameters": described.parameters,  # validation copies the dict
+            "finish_reason": described.finish_reason,
+            "refusal": described.refusal,
+        }
+    fields["output"] = _output_text(final) if final is not None else answer_text(root.output_value)
+    if fields.get("provider") is None:
+        fields["provider"] = next((v.provider for v in llms if v.provider), None)
+    return Generation(**fields)
 
 
 def _turn_messages(messages: list[Message]) -> list[Message]:
@@ -375,7 +385,9 @@ def _retrieval(views: list[SpanView]) -> Retrieval:
         if retrieval.query is None and view.retrieval_query:
             retrieval.query = view.retrieval_query
         for document in view.documents:
-            retrieval.documents.append(document.model_copy(update={"span_id": view.span.span_id}))
+            # The views are this build's own (``view_span`` makes new documents): no copy needed.
+            document.span_id = view.span.span_id
+            retrieval.documents.append(document)
     return retrieval
 
 
@@ -393,18 +405,18 @@ def _usage(llms: list[SpanView], prices: PriceBook) -> Usage:
         elif view.input_tokens is not None or view.output_tokens is not None:
             per_call_totals.append((view.input_tokens or 0) + (view.output_tokens or 0))
     costs = [v.cost_usd for v in llms if v.cost_usd is not None]
-    usage = Usage(
+    cost_usd = round(sum(costs), 8) if costs else None
+    return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=total(per_call_totals),
         cached_input_tokens=total([v.cached_input_tokens for v in llms]),
         reasoning_tokens=total([v.reasoning_tokens for v in llms]),
-        cost_usd=round(sum(costs), 8) if costs else None,
+        cost_usd=cost_usd,
+        # The trace's own cost always wins; an estimate only fills its absence.
+        cost_estimate=estimate([_call_usage(v) for v in llms], prices) if cost_usd is None else None,
         llm_calls=len(llms),
     )
-    if usage.cost_usd is None:  # the trace's own cost always wins; an estimate only fills its absence
-        usage.cost_estimate = estimate([_call_usage(v) for v in llms], prices)
-    return usage
 
 
 def _call_usage(view: SpanView) -> CallUsage:

@@ -186,12 +186,16 @@ def add_case_facts(case: Case) -> Case:
     flags = cited_documents(
         case.generation.output, case.input.user_request, [(d.id or f"rank-{d.rank}", d.content) for d in docs]
     )
+    started_at = case.started_at
     for doc, flag in zip(docs, flags, strict=True):
+        updated_at = document_updated_at(doc.metadata)
         doc.cited = flag
-        doc.updated_at = document_updated_at(doc.metadata)
-        doc.age_days = None
-        if doc.updated_at is not None and case.started_at is not None:
-            doc.age_days = (case.started_at - doc.updated_at).total_seconds() / 86400
+        doc.updated_at = updated_at
+        doc.age_days = (
+            (started_at - updated_at).total_seconds() / 86400
+            if updated_at is not None and started_at is not None
+            else None
+        )
     case.generation.finish_flagged = finish_flagged(case.generation.finish_reason)
     case.tool_errors = sum(1 for call in case.tool_calls if call.error)
     case.recovered_errors = sum(1 for call in case.tool_calls if call.error and call.recovered)

@@ -38,27 +38,32 @@ _IDENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "tenant": ("reviewdesk.tenant", "tenant.id", "tenant", "langfuse.trace.metadata.tenant"),
 }
 
+_IDENTITY_NAMES = frozenset(name for names in _IDENTITY_KEYS.values() for name in names)
+
 
 def view_span(span: RawSpan) -> SpanView:
     """Interpret one raw span."""
     view = SpanView(span=span, attrs=AttrIndex(span.attributes))
     attrs = span.attributes
     # Explicit identity attributes beat anything a convention implies (e.g. an agent name).
-    for key, names in _IDENTITY_KEYS.items():
-        for name in names:
-            if name in attrs:
-                # Langfuse SDK v5 JSON-encodes metadata values, strings included ('"acme"').
-                view.set_identity(key, maybe_json_scalar(attrs[name]))
-                break
+    # Most spans have none: one set test in C instead of a lookup per name.
+    if not _IDENTITY_NAMES.isdisjoint(attrs):
+        for key, names in _IDENTITY_KEYS.items():
+            for name in names:
+                if name in attrs:
+                    # Langfuse SDK v5 JSON-encodes metadata values, strings included ('"acme"').
+                    view.set_identity(key, maybe_json_scalar(attrs[name]))
+                    break
     for name, applies, read in READERS:
         if applies(attrs, view):
             view.conventions.append(name)
             read(attrs, view)
-    for key, names in _IDENTITY_KEYS.items():
-        for name in names:
-            if name in span.resource:
-                view.set_identity(key, span.resource[name])
-                break
+    if not _IDENTITY_NAMES.isdisjoint(span.resource):
+        for key, names in _IDENTITY_KEYS.items():
+            for name in names:
+                if name in span.resource:
+                    view.set_identity(key, span.resource[name])
+                    break
     _read_error(span, view)
     if view.system_instructions is None:
         # No convention names them, but the span's input (or a Responses/Assistants object it

@@ -110,43 +110,14 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
     view.setdefault("input_value", attrs.get("input.value"))
     view.setdefault("output_value", attrs.get("output.value"))
 
-    invocation = maybe_json(attrs.get("llm.invocation_parameters"))
-    invocation = invocation if isinstance(invocation, dict) else {}
-    # llm.model_name is what the provider answered with (the response model); the requested
-    # model is only in the invocation parameters.
-    # A failed call got no response, so there its llm.model_name can only be the requested model.
-    answered_model = None if view.span.failed else attrs.get("llm.model_name")
-    view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), answered_model)))
-    view.setdefault(
-        "request_model",
-        as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name"))),
-    )
-    view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
-    view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in _NOT_PARAMETERS})
-    if isinstance(invocation.get("instructions"), str):  # the Responses API's system prompt
-        view.setdefault("system_instructions", invocation["instructions"])
-
-    view.setdefault("input_messages", _messages(view.attrs.indexed("llm.input_messages.")))
-    outputs = _messages(view.attrs.indexed("llm.output_messages."))
-    view.setdefault("output_messages", outputs)
-    if not view.output_messages:
-        choices = [text_of(dig(c, "completion", "text")) for c in view.attrs.indexed("llm.choices.")]
-        view.setdefault("output_messages", [Message(role="assistant", content=t) for t in choices if t])
-    if not view.input_messages:
-        prompts = [text_of(dig(p, "prompt", "text")) for p in view.attrs.indexed("llm.prompts.")]
-        view.setdefault("input_messages", [Message(role="user", content=t) for t in prompts if t])
-    view.setdefault("finish_reason", finish_reason_of(attrs.get("llm.finish_reason")))
+    if view.attrs.has("llm."):
+        # Everything below but the finish-reason fallback reads ``llm.*`` attributes only: spans
+        # without any (tools, retrievers, chains) skip a few dozen lookups that find nothing.
+        _read_llm(attrs, view)
     if view.finish_reason is None and view.kind is SpanKind.LLM and "output.value" in attrs:
         # OpenInference has no finish-reason attribute of its own: the provider's response, kept
         # whole in output.value, has it (choices[].finish_reason, stop_reason, a Responses status).
         view.setdefault("finish_reason", output_details(attrs["output.value"]).finish_reason)
-
-    view.setdefault("input_tokens", as_int(attrs.get("llm.token_count.prompt")))
-    view.setdefault("output_tokens", as_int(attrs.get("llm.token_count.completion")))
-    view.setdefault("total_tokens", as_int(attrs.get("llm.token_count.total")))
-    view.setdefault("cached_input_tokens", as_int(attrs.get("llm.token_count.prompt_details.cache_read")))
-    view.setdefault("reasoning_tokens", as_int(attrs.get("llm.token_count.completion_details.reasoning")))
-    view.setdefault("cost_usd", as_float(attrs.get("llm.cost.total")))
 
     if view.attrs.has("llm.prompt_template."):
         variables = maybe_json(attrs.get("llm.prompt_template.variables"))
@@ -208,6 +179,42 @@ def read(attrs: dict[str, Any], view: SpanView) -> None:
             if isinstance(metadata.get(key), (str, int)):
                 view.set_identity(target, metadata[key])
     view.set_identity("workflow", attrs.get("agent.name") if view.kind is SpanKind.AGENT else None)
+
+
+def _read_llm(attrs: dict[str, Any], view: SpanView) -> None:
+    """The ``llm.*`` attributes: models, parameters, messages, finish reason, tokens and cost."""
+    invocation = maybe_json(attrs.get("llm.invocation_parameters"))
+    invocation = invocation if isinstance(invocation, dict) else {}
+    # llm.model_name is what the provider answered with (the response model); the requested
+    # model is only in the invocation parameters.
+    # A failed call got no response, so there its llm.model_name can only be the requested model.
+    answered_model = None if view.span.failed else attrs.get("llm.model_name")
+    view.setdefault("response_model", as_str(first(attrs.get("llm.response.model_name"), answered_model)))
+    view.setdefault(
+        "request_model",
+        as_str(first(attrs.get("llm.request.model_name"), invocation.get("model"), attrs.get("llm.model_name"))),
+    )
+    view.setdefault("provider", as_str(first(attrs.get("llm.provider"), attrs.get("llm.system"))))
+    view.setdefault("parameters", {k: v for k, v in invocation.items() if k not in _NOT_PARAMETERS})
+    if isinstance(invocation.get("instructions"), str):  # the Responses API's system prompt
+        view.setdefault("system_instructions", invocation["instructions"])
+
+    view.setdefault("input_messages", _messages(view.attrs.indexed("llm.input_messages.")))
+    outputs = _messages(view.attrs.indexed("llm.output_messages."))
+    view.setdefault("output_messages", outputs)
+    if not view.output_messages:
+        choices = [text_of(dig(c, "completion", "text")) for c in view.attrs.indexed("llm.choices.")]
+        view.setdefault("output_messages", [Message(role="assistant", content=t) for t in choices if t])
+    if not view.input_messages:
+        prompts = [text_of(dig(p, "prompt", "text")) for p in view.attrs.indexed("llm.prompts.")]
+        view.setdefault("input_messages", [Message(role="user", content=t) for t in prompts if t])
+    view.setdefault("finish_reason", finish_reason_of(attrs.get("llm.finish_reason")))
+    view.setdefault("input_tokens", as_int(attrs.get("llm.token_count.prompt")))
+    view.setdefault("output_tokens", as_int(attrs.get("llm.token_count.completion")))
+    view.setdefault("total_tokens", as_int(attrs.get("llm.token_count.total")))
+    view.setdefault("cached_input_tokens", as_int(attrs.get("llm.token_count.prompt_details.cache_read")))
+    view.setdefault("reasoning_tokens", as_int(attrs.get("llm.token_count.completion_details.reasoning")))
+    view.setdefault("cost_usd", as_float(attrs.get("llm.cost.total")))
 
 
 def _messages(items: list[dict[str, Any]]) -> list[Message]:
