@@ -15,7 +15,7 @@ from typing import Any
 _LIST_KEY = re.compile(r"\n(([^\n]*?\.)(\d+)\.([^\n]+))(?=\n)")
 
 # prefix -> [(N, [(rest, key), ...], shape), ...] in N order: which keys make which list item,
-# and the item ``nest`` makes of them with each value's key in its place (see ``_shape``).
+# and the item ``nest`` makes of them with each value's key in its place (see ``_fill``).
 _Lists = dict[str, list[tuple[int, list[tuple[str, str]], Any]]]
 
 
@@ -67,29 +67,30 @@ class AttrIndex:
         for _, item, shape in items:
             try:
                 result.append(_fill(shape, attrs))
-            except _DictValue:
+            except _NotByShape:
                 result.append(nest({rest: attrs[key] for rest, key in item}))
         return result
 
 
-class _DictValue(Exception):
-    """An attribute value is itself a dict: ``nest`` walks into it, so the shape does not apply."""
+class _NotByShape(Exception):
+    """A value ``nest`` looks at, not only places: it walks into a dict and takes ``None`` for a
+    missing parent, so the shape does not apply."""
 
 
 def _fill(shape: Any, attrs: dict[str, Any]) -> Any:
     """The item ``nest`` makes of these attributes, from the shape it made of their keys.
 
-    ``nest`` is the same for every span of a key set as long as no value is a dict (it walks into
-    those): built once per layout with the keys in place of the values, each span's item is a copy
-    with its values put in, without splitting and walking every key again.
+    ``nest`` is the same for every span of a key set as long as no value is a dict or ``None``:
+    built once per layout with the keys in place of the values, each span's item is a copy with
+    its values put in, without splitting and walking every key again.
     """
     pairs = shape.items() if type(shape) is dict else enumerate(shape)
     filled: dict[Any, Any] = {}
     for name, child in pairs:
         if type(child) is str:
             value = attrs[child]
-            if isinstance(value, dict):
-                raise _DictValue
+            if value is None or isinstance(value, dict):
+                raise _NotByShape
             filled[name] = value
         else:
             filled[name] = _fill(child, attrs)

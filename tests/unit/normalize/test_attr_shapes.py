@@ -50,3 +50,9 @@ def test_indexed_items_are_what_nest_makes_of_them(items: list[tuple[str, str, A
 def test_a_dict_value_is_nested_into_as_nest_does() -> None:
     attrs = {"a.0.x": {"1": 5}, "a.0.x.y": 2, "a.1.role": "user"}
     assert AttrIndex(attrs).indexed("a.") == [{"x": {"1": 5, "y": 2}}, {"role": "user"}]
+
+
+def test_a_none_parent_value_is_dropped_as_nest_does() -> None:
+    # nest takes None for "no such key yet": the child's dict replaces it.
+    attrs = {"a.0.message": None, "a.0.message.role": "user"}
+    assert AttrIndex(attrs).indexed("a.") == [{"message": {"role": "user"}}]
