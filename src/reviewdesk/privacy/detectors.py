@@ -86,16 +86,17 @@ _PROSE_SEPARATORS = b" \t\r\n,;!?'"
 _PROSE_CLASSES = bytes(
     ord("a") if byte in _PROSE_WORD else ord(" ") if byte in _PROSE_SEPARATORS else ord("#") for byte in range(256)
 )
-_PROSE_LONG_WORD = b"a" * 20
-_PROSE_LONG_AFTER_BEARER = b"a" * 16
+_PROSE_LONG_WORD = "a" * 20
+_PROSE_LONG_AFTER_BEARER = "a" * 16
 
 
 def is_plain_prose(text: str) -> bool:
     """Whether ``text`` is plain prose (see above), in which no built-in detector finds anything."""
     if not text.isascii():
         return False
-    classes = text.encode("ascii").translate(_PROSE_CLASSES)
-    if b"#" in classes or _PROSE_LONG_WORD in classes or "eyJ" in text or "PRIVATE KEY" in text:
+    # Back to ``str`` for the searches: ``in`` is two to three times faster there than on bytes.
+    classes = text.encode("ascii").translate(_PROSE_CLASSES).decode("ascii")
+    if "#" in classes or _PROSE_LONG_WORD in classes or "eyJ" in text or "PRIVATE KEY" in text:
         return False
     if _PROSE_LONG_AFTER_BEARER not in classes:
         return True  # rare in prose: words of 16 to 19 letters; only then is the lower-case copy made

@@ -49,6 +49,9 @@ _PHONE_KEY = re.compile(
 # camelCase word boundaries (``dbPassword`` → ``db_Password``), so key patterns see the words.
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_CLEAN_KEYS = 100_000
+# Strings known to redact to themselves (see ``Redactor._clean``): bounded like the scanner's cache.
+_MAX_CLEAN_CHARS = 2 * 1024 * 1024
+_MAX_CLEAN_TEXT = 64 * 1024
 _RANDOM_ID = re.compile(r"[0-9A-Fa-f]{8,64}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z0-9_]*(?:_\d+)?\]$")
 _JSON_STARTS = ("{", "[")
@@ -102,6 +105,14 @@ class Redactor:
         self._regions = list(settings.phone_regions)
         # map key -> what it names: a credential ("secret"), a phone number ("phone") or nothing ("")
         self._clean_keys: dict[str, str] = {}
+        # string -> the depth it was redacted at, for strings that came back unchanged. Trace text
+        # repeats (a tool's JSON result is the next model call's input message, the invocation
+        # parameters are the same on every call): a JSON document seen before is not parsed and
+        # walked again, and a string not scanned again. Only at the same depth, since depth decides
+        # what is parsed and what is too deep; nothing else varies (a string that changes nothing
+        # takes no placeholder, so the numbering plays no part).
+        self._clean: dict[str, int] = {}
+        self._clean_chars = 0
 
     def digest(self, kind: str, value_key: str) -> bytes:
         """The keyed hash a value is remembered by: without the workspace's secret it reveals nothing."""
@@ -163,7 +174,7 @@ class Redactor:
         if kind is dict and depth <= _MAX_DEPTH:  # the common cases first, without isinstance chains
             return self._redact_dict(value, numbering, depth)
         if kind is str:
-            return self._redact_string(value, numbering, depth)
+            return value if self._clean.get(value) == depth else self._redact_string(value, numbering, depth)
         if isinstance(value, str):
             return self._redact_string(value, numbering, depth)
         if depth > _MAX_DEPTH and isinstance(value, (dict, list)):
@@ -175,16 +186,16 @@ class Redactor:
         if isinstance(value, dict):
             return self._redact_dict(value, numbering, depth)
         if isinstance(value, list):
-            items = [self.redact_value(item, numbering, depth=depth + 1) for item in value]
-            return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+            return self._redact_list(value, numbering, depth)
         if self._card_ints and type(value) is int and 10**14 <= value < 10**16 and is_card_number(str(value)):
             return self._placeholder("CARD", str(value), numbering)
         return value
 
     def _redact_dict(self, value: dict[Any, Any], numbering: TraceNumbering | None, depth: int) -> dict[Any, Any]:
-        changed = False
-        out: dict[Any, Any] = {}
+        out: dict[Any, Any] | None = None  # made at the first change only: most maps have none
         clean_keys = self._clean_keys
+        clean = self._clean
+        inner = depth + 1
         for key, item in value.items():
             # Attribute keys repeat on every span: a key with nothing to replace is looked up once.
             names = clean_keys.get(key) if type(key) is str else ""
@@ -201,12 +212,35 @@ class Redactor:
             elif names == "phone" and self._phones and (phone := self._whole_phone(item)) is not None:
                 new_item = self._placeholder("PHONE", phone, numbering)
             elif type(item) is str:
-                new_item = self._redact_string(item, numbering, depth + 1)
+                new_item = item if clean.get(item) == inner else self._redact_string(item, numbering, inner)
             else:
-                new_item = self.redact_value(item, numbering, depth=depth + 1)
-            changed = changed or new_key is not key or new_item is not item
+                new_item = self.redact_value(item, numbering, depth=inner)
+            if out is None:
+                if new_key is key and new_item is item:
+                    continue
+                out = {}
+                for before, same in value.items():  # the unchanged items so far, in their order
+                    if before is key:
+                        break
+                    out[before] = same
             out[new_key] = new_item
-        return out if changed else value
+        return value if out is None else out
+
+    def _redact_list(self, value: list[Any], numbering: TraceNumbering | None, depth: int) -> list[Any]:
+        out: list[Any] | None = None  # made at the first change only
+        clean = self._clean
+        inner = depth + 1
+        for index, item in enumerate(value):
+            if type(item) is str:
+                new_item = item if clean.get(item) == inner else self._redact_string(item, numbering, inner)
+            else:
+                new_item = self.redact_value(item, numbering, depth=inner)
+            if out is None:
+                if new_item is item:
+                    continue
+                out = value[:index]
+            out.append(new_item)
+        return value if out is None else out
 
     def _whole_phone(self, value: Any) -> str | None:
         """The E.164 key of a phone-named field's value that is a phone number as a whole."""
@@ -228,6 +262,16 @@ class Redactor:
         return self.redact_value(value, numbering, depth=depth + 1)
 
     def _redact_string(self, text: str, numbering: TraceNumbering | None, depth: int) -> str:
+        redacted = self._redact_string_once(text, numbering, depth)
+        if redacted is text and len(text) <= _MAX_CLEAN_TEXT:
+            if self._clean_chars + len(text) > _MAX_CLEAN_CHARS:
+                self._clean.clear()
+                self._clean_chars = 0
+            self._clean[text] = depth
+            self._clean_chars += len(text)
+        return redacted
+
+    def _redact_string_once(self, text: str, numbering: TraceNumbering | None, depth: int) -> str:
         first = text[:1]
         # Most strings start with neither a bracket nor a space: no ``lstrip`` copy for them.
         if (first in _JSON_STARTS or (first.isspace() and text.lstrip()[:1] in _JSON_STARTS)) and depth < _MAX_DEPTH:
