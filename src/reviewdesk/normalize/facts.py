@@ -78,7 +78,9 @@ def document_updated_at(metadata: Mapping[str, Any]) -> datetime | None:
 _WORD = re.compile(r"\w+", re.UNICODE)
 # In ASCII text the word characters (``\w``) are letters, digits and ``_``: every other character
 # becomes a space, and splitting on spaces gives the same words as ``_WORD`` three times faster.
-_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+# As a bytes table: ``bytes.translate`` maps through a 256-byte array, ``str.translate`` looks
+# each character up in a dict (ASCII text encodes and decodes by copying).
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() or chr(c) == "_" else ord(" ") for c in range(256))
 
 
 def _words(text: str) -> list[str]:
@@ -86,7 +88,7 @@ def _words(text: str) -> list[str]:
         # Lower-casing ASCII is case-folding, and changes no character's word class: one call for
         # the text instead of one per word. Elsewhere folding may (``İ`` folds to ``i`` and a
         # combining dot, which is not a word character), so each word is folded as found.
-        return text.lower().translate(_ASCII_NON_WORD).split()
+        return text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").lower().split()
     return [w.casefold() for w in _WORD.findall(text)]
 
 

@@ -300,6 +300,10 @@ def instructions_in(value: Any, *, output: bool = False) -> str | None:
     """System instructions carried in a generic input (``{"prompt", "system"}``, an agent's or
     assistant's ``instructions``, traceloop ``kwargs``), or in an output that echoes them (a
     Responses API response, an Assistants run); ``None`` when there are none."""
+    if output and isinstance(value, str) and '"object"' not in value and "\\" not in value:
+        # Only an object with an "object" key echoes instructions, and without escapes that key
+        # is in the text as written: a tool's output (often a large JSON) is not parsed again.
+        return None
     value = maybe_json(value)
     if not isinstance(value, dict):
         return None

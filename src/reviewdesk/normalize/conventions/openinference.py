@@ -229,15 +229,20 @@ def _messages(items: list[dict[str, Any]]) -> list[Message]:
                 {"type": dig(c, "message_content", "type"), "text": dig(c, "message_content", "text")}
                 for c in message["contents"]
             ]
-        calls = [
-            ToolCallRequest(
-                id=as_str(dig(call, "tool_call", "id")),
-                name=as_str(dig(call, "tool_call", "function", "name")) or "unknown",
-                arguments=maybe_json(dig(call, "tool_call", "function", "arguments")),
-            )
-            for call in message.get("tool_calls", []) or []
-            if isinstance(call, dict)
-        ]
+        requested = message.get("tool_calls")
+        calls = (
+            [
+                ToolCallRequest(
+                    id=as_str(dig(call, "tool_call", "id")),
+                    name=as_str(dig(call, "tool_call", "function", "name")) or "unknown",
+                    arguments=maybe_json(dig(call, "tool_call", "function", "arguments")),
+                )
+                for call in requested
+                if isinstance(call, dict)
+            ]
+            if requested
+            else None  # most messages request no tool
+        )
         messages.append(
             Message(
                 role=as_str(message.get("role")) or "unknown",
