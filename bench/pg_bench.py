@@ -61,7 +61,7 @@ from reviewdesk.domain.labels import LabelChange
 from reviewdesk.domain.queries import CaseFilter
 from reviewdesk.services import imports, labels, review, roles
 from reviewdesk.services.workspace import Workspace, open_workspace
-from reviewdesk.storage import search
+from reviewdesk.storage import search, search_words
 from tools import pg_server
 
 PAGE = 100
@@ -227,8 +227,7 @@ def trigram_comparison(ws: Workspace, limit: int, words: tuple[str, str], runs: 
         ).all()
         bodies = []
         for row in full:
-            fields = search._fields(row[1], row[2], row[3], row[4:8], row[8] or {})
-            bodies.append({"rowid": row[0], "body": " ".join(search.fold(f) for f in fields)})
+            bodies.append({"rowid": row[0], "body": search.fold(search_words.case_text(dict(row._mapping)))})
         conn.execute(text("INSERT INTO bench_trgm (rowid, body) VALUES (:rowid, :body)"), bodies)
         conn.execute(
             text("CREATE TABLE bench_tsv AS SELECT rowid, words FROM case_search ORDER BY rowid LIMIT :n"), {"n": limit}

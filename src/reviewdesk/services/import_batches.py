@@ -28,7 +28,7 @@ from reviewdesk.domain.prices import PriceBook
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.normalize import build_case
 from reviewdesk.services import redaction
-from reviewdesk.storage import rows
+from reviewdesk.storage import rows, search_words
 
 HOLD_SPANS = 100_000
 """Spans of traces still being read that a batch may carry over; past that they are written as read
@@ -137,6 +137,7 @@ def prepare_new(
             list(spans.values()), source_format=source.format_name, source_file=source.file_name, prices=source.prices
         )
         row = rows.case_columns(case, 0, now)  # the trace's row id is known once it is written
+        row[search_words.WORDS_KEY] = search_words.case_words(row)  # here, so the importing process only stores them
         with contextlib.suppress(TypeError):  # not JSON orjson writes (an integer past 64 bits): kept as it is
             # As bytes, stored as they are (``writes.upsert_cases``): a third of the memory of the dicts,
             # and a worker's batch pickles and unpickles several times faster.

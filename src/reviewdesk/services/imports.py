@@ -329,7 +329,8 @@ class _BatchWriter:
         conn = immediate(self.workspace.engine.connect())
         transaction = conn.begin()  # BEGIN IMMEDIATE: the read-modify-write of these traces is ours
         try:
-            if not self._write_new(conn, prepared):
+            index_rows = self._write_new(conn, prepared)
+            if index_rows is None:
                 # Another import stored some of these traces since: redact with their numbering
                 # and rebuild from all their stored spans, in this same transaction.
                 self._write(conn, raw, now)
@@ -340,7 +341,7 @@ class _BatchWriter:
             transaction.rollback()
             conn.close()
             raise
-        self._hand_over(conn, transaction, prepared)
+        self._hand_over(conn, transaction, prepared, index_rows)
 
     def write_prepared(self, prepared: import_worker.Prepared) -> None:
         """Write a batch the worker prepared; ``_StoredBefore`` when its traces are not new after all."""
@@ -356,22 +357,25 @@ class _BatchWriter:
         transaction = conn.begin()
         try:
             # The worker cannot see the workspace: whether these traces are new is decided here, under the lock.
-            if self.redactor.known_numbering(conn, prepared.new.trace_ids) or not self._write_new(conn, prepared.new):
+            if self.redactor.known_numbering(conn, prepared.new.trace_ids):
+                raise _StoredBefore
+            index_rows = self._write_new(conn, prepared.new)
+            if index_rows is None:
                 raise _StoredBefore
         except BaseException:
             transaction.rollback()
             conn.close()
             raise
-        self._hand_over(conn, transaction, prepared.new)
+        self._hand_over(conn, transaction, prepared.new, index_rows)
 
-    def _hand_over(self, conn: Connection, transaction: RootTransaction, prepared: NewTraces) -> None:
-        """Let the indexing thread index and commit the batch whose rows were just written."""
+    def _hand_over(
+        self, conn: Connection, transaction: RootTransaction, prepared: NewTraces, index_rows: list[dict[str, Any]]
+    ) -> None:
+        """Let the indexing thread index (``index_rows``, from ``_write_new``) and commit the batch just written."""
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-import-indexer")
         self._in_flight_traces = set(prepared.trace_ids)
-        # Only the row ids: the search index reads the cases back, and the rows (their JSON) are freed.
-        rowids = [{"trace_rowid": row["trace_rowid"]} for row in prepared.case_rows]
-        self._in_flight = self._thread.submit(_index_and_commit, conn, transaction, rowids)
+        self._in_flight = self._thread.submit(_index_and_commit, conn, transaction, index_rows)
 
     def drain(self) -> None:
         """Wait for the batch in flight; its error, if any, is raised here."""
@@ -387,25 +391,30 @@ class _BatchWriter:
             self._thread.shutdown(wait=True)
             self._thread = None
 
-    def _write_new(self, conn: Connection, prepared: NewTraces) -> bool:
+    def _write_new(self, conn: Connection, prepared: NewTraces) -> list[dict[str, Any]] | None:
         """Write the rows of a prepared batch of new traces; the search index and commit follow.
 
-        ``False``, with nothing written, when some of the traces are in the workspace after all
-        (stored by another process since the batch was prepared).
+        Returns what the index needs of the cases (their ids and the words the worker computed,
+        taken off the rows, which hold only ``cases`` columns). ``None``, with nothing written, when
+        some of the traces are in the workspace after all (stored by another process since the
+        batch was prepared).
         """
         if writes.existing_traces(conn, prepared.trace_ids):
-            return False
+            return None
         before = dict(self.summary.redactions)
         self.redactor.store(conn, prepared.redactions, self.summary)
         rowids = writes.insert_traces(conn, prepared.trace_ids, self.import_rowid)
         added = writes.insert_span_rows(conn, prepared.span_rows, rowids, self.import_rowid)
         for trace_id, row in zip(prepared.trace_ids, prepared.case_rows, strict=True):
             row["trace_rowid"] = rowids[trace_id]
+        index_rows = search.index_rows(prepared.case_rows)
+        for row in prepared.case_rows:
+            row.pop(search.WORDS_KEY, None)
         writes.upsert_cases(conn, prepared.case_rows)  # the JSON as the worker encoded it, not decoded again
         counts = {rowids[t]: n for t, n in zip(prepared.trace_ids, prepared.span_counts, strict=True)}
         writes.set_span_counts(conn, counts, self.import_rowid)
         self._count(conn, spans=added, created=len(rowids), completed=0, redactions_before=before)
-        return True
+        return index_rows
 
     def _write(self, conn: Connection, batch: dict[str, dict[str, RawSpan]], now: datetime) -> None:
         """Write a batch in a transaction begun ``IMMEDIATE``: everything read here stays true until it commits."""

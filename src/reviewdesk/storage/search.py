@@ -1,11 +1,11 @@
-"""Full-text search over cases: the table ``case_search`` (created by migration 0002).
+"""Full-text search over cases: the table ``case_search`` (created by migration 0002, reshaped by 0009).
 
-On SQLite an FTS5 table: one row per case, ``rowid = case_rowid``, with five columns: request,
-output, context (retrieved documents), tools (calls, arguments, results, errors) and meta
-(case/trace/session/user ids, workflow, tenant). On PostgreSQL a table of one ``tsvector`` per case
-with a GIN index (docs/adr/0010-postgresql-workspaces.md): the same text, cut into words and folded
-here as FTS5's unicode61 tokenizer does, each word kept as its first ``PREFIX_CHARS`` letters — so
-"every word, as a prefix" matches the same cases on both engines.
+Search asks one thing: does every word typed occur, as a prefix, somewhere in the case? So both
+engines keep, per case, only its distinct folded words cut to their first ``PREFIX_CHARS``
+letters (``storage.search_words``; docs/adr/0014-search-index-of-distinct-words.md). On SQLite
+an FTS5 table of one column, ``words``, one row per case (``rowid = case_rowid``); on PostgreSQL
+a table of one ``tsvector`` per case with a GIN index (docs/adr/0010-postgresql-workspaces.md).
+The same words, the same queries: both engines match the same cases.
 
 Writers call ``index_cases`` in the same transaction that writes the cases, so search never
 disagrees with the case list.
@@ -13,8 +13,6 @@ disagrees with the case list.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,36 +26,35 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import NullType, Text
 
+from reviewdesk.storage.search_words import PREFIX_CHARS, WORDS_KEY, case_words, fold, query_words
+
+__all__ = [
+    "PREFIX_CHARS",
+    "WORDS_KEY",
+    "case_words",
+    "fold",
+    "index_cases",
+    "match_query",
+    "matches",
+    "matching_rowids",
+    "rebuild_index",
+    "ts_query",
+    "tune_for_imports",
+]
+
 _IN_CHUNK = 500
 
-# The same projection as migration 0002 fills the table with (kept in step by a test).
-_PROJECTION = """
-SELECT c.case_rowid,
-       coalesce(c.user_request, ''),
-       coalesce(c.output, ''),
-       coalesce(json_extract(c.data, '$.retrieval.query'), '') || ' ' || coalesce((
-           SELECT group_concat(coalesce(json_extract(d.value, '$.id'), '') || ' '
-                               || coalesce(json_extract(d.value, '$.source'), '') || ' '
-                               || coalesce(json_extract(d.value, '$.content'), ''), ' ')
-           FROM json_each(c.data, '$.retrieval.documents') AS d), ''),
-       coalesce((
-           SELECT group_concat(coalesce(json_extract(t.value, '$.name'), '') || ' '
-                               || coalesce(json_extract(t.value, '$.arguments'), '') || ' '
-                               || coalesce(json_extract(t.value, '$.result'), '') || ' '
-                               || coalesce(json_extract(t.value, '$.error'), ''), ' ')
-           FROM json_each(c.data, '$.tool_calls') AS t), ''),
-       c.case_id || ' ' || coalesce(json_extract(c.data, '$.trace_id'), '') || ' '
-           || coalesce(c.workflow, '') || ' ' || coalesce(c.session_id, '') || ' '
-           || coalesce(c.user_id, '') || ' ' || coalesce(c.tenant, '')
-FROM cases AS c
-"""
-_INSERT = "INSERT INTO case_search(rowid, request, output, context, tools, meta) "
-
-# Letters and digits only, as the unicode61 tokenizer splits them: "lookup_order" is two words,
-# and quoting it as one would be a phrase query, which a detail=none index refuses.
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-PREFIX_CHARS = 6
-"""The longest prefix index of ``case_search`` (migration 0002: ``prefix = '2 3 4 5 6'``)."""
+# One JSON object per batch, ``{case_id: words}``, read by SQLite itself (``json_each``): the
+# whole batch is one long call, which runs without Python's global lock on the indexing thread
+# (ADR 0006), where an ``executemany`` of rows would wait for the lock at every row.
+_DELETE_SQLITE = (
+    "DELETE FROM case_search WHERE rowid IN"
+    " (SELECT c.case_rowid FROM json_each(?) AS j JOIN cases AS c ON c.case_id = j.key)"
+)
+_INSERT_SQLITE = (
+    "INSERT INTO case_search(rowid, words)"
+    " SELECT c.case_rowid, j.value FROM json_each(?) AS j JOIN cases AS c ON c.case_id = j.key"
+)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -65,33 +62,43 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start : start + _IN_CHUNK]
 
 
+def index_rows(case_rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What ``index_cases`` needs of written case rows: their ids and words (computed here where a row lacks them).
+
+    An import keeps only these of a batch for its indexing thread: the rows themselves (their JSON) are freed.
+    """
+    return [
+        {"case_id": row["case_id"], "trace_rowid": row.get("trace_rowid"), WORDS_KEY: _words(row)} for row in case_rows
+    ]
+
+
+def _words(row: Mapping[str, Any]) -> str:
+    words = row.get(WORDS_KEY)
+    return words if isinstance(words, str) else case_words(row)
+
+
 def index_cases(conn: Connection, case_rows: Sequence[Mapping[str, Any]]) -> None:
     """(Re)index the cases just written by ``writes.upsert_cases(conn, case_rows)``.
 
-    Takes the same row dicts (it needs only their ``trace_rowid``), so the import path adds one
-    line after its upsert. Reading the text back from ``cases`` keeps one definition of what is
-    searchable, shared with the migration that backfills older workspaces.
+    Takes the same row dicts: a row carries its words (``WORDS_KEY``, as an import's worker
+    computes them) or its columns and JSON, from which they are computed here. A case indexed
+    before (a trace that gained spans) has its old row replaced.
     """
     if conn.dialect.name == "postgresql":
         _index_postgresql(conn, sorted({int(row["trace_rowid"]) for row in case_rows}))
         return
-    trace_rowids = sorted({int(row["trace_rowid"]) for row in case_rows})
-    for chunk in _chunks(trace_rowids):
-        marks = ", ".join(str(rowid) for rowid in chunk)  # ints only: safe to inline
-        conn.execute(
-            text(
-                f"DELETE FROM case_search WHERE rowid IN (SELECT case_rowid FROM cases WHERE trace_rowid IN ({marks}))"
-            )
-        )
-        conn.execute(text(f"{_INSERT}{_PROJECTION} WHERE c.trace_rowid IN ({marks})"))
+    if not case_rows:
+        return
+    words = orjson.dumps({row["case_id"]: _words(row) for row in case_rows})
+    conn.exec_driver_sql(_DELETE_SQLITE, (words,))
+    conn.exec_driver_sql(_INSERT_SQLITE, (words,))
 
 
 PENDING_BYTES = 8 << 20
 """FTS5's ``hashsize`` on SQLite: how much of a transaction's new terms it gathers in memory before
 writing them out as a segment of the index. The default (1 MB) wrote several small segments per
-import batch (500 cases, five prefix indexes), each merged again later: 8 MB writes about one,
-for about a fifth fewer instructions spent indexing (cachegrind, the bench's cases) and about
-3 MB more memory while a batch is indexed."""
+import batch, each merged again later: 8 MB writes about one, for fewer instructions spent
+indexing and a few MB more memory while a batch is indexed."""
 
 
 def tune_for_imports(conn: Connection) -> None:
@@ -105,28 +112,29 @@ def tune_for_imports(conn: Connection) -> None:
 
 
 def rebuild_index(conn: Connection) -> None:
-    """Drop and refill the whole index (bulk loads, repairs)."""
+    """Drop and refill the whole index (bulk loads, repairs, migration 0009)."""
     conn.execute(text("DELETE FROM case_search"))
     if conn.dialect.name == "postgresql":
         _index_postgresql(conn, None)
         return
-    conn.execute(text(_INSERT + _PROJECTION))
+    for page in _case_pages(conn):
+        conn.exec_driver_sql(_INSERT_SQLITE, (orjson.dumps({row["case_id"]: case_words(row) for row in page}),))
 
 
 def match_query(user_text: str) -> str | None:
     """Turn what a reviewer typed into a safe FTS5 query: every word must occur, as a prefix.
 
     User text is never passed to MATCH as is: quotes, ``AND``, ``NEAR``, column filters and
-    stray parentheses would be FTS5 syntax (or syntax errors). Each word is quoted instead.
-    A word longer than ``PREFIX_CHARS`` is searched by its first ``PREFIX_CHARS`` letters: FTS5
-    reads a prefix lazily only from a prefix index of exactly that length, and without one it
-    merges the full lists of every matching term first (a tenth of a second for a common word in
-    a million cases). The looser match ("delivery" also finds "delivered") suits triage search.
+    stray parentheses would be FTS5 syntax (or syntax errors). Each word is folded and cut as
+    stored words are (``search_words``) and quoted. Stored words are at most ``PREFIX_CHARS``
+    long, so a word of that length can only match itself: an exact term, read without a prefix
+    index (the table has them for 2 to 5 letters). A longer typed word is searched by its first
+    ``PREFIX_CHARS`` letters, so "delivery" also finds "delivered", which suits triage search.
     """
-    words = _WORD.findall(user_text)
+    words = query_words(user_text)
     if not words:
         return None
-    return " ".join(f'"{word[:PREFIX_CHARS]}"*' for word in words)
+    return " ".join(f'"{word}"' if len(word) == PREFIX_CHARS else f'"{word}"*' for word in words)
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------
@@ -151,66 +159,46 @@ _UPSERT_WORDS = text(
 _PAGE = 2_000
 
 
-def _index_postgresql(conn: Connection, trace_rowids: Sequence[int] | None) -> None:
-    """Index the cases of ``trace_rowids`` (``None``: every case, page by page), reading them back from ``cases``."""
-    c = _CASES.c
-    columns = (c.case_rowid, c.case_id, c.user_request, c.output, c.workflow, c.session_id, c.user_id, c.tenant, c.data)
-    if trace_rowids is not None:
-        for chunk in _chunks(trace_rowids):
-            _store_words(conn, conn.execute(select(*columns).where(c.trace_rowid.in_(chunk))).all())
-        return
+_COLUMNS = (
+    _CASES.c.case_rowid,
+    _CASES.c.case_id,
+    _CASES.c.user_request,
+    _CASES.c.output,
+    _CASES.c.workflow,
+    _CASES.c.session_id,
+    _CASES.c.user_id,
+    _CASES.c.tenant,
+    _CASES.c.data,
+)
+
+
+def _case_pages(conn: Connection) -> Iterator[list[Mapping[str, Any]]]:
+    """Every case, as the columns its words come from, page by page in row id order (both engines)."""
     after = 0
     while True:
-        page = conn.execute(select(*columns).where(c.case_rowid > after).order_by(c.case_rowid).limit(_PAGE)).all()
+        query = select(*_COLUMNS).where(_CASES.c.case_rowid > after).order_by(_CASES.c.case_rowid).limit(_PAGE)
+        page: list[Mapping[str, Any]] = [dict(row._mapping) for row in conn.execute(query)]
         if not page:
             return
-        _store_words(conn, page)
-        after = int(page[-1][0])
+        yield page
+        after = int(page[-1]["case_rowid"])
 
 
-def _store_words(conn: Connection, rows: Sequence[Any]) -> None:
-    values = [{"rowid": row[0], "words": sorted(case_words(row[1:]))} for row in rows]
+def _index_postgresql(conn: Connection, trace_rowids: Sequence[int] | None) -> None:
+    """Index the cases of ``trace_rowids`` (``None``: every case, page by page), reading them back from ``cases``."""
+    if trace_rowids is None:
+        for page in _case_pages(conn):
+            _store_words(conn, page)
+        return
+    for chunk in _chunks(trace_rowids):
+        rows = conn.execute(select(*_COLUMNS).where(_CASES.c.trace_rowid.in_(chunk)))
+        _store_words(conn, [dict(row._mapping) for row in rows])
+
+
+def _store_words(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    values = [{"rowid": row["case_rowid"], "words": sorted(set(case_words(row).split()))} for row in rows]
     if values:
         conn.execute(_UPSERT_WORDS, values)
-
-
-def _fields(case_id: str, request: Any, output: Any, ids: Sequence[Any], data: Mapping[str, Any]) -> Iterable[str]:
-    """The searchable text of one case: what the SQLite projection (``_PROJECTION``) selects."""
-    yield case_id
-    yield from (str(value) for value in (request, output, data.get("trace_id"), *ids) if value is not None)
-    retrieval = data.get("retrieval") or {}
-    if isinstance(retrieval, Mapping):
-        if retrieval.get("query") is not None:
-            yield _as_text(retrieval["query"])
-        for document in retrieval.get("documents") or []:
-            if isinstance(document, Mapping):
-                yield from (_as_text(document[k]) for k in ("id", "source", "content") if document.get(k) is not None)
-    for call in data.get("tool_calls") or []:
-        if isinstance(call, Mapping):
-            yield from (_as_text(call[k]) for k in ("name", "arguments", "result", "error") if call.get(k) is not None)
-
-
-def _as_text(value: Any) -> str:
-    """A JSON value as ``json_extract`` gives it to FTS5: strings as they are, the rest as JSON."""
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-
-
-def case_words(row: Sequence[Any]) -> set[str]:
-    """The distinct folded word prefixes of one case: ``(case_id, request, output, workflow,
-    session_id, user_id, tenant, data)``."""
-    case_id, request, output, workflow, session_id, user_id, tenant, data = row
-    words: set[str] = set()
-    for piece in _fields(case_id, request, output, (workflow, session_id, user_id, tenant), data or {}):
-        words.update(word[:PREFIX_CHARS] for word in _WORD.findall(fold(piece)))
-    return words
-
-
-def fold(value: str) -> str:
-    """Lower case without diacritics, as FTS5's ``unicode61 remove_diacritics 2`` compares words."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class _Matches(ColumnElement[bool]):
@@ -237,16 +225,16 @@ def _match_tsvector(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
 
 def ts_query(user_text: str) -> str:
     """PostgreSQL's form of ``match_query``: ``'refund':* & 'polic':*`` over the folded words."""
-    words = sorted({word[:PREFIX_CHARS] for word in _WORD.findall(fold(user_text))})
+    words = sorted(query_words(user_text))
     # Stored words are at most PREFIX_CHARS long, so a word of that length can only match itself:
-    # an exact lookup, cheaper in the GIN index than a prefix scan (same matches).
+    # an exact lookup, cheaper in the GIN index than a prefix scan (same matches, as on SQLite).
     return " & ".join(f"'{word}'" if len(word) == PREFIX_CHARS else f"'{word}':*" for word in words)
 
 
 def matches(user_text: str) -> ColumnElement[bool] | None:
     """The condition on ``case_search`` that its row matches ``user_text`` (every word, as a prefix);
     ``None`` when nothing but punctuation was typed, which matches nothing."""
-    if match_query(user_text) is None or not ts_query(user_text):
+    if not query_words(user_text):
         return None
     return _Matches(user_text)
 
