@@ -249,8 +249,10 @@ FILL: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": fill_0001, "000
 # same data brought up through 0004 and 0005 is a 0005 file. 0006 (claims, kept label events) adds
 # a table and triggers and converts nothing: the same data brought up to 0006 is a 0006 file.
 # 0007 adds case_documents, which a workspace fills when it is next opened: the same data brought
-# up to 0007 (its list still empty) is a 0007 file.
-UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003", "0006": "0003", "0007": "0003"}
+# up to 0007 (its list still empty) is a 0007 file. 0008 creates a PostgreSQL function and does
+# nothing on SQLite: the same data brought up to 0008 is a 0008 file, and the one 0009 (which
+# rebuilds the search index) upgrades from.
+UPGRADED: dict[str, str] = {"0004": "0003", "0005": "0003", "0006": "0003", "0007": "0003", "0008": "0003"}
 
 
 def expected() -> dict[str, object]:
