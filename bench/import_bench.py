@@ -883,6 +883,15 @@ def _drive(
         thread = run_phase(
             ["--phase", "import", "--one-thread", "--file", str(files[sizes[-1]]), "--workdir", str(workdir)]
         )
+    # The floor again, after the imports: this 2-core VM's single-core speed drifts by half between
+    # runs (the same floor took 12.4 s and 19.0 s a day apart) while the import's wall time moved
+    # by 2%, so a ratio to one floor measured minutes earlier can say more about the machine than
+    # about the import. Both ratios are printed; their spread is the run's noise.
+    print(f"floor (json) at {small:,} traces again, after the imports, best of {floor_runs} ...", flush=True)
+    after = min(
+        (run_phase(["--phase", "floor", "--library", "json", *base]) for _ in range(floor_runs)),
+        key=lambda r: r["seconds"],
+    )
     print(f"done, {_load()}")
     if profile:
         print(f"\ncProfile of the import at {small:,} traces (slower than unprofiled):")
@@ -924,6 +933,12 @@ def _drive(
             f"sqlite {f['insert_seconds']:.2f}s)"
             + ("  target: json wall >= 0.5 (issue 12)" if library == "json" else "")
         )
+    before_s, after_s = floors["json"]["seconds"], after["seconds"]
+    low, high = sorted(((ref["spans"] / ref["seconds"]) / (after["spans"] / s)) for s in (before_s, after_s))
+    print(
+        f"floor json before / after the imports: {before_s:.2f}s / {after_s:.2f}s; "
+        f"reviewdesk/floor json wall against each: {low:.2f}-{high:.2f}"
+    )
     if thread is not None:
         big = imports[sizes[-1]]
         print(
@@ -991,9 +1006,15 @@ def _drive_long(sizes: list[int], workdir: Path, seed: int, floor_runs: int) -> 
     for n in sizes:
         print(f"reviewdesk import of one {n:,}-span trace ...", flush=True)
         results[n] = run_phase(["--phase", "import", "--file", str(files[n]), "--workdir", str(workdir)])
+    # Files below WORKER_MIN_BYTES are read on the importing thread, larger ones by worker
+    # processes: CPU per span across sizes then compares two ways of reading. The largest again on
+    # one thread compares like with like.
+    print(f"reviewdesk import of one {largest:,}-span trace on one thread ...", flush=True)
+    thread = run_phase(["--phase", "import", "--one-thread", *base])
     print(f"done, {_load()}\n")
     print(f"{'run':<26}{'spans':>8}{'wall s':>8}{'cpu s':>7}{'spans/s':>9}{'us/span cpu':>12}{'peak RSS':>10}")
-    for label, r in [("floor json", floor)] + [("reviewdesk 1 trace", results[n]) for n in sizes]:
+    listed = [("floor json", floor)] + [("reviewdesk 1 trace", results[n]) for n in sizes]
+    for label, r in [*listed, ("  same, one thread", thread)]:
         worker = f" + {r['worker_rss_mb']:.0f}MB" if r.get("worker_rss_mb") else ""
         print(
             f"{label:<26}{r['spans']:>8,}{r['seconds']:>8.2f}{r['cpu_seconds']:>7.2f}"
@@ -1007,10 +1028,15 @@ def _drive_long(sizes: list[int], workdir: Path, seed: int, floor_runs: int) -> 
     if len(sizes) > 1:
         small = results[sizes[0]]
         growth = (big["cpu_seconds"] / big["spans"]) / (small["cpu_seconds"] / small["spans"])
+        same = (thread["cpu_seconds"] / thread["spans"]) / (small["cpu_seconds"] / small["spans"])
         print(
-            f"CPU per span, {largest:,} / {sizes[0]:,} spans: {growth:.2f} for {largest / sizes[0]:.0f}x the spans"
-            " (1 = linear; the size ratio = quadratic)"
+            f"CPU per span, {largest:,} / {sizes[0]:,} spans: {growth:.2f} as imported, {same:.2f} both on one thread"
+            f" (if {sizes[0]:,} is), for {largest / sizes[0]:.0f}x the spans (1 = linear; the size ratio = quadratic)"
         )
+    print(
+        f"worker processes vs one thread, one {largest:,}-span trace: {thread['seconds'] / big['seconds']:.2f}x the"
+        f" speed, {big['cpu_seconds'] / thread['cpu_seconds']:.2f}x the CPU (a trace is never split between workers)"
+    )
     rates = big.get("batch_rates") or []
     if len(rates) >= 2:
         print(f"spans/s per batch at {largest:,} spans: " + ", ".join(f"{r:,.0f}" for r in rates))
