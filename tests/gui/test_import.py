@@ -131,9 +131,15 @@ def test_dropping_a_folder_and_a_zip_imports_their_trace_files(qtbot, make_main_
     wait_idle(qtbot, window)
     assert messages == []
     assert window.model.rowCount() == 3
+    assert window.statusBar().currentMessage() == (
+        "Imported 3 new case(s), 0 updated. Left out 1 file(s) of the folders and archives given."
+    )
     assert window.last_import_summary.splitlines()[1:] == [
         "runs/day1/oi.json (otlp-json): 2 new case(s), 9 span(s) added",
         "more.zip/console.txt (otel-console): 1 new case(s), 3 span(s) added",
+        # Not an error (no dialog), but the reader counting files sees where the README went.
+        "left out 1 file(s) of the folders and archives given: runs/README.md"
+        " (not a trace file: it looks like text that is not JSON (it starts with '# not a trace'))",
     ]
 
 

@@ -76,13 +76,14 @@ def kind_of(path: Path) -> str:
 
 
 def expand(
-    paths: Sequence[Path], scratch: Path, expansion: Expansion, is_trace_file: Callable[[Path], bool]
+    paths: Sequence[Path], scratch: Path, expansion: Expansion, refusal: Callable[[Path], str | None]
 ) -> Iterator[InputFile]:
     """The plain files of ``paths`` in order; a scratch copy is deleted when the next file is asked for.
 
-    ``is_trace_file`` decides which members of a directory or an archive are imported.
+    ``refusal`` decides which members of a directory or an archive are imported: ``None`` for a
+    trace file, else why it is left out (``registry.refusal``).
     """
-    walk = _Walk(scratch, expansion, is_trace_file)
+    walk = _Walk(scratch, expansion, refusal)
     for path in paths:
         yield from walk.expand(path, path, path.name, in_bundle=False)
 
@@ -91,7 +92,7 @@ def expand(
 class _Walk:
     scratch: Path
     expansion: Expansion
-    is_trace_file: Callable[[Path], bool]
+    refusal: Callable[[Path], str | None]
 
     def expand(self, file: Path, origin: Path, name: str, *, in_bundle: bool) -> Iterator[InputFile]:
         kind = kind_of(file)
@@ -102,10 +103,10 @@ class _Walk:
             yield from self._gunzip(file, origin, name, in_bundle=in_bundle)
         elif kind == "zip":
             yield from self._members(file, origin, name)
-        elif not in_bundle or self.is_trace_file(file):
+        elif not in_bundle or (why := self.refusal(file)) is None:
             yield InputFile(file, origin, name, in_bundle)
         else:
-            self.expansion.left_out.append(LeftOut(name, "not a trace file"))
+            self.expansion.left_out.append(LeftOut(name, why))
 
     def _gunzip(self, file: Path, origin: Path, name: str, *, in_bundle: bool) -> Iterator[InputFile]:
         target = _scratch_file(self.scratch, name)

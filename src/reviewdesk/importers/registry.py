@@ -58,15 +58,21 @@ def get_importer(name: str) -> Format:
     raise UsageError(f"unknown import format {name!r}; supported: {', '.join(importer_names())}")
 
 
+def _head(path: Path) -> bytes:
+    """What the sniffers judge a file by (``OSError`` when it cannot be read)."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        if len(head) == SNIFF_BYTES and b"\n" not in head:
+            # One very long first line (a big JSON-lines record): read it whole, so the
+            # sniffers can tell a JSON-lines file from one long document.
+            head += handle.readline(MAX_FIRST_LINE)
+    return head
+
+
 def detect(path: Path, name: str | None = None) -> Format:
     """The importer for ``path``, judged from its content; ``name`` is how messages call the file."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-            if len(head) == SNIFF_BYTES and b"\n" not in head:
-                # One very long first line (a big JSON-lines record): read it whole, so the
-                # sniffers can tell a JSON-lines file from one long document.
-                head += handle.readline(MAX_FIRST_LINE)
+        head = _head(path)
     except OSError as exc:
         raise FormatError(f"{name or path}: cannot read: {exc.strerror or exc}") from None
     if not head.strip():
@@ -86,13 +92,18 @@ def not_a_trace_file(name: str, head: bytes) -> str:
     )
 
 
-def is_trace_file(path: Path) -> bool:
-    """Whether some importer recognises ``path`` (a directory's or an archive's member is imported then)."""
+def refusal(path: Path) -> str | None:
+    """``None`` when some importer recognises ``path`` (a directory's or an archive's member is
+    imported then), else why not, in a few words: ``empty``, ``not a trace file: it looks like …``."""
     try:
-        detect(path)
-    except FormatError:
-        return False
-    return True
+        head = _head(path)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if not head.strip():
+        return "empty"
+    if any(importer.sniff(head) for importer in IMPORTERS):
+        return None
+    return f"not a trace file: it looks like {looks_like(head)}"
 
 
 def file_dialog_filter() -> str:

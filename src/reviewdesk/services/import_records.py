@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import RecordError
+from reviewdesk.importers.bundles import LeftOut
 from reviewdesk.services import redaction
 from reviewdesk.services.workspace import Workspace, this_host
 from reviewdesk.storage import imports as storage_imports
@@ -80,6 +81,9 @@ class RestoreSummary(ImportSummary):
 class ImportResult:
     files: list[ImportSummary]
     changes: Changes
+    left_out: list[LeftOut] = field(default_factory=list)
+    """Members of the directories and archives given that were passed over (not trace files,
+    unreadable), when others of them were imported; a bundle with none imported fails instead."""
 
 
 def file_sha256(path: Path) -> str:
@@ -193,6 +197,19 @@ def describe_file(summary: ImportSummary) -> str:
     return ", ".join(p for p in parts if p)
 
 
+LEFT_OUT_NAMED = 5
+"""Members of a bundle named in the summary line; the rest are counted."""
+
+
+def describe_left_out(result: ImportResult) -> str | None:
+    """One line naming what an import passed over in the directories and archives it was given, or ``None``."""
+    if not result.left_out:
+        return None
+    named = ", ".join(f"{o.name} ({o.reason})" for o in result.left_out[:LEFT_OUT_NAMED])
+    more = f" and {len(result.left_out) - LEFT_OUT_NAMED} more" if len(result.left_out) > LEFT_OUT_NAMED else ""
+    return f"left out {len(result.left_out)} file(s) of the folders and archives given: {named}{more}"
+
+
 def describe_result(result: ImportResult) -> str:
     """One sentence of totals over every file of an import."""
     created = sum(s.cases_created for s in result.files)
@@ -207,4 +224,6 @@ def describe_result(result: ImportResult) -> str:
             redacted[kind] = redacted.get(kind, 0) + count
     if redacted:
         text += f" Redacted {sum(redacted.values())} value(s): {redaction_counts(redacted)}."
+    if result.left_out:  # which, and why: ``describe_left_out``
+        text += f" Left out {len(result.left_out)} file(s) of the folders and archives given."
     return text

@@ -71,6 +71,7 @@ def import_files(
     progress = progress or NullProgress()
     forced = registry.get_importer(format_name) if format_name else None
     summaries: list[ImportSummary] = []
+    left_out: list[bundles.LeftOut] = []
     progress.set_total(bundles.total_size(files) or None)
     # An import allocates millions of small acyclic objects (parsed JSON, spans); the cyclic
     # garbage collector would walk the whole batch held in memory again and again (15-20% of
@@ -86,23 +87,33 @@ def import_files(
             for path in files:
                 if progress.cancel_requested():
                     break
-                summaries += _import_given(workspace, path, scratch, forced, progress)
+                summaries += _import_given(workspace, path, scratch, forced, progress, left_out=left_out)
     finally:
         if collecting:
             gc.enable()
-    return ImportResult(files=summaries, changes=_changes(summaries))
+    return ImportResult(files=summaries, changes=_changes(summaries), left_out=left_out)
 
 
 def _import_given(
-    workspace: Workspace, path: Path, scratch: Path, forced: registry.Format | None, progress: Progress
+    workspace: Workspace,
+    path: Path,
+    scratch: Path,
+    forced: registry.Format | None,
+    progress: Progress,
+    *,
+    left_out: list[bundles.LeftOut],
 ) -> list[ImportSummary]:
-    """Import what one given path holds: a file, or every trace file of a directory, ``.zip`` or ``.gz``."""
+    """Import what one given path holds: a file, or every trace file of a directory, ``.zip`` or ``.gz``.
+
+    Members passed over go to ``left_out`` when others were imported; when none was, the path
+    fails with them named.
+    """
     if not path.exists():
         return [_failed(workspace, path, f"{path}: no such file")]
     expansion = bundles.Expansion()
-    is_trace = registry.is_trace_file if forced is None else (lambda _: True)
+    refusal = registry.refusal if forced is None else (lambda _: None)
     summaries: list[ImportSummary] = []
-    for item in bundles.expand([path], scratch, expansion, is_trace):
+    for item in bundles.expand([path], scratch, expansion, refusal):
         if progress.cancel_requested():
             break
         summaries.append(_import_file(workspace, item, scratch, forced, progress))
@@ -112,6 +123,8 @@ def _import_given(
         more = f" and {len(expansion.left_out) - 5} more" if len(expansion.left_out) > 5 else ""
         detail = f"; left out: {looked_at}{more}" if looked_at else " (it is empty)"
         summaries.append(_failed(workspace, path, f"{path.name}: no trace files in it{detail}"))
+    elif summaries:
+        left_out += expansion.left_out
     return summaries
 
 

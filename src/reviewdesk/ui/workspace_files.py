@@ -14,7 +14,7 @@ from reviewdesk.domain.changes import Changes
 from reviewdesk.domain.errors import ReviewdeskError
 from reviewdesk.progress import Progress
 from reviewdesk.services import exports, formats, imports, packages, review
-from reviewdesk.services.import_records import describe_file, describe_result
+from reviewdesk.services.import_records import describe_file, describe_left_out, describe_result
 from reviewdesk.services.review import ReviewSession
 from reviewdesk.services.workspace import open_workspace
 from reviewdesk.ui.adjudication_loop import AdjudicationLoop
@@ -59,7 +59,8 @@ class WorkspaceFiles(AdjudicationLoop):
         ).run()
 
     def _imported(self, result: imports.ImportResult) -> None:
-        lines = [describe_file(s) for s in result.files]
+        left_out = describe_left_out(result)
+        lines = [describe_file(s) for s in result.files] + ([left_out] if left_out else [])
         summary = describe_result(result)
         self.last_import_summary = "\n".join([summary, *lines])
         self.statusBar().showMessage(summary, 8000)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewdesk.services import cases, imports
+from reviewdesk.services.import_records import describe_left_out
 from reviewdesk.services.workspace import open_workspace
 from tests.conftest import DATA
 
@@ -89,6 +90,33 @@ def test_a_directory_is_read_recursively_with_archives_inside(tmp_path: Path) ->
         ("traces/more.zip/console.txt", True),
     ]
     assert len(_case_ids(tmp_path)) == 3
+    # Passed over, and said so: what each looks like, once, after the files imported.
+    assert [(o.name, o.reason) for o in result.left_out] == [
+        ("traces/a/.DS_Store", "not a trace file: it looks like a binary file"),
+        ("traces/notes.txt", "not a trace file: it looks like text that is not JSON (it starts with 'nothing to see')"),
+    ]
+    assert describe_left_out(result) == (
+        "left out 2 file(s) of the folders and archives given: traces/a/.DS_Store (not a trace file: it looks"
+        " like a binary file), traces/notes.txt (not a trace file: it looks like text that is not JSON (it starts"
+        " with 'nothing to see'))"
+    )
+
+
+def test_the_left_out_line_names_five_and_counts_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    shutil.copy(OI, root / "oi.json")
+    for n in range(7):
+        (root / f"empty-{n}.txt").write_text("")
+    result = _import(tmp_path, root)
+    assert [s.name for s in result.files] == ["in/oi.json"]
+    text = describe_left_out(result)
+    assert text is not None and text.startswith(
+        "left out 7 file(s) of the folders and archives given: in/empty-0.txt (empty),"
+    )
+    assert text.count("(empty)") == 5 and text.endswith("in/empty-4.txt (empty) and 2 more")
+    # A file given on its own is never "left out": it is refused, with its reason.
+    assert _import(tmp_path, root / "empty-5.txt").left_out == []
 
 
 def test_a_bundle_without_trace_files_says_what_it_left_out(tmp_path: Path) -> None:
@@ -98,8 +126,9 @@ def test_a_bundle_without_trace_files_says_what_it_left_out(tmp_path: Path) -> N
         archive.writestr("table.csv", "a,b\n1,2\n")
     [summary] = _import(tmp_path, bundle).files
     assert summary.failed == (
-        "docs.zip: no trace files in it; left out: docs.zip/README.md (not a trace file),"
-        " docs.zip/table.csv (not a trace file)"
+        "docs.zip: no trace files in it; left out: docs.zip/README.md (not a trace file: it looks like text"
+        " that is not JSON (it starts with '# hi')), docs.zip/table.csv (not a trace file: it looks like CSV or"
+        " other tabular text)"
     )
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -128,6 +157,16 @@ def test_cli_imports_a_directory_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "in/console.txt (otel-console): 1 new case(s), 3 span(s) added" in done.stdout
     assert "in/oi.json.gz (otlp-json): 2 new case(s), 9 span(s) added" in done.stdout
+    assert "left out" not in done.stdout  # nothing was
+    (root / "README.md").write_text("# notes\n")
+    again = subprocess.run(
+        [sys.executable, "-m", "reviewdesk", "import", str(root)], capture_output=True, text=True, env=env, check=False
+    )
+    assert again.returncode == 0, again.stderr  # a README beside the traces is not an error
+    assert again.stdout.splitlines()[-1] == (
+        "left out 1 file(s) of the folders and archives given: in/README.md (not a trace file: it looks like text"
+        " that is not JSON (it starts with '# notes'))"
+    )
 
 
 @pytest.mark.parametrize("forced", ["otlp-json"])

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             files = [stack.enter_context(paths.resource_file("demo", name)) for name in names]
             result = imports.import_files(ws, files)
-        if import_cmd.print_summaries(result.files):
+        if import_cmd.print_summaries(result):
             return 1
         print(f"demo workspace: {ws.location}\n")
         if not args.no_gui:

@@ -12,7 +12,7 @@ from reviewdesk.cli.commands.common import workspace
 from reviewdesk.cli.progress_bar import TextProgress
 from reviewdesk.importers import registry
 from reviewdesk.services import imports
-from reviewdesk.services.import_records import ImportSummary, describe_file
+from reviewdesk.services.import_records import ImportResult, describe_file, describe_left_out
 
 
 def register(sub: Any) -> None:
@@ -32,13 +32,17 @@ def run(args: argparse.Namespace) -> int:
         progress.finish()
     finally:
         ws.close()
-    return print_summaries(result.files)
+    return print_summaries(result)
 
 
-def print_summaries(summaries: list[ImportSummary]) -> int:
-    """Print what each file did (the same text the window shows); 1 if any file had a problem."""
+def print_summaries(result: ImportResult) -> int:
+    """Print what each file did (the same text the window shows); 1 if any file had a problem.
+
+    Members of a folder or archive that were passed over are named last: not an error (a README
+    beside the traces), but a reader counting files should see where the others went.
+    """
     status = 0
-    for summary in summaries:
+    for summary in result.files:
         line = render.safe(describe_file(summary))
         if summary.failed and render.safe(summary.failed) in line:  # nothing of the file was imported
             print(f"reviewdesk: error: {line}", file=sys.stderr)
@@ -52,4 +56,7 @@ def print_summaries(summaries: list[ImportSummary]) -> int:
             print(f"  … and {summary.skipped - 20} more", file=sys.stderr)
         if not summary.ok:
             status = 1
+    left_out = describe_left_out(result)
+    if left_out:
+        print(render.safe(left_out))
     return status
