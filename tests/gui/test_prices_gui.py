@@ -71,10 +71,10 @@ def test_prices_dialog_prices_a_model_and_the_window_marks_the_estimate(
     assert prices.get_prices(window.workspace).models["northwind-ft-7b"].output == 1.5
     assert any(e.action == "settings" and e.subject == "prices" for e in audit.entries(window.workspace))
     assert "1 case(s) re-estimated" in window.statusBar().currentMessage()
-    assert _cost_cell(window) == "≈$2.0000"
+    assert _cost_cell(window) == "≈$2.00"
     window.select_row(0)
     header = window.case_view.header.text()
-    assert "cost ≈$2.0000 estimated (workspace prices of " in header, header
+    assert "cost ≈$2.00 estimated (workspace prices of " in header, header
 
 
 def test_prices_dialog_names_the_row_it_cannot_read(qtbot, unpriced_workspace):

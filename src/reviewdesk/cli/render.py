@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reviewdesk.domain.case import Case, Usage
+from reviewdesk.domain.money import usd
 from reviewdesk.domain.queries import CaseSummary, WorkspaceStats
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.inert import terminal_safe
@@ -29,7 +30,7 @@ def one_line(text: str | None, width: int) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "" if value is None else f"${value:.4f}"
+    return "" if value is None else usd(value)
 
 
 def _count(value: int | None) -> str:
@@ -260,9 +261,9 @@ def _stats_cost(stats: WorkspaceStats) -> str:
     """Recorded and estimated cost apart: an estimate is not what was billed."""
     parts = []
     if stats.cost_usd is not None:
-        parts.append(f"cost recorded ${stats.cost_usd:.4f} ({stats.cases_with_cost} of {stats.cases} cases)")
+        parts.append(f"cost recorded {usd(stats.cost_usd)} ({stats.cases_with_cost} of {stats.cases} cases)")
     if stats.estimated_cost_usd is not None:
-        parts.append(f"estimated ${stats.estimated_cost_usd:.4f} ({stats.cases_with_estimate} of {stats.cases} cases)")
+        parts.append(f"estimated {usd(stats.estimated_cost_usd)} ({stats.cases_with_estimate} of {stats.cases} cases)")
     return "   ".join(parts) if parts else "cost unknown"
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from reviewdesk.domain.money import usd
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.files import spreadsheet_cell
 from reviewdesk.services.workspace import Workspace
@@ -97,7 +98,7 @@ def _md(text: str) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "–" if value is None else f"${value:,.4f}"
+    return "–" if value is None else usd(value)
 
 
 def _percent(value: float | None) -> str:

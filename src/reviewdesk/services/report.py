@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from reviewdesk import __version__
+from reviewdesk.domain.money import usd
 from reviewdesk.files import write_text_atomically
 from reviewdesk.services import agreement_text
 from reviewdesk.services import report_svg as svg
@@ -76,7 +77,7 @@ def interval(low: float | None, high: float | None) -> str:
 def money(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
+    return usd(value)
 
 
 def duration(ms: float | None) -> str:

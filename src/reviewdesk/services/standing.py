@@ -24,6 +24,7 @@ from typing import Literal
 
 from reviewdesk.domain.case import Case, Document
 from reviewdesk.domain.errors import UsageError
+from reviewdesk.domain.money import usd
 from reviewdesk.domain.standing import DEFAULT_STALE_AFTER_DAYS, CaseStanding
 from reviewdesk.normalize.facts import document_key, stale_reason, times_median
 from reviewdesk.services import audit
@@ -258,7 +259,7 @@ def signals(case: Case, standing: CaseStanding) -> list[Signal]:
                 "cost",
                 f"{ratio_text(standing.cost_vs_median)} the median cost",
                 _ratio_level(standing.cost_vs_median),
-                f"Median cost of the {workflow} cases: ${standing.median_cost_usd:.4f} (recorded, else estimated).",
+                f"Median cost of the {workflow} cases: {usd(standing.median_cost_usd)} (recorded, else estimated).",
             )
         )
     if standing.latency_vs_median is not None and standing.median_latency_ms is not None:

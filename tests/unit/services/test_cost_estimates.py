@@ -288,11 +288,11 @@ def test_prices_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     shown = json.loads(out)
     assert shown["models"] == {"gpt-4o-mini": {"input": 1.0, "output": 2.0, "cached_input": 0.5}}
     code, out, _ = run("show", "a1" * 16)
-    assert "cost $3.0000 estimated (workspace prices of " in out
+    assert "cost $3.00 estimated (workspace prices of " in out
     code, out, _ = run("cases", "--sort", "cost")
-    assert "$3.0000 est" in out and "est: estimated from list prices" in out
+    assert "$3.00 est" in out and "est: estimated from list prices" in out
     code, out, _ = run("stats")
-    assert "cost recorded $9.0000 (1 of 2 cases)" in out and "estimated $3.0000 (1 of 2 cases)" in out
+    assert "cost recorded $9.00 (1 of 2 cases)" in out and "estimated $3.00 (1 of 2 cases)" in out
     code, out, _ = run("cases", "--json")
     rows = {json.loads(line)["trace_id"]: json.loads(line) for line in out.splitlines()}
     assert (rows["a1" * 16]["cost_usd"], rows["a1" * 16]["estimated_cost_usd"]) == (None, 3.0)

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 
+from reviewdesk.domain.money import usd
 from reviewdesk.domain.queries import CaseFilter, CaseSummary
 from reviewdesk.services import review, visibility
 from reviewdesk.services.workspace import Workspace
@@ -42,8 +43,8 @@ def _ms(value: float | None) -> str:
 def _cost(row: CaseSummary) -> str:
     """The recorded cost; an estimate from list prices is marked ``≈`` (it is not what was billed)."""
     if row.cost_usd is not None:
-        return f"${row.cost_usd:.4f}"
-    return "" if row.estimated_cost_usd is None else f"≈${row.estimated_cost_usd:.4f}"
+        return usd(row.cost_usd)
+    return "" if row.estimated_cost_usd is None else "≈" + usd(row.estimated_cost_usd)
 
 
 def _one_line(text: str | None, width: int = 200) -> str:

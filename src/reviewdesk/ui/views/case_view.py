@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.domain.case import Case, Document, Usage
+from reviewdesk.domain.money import usd
 from reviewdesk.domain.spans import RawSpan
 from reviewdesk.domain.standing import CaseStanding
 from reviewdesk.normalize import readable
@@ -523,11 +524,11 @@ def _tokens(count: int | None) -> str:
 def _cost_text(usage: Usage) -> str:
     """The recorded cost, else the estimate marked as one, with the prices it used."""
     if usage.cost_usd is not None:
-        return f"cost ${usage.cost_usd:.4f}"
+        return f"cost {usd(usage.cost_usd)}"
     estimate = usage.cost_estimate
     if estimate is None:
         return "cost –"
     if estimate.usd is None:
         return f"cost – (no price for {', '.join(estimate.unpriced_models)})"
     left_out = f", {estimate.calls_unpriced} call(s) unpriced" if estimate.calls_unpriced else ""
-    return f"cost ≈${estimate.usd:.4f} estimated ({estimate.prices}{left_out})"
+    return f"cost ≈{usd(estimate.usd)} estimated ({estimate.prices}{left_out})"
