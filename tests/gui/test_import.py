@@ -129,18 +129,34 @@ def test_dropping_a_folder_and_a_zip_imports_their_trace_files(qtbot, make_main_
     window = make_main_window(tmp_path / "empty.reviewdesk")
     _drop(window, [folder, bundle])
     wait_idle(qtbot, window)
-    assert messages == []
+    assert messages == []  # not an error: no dialog interrupts the reviewer
     assert window.model.rowCount() == 3
     assert window.statusBar().currentMessage() == (
         "Imported 3 new case(s), 0 updated. Left out 1 file(s) of the folders and archives given."
+        " File ▸ Import report names them."
     )
-    assert window.last_import_summary.splitlines()[1:] == [
+    # The report, from the File menu, says which file was left out and why.
+    from reviewdesk.ui.actions import ActionId
+
+    report = window.action_map[ActionId.IMPORT_REPORT]
+    assert report in window.menuBar().actions()[0].menu().actions()
+    report.trigger()
+    assert [m["title"] for m in messages] == ["Import report"]
+    assert messages[0]["text"].splitlines()[:2] == [window.last_import_summary.splitlines()[0], ""]
+    assert messages[0]["text"].splitlines()[2:] == [
         "runs/day1/oi.json (otlp-json): 2 new case(s), 9 span(s) added",
         "more.zip/console.txt (otel-console): 1 new case(s), 3 span(s) added",
-        # Not an error (no dialog), but the reader counting files sees where the README went.
         "left out 1 file(s) of the folders and archives given: runs/README.md"
         " (not a trace file: it looks like text that is not JSON (it starts with '# not a trace'))",
     ]
+
+
+def test_import_report_before_any_import_says_so(qtbot, make_main_window, tmp_path, messages):
+    from reviewdesk.ui.actions import ActionId
+
+    window = make_main_window(tmp_path / "empty.reviewdesk")
+    window.action_map[ActionId.IMPORT_REPORT].trigger()
+    assert messages == [{"title": "Import report", "text": "No import yet in this window.", "details": ""}]
 
 
 def test_import_folder_action_and_a_gz_through_the_dialog(qtbot, make_main_window, tmp_path, monkeypatch, messages):

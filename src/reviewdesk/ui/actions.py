@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     OPEN_WORKSPACE = "file.open_workspace"
     IMPORT = "file.import"
     IMPORT_FOLDER = "file.import_folder"
+    IMPORT_REPORT = "file.import_report"
     MERGE_PACKAGE = "file.merge_package"
     EXPORT = "file.export"
     QUIT = "file.quit"
@@ -170,6 +171,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "File",
         "Import every trace file in a folder and its subfolders",
         writes=True,
+    ),
+    ActionSpec(
+        ActionId.IMPORT_REPORT,
+        "Import re&port…",
+        (),
+        "File",
+        "What the last import read, file by file, and which files of its folders and archives it left out, and why",
     ),
     ActionSpec(
         ActionId.MERGE_PACKAGE,

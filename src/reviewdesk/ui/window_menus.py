@@ -56,6 +56,7 @@ def connect_actions(window: MainWindow) -> None:
         ActionId.OPEN_WORKSPACE: window.choose_workspace,
         ActionId.IMPORT: window.choose_import,
         ActionId.IMPORT_FOLDER: window.choose_import_folder,
+        ActionId.IMPORT_REPORT: window.show_import_report,
         ActionId.MERGE_PACKAGE: window.choose_merge,
         ActionId.EXPORT: window.choose_export,
         ActionId.QUIT: window.close,

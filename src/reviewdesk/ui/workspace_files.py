@@ -63,7 +63,9 @@ class WorkspaceFiles(AdjudicationLoop):
         lines = [describe_file(s) for s in result.files] + ([left_out] if left_out else [])
         summary = describe_result(result)
         self.last_import_summary = "\n".join([summary, *lines])
-        self.statusBar().showMessage(summary, 8000)
+        # The status bar only counts what was left out; the report names each file and why.
+        hint = " File ▸ Import report names them." if left_out else ""
+        self.statusBar().showMessage(summary + hint, 15000 if left_out else 8000)
         self.on_changes(result.changes)
         problems = [s for s in result.files if s.failed or s.skipped]
         if not problems:
@@ -77,6 +79,15 @@ class WorkspaceFiles(AdjudicationLoop):
             details=details,
         )
         box.setObjectName("import_problems")
+        box.exec()
+
+    def show_import_report(self) -> None:
+        """The last import's lines as ``reviewdesk import`` prints them: the status bar holds only the totals."""
+        totals, _, files = self.last_import_summary.partition("\n")
+        text = f"{totals}\n\n{files}" if totals else "No import yet in this window."
+        box = message_box(self, "Import report", text, icon=QMessageBox.Icon.Information)
+        box.setObjectName("import_report")
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")  # one line per file, names unbroken
         box.exec()
 
     def choose_merge(self) -> None:
@@ -126,7 +137,7 @@ class WorkspaceFiles(AdjudicationLoop):
             icon=QMessageBox.Icon.Warning if refused else QMessageBox.Icon.Information,
         )
         box.setObjectName("merge_report")
-        box.setStyleSheet("QLabel { min-width: 560px; }")  # one line per package, file names unbroken
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")  # one line per package, file names unbroken
         box.exec()
 
     def choose_export(self) -> None:
