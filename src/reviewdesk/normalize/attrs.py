@@ -98,14 +98,27 @@ def _fill(shape: Any, attrs: dict[str, Any]) -> Any:
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """Turn ``{"a.b": 1, "a.c.0.d": 2}`` into nested dicts; numeric keys become sorted lists."""
+    """Turn ``{"a.b": 1, "a.c.0.d": 2}`` into nested dicts; numeric keys become sorted lists.
+
+    A value that is a dict (an OTLP ``kvlistValue``) is copied before a key is added to it
+    (``x`` and ``x.y`` both present): it belongs to the span, which is stored as it was read.
+    """
     root: dict[str, Any] = {}
+    ours = {id(root)}  # the dicts made here, which may be written into; all stay alive in ``root``
+
+    def writable(parent: dict[str, Any], name: str, child: dict[str, Any]) -> dict[str, Any]:
+        if id(child) not in ours:
+            child = parent[name] = dict(child)
+            ours.add(id(child))
+        return child
+
     numeric = False
     for key, value in flat.items():
         if "." not in key:  # most keys of an item (``role``, ``content``): no path to walk
             numeric = numeric or key.isdigit()
-            if isinstance(root.get(key), dict):
-                root[key][""] = value
+            existing = root.get(key)
+            if isinstance(existing, dict):
+                writable(root, key, existing)[""] = value
             else:
                 root[key] = value
             continue
@@ -113,15 +126,19 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
         node = root
         for part in parts[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
+            if isinstance(child, dict):
+                child = writable(node, part, child)
+            else:
                 child = {} if child is None else {"": child}
                 node[part] = child
+                ours.add(id(child))
             node = child
             numeric = numeric or part.isdigit()
         leaf = parts[-1]
         numeric = numeric or leaf.isdigit()
-        if isinstance(node.get(leaf), dict):
-            node[leaf][""] = value  # "x" and "x.y" both present: keep both
+        existing = node.get(leaf)
+        if isinstance(existing, dict):
+            writable(node, leaf, existing)[""] = value  # "x" and "x.y" both present: keep both
         else:
             node[leaf] = value
     if not numeric:

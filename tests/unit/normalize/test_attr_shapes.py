@@ -47,6 +47,23 @@ def test_indexed_items_are_what_nest_makes_of_them(items: list[tuple[str, str, A
         assert AttrIndex(copy.deepcopy(attrs)).indexed("llm.input_messages.") == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(["0", "1", "2", "10"]), _rests, _values), max_size=8))
+def test_indexing_leaves_the_span_attributes_as_read(items: list[tuple[str, str, Any]]) -> None:
+    """The span is stored as it was read: nesting ``x.y`` into a dict value ``x`` works on a copy."""
+    attrs = {f"llm.input_messages.{n}.{rest}": value for n, rest, value in items}
+    before = copy.deepcopy(attrs)
+    AttrIndex(attrs).indexed("llm.input_messages.")
+    assert attrs == before
+
+
+def test_a_kvlist_message_with_a_flattened_role_beside_it_stays_as_read() -> None:
+    message = {"content": "hi"}
+    attrs = {"llm.input_messages.0.message": message, "llm.input_messages.0.message.role": "user"}
+    assert AttrIndex(attrs).indexed("llm.input_messages.") == [{"message": {"content": "hi", "role": "user"}}]
+    assert message == {"content": "hi"}
+
+
 def test_a_dict_value_is_nested_into_as_nest_does() -> None:
     attrs = {"a.0.x": {"1": 5}, "a.0.x.y": 2, "a.1.role": "user"}
     assert AttrIndex(attrs).indexed("a.") == [{"x": {"1": 5, "y": 2}}, {"role": "user"}]

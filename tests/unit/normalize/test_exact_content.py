@@ -483,3 +483,20 @@ def test_openinference_metadata_thread_id_is_the_session() -> None:
 def test_openllmetry_conversation_id_is_the_session() -> None:
     attrs = {"traceloop.span.kind": "workflow", "traceloop.association.properties.conversation_id": "c-5"}
     assert case_of(raw("a" * 16, attrs)).session_id == "c-5"
+
+
+def test_building_the_case_leaves_a_kvlist_message_of_the_span_as_read() -> None:
+    """An OTLP ``kvlistValue`` message with its role flattened beside it: the case reads both, the
+    span (stored after the case is built) keeps its attribute as it came."""
+    message = {"content": "Where is my order?"}
+    span = raw(
+        "a1",
+        {
+            "openinference.span.kind": "LLM",
+            "llm.input_messages.0.message": message,
+            "llm.input_messages.0.message.role": "user",
+        },
+    )
+    case = case_of(span)
+    assert case.input.user_request == "Where is my order?"
+    assert span.attributes["llm.input_messages.0.message"] == {"content": "Where is my order?"}
