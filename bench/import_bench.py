@@ -577,18 +577,21 @@ def phase_import(path: Path, workdir: Path, profile: bool, one_thread: bool = Fa
         stats.sort_stats("cumulative").print_stats(25)
         stats.sort_stats("tottime").print_stats(15)
     workspace.close()
-    summary = result.files[0]
-    if summary.failed or summary.skipped:
-        raise SystemExit(f"import failed: {summary.failed} skipped={summary.skipped} {summary.errors[:3]}")
+    for summary in result.files:
+        if summary.failed or summary.skipped:
+            raise SystemExit(f"import failed: {summary.failed} skipped={summary.skipped} {summary.errors[:3]}")
+    size = sum(f.stat().st_size for f in path.iterdir()) if path.is_dir() else path.stat().st_size
+    spans = sum(s.spans for s in result.files)
     return {
         "phase": "import",
-        "spans": summary.spans,
-        "traces": summary.traces,
-        "cases": summary.cases_created,
+        "files": len(result.files),
+        "spans": spans,
+        "traces": sum(s.traces for s in result.files),
+        "cases": sum(s.cases_created for s in result.files),
         "seconds": seconds,
         "cpu_seconds": cpu,
         "open_seconds": open_s,
-        "bytes": path.stat().st_size,
+        "bytes": size,
         "db_bytes": db.stat().st_size,
         "rss_modules_mb": rss_before_open,
         "rss_baseline_mb": rss_baseline,
@@ -599,9 +602,7 @@ def phase_import(path: Path, workdir: Path, profile: bool, one_thread: bool = Fa
         "worker_cpu_seconds": children_cpu(),
         "profiled": profile,
         "batch_spans": getattr(imports_module, "BATCH_SPANS", None),
-        "batch_rates": recorder.batch_rates(
-            path.stat().st_size, summary.spans, getattr(imports_module, "BATCH_SPANS", None)
-        ),
+        "batch_rates": recorder.batch_rates(size, spans, getattr(imports_module, "BATCH_SPANS", None)),
     }
 
 
@@ -803,6 +804,13 @@ def main() -> None:
         action="store_true",
         help="also import the largest size without the worker process (prepared on the importing thread)",
     )
+    parser.add_argument(
+        "--folder",
+        type=int,
+        default=0,
+        metavar="FILES",
+        help="also import the smallest size split into a folder of this many files (as exporters rotate them)",
+    )
     parser.add_argument("--one-thread", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=["import", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -832,7 +840,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         if sizes != [0]:
-            _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs), args.compare_thread)
+            _drive(sizes, workdir, args.seed, args.profile, max(1, args.floor_runs), args.compare_thread, args.folder)
         long_sizes = sorted({int(n) for n in args.long_trace.split(",") if n.strip() and int(n) > 0})
         if long_sizes:
             _drive_long(long_sizes, workdir, args.seed, max(1, args.floor_runs))
@@ -848,8 +856,32 @@ def _load() -> str:
         return "load average n/a"
 
 
+def split_into_folder(path: Path, folder: Path, files: int) -> None:
+    """``path``'s lines cut into ``files`` consecutive files of about equal size (whole lines: whole traces).
+
+    Streamed: the imports run in subprocesses of this one, and Linux counts the parent's memory at
+    the fork in a child's peak RSS.
+    """
+    with path.open("rb") as source:
+        lines = sum(1 for _ in source)
+    folder.mkdir(parents=True, exist_ok=True)
+    per = max(1, -(-lines // files))
+    with path.open("rb") as source, contextlib.ExitStack() as open_part:
+        for number, line in enumerate(source):
+            if number % per == 0:
+                open_part.close()
+                out = open_part.enter_context((folder / f"part-{number // per:04d}.jsonl").open("wb"))
+            out.write(line)
+
+
 def _drive(
-    sizes: list[int], workdir: Path, seed: int, profile: bool, floor_runs: int, compare_thread: bool = False
+    sizes: list[int],
+    workdir: Path,
+    seed: int,
+    profile: bool,
+    floor_runs: int,
+    compare_thread: bool = False,
+    folder_files: int = 0,
 ) -> None:
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus, "
@@ -883,6 +915,13 @@ def _drive(
         thread = run_phase(
             ["--phase", "import", "--one-thread", "--file", str(files[sizes[-1]]), "--workdir", str(workdir)]
         )
+    folder: dict[str, Any] | None = None
+    if folder_files:
+        parts = workdir / f"folder-{sizes[0]}"
+        split_into_folder(files[sizes[0]], parts, folder_files)
+        count = len(list(parts.iterdir()))
+        print(f"reviewdesk import at {sizes[0]:,} traces as a folder of {count} files ...", flush=True)
+        folder = run_phase(["--phase", "import", "--file", str(parts), "--workdir", str(workdir)])
     # The floor again, after the imports: this 2-core VM's single-core speed drifts by half between
     # runs (the same floor took 12.4 s and 19.0 s a day apart) while the import's wall time moved
     # by 2%, so a ratio to one floor measured minutes earlier can say more about the machine than
@@ -921,6 +960,8 @@ def _drive(
         row(f"reviewdesk {imports[n]['bytes'] / MB:,.0f} MB", imports[n])
     if thread is not None:
         row("  same, one thread", thread)
+    if folder is not None:
+        row(f"  {folder['files']} files of {folder['bytes'] / folder['files'] / MB:,.1f} MB", folder)
     print()
     ref = imports[small]
     for library in ("json", "orjson"):
@@ -944,6 +985,13 @@ def _drive(
         print(
             f"worker process vs one thread at {sizes[-1]:,} traces: {thread['seconds'] / big['seconds']:.2f}x the speed"
             f" (wall), {big['cpu_seconds'] / thread['cpu_seconds']:.2f}x the CPU"
+        )
+    if folder is not None:
+        print(
+            f"a folder of {folder['files']} files vs one file at {small:,} traces: "
+            f"{ref['seconds'] / folder['seconds']:.2f}x the speed (wall), "
+            f"{folder['cpu_seconds'] / ref['cpu_seconds']:.2f}x the CPU"
+            + ("" if folder.get("worker_rss_mb") else f" (each below {_worker_min_mb():.0f} MB: read on one thread)")
         )
     for n in sizes:
         rates = imports[n].get("batch_rates") or []
@@ -986,6 +1034,12 @@ def _drive(
         f"workspace open (alembic upgrade) {ref['open_seconds']:.2f}s, not in the import time; "
         f"workspace file {ref['db_bytes'] / MB:,.0f} MB vs floor {floors['orjson']['db_bytes'] / MB:,.0f} MB"
     )
+
+
+def _worker_min_mb() -> float:
+    from reviewdesk.services import import_worker
+
+    return import_worker.WORKER_MIN_BYTES / MB
 
 
 def _drive_long(sizes: list[int], workdir: Path, seed: int, floor_runs: int) -> None:
