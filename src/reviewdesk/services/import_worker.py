@@ -15,6 +15,8 @@ importing process, which writes each batch in one transaction as before (ADR 001
   the window runs imports beside Qt's threads, and a forked copy of a process with threads may
   hold a lock no thread will release. Not ``multiprocessing``'s spawn either: it runs the
   parent's main module again in the child (``python -m reviewdesk`` would start the CLI there).
+* A worker reads jobs until stdin closes: a big file's workers take one job each, the workers of a
+  folder of small files (``services.import_pool``, ADR 0015) one file after another.
 * At most ``QUEUE_BATCHES`` prepared batches wait (in scratch files, read once and deleted), so
   memory does not grow with the file when the writes are slower than the preparation.
 * A bad file fails as it does on one thread: the worker sends the ``ReviewdeskError`` (file and
@@ -25,6 +27,7 @@ importing process, which writes each batch in one transaction as before (ADR 001
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import os
@@ -201,14 +204,16 @@ def _wait(relay: Relay | None, number: int) -> import_plan.Baton:
 
 
 def serve() -> None:
-    """The worker process (``python -c …import_worker import serve; serve()``): a job on stdin, frames out.
+    """The worker process (``python -c …import_worker import serve; serve()``): jobs on stdin, frames out.
 
-    Each frame on stdout is a pickled ``(kind, value)`` after its length: ``batch`` (the file
+    It reads one job after another (``_JOB`` and the pickled ``Job``) until stdin closes, so one
+    process can prepare the files of a whole folder (``services.import_pool``). For each job,
+    each frame on stdout is a pickled ``(kind, value)`` after its length: ``batch`` (the file
     holding a pickled ``Prepared``: a batch is tens of MB, and through a 64 kB pipe it would
     take hundreds of switches between the processes, each a wait on a loaded machine), then
-    ``done``; or ``error`` (a ``ReviewdeskError``) or ``crash`` (a traceback) instead. The
-    importing process sends one byte on stdin for each batch it has taken: no more than
-    ``QUEUE_BATCHES`` wait for it.
+    ``done``; or ``error`` (a ``ReviewdeskError``: that file is bad, the next job is read) instead.
+    ``crash`` (a traceback) ends the process. The importing process sends one byte on stdin for
+    each batch it has taken: no more than ``QUEUE_BATCHES`` wait for it, whichever job they are of.
     """
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the frames
@@ -221,22 +226,24 @@ def serve() -> None:
         out.write(_HEADER.pack(len(payload)) + payload)
         out.flush()
 
-    def send_batch(prepared: Prepared) -> None:
+    def send_batch(prepared: Prepared, scratch: Path) -> None:
         nonlocal sent
         commands.wait_taken(sent)
-        path = job.scratch / f"batch-{sent}.pickle"
+        path = scratch / f"batch-{sent}.pickle"
         with path.open("wb") as handle:
             pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
         sent += 1
         send("batch", path)
 
     try:
-        job: Job = pickle.load(commands.stream)
-        relay = _FileRelay(job.shared or job.scratch, commands, send) if job.shares > 1 else None
-        prepare_file(job, send_batch, relay)
-        send("done", None)
-    except ReviewdeskError as exc:
-        send("error", exc)
+        while (job := commands.next_job()) is not None:
+            relay = _FileRelay(job.shared or job.scratch, commands, send) if job.shares > 1 else None
+            try:
+                prepare_file(job, functools.partial(send_batch, scratch=job.scratch), relay)
+            except ReviewdeskError as exc:
+                send("error", exc)
+                continue
+            send("done", None)
     except BrokenPipeError:
         pass  # the importing process stopped reading (cancelled, failed): nothing to tell it
     except BaseException:
@@ -251,6 +258,8 @@ _TAKEN = b"."
 """On a worker's stdin: one of its batches was taken."""
 _BATON = b"t"
 """On a worker's stdin: the baton for its next batch is waiting in the shared scratch directory."""
+_JOB = b"j"
+"""On a worker's stdin: a pickled ``Job`` follows."""
 
 
 class _Commands:
@@ -259,6 +268,7 @@ class _Commands:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
         self.taken = self.batons = 0
+        self.jobs: list[Job] = []  # sent ahead, while the one before is prepared
 
     def _read(self) -> None:
         byte = self.stream.read(1)
@@ -266,8 +276,19 @@ class _Commands:
             raise BrokenPipeError("the importing process is gone")
         if byte == _BATON:
             self.batons += 1
+        elif byte == _JOB:
+            self.jobs.append(pickle.load(self.stream))
         else:
             self.taken += 1
+
+    def next_job(self) -> Job | None:
+        """The next job; ``None`` once the importing process has closed stdin (no more files)."""
+        try:
+            while not self.jobs:
+                self._read()
+        except BrokenPipeError:
+            return None
+        return self.jobs.pop(0)
 
     def wait_taken(self, sent: int) -> None:
         """Until fewer than ``QUEUE_BATCHES`` of the ``sent`` batches wait."""
@@ -336,14 +357,20 @@ class Worker:
         self._commands = self._process.stdin
         self._out = self._process.stdout
         self._frames: queue.Queue[bytes | None] = queue.Queue()  # small: file names, at most QUEUE_BATCHES
-        pickle.dump(job, self._commands, protocol=pickle.HIGHEST_PROTOCOL)
-        self._commands.flush()
+        self.submit(job)
         self._reader = threading.Thread(target=self._read_frames, name="reviewdesk-import-reader", daemon=True)
         self._reader.start()
 
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    def submit(self, job: Job) -> None:
+        """Give the worker another file, prepared once the ones before it are; ``batches`` yields it in turn."""
+        # A worker that is gone says so when its batches are asked for (``WorkerError``).
+        with self._writing, contextlib.suppress(BrokenPipeError, ValueError):
+            self._commands.write(_JOB + pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            self._commands.flush()
 
     def _read_frames(self) -> None:
         try:
@@ -363,7 +390,10 @@ class Worker:
             self._frames.put(None)
 
     def batches(self, cancelled: Callable[[], bool]) -> Iterator[Prepared]:
-        """The worker's batches in file order; stops early when ``cancelled()`` (then ``close``)."""
+        """The batches of the worker's next job in file order; stops early when ``cancelled()`` (then ``close``).
+
+        Raises the job's ``ReviewdeskError`` (a bad file: the worker goes on to its next job).
+        """
         while True:
             try:
                 payload = self._frames.get(timeout=_POLL_SECONDS)
