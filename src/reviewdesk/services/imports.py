@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import gc
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from reviewdesk.importers.base import Importer, ReadContext
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.normalize import build_case
 from reviewdesk.progress import NullProgress, Progress
-from reviewdesk.services import audit, cost_estimates, import_worker, redaction, restore
+from reviewdesk.services import audit, cost_estimates, import_pool, import_worker, redaction, restore
 from reviewdesk.services.import_batches import CaseSource, NewTraces, TraceBuffer, prepare_new
 from reviewdesk.services.import_records import (
     ImportResult,
@@ -53,6 +53,12 @@ from reviewdesk.storage.rows import case_columns
 BATCH_SPANS = 5000
 
 __all__ = ["BATCH_SPANS", "ImportResult", "ImportSummary", "RestoreSummary", "import_files"]
+
+
+def _worker_batch_spans() -> int:
+    """Half batches from each of two workers: the batches prepared and in flight take the memory one
+    worker's took (each transaction holds half as many spans; ADR 0013)."""
+    return max(BATCH_SPANS // import_worker.WORKERS, 1)
 
 
 def import_files(
@@ -84,48 +90,78 @@ def import_files(
             holding_writes(workspace.path, "reviewdesk import"),
             import_scratch() as scratch,
         ):
-            for path in files:
-                if progress.cancel_requested():
-                    break
-                summaries += _import_given(workspace, path, scratch, forced, progress, left_out=left_out)
+            pool = import_pool.FilePool(workspace, files, scratch, forced, batch_spans=_worker_batch_spans())
+            try:
+                summaries, left_out = _import_all(workspace, files, scratch, forced, progress, pool=pool)
+            finally:
+                pool.close()
     finally:
         if collecting:
             gc.enable()
     return ImportResult(files=summaries, changes=_changes(summaries), left_out=left_out)
 
 
-def _import_given(
+def _import_all(
     workspace: Workspace,
-    path: Path,
+    files: Sequence[Path],
     scratch: Path,
     forced: registry.Format | None,
     progress: Progress,
     *,
-    left_out: list[bundles.LeftOut],
-) -> list[ImportSummary]:
-    """Import what one given path holds: a file, or every trace file of a directory, ``.zip`` or ``.gz``.
+    pool: import_pool.FilePool,
+) -> tuple[list[ImportSummary], list[bundles.LeftOut]]:
+    """Import what each given path holds, in order: a file, or every trace file of a directory, ``.zip``
+    or ``.gz``. The files of all of them come in one stream, so the pool reads ahead across them.
 
-    Members passed over go to ``left_out`` when others were imported; when none was, the path
-    fails with them named.
+    Members passed over are left out when others of their path were imported; when none was, the
+    path fails with them named.
     """
-    if not path.exists():
-        return [_failed(workspace, path, f"{path}: no such file")]
-    expansion = bundles.Expansion()
     refusal = registry.refusal if forced is None else (lambda _: None)
+    expansions: dict[int, bundles.Expansion] = {}
+    stream = pool.ahead(_expanded(files, scratch, refusal, expansions), item_of=lambda entry: entry[1])
     summaries: list[ImportSummary] = []
-    for item in bundles.expand([path], scratch, expansion, refusal):
-        if progress.cancel_requested():
-            break
-        summaries.append(_import_file(workspace, item, scratch, forced, progress))
-        progress.advance(0)
-    if not summaries and not progress.cancel_requested():
-        looked_at = ", ".join(f"{o.name} ({o.reason})" for o in expansion.left_out[:5])
-        more = f" and {len(expansion.left_out) - 5} more" if len(expansion.left_out) > 5 else ""
-        detail = f"; left out: {looked_at}{more}" if looked_at else " (it is empty)"
-        summaries.append(_failed(workspace, path, f"{path.name}: no trace files in it{detail}"))
-    elif summaries:
-        left_out += expansion.left_out
-    return summaries
+    left_out: list[bundles.LeftOut] = []
+    try:
+        pending = next(stream, None)
+        for index, path in enumerate(files):
+            if progress.cancel_requested():
+                break
+            if not path.exists():
+                summaries.append(_failed(workspace, path, f"{path}: no such file"))
+                continue
+            mine: list[ImportSummary] = []
+            while pending is not None and pending[0] == index and not progress.cancel_requested():
+                item = pending[1]
+                mine.append(_import_file(workspace, item, scratch, forced, progress, prefetched=pool.take(item)))
+                progress.advance(0)
+                pending = next(stream, None)
+            expansion = expansions.get(index, bundles.Expansion())
+            if not mine and not progress.cancel_requested():
+                looked_at = ", ".join(f"{o.name} ({o.reason})" for o in expansion.left_out[:5])
+                more = f" and {len(expansion.left_out) - 5} more" if len(expansion.left_out) > 5 else ""
+                detail = f"; left out: {looked_at}{more}" if looked_at else " (it is empty)"
+                mine.append(_failed(workspace, path, f"{path.name}: no trace files in it{detail}"))
+            elif mine:
+                left_out += expansion.left_out
+            summaries += mine
+    finally:
+        stream.close()
+    return summaries, left_out
+
+
+def _expanded(
+    files: Sequence[Path],
+    scratch: Path,
+    refusal: Callable[[Path], str | None],
+    expansions: dict[int, bundles.Expansion],
+) -> Iterator[tuple[int, bundles.InputFile]]:
+    """The plain files of every given path that exists, with the path's position (``bundles.expand``)."""
+    for index, path in enumerate(files):
+        if not path.exists():
+            continue
+        expansion = expansions[index] = bundles.Expansion()
+        for item in bundles.expand([path], scratch, expansion, refusal):
+            yield index, item
 
 
 def _failed(workspace: Workspace, path: Path, reason: str) -> ImportSummary:
@@ -135,9 +171,18 @@ def _failed(workspace: Workspace, path: Path, reason: str) -> ImportSummary:
 
 
 def _import_file(
-    workspace: Workspace, item: bundles.InputFile, scratch: Path, forced: registry.Format | None, progress: Progress
+    workspace: Workspace,
+    item: bundles.InputFile,
+    scratch: Path,
+    forced: registry.Format | None,
+    progress: Progress,
+    *,
+    prefetched: import_pool.Prefetched | None = None,
 ) -> ImportSummary:
-    """Detect, route and import one plain file; its summary says what happened, failure included."""
+    """Detect, route and import one plain file; its summary says what happened, failure included.
+
+    ``prefetched``: a worker prepares the file already (``services.import_pool``).
+    """
     summary = ImportSummary(path=item.origin, name=item.name)
     try:
         if not item.file.is_file():
@@ -147,9 +192,14 @@ def _import_file(
             summary = RestoreSummary(path=item.origin, name=item.name, format=importer.name)
             restore.restore_one(workspace, item.file, summary, progress)
         else:
-            _import_one(workspace, item.file, importer, summary, progress, scratch=scratch)
+            _import_one(workspace, item.file, importer, summary, progress, scratch=scratch, prefetched=prefetched)
     except ReviewdeskError as exc:
         summary.failed = str(exc)
+    finally:
+        if prefetched is not None:
+            # What was not written (already imported, stored before) is read and dropped, so the worker's
+            # next file comes next; after a cancel the pool is closed instead.
+            prefetched.discard(abandon=progress.cancel_requested())
     if not summary.audited:  # refused before it began (no such file, already imported)
         audit.record_import(workspace, summary)
     return summary
@@ -163,12 +213,19 @@ def _changes(summaries: list[ImportSummary]) -> Changes:
 
 
 def _import_one(
-    workspace: Workspace, path: Path, importer: Importer, summary: ImportSummary, progress: Progress, *, scratch: Path
+    workspace: Workspace,
+    path: Path,
+    importer: Importer,
+    summary: ImportSummary,
+    progress: Progress,
+    *,
+    scratch: Path,
+    prefetched: import_pool.Prefetched | None = None,
 ) -> None:
     """Read ``path`` (the file, or its scratch copy) with ``importer`` into the workspace."""
     summary.format = importer.name
     progress.set_status(f"Importing {summary.name}")
-    file_hash = file_sha256(path)
+    file_hash = prefetched.job.file_hash if prefetched is not None else file_sha256(path)
     size = path.stat().st_size
 
     import_rowid = begin_import(
@@ -186,7 +243,10 @@ def _import_one(
     status = "done"
     try:
         read = False
-        if size >= import_worker.WORKER_MIN_BYTES and import_worker.available():
+        batches: Iterator[import_worker.Prepared] | None = None
+        if prefetched is not None:
+            batches = prefetched.batches(progress.cancel_requested)
+        elif size >= import_worker.WORKER_MIN_BYTES and import_worker.available():
             job = import_worker.Job(
                 path=path,
                 name=summary.name,
@@ -194,13 +254,13 @@ def _import_one(
                 importer=importer.name,
                 rules=writer.redactor.rules,
                 source=writer.source,
-                # Half batches from each of two workers: the batches prepared and in flight take the memory
-                # one worker's took (each transaction holds half as many spans; ADR 0013).
-                batch_spans=max(BATCH_SPANS // import_worker.WORKERS, 1),
+                batch_spans=_worker_batch_spans(),
                 scratch=Path(tempfile.mkdtemp(prefix="batches-", dir=scratch)),
             )
+            batches = _from_workers(job, progress)
+        if batches is not None:
             try:
-                done_bytes = _read_in_worker(writer, job, report, progress)
+                done_bytes = _write_batches(writer, batches, report, progress)
                 read = True
             except _StoredBefore as stored:
                 done_bytes = stored.done_bytes  # progress goes on from there, not from 0
@@ -258,14 +318,25 @@ class _StoredBefore(Exception):
     """Bytes the import had reported done when it stopped the worker."""
 
 
-def _read_in_worker(
-    writer: _BatchWriter, job: import_worker.Job, report: Callable[[RecordError], None], progress: Progress
-) -> int:
-    """Read the file in a worker process that prepares its batches while this one writes them; bytes read."""
-    done_bytes = 0
-    worker = import_worker.Workers(job)
+def _from_workers(job: import_worker.Job, progress: Progress) -> Iterator[import_worker.Prepared]:
+    """The batches of a file read by workers of its own, which are stopped when it ends (or is left)."""
+    workers = import_worker.Workers(job)
     try:
-        for prepared in worker.batches(progress.cancel_requested):
+        yield from workers.batches(progress.cancel_requested)
+    finally:
+        workers.close()
+
+
+def _write_batches(
+    writer: _BatchWriter,
+    batches: Iterator[import_worker.Prepared],
+    report: Callable[[RecordError], None],
+    progress: Progress,
+) -> int:
+    """Write the batches worker processes prepare, while they prepare the next ones; bytes read."""
+    done_bytes = 0
+    try:
+        for prepared in batches:
             for error in prepared.skipped:
                 report(error)
             try:
@@ -281,7 +352,8 @@ def _read_in_worker(
         if progress.cancel_requested():
             writer.summary.cancelled = True
     finally:
-        worker.close()
+        if isinstance(batches, Generator):
+            batches.close()  # a file's own workers are stopped now, not when the generator is collected
     return done_bytes
 
 
