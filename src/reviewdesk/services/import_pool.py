@@ -29,7 +29,7 @@ from reviewdesk.importers import bundles, registry
 from reviewdesk.importers.reviewdesk_jsonl import CaseExportImporter
 from reviewdesk.services import cost_estimates, import_worker, redaction
 from reviewdesk.services.import_batches import CaseSource
-from reviewdesk.services.import_records import file_sha256
+from reviewdesk.services.import_records import file_sha256, imported_before
 from reviewdesk.services.workspace import Workspace
 
 Entry = TypeVar("Entry")
@@ -150,11 +150,14 @@ class FilePool:
             return  # read on the importing thread, which names the problem
         if isinstance(importer, CaseExportImporter):
             return  # restored by services.restore
+        file_hash = file_sha256(item.file)
+        if imported_before(self._workspace, file_hash):
+            return  # nothing to prepare: a folder imported again after new files came is mostly this
         redactor, prices = self._import_inputs()
         job = import_worker.Job(
             path=item.file,
             name=item.name,
-            file_hash=file_sha256(item.file),
+            file_hash=file_hash,
             importer=importer.name,
             rules=redactor.rules,
             # As ``imports._BatchWriter`` makes it: the file name redacted, the workspace's prices.

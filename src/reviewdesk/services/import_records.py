@@ -94,6 +94,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def imported_before(workspace: Workspace, file_hash: str) -> bool:
+    """Whether the same content was imported in full before (``begin_import`` then starts nothing)."""
+    with workspace.engine.connect() as conn:
+        return storage_imports.done_import_of(conn, file_hash) is not None
+
+
 def begin_import(
     workspace: Workspace, path: Path, *, format_name: str, file_hash: str, size: int, name: str | None = None
 ) -> int | None:

@@ -50,14 +50,26 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[import_worker.Worker]:
     """Every worker process started, in order; the pool's engage when each file is below the limit."""
     monkeypatch.setattr(import_worker, "available", lambda: True)  # also when the tests run on one core
     workers: list[import_worker.Worker] = []
-    real = import_worker.Worker.__init__
+    real, real_submit = import_worker.Worker.__init__, import_worker.Worker.submit
 
     def remember(self: import_worker.Worker, job: import_worker.Job, on_baton: Any = None) -> None:
+        self._jobs = []  # type: ignore[attr-defined]  # the names of the files it was given
         real(self, job, on_baton)
         workers.append(self)
 
+    def submit(self: import_worker.Worker, job: import_worker.Job) -> None:
+        self._jobs.append(job.name)  # type: ignore[attr-defined]
+        real_submit(self, job)
+
     monkeypatch.setattr(import_worker.Worker, "__init__", remember)
+    monkeypatch.setattr(import_worker.Worker, "submit", submit)
     return workers
+
+
+def _jobs(worker: import_worker.Worker) -> list[str]:
+    """The names of the files ``worker`` was given, in order (recorded by ``started``)."""
+    names: list[str] = vars(worker)["_jobs"]
+    return names
 
 
 def _small_files(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
@@ -92,7 +104,8 @@ def test_a_folder_of_small_files_is_prepared_by_two_workers_and_stores_what_one_
     assert [(s.name, s.failed, s.cases_created, s.spans) for s in result.files] == [
         (f"runs/part-{f:02d}.jsonl", None, 8, 32) for f in range(6)
     ]
-    assert len(started) == import_worker.WORKERS == 2  # started once for the six files
+    assert len(started) == import_worker.WORKERS == 2  # started once for the six files, which they took in turns
+    assert [_jobs(w) for w in started] == [[f"runs/part-{f:02d}.jsonl" for f in range(s, 6, 2)] for s in (0, 1)]
     assert read_here == []
     assert all(w._process.poll() is not None for w in started)  # and stopped at the end
     assert _stored(workspace) == _one_thread(tmp_path, [folder], "reference")
@@ -120,9 +133,14 @@ def test_reimporting_the_folder_adds_nothing_and_reads_each_file_once(
     _small_files(monkeypatch, folder)
     imports.import_files(workspace, [folder])
     before = _stored(workspace)
+    assert len(started) == 2
+    write_jsonl(folder / "part-06.jsonl", [[_trace_span(100, k) for k in range(4)]])  # a new file came
     again = imports.import_files(workspace, [folder])
-    assert [s.already_imported for s in again.files] == [True] * 6
-    assert _stored(workspace) == before
+    assert [s.already_imported for s in again.files] == [True] * 6 + [False]
+    assert again.files[-1].cases_created == 1
+    # Only the new file was handed to a worker: the others were not prepared again for nothing.
+    assert [_jobs(w) for w in started[2:]] == [["runs/part-06.jsonl"]]
+    assert _stored(workspace)["spans"] == before["spans"] + 4
 
 
 def test_a_trace_continued_in_the_next_file_is_extended_on_the_importing_thread(
