@@ -126,7 +126,7 @@ def test_a_bad_file_in_the_folder_fails_alone_and_the_workers_go_on(
     assert cases.count_cases(workspace) == 40
 
 
-def test_reimporting_the_folder_adds_nothing_and_reads_each_file_once(
+def test_reimporting_the_folder_after_a_new_file_came_prepares_only_the_new_one(
     workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[import_worker.Worker]
 ) -> None:
     folder = _folder(tmp_path / "runs")
