@@ -160,7 +160,7 @@ class FilePool:
             file_hash=file_hash,
             importer=importer.name,
             rules=redactor.rules,
-            # As ``imports._BatchWriter`` makes it: the file name redacted, the workspace's prices.
+            # As ``import_writer.BatchWriter`` makes it: the file name redacted, the workspace's prices.
             source=CaseSource(importer.name, redactor.scrub(item.name), prices),
             batch_spans=self._batch_spans,
             scratch=Path(tempfile.mkdtemp(prefix="batches-", dir=self._scratch)),

@@ -10,7 +10,7 @@ importing process, which writes each batch in one transaction as before (ADR 001
   process checks that under the write lock, and if a trace is stored after all (a re-import
   after a crash, a file continuing another's traces, another import at the same time) it stops
   the worker and reads the file again on its own thread, where stored traces are extended and
-  rebuilt (``imports._BatchWriter``); spans already stored are skipped there.
+  rebuilt (``import_writer.BatchWriter``); spans already stored are skipped there.
 * The worker is a new interpreter (``python -c …import_worker import serve; serve()``), not a fork:
   the window runs imports beside Qt's threads, and a forked copy of a process with threads may
   hold a lock no thread will release. Not ``multiprocessing``'s spawn either: it runs the
